@@ -1,0 +1,232 @@
+//! The application: shared state, the router, and the listener (HTTPS with rustls, or plain
+//! HTTP behind a trusted TLS proxy). `Application::build` binds first so tests know the port.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware;
+use axum_server::tls_rustls::RustlsConfig;
+use deadpool_postgres::Pool;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::{Config, Secret32, TlsMode};
+use crate::keys::KeyRing;
+use crate::password::Hasher;
+use crate::store::{self, Kv};
+use crate::{login, oidc, ops, web};
+
+/// Everything a handler may need, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// The shared parts of the state.
+#[derive(Debug)]
+pub struct Shared {
+    /// Parsed configuration.
+    pub config: Config,
+    /// The issuer identifier (`iss`).
+    pub issuer: String,
+    /// Postgres pool.
+    pub db: Pool,
+    /// Redis.
+    pub kv: Kv,
+    /// Signing keys.
+    pub keys: KeyRing,
+    /// Password hashing, bounded.
+    pub hasher: Hasher,
+    /// HMAC key for client secrets.
+    pub client_secret_key: Secret32,
+    /// HMAC key for CSRF tokens.
+    pub csrf_key: Secret32,
+    /// Outbound HTTP (back-channel logout).
+    pub http: reqwest::Client,
+    /// The discovery document, built once.
+    pub discovery: String,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects to Postgres and Redis and loads the keys' secrets.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let db = store::pool(&config.database)?;
+        let kv = Kv::connect(&config.redis.url, &config.redis.key_prefix)
+            .await
+            .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
+        let keys = KeyRing::new(
+            db.clone(),
+            config.key_encryption_key()?,
+            config.keys.cache_secs,
+        );
+        let hasher = Hasher::new(
+            config.password,
+            config.server.max_concurrent_hashes,
+            Duration::from_millis(config.server.hash_wait_ms),
+        )?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let issuer = config.issuer();
+        let discovery = oidc::discovery::document(&issuer, &config)?;
+        Ok(Self(Arc::new(Shared {
+            client_secret_key: config.client_secret_key()?,
+            csrf_key: config.csrf_key()?,
+            issuer,
+            db,
+            kv,
+            keys,
+            hasher,
+            http,
+            discovery,
+            config,
+        })))
+    }
+}
+
+/// The whole router with its layers.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let pages = Router::new()
+        .merge(login::router(&state))
+        .merge(oidc::page_router())
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn(web::errors::render));
+    let middle = ServiceBuilder::new()
+        .layer(SetSensitiveHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::SET_COOKIE,
+        ]))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.config.server.request_timeout_secs),
+        ))
+        .layer(RequestBodyLimitLayer::new(
+            state.config.server.body_limit_bytes,
+        ));
+    let mut app = Router::new()
+        .merge(oidc::api_router(&state))
+        .merge(ops::router())
+        .merge(web::assets::router())
+        .merge(pages)
+        .route_layer(middleware::from_fn(crate::metrics::track))
+        .with_state(state);
+    for layer in web::headers::layers() {
+        app = app.layer(layer);
+    }
+    app.layer(middle)
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    tls: Option<RustlsConfig>,
+    router: Router,
+    handle: axum_server::Handle<SocketAddr>,
+}
+
+impl Application {
+    /// Connects the stores, binds the listener and prepares TLS.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        crate::tls::install_crypto_provider();
+        let tls = match config.server.tls {
+            TlsMode::Rustls => {
+                let server =
+                    crate::tls::server_config(&config.server.tls_cert, &config.server.tls_key)?;
+                Some(RustlsConfig::from_config(Arc::new(server)))
+            }
+            TlsMode::Proxy => None,
+        };
+        let listener = TcpListener::bind(config.server.bind).map_err(|e| {
+            anyhow::anyhow!("cannot bind `server.bind` {}: {e}", config.server.bind)
+        })?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::connect(config).await?;
+        Ok(Self {
+            port,
+            listener,
+            tls,
+            router: router(state),
+            handle: axum_server::Handle::new(),
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> axum_server::Handle<SocketAddr> {
+        self.handle.clone()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests (up to 10 s).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            Some(tls) => {
+                axum_server::from_tcp_rustls(self.listener, tls)?
+                    .handle(self.handle)
+                    .serve(service)
+                    .await?
+            }
+            None => {
+                axum_server::from_tcp(self.listener)?
+                    .handle(self.handle)
+                    .serve(service)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}

@@ -1,0 +1,359 @@
+//! The command line: `serve`, `migrate`, `clients …`, `users add`, `keys …`, `dev-setup`.
+//! Every command reads the same configuration as `serve`; bad input exits non-zero with a
+//! clear message.
+
+#![allow(clippy::print_stdout)] // A command line prints its results.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::admin::{clients::Registration, users::NewUser};
+use crate::config::Config;
+use crate::keys::SigningAlg;
+use crate::{admin, store};
+
+/// The agency's OpenID Connect identity provider.
+#[derive(Debug, Parser)]
+#[command(name = "idp", version, about)]
+pub struct Cli {
+    /// Folder holding default.toml and <env>.toml.
+    #[arg(long, env = "IDP_CONFIG_DIR", default_value = "config", global = true)]
+    pub config_dir: PathBuf,
+    /// Environment: dev, test or production.
+    #[arg(long = "env", env = "IDP_ENV", default_value = "dev", global = true)]
+    pub environment: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the provider (migrations are applied first in dev).
+    Serve,
+    /// Apply database migrations.
+    Migrate,
+    /// Relying-party registrations.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Development: certificates, secrets, migrations, keys, demo clients and accounts.
+    DevSetup,
+}
+
+/// `clients …`.
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client.
+    Add(ClientAdd),
+    /// List clients.
+    List,
+    /// Show one client.
+    Show {
+        /// Client id.
+        id: String,
+    },
+    /// Remove a client (its tokens and consents go with it).
+    Remove {
+        /// Client id.
+        id: String,
+    },
+    /// Issue a new secret to a confidential client.
+    RotateSecret {
+        /// Client id.
+        id: String,
+        /// Write the secret to this file (mode 0600) instead of printing it.
+        #[arg(long)]
+        secret_file: Option<PathBuf>,
+    },
+}
+
+/// `clients add`.
+#[derive(Debug, Args)]
+pub struct ClientAdd {
+    /// Client id.
+    #[arg(long)]
+    id: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// Write the generated secret to this file (mode 0600) instead of printing it.
+    #[arg(long, conflicts_with = "public")]
+    secret_file: Option<PathBuf>,
+    /// A public client (PKCE, no secret).
+    #[arg(long)]
+    public: bool,
+    /// Exact redirect URI (repeatable).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Grant type (repeatable; default authorization_code and refresh_token).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// Allowed scope (repeatable; default openid profile email).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// id_token signing algorithm.
+    #[arg(long, default_value = "RS256", value_parser = parse_alg)]
+    id_token_alg: SigningAlg,
+    /// First-party: no consent page.
+    #[arg(long)]
+    first_party: bool,
+    /// Back-channel logout URI.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+}
+
+/// `users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add an account.
+    Add(UserAdd),
+}
+
+/// `users add`.
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    /// IP… (professional) or CE… (staff).
+    #[arg(long)]
+    username: String,
+    /// File whose first line is the password.
+    #[arg(long)]
+    password_file: PathBuf,
+    /// First name.
+    #[arg(long)]
+    given_name: String,
+    /// Last name.
+    #[arg(long)]
+    family_name: String,
+    /// E-mail.
+    #[arg(long)]
+    email: Option<String>,
+    /// Profession.
+    #[arg(long)]
+    profession: Option<String>,
+    /// professional or staff.
+    #[arg(long = "type", default_value = "professional")]
+    account_type: String,
+}
+
+/// `keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add the next key of every algorithm; it is published now and signs after the
+    /// pre-publication delay; the old key is retired after the longest token lifetime.
+    Rotate,
+    /// Show every key's state and age.
+    List,
+}
+
+fn parse_alg(s: &str) -> Result<SigningAlg, String> {
+    SigningAlg::parse(s).ok_or_else(|| "one of RS256, ES256, EdDSA".to_owned())
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(&cli.config_dir, &cli.environment)?;
+    crate::telemetry::init(&config.telemetry);
+    crate::tls::install_crypto_provider();
+    match cli.command {
+        Command::Serve => {
+            let pool = store::pool(&config.database)?;
+            if cli.environment == "dev" {
+                store::migrate(&pool, &config.database).await?;
+            }
+            let app = crate::app::Application::build(config).await?;
+            tracing::info!(port = app.port(), "idp listening");
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let pool = store::pool(&config.database)?;
+            store::migrate(&pool, &config.database).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Clients(command) => clients(&config, command).await,
+        Command::Users(UsersCommand::Add(add)) => users_add(&config, add).await,
+        Command::Keys(command) => keys(&config, command).await,
+        Command::DevSetup => crate::dev::setup(&config).await,
+    }
+}
+
+async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
+    let pool = store::pool(&config.database)?;
+    let db = pool.get().await?;
+    match command {
+        ClientsCommand::Add(add) => {
+            let grants = if add.grants.is_empty() {
+                vec!["authorization_code".into(), "refresh_token".into()]
+            } else {
+                add.grants
+            };
+            let scopes = if add.scopes.is_empty() {
+                vec!["openid".into(), "profile".into(), "email".into()]
+            } else {
+                add.scopes
+            };
+            let registration = Registration {
+                id: add.id.clone(),
+                name: add.name,
+                public: add.public,
+                redirect_uris: add.redirect_uris,
+                post_logout_redirect_uris: add.post_logout_redirect_uris,
+                grant_types: grants,
+                scopes,
+                id_token_alg: add.id_token_alg,
+                first_party: add.first_party,
+                backchannel_logout_uri: add.backchannel_logout_uri,
+            };
+            let secret =
+                admin::clients::register(&db, &config.client_secret_key()?, registration).await?;
+            println!("client `{}` registered", add.id);
+            if let Some(secret) = secret {
+                hand_over_secret(&secret, add.secret_file.as_deref())?;
+            }
+        }
+        ClientsCommand::List => {
+            for c in store::clients::list(&db).await? {
+                let kind = if c.secret_hash.is_some() {
+                    "confidential"
+                } else {
+                    "public"
+                };
+                println!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types.join(","));
+            }
+        }
+        ClientsCommand::Show { id } => {
+            let c = store::clients::get(&db, &id)
+                .await?
+                .with_context(|| format!("no client `{id}`"))?;
+            println!(
+                "id: {}\nname: {}\ntype: {}",
+                c.id,
+                c.name,
+                if c.secret_hash.is_some() {
+                    "confidential"
+                } else {
+                    "public"
+                }
+            );
+            println!(
+                "redirect_uris: {}\npost_logout_redirect_uris: {}",
+                c.redirect_uris.join(" "),
+                c.post_logout_redirect_uris.join(" ")
+            );
+            println!(
+                "grants: {}\nscopes: {}\nid_token_alg: {}",
+                c.grant_types.join(" "),
+                c.scopes.join(" "),
+                c.id_token_alg
+            );
+            println!(
+                "first_party: {}\nbackchannel_logout_uri: {}",
+                c.first_party,
+                c.backchannel_logout_uri.unwrap_or_default()
+            );
+        }
+        ClientsCommand::Remove { id } => {
+            anyhow::ensure!(store::clients::delete(&db, &id).await?, "no client `{id}`");
+            println!("client `{id}` removed");
+        }
+        ClientsCommand::RotateSecret { id, secret_file } => {
+            let secret =
+                admin::clients::rotate_secret(&db, &config.client_secret_key()?, &id).await?;
+            hand_over_secret(&secret, secret_file.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
+fn hand_over_secret(secret: &str, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match file {
+        Some(path) => {
+            crate::dev::write_private(path, secret)?;
+            println!("secret written to {} (shown nowhere else)", path.display());
+        }
+        None => println!("client_secret (shown once): {secret}"),
+    }
+    Ok(())
+}
+
+async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
+    let password = std::fs::read_to_string(&add.password_file).with_context(|| {
+        format!(
+            "cannot read --password-file {}",
+            add.password_file.display()
+        )
+    })?;
+    let password = password.lines().next().unwrap_or_default().to_owned();
+    let hasher = crate::password::Hasher::new(config.password, 1, Duration::from_secs(60))?;
+    let pool = store::pool(&config.database)?;
+    let mut db = pool.get().await?;
+    let tx = db.transaction().await?;
+    let user = NewUser {
+        username: add.username.clone(),
+        password,
+        given_name: add.given_name,
+        family_name: add.family_name,
+        email: add.email,
+        profession: add.profession,
+        account_type: add.account_type,
+    };
+    let id = admin::users::add(&tx, &hasher, user).await?;
+    tx.commit().await?;
+    println!("account `{}` added (sub {id})", add.username);
+    Ok(())
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let pool = store::pool(&config.database)?;
+    let mut db = pool.get().await?;
+    if let KeysCommand::Rotate = command {
+        let tx = db.transaction().await?;
+        let added = crate::keys::rotation::rotate(
+            &tx,
+            &config.key_encryption_key()?,
+            &config.keys.algorithms,
+            Duration::from_secs(config.keys.pre_publication_secs),
+            Duration::from_secs(config.longest_token_secs()),
+        )
+        .await?;
+        tx.commit().await?;
+        for key in &added {
+            println!(
+                "added {} {} (signs from {})",
+                key.alg, key.kid, key.activate_at
+            );
+        }
+    }
+    println!("kid\talg\tstate\tage\tactivates\tretires");
+    let now = chrono::Utc::now();
+    for key in crate::keys::rotation::list(&db).await? {
+        let age = now - key.created_at;
+        let retire = key
+            .retire_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{}\t{}\t{}\t{}h{:02}m\t{}\t{retire}",
+            key.kid,
+            key.alg,
+            key.state,
+            age.num_hours(),
+            age.num_minutes() % 60,
+            key.activate_at.to_rfc3339()
+        );
+    }
+    Ok(())
+}

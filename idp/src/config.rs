@@ -1,0 +1,366 @@
+//! Typed configuration: `config/default.toml`, then `config/<IDP_ENV>.toml`, then
+//! `IDP__SECTION__KEY` environment variables. Parsed once at start-up; an unknown key or a
+//! bad value stops the process with the key named.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::Deserialize;
+
+use crate::keys::SigningAlg;
+
+/// The whole configuration of one idp process.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listener, public URL, TLS.
+    pub server: ServerConfig,
+    /// Postgres.
+    pub database: DatabaseConfig,
+    /// Redis.
+    pub redis: RedisConfig,
+    /// Signing keys.
+    pub keys: KeysConfig,
+    /// Token lifetimes and client-secret hashing.
+    pub tokens: TokensConfig,
+    /// SSO session lifetimes and CSRF.
+    pub session: SessionConfig,
+    /// Argon2id cost.
+    pub password: PasswordConfig,
+    /// Per-account failure counter.
+    pub lockout: LockoutConfig,
+    /// Per-IP request shaping.
+    pub rate_limit: RateLimitConfig,
+    /// Logs.
+    pub telemetry: TelemetryConfig,
+}
+
+/// How the idp is reached.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub bind: SocketAddr,
+    /// The issuer: the public HTTPS origin (and optional path) relying parties see.
+    pub public_url: url::Url,
+    /// `rustls` terminates TLS here; `proxy` serves plain HTTP behind a TLS proxy.
+    pub tls: TlsMode,
+    /// PEM certificate chain (with `tls = "rustls"`).
+    pub tls_cert: PathBuf,
+    /// PEM private key (with `tls = "rustls"`).
+    pub tls_key: PathBuf,
+    /// Proxies whose `X-Forwarded-For` is believed (with `tls = "proxy"`).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// A request taking longer is answered 408.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Password hashes computed at once; more wait, then get 503.
+    pub max_concurrent_hashes: usize,
+    /// How long a login waits for a hashing slot before 503.
+    pub hash_wait_ms: u64,
+}
+
+/// Where TLS ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// HTTPS served by this process.
+    Rustls,
+    /// Plain HTTP behind a trusted TLS-terminating proxy.
+    Proxy,
+}
+
+/// Postgres connection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// libpq-style URL.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// Schema to use instead of `public` (tests use one per test); created by `migrate`.
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+/// Redis connection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://` URL.
+    pub url: String,
+    /// Prefix of every key this idp writes (must not contain `{` or `}`).
+    pub key_prefix: String,
+}
+
+/// Signing keys.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Key-encryption key (32 bytes, base64), usually from `IDP__KEYS__ENCRYPTION_KEY`.
+    #[serde(default)]
+    pub encryption_key: Option<SecretString>,
+    /// File holding the key-encryption key, when not given directly.
+    #[serde(default)]
+    pub encryption_key_file: Option<PathBuf>,
+    /// How long a new key is published in the JWKS before it signs.
+    pub pre_publication_secs: u64,
+    /// How long a node keeps the key set before reading it again.
+    pub cache_secs: u64,
+    /// Algorithms the idp holds a key for.
+    pub algorithms: Vec<SigningAlg>,
+}
+
+/// Lifetimes of codes and tokens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    /// Authorization code lifetime (at most 60 s).
+    pub code_ttl_secs: u64,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: u64,
+    /// id_token lifetime.
+    pub id_token_ttl_secs: u64,
+    /// A refresh token unused this long expires.
+    pub refresh_idle_secs: u64,
+    /// A refresh-token family ends this long after the login, whatever its use.
+    pub refresh_absolute_secs: u64,
+    /// HMAC key for client secrets (32 bytes, base64).
+    #[serde(default)]
+    pub client_secret_key: Option<SecretString>,
+    /// File holding the HMAC key for client secrets.
+    #[serde(default)]
+    pub client_secret_key_file: Option<PathBuf>,
+}
+
+/// SSO session.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Idle timeout.
+    pub idle_secs: u64,
+    /// Absolute timeout.
+    pub absolute_secs: u64,
+    /// HMAC key for CSRF tokens (32 bytes, base64).
+    #[serde(default)]
+    pub csrf_key: Option<SecretString>,
+    /// File holding the CSRF key.
+    #[serde(default)]
+    pub csrf_key_file: Option<PathBuf>,
+}
+
+/// Argon2id parameters (OWASP floor by default: 19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordConfig {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+/// Per-account failure counter.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutConfig {
+    /// Failures before a temporary lock.
+    pub max_failures: u32,
+    /// Length of the temporary lock.
+    pub lock_secs: u64,
+}
+
+/// Per-IP shaping of the login and token endpoints.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Sustained requests per second per IP.
+    pub per_ip_per_second: u32,
+    /// Burst per IP.
+    pub per_ip_burst: u32,
+}
+
+/// Logs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// `pretty` or `json`.
+    pub format: LogFormat,
+    /// `tracing` env-filter directive.
+    pub filter: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A 32-byte secret resolved from configuration.
+pub type Secret32 = SecretBox<[u8; 32]>;
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file or variable did not parse; figment names the key.
+    #[error("configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    /// A value parsed but breaks a rule.
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid {
+        /// The offending key.
+        key: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Loads `dir/default.toml`, `dir/<env>.toml` and the `IDP__` environment.
+    pub fn load(dir: &Path, env: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(dir, env))
+    }
+
+    /// The layered sources, for callers (tests) that merge overrides of their own.
+    pub fn figment(dir: &Path, env: &str) -> Figment {
+        Figment::new()
+            .merge(Toml::file(dir.join("default.toml")))
+            .merge(Toml::file(dir.join(format!("{env}.toml"))))
+            .merge(Env::prefixed("IDP__").split("__").lowercase(true))
+    }
+
+    /// Extracts and checks a configuration from any figment.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if !matches!(self.server.public_url.scheme(), "https" | "http") {
+            return invalid("server.public_url", "must be an https URL");
+        }
+        if self.server.public_url.query().is_some() || self.server.public_url.fragment().is_some() {
+            return invalid("server.public_url", "must have no query or fragment");
+        }
+        if self.tokens.code_ttl_secs == 0 || self.tokens.code_ttl_secs > 60 {
+            return invalid("tokens.code_ttl_secs", "must be between 1 and 60");
+        }
+        if self.redis.key_prefix.contains(['{', '}']) {
+            return invalid("redis.key_prefix", "must not contain braces");
+        }
+        if self.server.max_concurrent_hashes == 0 {
+            return invalid("server.max_concurrent_hashes", "must be at least 1");
+        }
+        if self.keys.algorithms.is_empty() {
+            return invalid("keys.algorithms", "needs at least one algorithm");
+        }
+        if !self.keys.algorithms.contains(&SigningAlg::Rs256) {
+            // OpenID Connect Core §15.1: RS256 must be available.
+            return invalid("keys.algorithms", "must include RS256");
+        }
+        if self.password.memory_kib < 8 * self.password.parallelism {
+            return invalid("password.memory_kib", "too small for the parallelism");
+        }
+        if let Some(schema) = &self.database.schema
+            && !schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return invalid("database.schema", "only a-z, 0-9 and _ are allowed");
+        }
+        Ok(())
+    }
+
+    /// The key-encryption key for signing keys at rest.
+    pub fn key_encryption_key(&self) -> Result<Secret32, ConfigError> {
+        resolve_secret(
+            "keys.encryption_key",
+            self.keys.encryption_key.as_ref(),
+            self.keys.encryption_key_file.as_deref(),
+        )
+    }
+
+    /// The HMAC key client secrets are hashed under.
+    pub fn client_secret_key(&self) -> Result<Secret32, ConfigError> {
+        resolve_secret(
+            "tokens.client_secret_key",
+            self.tokens.client_secret_key.as_ref(),
+            self.tokens.client_secret_key_file.as_deref(),
+        )
+    }
+
+    /// The HMAC key CSRF tokens are derived with.
+    pub fn csrf_key(&self) -> Result<Secret32, ConfigError> {
+        resolve_secret(
+            "session.csrf_key",
+            self.session.csrf_key.as_ref(),
+            self.session.csrf_key_file.as_deref(),
+        )
+    }
+
+    /// The issuer identifier: the public URL without a trailing slash (OIDC Discovery §4.3).
+    pub fn issuer(&self) -> String {
+        self.server
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The longest lifetime of a token a signing key may have signed.
+    pub fn longest_token_secs(&self) -> u64 {
+        self.tokens
+            .access_token_ttl_secs
+            .max(self.tokens.id_token_ttl_secs)
+    }
+}
+
+/// Reads a base64 32-byte secret given inline or in a file (inline wins).
+fn resolve_secret(
+    key: &'static str,
+    inline: Option<&SecretString>,
+    file: Option<&Path>,
+) -> Result<Secret32, ConfigError> {
+    let text = match (inline, file) {
+        (Some(value), _) => value.expose_secret().to_owned(),
+        (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+            key,
+            reason: format!("cannot read {}: {e}", path.display()),
+        })?,
+        (None, None) => {
+            return Err(ConfigError::Invalid {
+                key,
+                reason: "missing: set it or its _file".to_owned(),
+            });
+        }
+    };
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| ConfigError::Invalid {
+            key,
+            reason: "not base64".to_owned(),
+        })?;
+    let array: [u8; 32] = bytes.try_into().map_err(|_| ConfigError::Invalid {
+        key,
+        reason: "must decode to exactly 32 bytes".to_owned(),
+    })?;
+    Ok(SecretBox::new(Box::new(array)))
+}

@@ -1,0 +1,148 @@
+//! `idp dev-setup`: everything a newcomer needs before `serve`, idempotent — dev CA and
+//! localhost certificate, secrets, migrations, signing keys, demo clients and accounts.
+
+#![allow(clippy::print_stdout)] // It prints where to go and the demo credentials.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::admin::clients::{Registration, RegistrationError};
+use crate::admin::users::{AddUserError, NewUser};
+use crate::config::Config;
+use crate::keys::SigningAlg;
+use crate::{admin, store};
+
+/// Demo professional.
+pub const DEMO_PROFESSIONAL: (&str, &str) = ("IP12345", "demo-professionnel-2026");
+/// Demo staff member.
+pub const DEMO_STAFF: (&str, &str) = ("CE67890", "demo-personnel-2026");
+
+/// Prepares a development environment.
+pub async fn setup(config: &Config) -> anyhow::Result<()> {
+    let certs = crate::tls::ensure_dev_certs(Path::new("certs"))?;
+    for path in [
+        &config.keys.encryption_key_file,
+        &config.tokens.client_secret_key_file,
+        &config.session.csrf_key_file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        crate::tls::ensure_secret_file(path)?;
+    }
+    let pool = store::pool(&config.database)?;
+    store::migrate(&pool, &config.database).await?;
+    let mut db = pool.get().await?;
+    crate::keys::rotation::ensure_keys(&db, &config.key_encryption_key()?, &config.keys.algorithms)
+        .await?;
+    let issuer = config.issuer();
+    let key = config.client_secret_key()?;
+    let demo_secret_file = Path::new(".local/demo/demo-portal.secret");
+    let demos = [
+        Registration {
+            id: "demo-portal".into(),
+            name: "Portail de démonstration (confidentiel)".into(),
+            public: false,
+            redirect_uris: vec![
+                "https://localhost:8445/callback".into(),
+                "http://127.0.0.1:8445/callback".into(),
+            ],
+            post_logout_redirect_uris: vec!["https://localhost:8445/".into()],
+            grant_types: vec![
+                "authorization_code".into(),
+                "refresh_token".into(),
+                "client_credentials".into(),
+            ],
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            id_token_alg: SigningAlg::Es256,
+            first_party: true,
+            backchannel_logout_uri: None,
+        },
+        Registration {
+            id: "demo-spa".into(),
+            name: "Application publique de démonstration (PKCE)".into(),
+            public: true,
+            redirect_uris: vec!["http://127.0.0.1:8446/callback".into()],
+            post_logout_redirect_uris: vec!["http://127.0.0.1:8446/".into()],
+            grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+            scopes: vec!["openid".into(), "profile".into()],
+            id_token_alg: SigningAlg::Rs256,
+            first_party: false,
+            backchannel_logout_uri: None,
+        },
+    ];
+    for registration in demos {
+        let id = registration.id.clone();
+        match admin::clients::register(&db, &key, registration).await {
+            Ok(Some(secret)) => write_private(demo_secret_file, &secret)?,
+            Ok(None) | Err(RegistrationError::Taken) => {}
+            Err(e) => return Err(anyhow::anyhow!("demo client `{id}`: {e}")),
+        }
+    }
+    let hasher = crate::password::Hasher::new(config.password, 2, Duration::from_secs(60))?;
+    let users = [
+        (
+            DEMO_PROFESSIONAL,
+            "Marie",
+            "Tremblay",
+            Some("medecin"),
+            "professional",
+        ),
+        (DEMO_STAFF, "Jean", "Gagnon", None, "staff"),
+    ];
+    for ((username, password), given, family, profession, kind) in users {
+        let tx = db.transaction().await?;
+        let user = NewUser {
+            username: username.into(),
+            password: password.into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            email: None,
+            profession: profession.map(str::to_owned),
+            account_type: kind.into(),
+        };
+        match admin::users::add(&tx, &hasher, user).await {
+            Ok(_) => tx.commit().await?,
+            Err(AddUserError::Taken) => {}
+            Err(e) => return Err(anyhow::anyhow!("demo account `{username}`: {e}")),
+        }
+    }
+    println!();
+    println!("  Identity provider   {issuer}/  (home page: sign in and see your services)");
+    println!("  Discovery           {issuer}/.well-known/openid-configuration");
+    println!("  Dev CA to trust     {}", certs.ca_pem.display());
+    println!(
+        "  Demo professional   {} / {}",
+        DEMO_PROFESSIONAL.0, DEMO_PROFESSIONAL.1
+    );
+    println!("  Demo staff          {} / {}", DEMO_STAFF.0, DEMO_STAFF.1);
+    println!(
+        "  Demo clients        demo-portal (confidential, secret in {}), demo-spa (public, PKCE)",
+        demo_secret_file.display()
+    );
+    println!();
+    Ok(())
+}
+
+/// Writes a secret to a file readable by its owner only.
+pub fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        file.write_all(content.as_bytes())?;
+        file.write_all(b"\n")?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, format!("{content}\n"))?;
+    Ok(())
+}

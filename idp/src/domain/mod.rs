@@ -1,0 +1,16 @@
+//! Domain types that carry their rules: parse, don't validate.
+
+mod login_name;
+mod password;
+mod scope;
+mod secret_token;
+
+pub use login_name::LoginName;
+pub use password::Password;
+pub use scope::Scope;
+pub use secret_token::SecretToken;
+
+/// Whether a value is free of control characters (they have no place in any field we take).
+pub(crate) fn has_no_controls(value: &str) -> bool {
+    !value.chars().any(char::is_control)
+}

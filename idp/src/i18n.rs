@@ -1,0 +1,158 @@
+//! Languages: French (fr-CA) by default (Charter of the French language), English offered.
+//! Messages live in `idp/locales/<lang>/main.ftl` (Fluent).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{Loader as _, static_loader};
+use unic_langid::{LanguageIdentifier, langid};
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "fr-CA",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static FR_CA: LanguageIdentifier = langid!("fr-CA");
+static EN: LanguageIdentifier = langid!("en");
+
+/// A language the pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Français (Canada), the default.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag for `lang=""` attributes.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr-CA",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (the switch link).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
+    /// Reads one tag loosely: `fr`, `fr-CA`, `fr-FR` → French; `en`, `en-US` → English.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .trim()
+            .split(['-', '_', ';'])
+            .next()?
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported tag of a space-separated list (`ui_locales`, OIDC Core §3.1.2.1).
+    pub fn from_list(list: &str) -> Option<Lang> {
+        list.split_whitespace().find_map(Lang::from_tag)
+    }
+
+    /// The best match for an `Accept-Language` header (first supported entry with q > 0).
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for entry in header.split(',') {
+            let mut parts = entry.split(';');
+            let Some(lang) = parts.next().and_then(Lang::from_tag) else {
+                continue;
+            };
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::Fr => &FR_CA,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The message for `key` (the key itself if missing, so a gap shows, never panics).
+    pub fn t(self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message for `key` with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.id(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_is_the_default_and_english_is_offered() {
+        assert_eq!(Lang::default(), Lang::Fr);
+        assert_eq!(Lang::Fr.t("login-title"), "Connexion aux services en ligne");
+        assert_eq!(Lang::En.t("login-title"), "Sign in to online services");
+    }
+
+    #[test]
+    fn every_french_message_has_an_english_one() {
+        let fr = include_str!("../locales/fr-CA/main.ftl");
+        let en = include_str!("../locales/en/main.ftl");
+        let keys = |s: &'static str| -> Vec<&'static str> {
+            s.lines()
+                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
+                .filter(|k| !k.starts_with('#') && !k.is_empty())
+                .collect()
+        };
+        let (fr, en) = (keys(fr), keys(en));
+        for key in &fr {
+            assert!(en.contains(key), "missing English message {key}");
+        }
+        assert_eq!(
+            fr.len(),
+            en.len(),
+            "the two languages have different message sets"
+        );
+    }
+
+    #[test]
+    fn accept_language_and_ui_locales_pick_a_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("de-DE, en-US;q=0.8, fr;q=0.5"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-CA,fr;q=0.9,en;q=0.8"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(Lang::from_list("es en fr-CA"), Some(Lang::En));
+    }
+}

@@ -1,0 +1,22 @@
+//! The agency's OpenID Connect identity provider.
+//!
+//! A request walks handler → feature function → store function; each folder below is one
+//! feature and holds its router, handlers and logic.
+
+pub mod admin;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dev;
+pub mod domain;
+pub mod i18n;
+pub mod keys;
+pub mod login;
+pub mod metrics;
+pub mod oidc;
+pub mod ops;
+pub mod password;
+pub mod store;
+pub mod telemetry;
+pub mod tls;
+pub mod web;

@@ -1,0 +1,213 @@
+//! Login page handlers and the online-services home page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::{Failure, authenticate, session};
+use crate::app::AppState;
+use crate::i18n::Lang;
+use crate::oidc::authorize;
+use crate::store::{clients, pending};
+use crate::web::{ClientIp, Form, PageError, RequestLang, csrf, page};
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    req: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// Query of `GET /login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    req: Option<String>,
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: Option<String>,
+    req: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+/// `GET /login`: the form, prefilled with `login_hint` when a relying party gave one.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    uri: Uri,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, PageError> {
+    let req = query.req.filter(|r| is_request_id(r));
+    let hint = match &req {
+        Some(id) => pending::get::<authorize::Pending>(&app.kv, id)
+            .await?
+            .and_then(|p| p.request.login_hint),
+        None => None,
+    };
+    render(
+        &app,
+        lang,
+        jar,
+        &uri,
+        req,
+        hint.unwrap_or_default(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// `POST /login`.
+pub async fn submit(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    headers: HeaderMap,
+    uri: Uri,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let origin = crate::oidc::discovery::origin(&app.issuer);
+    if !csrf::verify(
+        &jar,
+        &headers,
+        &app.csrf_key,
+        form.csrf.as_deref().unwrap_or_default(),
+        &origin,
+    ) {
+        return Err(PageError::BadRequest("error-csrf"));
+    }
+    let req = form.req.filter(|r| is_request_id(r));
+    let username = form.username.unwrap_or_default();
+    let outcome = authenticate(
+        &app,
+        &username,
+        form.password.as_deref().unwrap_or_default(),
+        ip,
+    )
+    .await?;
+    let account = match outcome {
+        Ok(account) => account,
+        Err(failure) => {
+            let key = match failure {
+                Failure::Incomplete => "login-error-incomplete",
+                Failure::Refused => "login-error-refused",
+            };
+            let shown = username.chars().take(254).collect();
+            return render(
+                &app,
+                lang,
+                jar,
+                &uri,
+                req,
+                shown,
+                Some(lang.t(key)),
+                StatusCode::OK,
+            );
+        }
+    };
+    let (jar, session) = session::open(&app, jar, account.id).await?;
+    match req {
+        Some(id) => {
+            let response = authorize::resume(&app, &session, &id, true).await?;
+            Ok((jar, response).into_response())
+        }
+        None => Ok((jar, Redirect::to("/")).into_response()),
+    }
+}
+
+/// The online-services home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    given_name: String,
+    family_name: String,
+    services: Vec<(String, String)>,
+}
+
+/// `GET /`: who is signed in and the services they can open (single sign-on).
+pub async fn home(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    let Some(session) = session::current(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+    let account = crate::store::accounts::get(&db, session.account_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let services = clients::list(&db)
+        .await?
+        .into_iter()
+        .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
+        .filter_map(|c| {
+            let first = c.redirect_uris.first()?;
+            let origin = url::Url::parse(first).ok()?.origin().ascii_serialization();
+            Some((c.name, origin))
+        })
+        .collect();
+    let page = HomePage {
+        lang,
+        title: lang.t("home-title"),
+        switch_href: page::switch_href(&uri.to_string(), lang),
+        given_name: account.given_name,
+        family_name: account.family_name,
+        services,
+    };
+    Ok(page::html(StatusCode::OK, &page))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    uri: &Uri,
+    req: Option<String>,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let switch = match &req {
+        Some(id) => format!("/login?req={id}"),
+        None => "/login".to_owned(),
+    };
+    let _ = uri;
+    let page = LoginPage {
+        lang,
+        title: lang.t("login-title"),
+        switch_href: page::switch_href(&switch, lang),
+        csrf,
+        req: req.unwrap_or_default(),
+        username,
+        error,
+    };
+    Ok((jar, page::html(status, &page)).into_response())
+}
+
+/// Pending-request ids are our own 43-character base64url tokens.
+fn is_request_id(id: &str) -> bool {
+    id.len() == 43
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,83 @@
+//! The SSO session (ASVS 7): a 256-bit random id in a `__Host-` cookie (Secure, HttpOnly,
+//! SameSite=Lax, path /), the row in Postgres keyed by its digest, idle and absolute timeouts,
+//! a new id at every login, ended server-side at logout so every node agrees.
+
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::Utc;
+
+use crate::app::AppState;
+use crate::domain::SecretToken;
+use crate::store::{StoreError, sessions, sessions::Session};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "__Host-idp_session";
+
+/// How often `last_seen_at` is written (activity is tracked to the minute).
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// The live session of a browser, if any.
+pub async fn current(app: &AppState, jar: &CookieJar) -> Result<Option<Session>, StoreError> {
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    if cookie.value().len() != 43 {
+        return Ok(None);
+    }
+    let digest = SecretToken::presented(cookie.value()).digest();
+    let db = app.db.get().await?;
+    let idle = app.config.session.idle_secs as f64;
+    let Some(session) = sessions::find_live(&db, &digest, idle).await? else {
+        return Ok(None);
+    };
+    if (Utc::now() - session.last_seen_at).num_seconds() > TOUCH_EVERY_SECS {
+        sessions::touch(&db, &session.sid).await?;
+    }
+    Ok(Some(session))
+}
+
+/// Opens a new session for an account and returns the cookie jar that carries it. Any
+/// session the browser had is ended first (a new id at login, ASVS 7.2.4).
+pub async fn open(
+    app: &AppState,
+    jar: CookieJar,
+    account_id: uuid::Uuid,
+) -> Result<(CookieJar, Session), StoreError> {
+    if let Some(old) = current(app, &jar).await? {
+        end(app, &old.sid).await?;
+    }
+    let token = SecretToken::generate().map_err(|_| StoreError::Corrupt("rng".into()))?;
+    let sid = SecretToken::generate().map_err(|_| StoreError::Corrupt("rng".into()))?;
+    let sid: String = sid.expose().chars().take(22).collect();
+    let expires_at =
+        Utc::now() + chrono::Duration::seconds(app.config.session.absolute_secs as i64);
+    let db = app.db.get().await?;
+    let session = sessions::insert(&db, &token.digest(), &sid, account_id, expires_at).await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token.expose().to_owned()))
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build();
+    Ok((jar.add(cookie), session))
+}
+
+/// Ends a session everywhere, revokes the refresh tokens born in it, and tells the relying
+/// parties that registered for back-channel logout.
+pub async fn end(app: &AppState, sid: &str) -> Result<(), StoreError> {
+    let db = app.db.get().await?;
+    if !sessions::end(&db, sid).await? {
+        return Ok(());
+    }
+    let revoked = crate::store::refresh::revoke_by_sid(&db, sid).await?;
+    let ttl = app.config.tokens.access_token_ttl_secs;
+    for family in revoked {
+        crate::store::revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;
+    }
+    crate::oidc::backchannel::notify(app, sid).await;
+    Ok(())
+}
+
+/// The jar without the session cookie.
+pub fn forget(jar: CookieJar) -> CookieJar {
+    jar.remove(Cookie::build(SESSION_COOKIE).path("/"))
+}

@@ -1,0 +1,124 @@
+//! The consent page for third-party clients; the answer is remembered per user and client.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::{authorize, respond};
+use crate::app::AppState;
+use crate::i18n::Lang;
+use crate::login::session;
+use crate::store::{StoreError, clients, consents, pending};
+use crate::web::{Form, PageError, RequestLang, csrf, page};
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    req: String,
+    client_name: String,
+    scopes: Vec<String>,
+}
+
+/// `?req=`.
+#[derive(Debug, Deserialize)]
+pub struct ConsentQuery {
+    req: Option<String>,
+}
+
+/// The consent form.
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    csrf: Option<String>,
+    req: Option<String>,
+    decision: Option<String>,
+}
+
+/// `GET /consent`.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    uri: Uri,
+    Query(query): Query<ConsentQuery>,
+) -> Result<Response, PageError> {
+    let req = query
+        .req
+        .ok_or(PageError::BadRequest("error-request-expired"))?;
+    let Some(_session) = session::current(&app, &jar).await? else {
+        return Ok(Redirect::to(&format!("/login?req={req}")).into_response());
+    };
+    let request = authorize::parked(&app, &req).await?;
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    let client = clients::get(&db, &request.client_id)
+        .await?
+        .ok_or(PageError::BadRequest("error-client-unknown"))?;
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let scopes = request
+        .scope
+        .split(' ')
+        .map(|s| {
+            let key = format!("scope-{s}");
+            let text = lang.t(&key);
+            if text == key { s.to_owned() } else { text }
+        })
+        .collect();
+    let page = ConsentPage {
+        lang,
+        title: lang.t("consent-title"),
+        switch_href: page::switch_href(&uri.to_string(), lang),
+        csrf,
+        req,
+        client_name: client.name,
+        scopes,
+    };
+    Ok((jar, page::html(StatusCode::OK, &page)).into_response())
+}
+
+/// `POST /consent`: allow or deny.
+pub async fn submit(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, PageError> {
+    let origin = super::discovery::origin(&app.issuer);
+    if !csrf::verify(
+        &jar,
+        &headers,
+        &app.csrf_key,
+        form.csrf.as_deref().unwrap_or_default(),
+        &origin,
+    ) {
+        return Err(PageError::BadRequest("error-csrf"));
+    }
+    let req = form
+        .req
+        .ok_or(PageError::BadRequest("error-request-expired"))?;
+    let session = session::current(&app, &jar)
+        .await?
+        .ok_or(PageError::BadRequest("error-request-expired"))?;
+    let request = authorize::parked(&app, &req).await?;
+    if form.decision.as_deref() != Some("allow") {
+        pending::delete(&app.kv, &req).await?;
+        return respond::request_error(
+            &app,
+            &request,
+            "access_denied",
+            "the user denied the request",
+        );
+    }
+    let scopes: Vec<String> = request.scope.split(' ').map(str::to_owned).collect();
+    {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        consents::grant(&db, session.account_id, &request.client_id, &scopes).await?;
+    }
+    pending::delete(&app.kv, &req).await?;
+    authorize::issue_code(&app, &session, &request).await
+}

@@ -1,0 +1,158 @@
+//! Minting tokens: JWT access tokens (RFC 9068) and id_tokens (OIDC Core §2) signed by the
+//! key ring; opaque refresh tokens are minted by the grants that store them.
+
+use chrono::{DateTime, Duration, Utc};
+use openidconnect::core::CoreJwsSigningAlgorithm;
+use openidconnect::{AccessToken, Audience, IdTokenClaims, IssuerUrl, Nonce};
+use serde::{Deserialize, Serialize};
+
+use super::claims::{self, AgencyIdToken};
+use super::error::OAuthError;
+use crate::app::AppState;
+use crate::domain::{Scope, SecretToken};
+use crate::keys::SigningAlg;
+use crate::store::accounts::Account;
+use crate::store::clients::Client;
+
+/// The claims of our access tokens (RFC 9068 §2.2), plus `sid` and `gid` (the grant they come
+/// from, so revoking a grant revokes its access tokens at our endpoints).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The user's opaque id, or the client for `client_credentials`.
+    pub sub: String,
+    /// The audience: the client (its own API) unless a resource is configured.
+    pub aud: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+    /// Unique id.
+    pub jti: String,
+    /// Granted scope.
+    pub scope: String,
+    /// When the user authenticated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+    /// SSO session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Grant (refresh family) id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+}
+
+/// A freshly minted access token.
+#[derive(Debug)]
+pub struct Minted {
+    /// The compact JWS.
+    pub token: String,
+    /// Its claims.
+    pub claims: AccessClaims,
+}
+
+/// Who a token is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    /// `sub`.
+    pub subject: &'a str,
+    /// Granted scope.
+    pub scope: &'a str,
+    /// When the user authenticated (none for `client_credentials`).
+    pub auth_time: Option<DateTime<Utc>>,
+    /// SSO session.
+    pub sid: Option<&'a str>,
+    /// Grant id.
+    pub grant_id: Option<&'a str>,
+}
+
+/// Access tokens are signed ES256 when the idp holds such a key (fast to sign and verify),
+/// RS256 otherwise.
+fn access_token_alg(app: &AppState) -> SigningAlg {
+    if app.config.keys.algorithms.contains(&SigningAlg::Es256) {
+        SigningAlg::Es256
+    } else {
+        SigningAlg::Rs256
+    }
+}
+
+/// Mints a JWT access token (`typ: at+jwt`, RFC 9068 §2.1).
+pub async fn access_token(
+    app: &AppState,
+    client: &Client,
+    grant: Grant<'_>,
+) -> Result<Minted, OAuthError> {
+    let now = Utc::now();
+    let jti = SecretToken::generate().map_err(|_| OAuthError::server("rng"))?;
+    let claims = AccessClaims {
+        iss: app.issuer.clone(),
+        sub: grant.subject.to_owned(),
+        aud: client.id.clone(),
+        client_id: client.id.clone(),
+        iat: now.timestamp(),
+        exp: (now + Duration::seconds(app.config.tokens.access_token_ttl_secs as i64)).timestamp(),
+        jti: jti.expose().chars().take(22).collect(),
+        scope: grant.scope.to_owned(),
+        auth_time: grant.auth_time.map(|t| t.timestamp()),
+        sid: grant.sid.map(str::to_owned),
+        gid: grant.grant_id.map(str::to_owned),
+    };
+    let signer = app.keys.signer(access_token_alg(app)).await?;
+    let token = signer.sign_jwt("at+jwt", &claims)?;
+    Ok(Minted { token, claims })
+}
+
+/// Mints an id_token with `at_hash` for `access_token`, signed with the client's algorithm.
+pub async fn id_token(
+    app: &AppState,
+    client: &Client,
+    account: &Account,
+    grant: Grant<'_>,
+    nonce: Option<&str>,
+    access_token: &str,
+) -> Result<String, OAuthError> {
+    let alg = SigningAlg::parse(&client.id_token_alg)
+        .ok_or_else(|| OAuthError::server("client id_token_alg"))?;
+    let signer = app.keys.signer(alg).await?;
+    let scope = Scope::parse(grant.scope).map_err(|_| OAuthError::server("stored scope"))?;
+    let now = Utc::now();
+    let issuer = IssuerUrl::new(app.issuer.clone()).map_err(OAuthError::server)?;
+    let claims = IdTokenClaims::new(
+        issuer,
+        vec![Audience::new(client.id.clone())],
+        now + Duration::seconds(app.config.tokens.id_token_ttl_secs as i64),
+        now,
+        claims::standard(account, &scope),
+        claims::agency(account, &scope, grant.sid),
+    )
+    .set_auth_time(grant.auth_time)
+    .set_nonce(nonce.map(|n| Nonce::new(n.to_owned())));
+    let jws_alg = signer.jws_alg();
+    let token = AgencyIdToken::new(
+        claims,
+        &*signer,
+        jws_alg,
+        Some(&AccessToken::new(access_token.to_owned())),
+        None,
+    )
+    .map_err(OAuthError::server)?;
+    Ok(serde_json::to_value(&token)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default())
+}
+
+/// The discovery list of id_token algorithms.
+pub fn supported_algs(app_algs: &[SigningAlg]) -> Vec<CoreJwsSigningAlgorithm> {
+    app_algs
+        .iter()
+        .map(|alg| match alg {
+            SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! Accounts, their login names and password credentials.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError};
+
+/// An account as login and the claims need it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Internal id; also the opaque `sub` claim.
+    pub id: Uuid,
+    /// The `IP…`/`CE…` username.
+    pub username: String,
+    /// First name.
+    pub given_name: String,
+    /// Last name.
+    pub family_name: String,
+    /// E-mail, when set.
+    pub email: Option<String>,
+    /// Whether ownership of the e-mail was proven.
+    pub email_verified: bool,
+    /// Profession (professionals).
+    pub profession: Option<String>,
+    /// `professional` or `staff`.
+    pub account_type: String,
+    /// Preferred language.
+    pub locale: String,
+    /// Set when the account may not sign in.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// An account and its password hash, found by a login name.
+#[derive(Debug)]
+pub struct AccountWithPassword {
+    /// The account.
+    pub account: Account,
+    /// PHC string, when a password is set.
+    pub phc: Option<String>,
+}
+
+/// A new account.
+#[derive(Debug)]
+pub struct NewAccount<'a> {
+    /// Username.
+    pub username: &'a str,
+    /// First name.
+    pub given_name: &'a str,
+    /// Last name.
+    pub family_name: &'a str,
+    /// E-mail.
+    pub email: Option<&'a str>,
+    /// Profession.
+    pub profession: Option<&'a str>,
+    /// `professional` or `staff`.
+    pub account_type: &'a str,
+    /// Password PHC string.
+    pub phc: &'a str,
+}
+
+const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a.email_verified, \
+                       a.profession, a.account_type, a.locale, a.disabled_at";
+
+/// Finds an account by any of its login names (already case-folded).
+pub async fn find_by_login_name(
+    client: &impl GenericClient,
+    folded: &str,
+) -> Result<Option<AccountWithPassword>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS}, p.phc FROM account_names n JOIN accounts a ON a.id = n.account_id \
+         LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
+    );
+    let row = client.query_opt(&sql, &[&folded]).await?;
+    Ok(row.map(|row| AccountWithPassword {
+        account: from_row(&row),
+        phc: row.get("phc"),
+    }))
+}
+
+/// Finds an account by id.
+pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
+    Ok(client.query_opt(&sql, &[&id]).await?.map(|r| from_row(&r)))
+}
+
+/// Creates an account, its username as a login name, and its password (in the caller's
+/// transaction). A taken name fails on `account_names_pkey`.
+pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result<Uuid, StoreError> {
+    const INSERT: &str = "INSERT INTO accounts (id, username, given_name, family_name, email, profession, account_type) \
+                          VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    const NAME: &str =
+        "INSERT INTO account_names (name_folded, account_id, kind) VALUES ($1, $2, 'username')";
+    const PASSWORD: &str = "INSERT INTO password_credentials (account_id, phc) VALUES ($1, $2)";
+    let id = Uuid::new_v4();
+    client
+        .execute(
+            INSERT,
+            &[
+                &id,
+                &new.username,
+                &new.given_name,
+                &new.family_name,
+                &new.email,
+                &new.profession,
+                &new.account_type,
+            ],
+        )
+        .await?;
+    client
+        .execute(NAME, &[&new.username.to_lowercase(), &id])
+        .await?;
+    client.execute(PASSWORD, &[&id, &new.phc]).await?;
+    Ok(id)
+}
+
+/// Replaces the password hash (a rehash with new parameters keeps `changed_at`).
+pub async fn rehash_password(
+    client: &impl GenericClient,
+    id: Uuid,
+    phc: &str,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE password_credentials SET phc = $2 WHERE account_id = $1";
+    client.execute(SQL, &[&id, &phc]).await?;
+    Ok(())
+}
+
+fn from_row(row: &tokio_postgres::Row) -> Account {
+    Account {
+        id: row.get("id"),
+        username: row.get("username"),
+        given_name: row.get("given_name"),
+        family_name: row.get("family_name"),
+        email: row.get("email"),
+        email_verified: row.get("email_verified"),
+        profession: row.get("profession"),
+        account_type: row.get("account_type"),
+        locale: row.get("locale"),
+        disabled_at: row.get("disabled_at"),
+    }
+}

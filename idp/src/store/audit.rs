@@ -1,0 +1,46 @@
+//! The audit trail (ASVS 16.3.1): every authentication event with its outcome, never a secret.
+
+use std::net::IpAddr;
+
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError};
+
+/// One event.
+#[derive(Debug)]
+pub struct Event<'a> {
+    /// What happened (`login`, `token`, `logout`, `code_replay`, …).
+    pub kind: &'a str,
+    /// `success`, `failure`, `locked`, …
+    pub outcome: &'a str,
+    /// Whose account, when known.
+    pub account_id: Option<Uuid>,
+    /// Which client, when any.
+    pub client_id: Option<&'a str>,
+    /// From where.
+    pub ip: Option<IpAddr>,
+    /// Anything else worth keeping (never a secret).
+    pub detail: serde_json::Value,
+}
+
+/// Appends an event.
+pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO audit_events (id, kind, outcome, account_id, client_id, ip, detail) \
+                       VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7)";
+    let ip = event.ip.map(|ip| ip.to_string());
+    client
+        .execute(
+            SQL,
+            &[
+                &Uuid::now_v7(),
+                &event.kind,
+                &event.outcome,
+                &event.account_id,
+                &event.client_id,
+                &ip,
+                &event.detail,
+            ],
+        )
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! Relying-party registrations.
+
+use super::{GenericClient, StoreError};
+
+/// A registered client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// `client_id`.
+    pub id: String,
+    /// Display name (consent page, home page).
+    pub name: String,
+    /// Keyed hash of the secret; `None` for a public client.
+    pub secret_hash: Option<Vec<u8>>,
+    /// Exact redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Allowed grant types.
+    pub grant_types: Vec<String>,
+    /// Allowed scopes.
+    pub scopes: Vec<String>,
+    /// id_token signing algorithm.
+    pub id_token_alg: String,
+    /// First-party clients skip consent.
+    pub first_party: bool,
+    /// Back-channel logout URI.
+    pub backchannel_logout_uri: Option<String>,
+}
+
+const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, scopes, \
+                       id_token_alg, first_party, backchannel_logout_uri";
+
+/// Finds a client.
+pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
+    Ok(client.query_opt(&sql, &[&id]).await?.map(|r| from_row(&r)))
+}
+
+/// Every client, by id.
+pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
+    Ok(client
+        .query(&sql, &[])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect())
+}
+
+/// Registers a client; a taken id fails on `clients_pkey`.
+pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {
+    let sql =
+        format!("INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+    client
+        .execute(
+            &sql,
+            &[
+                &c.id,
+                &c.name,
+                &c.secret_hash,
+                &c.redirect_uris,
+                &c.post_logout_redirect_uris,
+                &c.grant_types,
+                &c.scopes,
+                &c.id_token_alg,
+                &c.first_party,
+                &c.backchannel_logout_uri,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Removes a client (its tokens, consents and sessions links go with it). Returns whether it existed.
+pub async fn delete(client: &impl GenericClient, id: &str) -> Result<bool, StoreError> {
+    Ok(client
+        .execute("DELETE FROM clients WHERE id = $1", &[&id])
+        .await?
+        == 1)
+}
+
+/// Replaces a confidential client's secret hash. Returns whether the client exists and is confidential.
+pub async fn set_secret_hash(
+    client: &impl GenericClient,
+    id: &str,
+    hash: &[u8],
+) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "UPDATE clients SET secret_hash = $2 WHERE id = $1 AND secret_hash IS NOT NULL";
+    Ok(client.execute(SQL, &[&id, &hash]).await? == 1)
+}
+
+fn from_row(row: &tokio_postgres::Row) -> Client {
+    Client {
+        id: row.get("id"),
+        name: row.get("name"),
+        secret_hash: row.get("secret_hash"),
+        redirect_uris: row.get("redirect_uris"),
+        post_logout_redirect_uris: row.get("post_logout_redirect_uris"),
+        grant_types: row.get("grant_types"),
+        scopes: row.get("scopes"),
+        id_token_alg: row.get("id_token_alg"),
+        first_party: row.get("first_party"),
+        backchannel_logout_uri: row.get("backchannel_logout_uri"),
+    }
+}

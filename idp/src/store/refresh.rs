@@ -1,0 +1,156 @@
+//! Refresh-token families (RFC 9700 §4.14.2): every token is single use; presenting a used one
+//! revokes the whole family.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError};
+
+/// What a grant was issued for; carried through every rotation.
+#[derive(Debug, Clone)]
+pub struct Family {
+    /// Family (grant) id.
+    pub id: Uuid,
+    /// Who.
+    pub account_id: Uuid,
+    /// To whom.
+    pub client_id: String,
+    /// Granted scope.
+    pub scope: String,
+    /// The SSO session it came from.
+    pub sid: Option<String>,
+    /// When the user authenticated.
+    pub auth_time: DateTime<Utc>,
+    /// Absolute end of the family.
+    pub expires_at: DateTime<Utc>,
+    /// Set once revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A presented refresh token, locked for the rest of the transaction.
+#[derive(Debug)]
+pub struct Presented {
+    /// Its family.
+    pub family: Family,
+    /// Its own idle expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Set when it was already exchanged.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Opens a family.
+pub async fn create_family(client: &impl GenericClient, family: &Family) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    client
+        .execute(
+            SQL,
+            &[
+                &family.id,
+                &family.account_id,
+                &family.client_id,
+                &family.scope,
+                &family.sid,
+                &family.auth_time,
+                &family.expires_at,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Stores a new token of a family.
+pub async fn insert_token(
+    client: &impl GenericClient,
+    token_hash: &[u8],
+    family_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES ($1, $2, $3)";
+    client
+        .execute(SQL, &[&token_hash, &family_id, &expires_at])
+        .await?;
+    Ok(())
+}
+
+/// Finds a token and locks it (`FOR UPDATE`) so two concurrent exchanges cannot both win.
+pub async fn find_for_update(
+    client: &impl GenericClient,
+    token_hash: &[u8],
+) -> Result<Option<Presented>, StoreError> {
+    const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
+                       f.sid, f.auth_time, f.expires_at, f.revoked_at \
+                       FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id \
+                       WHERE t.token_hash = $1 FOR UPDATE OF t";
+    Ok(client
+        .query_opt(SQL, &[&token_hash])
+        .await?
+        .map(|row| presented(&row)))
+}
+
+/// Finds a token without locking (introspection).
+pub async fn find(
+    client: &impl GenericClient,
+    token_hash: &[u8],
+) -> Result<Option<Presented>, StoreError> {
+    const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
+                       f.sid, f.auth_time, f.expires_at, f.revoked_at \
+                       FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1";
+    Ok(client
+        .query_opt(SQL, &[&token_hash])
+        .await?
+        .map(|row| presented(&row)))
+}
+
+/// Marks a token exchanged.
+pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Revokes a family. Returns whether it was live.
+pub async fn revoke_family(
+    client: &impl GenericClient,
+    family_id: Uuid,
+) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "UPDATE refresh_families SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
+    Ok(client.execute(SQL, &[&family_id]).await? == 1)
+}
+
+/// Revokes every family born in an SSO session (logout); returns their ids.
+pub async fn revoke_by_sid(
+    client: &impl GenericClient,
+    sid: &str,
+) -> Result<Vec<Uuid>, StoreError> {
+    const SQL: &str = "UPDATE refresh_families SET revoked_at = now() WHERE sid = $1 AND revoked_at IS NULL RETURNING id";
+    Ok(client
+        .query(SQL, &[&sid])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+fn presented(row: &tokio_postgres::Row) -> Presented {
+    Presented {
+        expires_at: row.get("token_expires_at"),
+        used_at: row.get("used_at"),
+        family: Family {
+            id: row.get("id"),
+            account_id: row.get("account_id"),
+            client_id: row.get("client_id"),
+            scope: row.get("scope"),
+            sid: row.get("sid"),
+            auth_time: row.get("auth_time"),
+            expires_at: row.get("expires_at"),
+            revoked_at: row.get("revoked_at"),
+        },
+    }
+}

@@ -1,0 +1,39 @@
+//! Revoked access tokens. Access tokens are JWTs (RFC 9068) that resource servers may verify
+//! alone; our own introspection and userinfo also consult this list, kept until the token
+//! would have expired anyway.
+
+use super::{Kv, StoreError};
+
+/// Revokes one access token by `jti`.
+pub async fn revoke_jti(kv: &Kv, jti: &str, ttl_secs: u64) -> Result<(), StoreError> {
+    set(kv, kv.key("revoked-jti", jti), ttl_secs).await
+}
+
+/// Revokes every access token of a grant (refresh family or code redemption).
+pub async fn revoke_grant(kv: &Kv, grant: &str, ttl_secs: u64) -> Result<(), StoreError> {
+    set(kv, kv.key("revoked-grant", grant), ttl_secs).await
+}
+
+/// Whether the token or its grant was revoked.
+pub async fn is_revoked(kv: &Kv, jti: &str, grant: Option<&str>) -> Result<bool, StoreError> {
+    let mut conn = kv.conn();
+    let mut pipe = redis::pipe();
+    pipe.cmd("EXISTS").arg(kv.key("revoked-jti", jti));
+    if let Some(grant) = grant {
+        pipe.cmd("EXISTS").arg(kv.key("revoked-grant", grant));
+    }
+    let found: Vec<u8> = pipe.query_async(&mut conn).await?;
+    Ok(found.contains(&1))
+}
+
+async fn set(kv: &Kv, key: String, ttl_secs: u64) -> Result<(), StoreError> {
+    let mut conn = kv.conn();
+    let _: () = redis::cmd("SET")
+        .arg(key)
+        .arg("1")
+        .arg("EX")
+        .arg(ttl_secs.max(1))
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! SSO sessions: the row behind the `__Host-` cookie. The cookie holds a 256-bit random id;
+//! the table holds only its SHA-256 (ASVS 7.2.3), so a database read gives no live session.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError};
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Public session id (the `sid` claim, back-channel logout).
+    pub sid: String,
+    /// Who.
+    pub account_id: Uuid,
+    /// When the user last typed credentials (`auth_time`).
+    pub auth_time: DateTime<Utc>,
+    /// Last request seen.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Opens a session that ends at `expires_at` whatever its use.
+pub async fn insert(
+    client: &impl GenericClient,
+    id_hash: &[u8],
+    sid: &str,
+    account_id: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<Session, StoreError> {
+    const SQL: &str = "INSERT INTO sso_sessions (id_hash, sid, account_id, auth_time, expires_at) \
+                       VALUES ($1, $2, $3, now(), $4) RETURNING sid, account_id, auth_time, last_seen_at";
+    let row = client
+        .query_one(SQL, &[&id_hash, &sid, &account_id, &expires_at])
+        .await?;
+    Ok(from_row(&row))
+}
+
+/// The session behind a cookie, unless ended, past its absolute end, or idle longer than
+/// `idle_secs`; the account must still be enabled.
+pub async fn find_live(
+    client: &impl GenericClient,
+    id_hash: &[u8],
+    idle_secs: f64,
+) -> Result<Option<Session>, StoreError> {
+    const SQL: &str = "SELECT s.sid, s.account_id, s.auth_time, s.last_seen_at FROM sso_sessions s \
+                       JOIN accounts a ON a.id = s.account_id \
+                       WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() \
+                       AND s.last_seen_at > now() - make_interval(secs => $2) AND a.disabled_at IS NULL";
+    Ok(client
+        .query_opt(SQL, &[&id_hash, &idle_secs])
+        .await?
+        .map(|r| from_row(&r)))
+}
+
+/// Records activity (callers throttle this to about once a minute).
+pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE sso_sessions SET last_seen_at = now() WHERE sid = $1",
+            &[&sid],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends a session. Returns whether it was live.
+pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "UPDATE sso_sessions SET ended_at = now() WHERE sid = $1 AND ended_at IS NULL";
+    Ok(client.execute(SQL, &[&sid]).await? == 1)
+}
+
+/// Remembers that `client_id` received tokens in this session (back-channel logout).
+pub async fn add_client(
+    client: &impl GenericClient,
+    sid: &str,
+    client_id: &str,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "INSERT INTO session_clients (sid, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    client.execute(SQL, &[&sid, &client_id]).await?;
+    Ok(())
+}
+
+/// The back-channel logout URIs of the clients that took part in a session.
+pub async fn backchannel_targets(
+    client: &impl GenericClient,
+    sid: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    const SQL: &str = "SELECT c.id, c.backchannel_logout_uri FROM session_clients sc \
+                       JOIN clients c ON c.id = sc.client_id \
+                       WHERE sc.sid = $1 AND c.backchannel_logout_uri IS NOT NULL";
+    let rows = client.query(SQL, &[&sid]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+fn from_row(row: &tokio_postgres::Row) -> Session {
+    Session {
+        sid: row.get("sid"),
+        account_id: row.get("account_id"),
+        auth_time: row.get("auth_time"),
+        last_seen_at: row.get("last_seen_at"),
+    }
+}

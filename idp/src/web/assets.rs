@@ -1,0 +1,36 @@
+//! Static assets, compiled in: one stylesheet and the one script (no inline script anywhere,
+//! so the CSP can forbid it).
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+const CSS: &str = include_str!("../../assets/idp.css");
+const FORM_POST_JS: &str = include_str!("../../assets/form_post.js");
+
+/// `/assets/…` routes.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(
+            "/assets/idp.css",
+            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/assets/form_post.js",
+            get(|| async { asset(FORM_POST_JS, "text/javascript; charset=utf-8") }),
+        )
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+}

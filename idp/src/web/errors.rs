@@ -1,0 +1,132 @@
+//! The one place an error becomes a page. Handlers return `PageError`; layers (body limit,
+//! timeout, rate limit, unknown route) return bare statuses. The `render` middleware turns
+//! both into a translated page in the request's language; internals are logged, never shown.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::lang::negotiate;
+use super::page;
+use crate::i18n::Lang;
+
+/// A failure shown to a person as a page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// The request is malformed; the key names the message shown.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// Nothing here.
+    #[error("not found")]
+    NotFound,
+    /// Too many requests at once (password hashing saturated); try again shortly.
+    #[error("busy")]
+    Busy,
+    /// A dependency (Redis, Postgres) is unreachable: fail closed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Marker the middleware reads to render the right message.
+#[derive(Debug, Clone, Copy)]
+struct ErrorMessage(&'static str);
+
+impl PageError {
+    /// An internal failure from anything displayable.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Redis(e) => PageError::Unavailable(e.to_string()),
+            crate::store::StoreError::Pool(e) => PageError::Unavailable(e.to_string()),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::password::HashError> for PageError {
+    fn from(e: crate::password::HashError) -> Self {
+        match e {
+            crate::password::HashError::Busy => PageError::Busy,
+            crate::password::HashError::Failed(e) => PageError::Internal(e),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, key) = match &self {
+            PageError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key),
+            PageError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
+            PageError::Unavailable(detail) => {
+                tracing::error!(%detail, "dependency unavailable");
+                (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
+            }
+            PageError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorMessage(key));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// Middleware for page routes: renders every error response as a translated page.
+pub async fn render(request: Request, next: Next) -> Response {
+    let lang = negotiate(request.uri().query(), request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let message = response.extensions().get::<ErrorMessage>().copied();
+    let bare = !response.headers().contains_key(header::CONTENT_TYPE)
+        || response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if message.is_none() && !(status.as_u16() >= 400 && bare) {
+        return response;
+    }
+    let key = message.map_or_else(|| key_for_status(status), |m| m.0);
+    let mut page = page::error_page(lang, status, key);
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
+        if let Some(value) = response.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    page
+}
+
+/// The message for a status a layer produced.
+pub fn key_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "error-not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "error-method",
+        StatusCode::PAYLOAD_TOO_LARGE => "error-too-large",
+        StatusCode::REQUEST_TIMEOUT => "error-timeout",
+        StatusCode::TOO_MANY_REQUESTS => "error-too-many",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "error-bad-request",
+        StatusCode::SERVICE_UNAVAILABLE => "error-busy",
+        s if s.is_client_error() => "error-bad-request",
+        _ => "error-internal",
+    }
+}
+
+/// The default language, for callers without a request.
+pub fn default_lang() -> Lang {
+    Lang::default()
+}

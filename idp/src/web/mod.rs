@@ -1,0 +1,16 @@
+//! What every page shares: security headers, language, CSRF, forms, client address, assets,
+//! and the one place errors become pages.
+
+pub mod assets;
+pub mod client_ip;
+pub mod csrf;
+pub mod errors;
+pub mod form;
+pub mod headers;
+pub mod lang;
+pub mod page;
+
+pub use client_ip::ClientIp;
+pub use errors::PageError;
+pub use form::Form;
+pub use lang::RequestLang;

@@ -1,0 +1,135 @@
+//! Secure-messaging service between health professionals and the agency.
+//!
+//! Skeleton for now: it serves the liveness and readiness probes so that the deployment
+//! (`docker/compose.yaml`) can run it; the messaging features come in a later issue.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+/// Address the service listens on when `MESSAGING_BIND` is not set.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8444";
+
+/// The service's routes.
+pub fn router() -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+/// Liveness probe: the process is up and serving.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness probe: the service can take traffic (no dependencies yet).
+async fn readyz() -> &'static str {
+    "ready"
+}
+
+/// Parses the listen address from the `MESSAGING_BIND` value, or the default when unset.
+pub fn bind_address(value: Option<&str>) -> anyhow::Result<SocketAddr> {
+    let value = value.unwrap_or(DEFAULT_BIND);
+    value
+        .parse()
+        .with_context(|| format!("MESSAGING_BIND: {value:?} is not an address like {DEFAULT_BIND}"))
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then lets requests in flight end.
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the messaging server failed")
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix (what container runtimes send to stop).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::sync::oneshot;
+
+    /// Sends a bare HTTP/1.1 GET and returns the whole response.
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        response
+    }
+
+    #[tokio::test]
+    async fn probes_answer_over_http() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, async {
+            let _ = stopped.await;
+        }));
+
+        let health = get(addr, "/healthz").await;
+        assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
+        assert!(health.ends_with("\r\n\r\nok"), "{health}");
+
+        let ready = get(addr, "/readyz").await;
+        assert!(ready.starts_with("HTTP/1.1 200 OK\r\n"), "{ready}");
+        assert!(ready.ends_with("\r\n\r\nready"), "{ready}");
+
+        let missing = get(addr, "/nope").await;
+        assert!(missing.starts_with("HTTP/1.1 404 "), "{missing}");
+
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn bind_address_defaults_and_validates() {
+        assert_eq!(bind_address(None).unwrap().to_string(), DEFAULT_BIND);
+        assert_eq!(
+            bind_address(Some("0.0.0.0:9000")).unwrap().to_string(),
+            "0.0.0.0:9000"
+        );
+        let err = bind_address(Some("localhost")).unwrap_err();
+        assert!(err.to_string().contains("MESSAGING_BIND"), "{err}");
+    }
+}
