@@ -148,8 +148,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects the stores, binds the listener and prepares TLS.
+    /// Connects the stores, binds `server.bind` and prepares TLS.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.server.bind).map_err(|e| {
+            anyhow::anyhow!("cannot bind `server.bind` {}: {e}", config.server.bind)
+        })?;
+        Self::build_on(config, listener).await
+    }
+
+    /// Like `build`, on a listener the caller bound (tests bind first to learn the port that
+    /// goes into the issuer URL).
+    pub async fn build_on(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
         crate::tls::install_crypto_provider();
         let tls = match config.server.tls {
             TlsMode::Rustls => {
@@ -159,9 +168,6 @@ impl Application {
             }
             TlsMode::Proxy => None,
         };
-        let listener = TcpListener::bind(config.server.bind).map_err(|e| {
-            anyhow::anyhow!("cannot bind `server.bind` {}: {e}", config.server.bind)
-        })?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let state = AppState::connect(config).await?;

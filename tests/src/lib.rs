@@ -1,1 +1,267 @@
+//! The test harness: `spawn_app()` starts the real idp over TLS, on port 0, against a fresh
+//! Postgres schema and a unique Redis key prefix, and returns a handle with typed helpers.
+//! Nothing is mocked: the relying party is the `openidconnect` crate over reqwest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
+
+pub mod rp;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use figment::providers::Serialized;
+use idp::admin::clients::Registration;
+use idp::admin::users::NewUser;
+use idp::config::Config;
+use idp::keys::SigningAlg;
+
+/// Everything a test needs about one running idp node.
+#[derive(Debug, Clone)]
+pub struct TestApp {
+    /// `https://127.0.0.1:PORT`.
+    pub issuer: String,
+    /// Bound port.
+    pub port: u16,
+    /// A browser-like client: cookie store, no automatic redirects, trusts the test CA.
+    pub http: reqwest::Client,
+    /// Shared with every node of the same deployment.
+    pub deployment: Arc<Deployment>,
+    /// Stops this node.
+    pub handle: axum_server::Handle<std::net::SocketAddr>,
+}
+
+/// What nodes of one deployment share: database schema, Redis prefix, secrets, CA.
+#[derive(Debug)]
+pub struct Deployment {
+    /// Postgres schema.
+    pub schema: String,
+    /// Redis key prefix.
+    pub prefix: String,
+    /// CA certificate (PEM) the test clients trust.
+    pub ca_pem: String,
+    /// Folder with the server's certificate and key.
+    pub dir: PathBuf,
+    secrets: [String; 3],
+    /// A pool on the test schema, for assertions.
+    pub db: deadpool_postgres::Pool,
+}
+
+/// A password that passes every check.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Database URL for tests.
+pub fn database_url() -> String {
+    std::env::var("IDP_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/idp_test".into())
+}
+
+/// Redis URL for tests.
+pub fn redis_url() -> String {
+    std::env::var("IDP_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn random_b64() -> String {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Starts one idp node on a fresh deployment.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|f| f).await
+}
+
+/// Starts one idp node on a fresh deployment, with configuration overrides.
+pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment) -> TestApp {
+    idp::tls::install_crypto_provider();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let dir = std::env::temp_dir().join(format!("idp-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca_pem, chain_pem, key_pem) = idp::tls::generate_dev_certs_in_memory().unwrap();
+    std::fs::write(dir.join("cert.pem"), chain_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), key_pem).unwrap();
+    let schema = format!("t_{id}");
+    let config = base_config(&schema, &format!("test:{id}:"), &dir, &[random_b64(), random_b64(), random_b64()], 0, &tweak);
+    let pool = idp::store::pool(&config.database).unwrap();
+    idp::store::migrate(&pool, &config.database).await.unwrap();
+    let kek = config.key_encryption_key().unwrap();
+    {
+        let db = pool.get().await.unwrap();
+        idp::keys::rotation::ensure_keys(&db, &kek, &config.keys.algorithms).await.unwrap();
+    }
+    let secrets = [
+        figment_secret(&config, "keys"),
+        figment_secret(&config, "tokens"),
+        figment_secret(&config, "session"),
+    ];
+    let deployment = Arc::new(Deployment { schema: schema.clone(), prefix: config.redis.key_prefix.clone(), ca_pem, dir, secrets, db: pool });
+    start_node(deployment, &tweak).await
+}
+
+impl TestApp {
+    /// Starts another node of the same deployment (same schema, Redis prefix and secrets).
+    pub async fn spawn_second_node(&self) -> TestApp {
+        start_node(self.deployment.clone(), &|f| f).await
+    }
+
+    /// A URL on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// A fresh browser-like client (its own cookies).
+    pub fn new_browser(&self) -> reqwest::Client {
+        browser(&self.deployment.ca_pem)
+    }
+
+    /// Registers a client; returns its secret when confidential.
+    pub async fn register_client(&self, registration: Registration) -> Option<String> {
+        let db = self.deployment.db.get().await.unwrap();
+        let key = secret32(&self.deployment.secrets[1]);
+        idp::admin::clients::register(&db, &key, registration).await.unwrap()
+    }
+
+    /// Adds a professional `username` with `PASSWORD`; returns the `sub`.
+    pub async fn add_user(&self, username: &str) -> String {
+        let mut db = self.deployment.db.get().await.unwrap();
+        let tx = db.transaction().await.unwrap();
+        let config = idp::config::PasswordConfig { memory_kib: 8192, iterations: 1, parallelism: 1 };
+        let hasher = idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap();
+        let user = NewUser {
+            username: username.into(),
+            password: PASSWORD.into(),
+            given_name: "Marie".into(),
+            family_name: "Tremblay".into(),
+            email: Some(format!("{}@example.org", username.to_lowercase())),
+            profession: Some("pharmacien".into()),
+            account_type: "professional".into(),
+        };
+        let id = idp::admin::users::add(&tx, &hasher, user).await.unwrap();
+        tx.commit().await.unwrap();
+        id.to_string()
+    }
+
+    /// Rotates the signing keys as `idp keys rotate` does.
+    pub async fn rotate_keys(&self, pre_publication_secs: u64) {
+        let mut db = self.deployment.db.get().await.unwrap();
+        let tx = db.transaction().await.unwrap();
+        let kek = secret32(&self.deployment.secrets[0]);
+        idp::keys::rotation::rotate(
+            &tx,
+            &kek,
+            &SigningAlg::ALL,
+            std::time::Duration::from_secs(pre_publication_secs),
+            std::time::Duration::from_secs(300),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+/// A confidential client registration for tests, redirecting to `redirect_uri`.
+pub fn confidential_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Registration {
+    Registration {
+        id: id.into(),
+        name: format!("Client {id}"),
+        public: false,
+        redirect_uris: vec![redirect_uri.into()],
+        post_logout_redirect_uris: vec![format!("{redirect_uri}/after-logout")],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into(), "client_credentials".into()],
+        scopes: vec!["openid".into(), "profile".into(), "email".into(), "api".into()],
+        id_token_alg: alg,
+        first_party: true,
+        backchannel_logout_uri: None,
+    }
+}
+
+/// A public (PKCE-only) client registration for tests.
+pub fn public_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Registration {
+    Registration {
+        public: true,
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        ..confidential_client(id, redirect_uri, alg)
+    }
+}
+
+async fn start_node(deployment: Arc<Deployment>, tweak: &dyn Fn(figment::Figment) -> figment::Figment) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = base_config(&deployment.schema, &deployment.prefix, &deployment.dir, &deployment.secrets, port, tweak);
+    let app = idp::app::Application::build_on(config, listener).await.unwrap();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        issuer: format!("https://127.0.0.1:{port}"),
+        port,
+        http: browser(&deployment.ca_pem),
+        deployment,
+        handle,
+    }
+}
+
+fn base_config(
+    schema: &str,
+    prefix: &str,
+    dir: &std::path::Path,
+    secrets: &[String; 3],
+    port: u16,
+    tweak: &dyn Fn(figment::Figment) -> figment::Figment,
+) -> Config {
+    let figment = Config::figment(&repo_root().join("config"), "test")
+        .merge(Serialized::default("database.url", database_url()))
+        .merge(Serialized::default("database.schema", schema))
+        .merge(Serialized::default("database.pool_size", 4))
+        .merge(Serialized::default("redis.url", redis_url()))
+        .merge(Serialized::default("redis.key_prefix", prefix))
+        .merge(Serialized::default("server.public_url", format!("https://127.0.0.1:{port}")))
+        .merge(Serialized::default("server.tls_cert", dir.join("cert.pem")))
+        .merge(Serialized::default("server.tls_key", dir.join("key.pem")))
+        .merge(Serialized::default("keys.encryption_key", &secrets[0]))
+        .merge(Serialized::default("tokens.client_secret_key", &secrets[1]))
+        .merge(Serialized::default("session.csrf_key", &secrets[2]));
+    Config::from_figment(tweak(figment)).unwrap()
+}
+
+fn figment_secret(config: &Config, section: &str) -> String {
+    use secrecy::ExposeSecret as _;
+    let value = match section {
+        "keys" => config.keys.encryption_key.as_ref(),
+        "tokens" => config.tokens.client_secret_key.as_ref(),
+        _ => config.session.csrf_key.as_ref(),
+    };
+    value.unwrap().expose_secret().to_owned()
+}
+
+fn secret32(b64: &str) -> idp::config::Secret32 {
+    let bytes: [u8; 32] = base64::engine::general_purpose::STANDARD.decode(b64).unwrap().try_into().unwrap();
+    secrecy::SecretBox::new(Box::new(bytes))
+}
+
+/// A client that behaves like a browser for our purposes.
+pub fn browser(ca_pem: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap())
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden_input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&#x2d;", "-").replace("&#x5f;", "_"))
+}
+
+/// The `Location` of a redirect response.
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").expect("a redirect").to_str().unwrap().to_owned()
+}

@@ -1,1 +1,466 @@
-fn main() {}
+//! `loadgen`: drives a running idp with N concurrent workers for a fixed time and reports
+//! throughput, latency percentiles, and the CPU the idp (and Postgres and Redis) spent per
+//! operation, read from `/proc`. See BENCHMARKS.md and `scripts/bench`.
+
+#![allow(clippy::print_stdout)] // A command line prints its results.
+
+mod flows;
+mod procfs;
+mod stats;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, ValueEnum};
+use url::Url;
+
+use flows::Target;
+use stats::{CpuSnapshot, Report};
+
+/// Load generator for the idp.
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", about)]
+struct Cli {
+    /// The idp's base URL.
+    #[arg(long, default_value = "https://localhost:8443")]
+    base: Url,
+    /// PEM file of the CA that signed the idp's certificate.
+    #[arg(long, default_value = "certs/dev-ca.pem")]
+    ca: PathBuf,
+    /// Confidential client used for the token, introspection and code grants.
+    #[arg(long, default_value = "demo-portal")]
+    client_id: String,
+    /// File whose first line is the client's secret.
+    #[arg(long, default_value = ".local/demo/demo-portal.secret")]
+    client_secret_file: PathBuf,
+    /// A registered redirect URI of the client.
+    #[arg(long, default_value = "https://localhost:8445/callback")]
+    redirect_uri: String,
+    /// Account for the login and refresh scenarios.
+    #[arg(long, default_value = idp::dev::DEMO_PROFESSIONAL.0)]
+    username: String,
+    /// Its password.
+    #[arg(long, default_value = idp::dev::DEMO_PROFESSIONAL.1)]
+    password: String,
+    /// What to measure.
+    #[arg(long, value_enum)]
+    scenario: Scenario,
+    /// Concurrent workers, each with its own connection.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Measured time (`20s`, `1500ms`, `1m`).
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Unmeasured warm-up before it (pools filled, caches loaded).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// Upper bound on the operations of the measured phase, all workers together.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_ops: u64,
+    /// A fresh client, TCP connection and full TLS handshake for every operation.
+    #[arg(long)]
+    new_connection_per_request: bool,
+    /// The idp's process id, for its CPU time.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// `comm` of the Postgres processes whose CPU time is summed.
+    #[arg(long, default_value = "postgres")]
+    postgres_pid_pattern: String,
+    /// `comm` of the Redis processes whose CPU time is summed.
+    #[arg(long, default_value = "redis-server")]
+    redis_pid_pattern: String,
+    /// Folder of the idp's configuration (the Argon2id cost is read from it).
+    #[arg(long, env = "IDP_CONFIG_DIR", default_value = "config")]
+    config_dir: PathBuf,
+    /// The idp's environment (`IDP_ENV`).
+    #[arg(long = "idp-env", env = "IDP_ENV", default_value = "dev")]
+    idp_env: String,
+    /// Argon2id hashes timed for the login scenario's reference.
+    #[arg(long, default_value_t = 10)]
+    hashes: u32,
+    /// Append a Markdown table row (and the header if the file is new) to this file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Target idp CPU per operation, in µs, shown against the figure.
+    #[arg(long)]
+    target_cpu_us: Option<f64>,
+    /// Target p99 latency, in ms, shown against the figure.
+    #[arg(long)]
+    target_p99_ms: Option<f64>,
+    /// Target ratio of idp CPU per login to the CPU of one Argon2id hash.
+    #[arg(long)]
+    target_hash_ratio: Option<f64>,
+}
+
+/// The measured operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// `POST /token`, `client_credentials`.
+    ClientCredentials,
+    /// `POST /introspect` of a JWT access token.
+    Introspect,
+    /// `GET /.well-known/openid-configuration`.
+    Discovery,
+    /// `GET /jwks.json`.
+    Jwks,
+    /// `POST /token`, `refresh_token` with rotation; one chain per worker.
+    Refresh,
+    /// authorize → login page → password → code → tokens.
+    Login,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::ClientCredentials => "client-credentials",
+            Scenario::Introspect => "introspect",
+            Scenario::Discovery => "discovery",
+            Scenario::Jwks => "jwks",
+            Scenario::Refresh => "refresh",
+            Scenario::Login => "login",
+        }
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 20s or 500ms"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit in `{s}` (ms, s, m)")),
+    };
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err(format!("`{s}` is out of range (0 to 1 h)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// One worker's state, carried from the warm-up into the measured phase.
+struct Worker {
+    /// Its keep-alive client (one connection), unless a fresh one is built per operation.
+    http: Option<reqwest::Client>,
+    /// Introspect: the access token to introspect.
+    token: Arc<str>,
+    /// Refresh: the current end of this worker's chain.
+    chain: Option<String>,
+    /// Refresh: chains restarted by a login after a failed rotation.
+    relogins: u64,
+}
+
+impl Worker {
+    async fn op(&mut self, target: &Target, scenario: Scenario) -> anyhow::Result<()> {
+        let http = match &self.http {
+            Some(http) => http.clone(),
+            None => target.client()?,
+        };
+        match scenario {
+            Scenario::Discovery => {
+                target
+                    .get_ok(&http, "/.well-known/openid-configuration")
+                    .await
+            }
+            Scenario::Jwks => target.get_ok(&http, "/jwks.json").await,
+            Scenario::ClientCredentials => target.client_credentials(&http).await.map(drop),
+            Scenario::Introspect => target.introspect(&http, &self.token).await,
+            Scenario::Login => target.login(&http).await.map(drop),
+            Scenario::Refresh => {
+                let current = match self.chain.take() {
+                    Some(c) => c,
+                    None => {
+                        self.relogins += 1;
+                        target.login(&http).await?
+                    }
+                };
+                // On failure the chain stays empty: the next operation starts a new one.
+                self.chain = Some(target.refresh(&http, &current).await?);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What one worker saw in one phase.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Latencies of successful operations, µs.
+    pub latencies_us: Vec<u32>,
+    /// Failed operations.
+    pub errors: u64,
+    /// The first error, for the log.
+    pub first_error: Option<String>,
+}
+
+async fn run_phase(
+    workers: Vec<Worker>,
+    target: &Arc<Target>,
+    scenario: Scenario,
+    duration: Duration,
+    max_ops: u64,
+) -> anyhow::Result<(Vec<Worker>, Vec<Outcome>)> {
+    let per_worker = max_ops.div_ceil(workers.len().max(1) as u64);
+    let deadline = tokio::time::Instant::now() + duration;
+    let mut tasks = Vec::with_capacity(workers.len());
+    for mut worker in workers {
+        let target = Arc::clone(target);
+        tasks.push(tokio::spawn(async move {
+            let mut outcome = Outcome::default();
+            let mut done = 0u64;
+            while tokio::time::Instant::now() < deadline && done < per_worker {
+                done += 1;
+                let start = Instant::now();
+                match worker.op(&target, scenario).await {
+                    Ok(()) => {
+                        let us = start.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                        outcome.latencies_us.push(us);
+                    }
+                    Err(e) => {
+                        outcome.errors += 1;
+                        if outcome.first_error.is_none() {
+                            outcome.first_error = Some(format!("{e:#}"));
+                        }
+                        // Do not spin on a server that refuses at once.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+            (worker, outcome)
+        }));
+    }
+    let mut workers = Vec::with_capacity(tasks.len());
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let (worker, outcome) = task.await.context("a worker panicked")?;
+        workers.push(worker);
+        outcomes.push(outcome);
+    }
+    Ok((workers, outcomes))
+}
+
+/// Builds the workers and whatever their scenario needs first.
+async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
+    let setup_client = target.client()?;
+    let token: Arc<str> = if cli.scenario == Scenario::Introspect {
+        target
+            .client_credentials(&setup_client)
+            .await
+            .context("introspect set-up: client_credentials")?
+            .into()
+    } else {
+        Arc::from("")
+    };
+    let mut workers = Vec::with_capacity(cli.concurrency);
+    for i in 0..cli.concurrency {
+        let http = if cli.new_connection_per_request {
+            None
+        } else {
+            Some(target.client()?)
+        };
+        let chain = if cli.scenario == Scenario::Refresh {
+            let via = http.as_ref().unwrap_or(&setup_client);
+            Some(
+                target
+                    .login(via)
+                    .await
+                    .with_context(|| format!("refresh set-up: login for worker {i}"))?,
+            )
+        } else {
+            None
+        };
+        workers.push(Worker {
+            http,
+            token: Arc::clone(&token),
+            chain,
+            relogins: 0,
+        });
+    }
+    Ok(workers)
+}
+
+/// Mean CPU of one Argon2id hash with the idp's configured cost, timed on one thread.
+fn argon2_hash_cpu_us(cli: &Cli, ticks_per_second: u64) -> anyhow::Result<f64> {
+    let config = idp::config::Config::load(&cli.config_dir, &cli.idp_env).with_context(|| {
+        format!(
+            "cannot read the idp configuration in {} (env {})",
+            cli.config_dir.display(),
+            cli.idp_env
+        )
+    })?;
+    let cost = config.password;
+    let hashes = cli.hashes.max(1);
+    let handle = std::thread::spawn(move || -> anyhow::Result<f64> {
+        use argon2::{Algorithm, Argon2, Params, Version};
+        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = [0x5au8; 16];
+        let mut out = [0u8; 32];
+        let mut hash = || {
+            argon
+                .hash_password_into(b"demo-professionnel-2026", &salt, &mut out)
+                .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+        };
+        hash()?; // warm-up
+        let before = procfs::thread_cpu_ns(ticks_per_second)?;
+        for _ in 0..hashes {
+            hash()?;
+        }
+        let after = procfs::thread_cpu_ns(ticks_per_second)?;
+        Ok(after.saturating_sub(before) as f64 / 1000.0 / f64::from(hashes))
+    });
+    let mean = handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("the hashing thread panicked"))??;
+    eprintln!(
+        "argon2id m={} KiB t={} p={}: {mean:.0} µs CPU per hash (mean of {hashes})",
+        cost.memory_kib, cost.iterations, cost.parallelism
+    );
+    Ok(mean)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    idp::tls::install_crypto_provider();
+    let ticks_per_second = procfs::clock_ticks_per_second()?;
+    let ca = std::fs::read(&cli.ca)
+        .with_context(|| format!("cannot read --ca {}", cli.ca.display()))?;
+    let secret = std::fs::read_to_string(&cli.client_secret_file).with_context(|| {
+        format!(
+            "cannot read --client-secret-file {}",
+            cli.client_secret_file.display()
+        )
+    })?;
+    let secret = secret.lines().next().unwrap_or_default().trim().to_owned();
+    let target = Arc::new(Target::new(
+        cli.base.clone(),
+        &ca,
+        cli.client_id.clone(),
+        &secret,
+        cli.redirect_uri.clone(),
+        cli.username.clone(),
+        cli.password.clone(),
+    )?);
+
+    let hash_us = if cli.scenario == Scenario::Login {
+        Some(argon2_hash_cpu_us(&cli, ticks_per_second)?)
+    } else {
+        None
+    };
+
+    let workers = set_up(&cli, &target).await?;
+    let (workers, warm) = if cli.warmup.is_zero() {
+        (workers, Vec::new())
+    } else {
+        run_phase(workers, &target, cli.scenario, cli.warmup, cli.max_ops).await?
+    };
+    let warm_errors: u64 = warm.iter().map(|o| o.errors).sum();
+    if warm_errors > 0 {
+        let first = warm.iter().find_map(|o| o.first_error.as_deref());
+        eprintln!(
+            "warm-up: {warm_errors} errors (first: {})",
+            first.unwrap_or("?")
+        );
+    }
+    let relogins_before: u64 = workers.iter().map(|w| w.relogins).sum();
+
+    let snapshot = |label| CpuSnapshot::take(&cli, label);
+    let before = snapshot("before")?;
+    let start = Instant::now();
+    let (workers, outcomes) =
+        run_phase(workers, &target, cli.scenario, cli.duration, cli.max_ops).await?;
+    let elapsed = start.elapsed();
+    let after = snapshot("after")?;
+    let relogins = workers.iter().map(|w| w.relogins).sum::<u64>() - relogins_before;
+    drop(workers);
+
+    let report = Report::new(stats::ReportInput {
+        scenario: cli.scenario.name(),
+        concurrency: cli.concurrency,
+        new_connections: cli.new_connection_per_request,
+        elapsed,
+        outcomes,
+        before,
+        after,
+        ticks_per_second,
+        relogins,
+        hash_us,
+        targets: stats::Targets {
+            cpu_us: cli.target_cpu_us,
+            p99_ms: cli.target_p99_ms,
+            hash_ratio: cli.target_hash_ratio,
+        },
+    });
+    if let Some(first) = &report.first_error {
+        eprintln!("first error: {first}");
+    }
+    println!("{}", report.line());
+    if let Some(path) = &cli.markdown {
+        let new = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open --markdown {}", path.display()))?;
+        if new {
+            writeln!(file, "{}", Report::markdown_header())?;
+        }
+        writeln!(file, "{}", report.markdown_row())?;
+    }
+    Ok(())
+}
+
+impl CpuSnapshot {
+    fn take(cli: &Cli, label: &str) -> anyhow::Result<Self> {
+        let server = match cli.server_pid {
+            Some(pid) => Some(
+                procfs::process_ticks(pid)
+                    .with_context(|| format!("{label}: the idp (pid {pid}) is not running"))?,
+            ),
+            None => None,
+        };
+        let (postgres, postgres_processes) = procfs::ticks_of_comm(&cli.postgres_pid_pattern)?;
+        let (redis, redis_processes) = procfs::ticks_of_comm(&cli.redis_pid_pattern)?;
+        Ok(Self {
+            server,
+            postgres: (postgres_processes > 0).then_some(postgres),
+            redis: (redis_processes > 0).then_some(redis),
+            loadgen: procfs::process_ticks(std::process::id())?,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("20s").unwrap(), Duration::from_secs(20));
+        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("3h").is_err());
+        assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

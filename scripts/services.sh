@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# scripts/services.sh — make Postgres, Redis (and, for the tests, Chromium) reachable.
+#
+# Sourced by scripts/dev and scripts/test. A service that already answers is reused;
+# otherwise its Debian package is installed when we run as root (or the exact apt-get
+# command is printed) and a PRIVATE instance is started under .local/ (git-ignored).
+# stop_started_services stops only what this shell started.
+#
+# Settings (environment):
+#   IDP_PG_HOST, IDP_PG_PORT        Postgres address   (127.0.0.1:5432)
+#   IDP_REDIS_HOST, IDP_REDIS_PORT  Redis address      (127.0.0.1:6379)
+#
+# Run directly for housekeeping:
+#   bash scripts/services.sh up      start what is missing and leave it running
+#   bash scripts/services.sh down    stop the private instances under .local/
+#   bash scripts/services.sh status  say what answers
+
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL_DIR="$REPO/.local"
+
+PG_HOST="${IDP_PG_HOST:-127.0.0.1}"
+PG_PORT="${IDP_PG_PORT:-5432}"
+REDIS_HOST="${IDP_REDIS_HOST:-127.0.0.1}"
+REDIS_PORT="${IDP_REDIS_PORT:-6379}"
+
+# What this shell started (read by stop_started_services).
+STARTED_PG_DATA=""
+STARTED_REDIS=""
+APT_UPDATED=""
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+is_local_host() { [[ "$1" == 127.0.0.1 || "$1" == localhost || "$1" == ::1 ]]; }
+
+# apt_install PACKAGE... — install Debian packages as root, or print the command and stop.
+apt_install() {
+  if ! is_root; then
+    printf 'Missing packages. Install them with:\n\n  sudo apt-get install -y %s\n\n' "$*" >&2
+    exit 1
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found: install $* with your package manager"
+  say "installing $*"
+  if [[ -z "$APT_UPDATED" ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+# ensure_rust — cargo (and a C compiler, which aws-lc-rs needs) must be present.
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    cat >&2 <<'EOF'
+error: cargo not found. Install Rust with rustup (https://rustup.rs):
+
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y
+  . "$HOME/.cargo/env"
+
+EOF
+    exit 1
+  fi
+  command -v cc >/dev/null || apt_install build-essential
+}
+
+# ---------------------------------------------------------------------------------- Postgres
+
+pg_answers() {
+  command -v pg_isready >/dev/null && pg_isready -q -h "$PG_HOST" -p "$PG_PORT"
+}
+
+# The newest installed server's bin directory (as in `ls /usr/lib/postgresql/*/bin/initdb`),
+# or an empty line.
+pg_bin_dir() {
+  local initdb best=""
+  for initdb in /usr/lib/postgresql/*/bin/initdb; do
+    if [[ -x "$initdb" ]]; then best="${initdb%/initdb}"; fi
+  done
+  printf '%s\n' "$best"
+}
+
+# Where the private cluster lives: .local/pg, unless we are root and the postgres user
+# cannot reach the repository (a clone under /root): then a folder under /var/tmp.
+pg_base_dir() {
+  if is_root && ! runuser -u postgres -- test -x "$REPO"; then
+    printf '/var/tmp/idp-pg-%s\n' "$(printf '%s' "$REPO" | cksum | cut -d ' ' -f 1)"
+  else
+    printf '%s\n' "$LOCAL_DIR/pg"
+  fi
+}
+
+# Run a Postgres server tool as the user that owns the private cluster.
+pg_as_owner() {
+  if is_root; then
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+ensure_postgres() {
+  if pg_answers; then
+    say "Postgres answers on $PG_HOST:$PG_PORT: reusing it"
+    return
+  fi
+  if [[ -z "$(pg_bin_dir)" ]] || ! command -v pg_isready >/dev/null || ! command -v psql >/dev/null; then
+    apt_install postgresql postgresql-client
+    # The Debian package may have started its own cluster on 5432.
+    if pg_answers; then
+      say "Postgres answers on $PG_HOST:$PG_PORT: reusing it"
+      return
+    fi
+  fi
+  is_local_host "$PG_HOST" || die "Postgres on $PG_HOST:$PG_PORT does not answer (only a local one can be started)"
+  start_private_postgres
+}
+
+start_private_postgres() {
+  local bin base data sockets log
+  bin="$(pg_bin_dir)"
+  [[ -n "$bin" ]] || die "no Postgres server found under /usr/lib/postgresql"
+  base="$(pg_base_dir)"
+  data="$base/data"
+  sockets="$base/run"
+  log="$base/pg.log"
+  [[ "$base" == "$LOCAL_DIR/pg" ]] && log="$LOCAL_DIR/pg.log"
+  say "starting a private Postgres on 127.0.0.1:$PG_PORT (data in $data, log in $log)"
+
+  mkdir -p "$base" "$sockets" "$(dirname "$log")"
+  touch "$log"
+  if is_root; then
+    id postgres >/dev/null 2>&1 || die "the postgres system user is missing (reinstall the postgresql package)"
+    chown -R postgres: "$base"
+    chown postgres: "$log"
+  fi
+
+  if [[ ! -s "$data/PG_VERSION" ]]; then
+    rm -rf "$data"
+    pg_as_owner "$bin/initdb" -D "$data" --auth=trust -U postgres \
+      --encoding=UTF8 --locale=C.UTF-8 >>"$log" 2>&1 ||
+      { tail -n 20 "$log" >&2; die "initdb failed (log: $log)"; }
+  fi
+  # A cluster of ours left running by an earlier run, maybe on another port.
+  if pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    pg_as_owner "$bin/pg_ctl" -D "$data" stop -m fast >/dev/null
+  fi
+
+  STARTED_PG_DATA="$data"
+  pg_as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k '$sockets'" >/dev/null ||
+    { tail -n 20 "$log" >&2; die "Postgres did not start (log: $log)"; }
+  wait_until "Postgres on 127.0.0.1:$PG_PORT" pg_answers
+}
+
+# ensure_database NAME — create the database NAME (as user postgres, over TCP) if missing.
+ensure_database() {
+  local name="$1" exists
+  [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "bad database name: $name"
+  exists="$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -XtAq \
+    -c "SELECT 1 FROM pg_database WHERE datname = '$name'")"
+  if [[ "$exists" != 1 ]]; then
+    say "creating database $name"
+    createdb -h "$PG_HOST" -p "$PG_PORT" -U postgres "$name"
+  fi
+}
+
+# ------------------------------------------------------------------------------------- Redis
+
+redis_answers() {
+  command -v redis-cli >/dev/null &&
+    [[ "$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+}
+
+ensure_redis() {
+  if redis_answers; then
+    say "Redis answers on $REDIS_HOST:$REDIS_PORT: reusing it"
+    return
+  fi
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server
+    if redis_answers; then
+      say "Redis answers on $REDIS_HOST:$REDIS_PORT: reusing it"
+      return
+    fi
+  fi
+  is_local_host "$REDIS_HOST" || die "Redis on $REDIS_HOST:$REDIS_PORT does not answer (only a local one can be started)"
+
+  local dir="$LOCAL_DIR/redis"
+  mkdir -p "$dir"
+  say "starting a private Redis on 127.0.0.1:$REDIS_PORT (log in $dir/redis.log)"
+  STARTED_REDIS="$REDIS_PORT"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" \
+    --save "" --appendonly no --dir "$dir" \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" ||
+    die "redis-server did not start (log: $dir/redis.log)"
+  wait_until "Redis on 127.0.0.1:$REDIS_PORT" redis_answers
+}
+
+# ---------------------------------------------------------------------------------- Chromium
+
+# ensure_chromium — the browser tests drive /usr/bin/chromium through /usr/bin/chromedriver.
+ensure_chromium() {
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    apt_install chromium chromium-driver
+  fi
+}
+
+# ----------------------------------------------------------------------------------- helpers
+
+# wait_until DESCRIPTION COMMAND... — retry COMMAND for up to 30 s.
+wait_until() {
+  local what="$1" try
+  shift
+  for try in $(seq 150); do
+    "$@" && return 0
+    [[ "$try" -eq 1 ]] && say "waiting for $what"
+    sleep 0.2
+  done
+  die "$what did not come up"
+}
+
+ensure_services() {
+  ensure_postgres
+  ensure_redis
+}
+
+# stop_started_services — stop what this shell started, nothing else. Safe to call twice.
+stop_started_services() {
+  if [[ -n "$STARTED_PG_DATA" ]]; then
+    say "stopping the private Postgres"
+    pg_as_owner "$(pg_bin_dir)/pg_ctl" -D "$STARTED_PG_DATA" stop -m fast >/dev/null || true
+    STARTED_PG_DATA=""
+  fi
+  if [[ -n "$STARTED_REDIS" ]]; then
+    say "stopping the private Redis"
+    redis-cli -h 127.0.0.1 -p "$STARTED_REDIS" shutdown nosave >/dev/null 2>&1 || true
+    STARTED_REDIS=""
+  fi
+}
+
+# Stop the private instances under .local/ whoever started them (e.g. after a kill -9).
+stop_private_services() {
+  local data pid bin
+  data="$(pg_base_dir)/data"
+  bin="$(pg_bin_dir)"
+  if [[ -n "$bin" && -f "$data/postmaster.pid" ]] &&
+    pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    say "stopping the private Postgres ($data)"
+    pg_as_owner "$bin/pg_ctl" -D "$data" stop -m fast >/dev/null
+  fi
+  if [[ -f "$LOCAL_DIR/redis/redis.pid" ]]; then
+    pid="$(cat "$LOCAL_DIR/redis/redis.pid")"
+    if [[ "$pid" =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server ]]; then
+      say "stopping the private Redis (pid $pid)"
+      kill -TERM "$pid"
+    fi
+  fi
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-status}" in
+    up) ensure_services ;;
+    down) stop_private_services ;;
+    status)
+      if pg_answers; then say "Postgres answers on $PG_HOST:$PG_PORT"; else say "Postgres: no answer on $PG_HOST:$PG_PORT"; fi
+      if redis_answers; then say "Redis answers on $REDIS_HOST:$REDIS_PORT"; else say "Redis: no answer on $REDIS_HOST:$REDIS_PORT"; fi
+      ;;
+    *) die "usage: bash scripts/services.sh [up|down|status]" ;;
+  esac
+fi
