@@ -81,7 +81,7 @@ async fn full_sign_in(app: &TestApp, client_id: &str, alg: SigningAlg, public: b
     let logout = format!(
         "{}?id_token_hint={}&post_logout_redirect_uri={}&state=bye",
         app.url("/logout"),
-        id_token.to_string(),
+        id_token,
         urlencode(&format!("{CALLBACK}/after-logout"))
     );
     let response = browser.get(&logout).send().await.unwrap();
