@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware;
 use axum_server::tls_rustls::RustlsConfig;
 use deadpool_postgres::Pool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -99,15 +99,22 @@ impl AppState {
     }
 }
 
-/// The whole router with its layers.
+/// The whole router with its layers. Timeouts, panics and oversized bodies are caught inside
+/// the error renderers (JSON for the token-side endpoints, a translated page elsewhere), and
+/// the security headers wrap everything, so no response leaves without them.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let pages = Router::new()
-        .merge(login::router(&state))
-        .merge(oidc::page_router())
-        .fallback(|| async { StatusCode::NOT_FOUND })
-        .layer(middleware::from_fn(web::errors::render));
-    let middle = ServiceBuilder::new()
+    let api = guarded(oidc::api_router(&state), &state)
+        .layer(middleware::from_fn(oidc::error::json_for_bare_errors));
+    let pages = guarded(
+        Router::new()
+            .merge(login::router(&state))
+            .merge(oidc::page_router())
+            .fallback(|| async { StatusCode::NOT_FOUND }),
+        &state,
+    )
+    .layer(middleware::from_fn(web::errors::render));
+    let outer = ServiceBuilder::new()
         .layer(SetSensitiveHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,
@@ -115,26 +122,30 @@ pub fn router(state: AppState) -> Router {
         ]))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(TraceLayer::new_for_http())
-        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(PropagateRequestIdLayer::new(request_id));
+    let mut app = Router::new()
+        .merge(api)
+        .merge(ops::router())
+        .merge(web::assets::router())
+        .merge(pages)
+        .route_layer(middleware::from_fn(crate::metrics::track))
+        .layer(DefaultBodyLimit::max(state.config.server.body_limit_bytes))
+        .with_state(state)
+        .layer(outer);
+    for layer in web::headers::layers() {
+        app = app.layer(layer);
+    }
+    app
+}
+
+/// Panics become 500 and slow requests 408, both still inside the error renderer.
+fn guarded(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.server.request_timeout_secs),
         ))
-        .layer(RequestBodyLimitLayer::new(
-            state.config.server.body_limit_bytes,
-        ));
-    let mut app = Router::new()
-        .merge(oidc::api_router(&state))
-        .merge(ops::router())
-        .merge(web::assets::router())
-        .merge(pages)
-        .route_layer(middleware::from_fn(crate::metrics::track))
-        .with_state(state);
-    for layer in web::headers::layers() {
-        app = app.layer(layer);
-    }
-    app.layer(middle)
 }
 
 /// A bound, ready-to-run server.

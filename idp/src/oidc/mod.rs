@@ -43,7 +43,6 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .route("/introspect", post(introspect::handle))
         .route("/revoke", post(revoke::handle))
         .merge(limited)
-        .layer(axum::middleware::from_fn(error::json_for_bare_errors))
 }
 
 /// Browser-facing endpoints, rendered as pages.

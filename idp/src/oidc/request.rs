@@ -37,7 +37,13 @@ impl Params {
             if value.is_empty() {
                 continue;
             }
-            if key.len() > 64 || value.len() > MAX_PARAM_LEN || value.chars().any(char::is_control)
+            // `form_urlencoded` replaces invalid UTF-8 with U+FFFD; a value must come back
+            // exactly (RFC 6749 §4.1.2 `state`), so such input is refused, not altered.
+            let altered = key.contains('\u{FFFD}') || value.contains('\u{FFFD}');
+            if altered
+                || key.len() > 64
+                || value.len() > MAX_PARAM_LEN
+                || value.chars().any(char::is_control)
             {
                 return Err(ParamsError::Malformed(truncate(&key)));
             }
@@ -273,6 +279,14 @@ mod tests {
         let long = format!("state={}", "x".repeat(MAX_PARAM_LEN + 1));
         assert!(Params::parse(long.as_bytes()).is_err());
         assert!(Params::parse(b"state=a%00b").is_err());
+        assert!(
+            Params::parse(b"state=%FF%FE").is_err(),
+            "invalid UTF-8 is refused, never replaced"
+        );
+        assert!(
+            Params::parse(b"state=%FF%FE").is_err(),
+            "invalid UTF-8 is refused, never replaced"
+        );
     }
 
     fn client() -> Client {

@@ -20,6 +20,9 @@ pub enum PageError {
     /// Nothing here.
     #[error("not found")]
     NotFound,
+    /// The body is over `server.body_limit_bytes`.
+    #[error("payload too large")]
+    TooLarge,
     /// Too many requests at once (password hashing saturated); try again shortly.
     #[error("busy")]
     Busy,
@@ -66,6 +69,7 @@ impl IntoResponse for PageError {
         let (status, key) = match &self {
             PageError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
             PageError::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");

@@ -25,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
         }
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|_| PageError::BadRequest("error-too-large"))?;
+            .map_err(|_| PageError::TooLarge)?;
         serde_urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|_| PageError::BadRequest("error-bad-form"))
