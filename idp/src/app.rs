@@ -64,6 +64,8 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Connects to Postgres and Redis and loads the keys' secrets.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        // Install the metrics recorder now: counters recorded before it exists are lost.
+        crate::metrics::handle();
         let db = store::pool(&config.database)?;
         let kv = Kv::connect(&config.redis.url, &config.redis.key_prefix)
             .await

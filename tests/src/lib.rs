@@ -53,7 +53,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Database URL for tests.
 pub fn database_url() -> String {
-    std::env::var("IDP_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/idp_test".into())
+    std::env::var("IDP_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/idp_test".into())
 }
 
 /// Redis URL for tests.
@@ -68,7 +69,10 @@ fn random_b64() -> String {
 }
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Starts one idp node on a fresh deployment.
@@ -86,20 +90,36 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
     std::fs::write(dir.join("cert.pem"), chain_pem).unwrap();
     std::fs::write(dir.join("key.pem"), key_pem).unwrap();
     let schema = format!("t_{id}");
-    let config = base_config(&schema, &format!("test:{id}:"), &dir, &[random_b64(), random_b64(), random_b64()], 0, &tweak);
+    let config = base_config(
+        &schema,
+        &format!("test:{id}:"),
+        &dir,
+        &[random_b64(), random_b64(), random_b64()],
+        0,
+        &tweak,
+    );
     let pool = idp::store::pool(&config.database).unwrap();
     idp::store::migrate(&pool, &config.database).await.unwrap();
     let kek = config.key_encryption_key().unwrap();
     {
         let db = pool.get().await.unwrap();
-        idp::keys::rotation::ensure_keys(&db, &kek, &config.keys.algorithms).await.unwrap();
+        idp::keys::rotation::ensure_keys(&db, &kek, &config.keys.algorithms)
+            .await
+            .unwrap();
     }
     let secrets = [
         figment_secret(&config, "keys"),
         figment_secret(&config, "tokens"),
         figment_secret(&config, "session"),
     ];
-    let deployment = Arc::new(Deployment { schema: schema.clone(), prefix: config.redis.key_prefix.clone(), ca_pem, dir, secrets, db: pool });
+    let deployment = Arc::new(Deployment {
+        schema: schema.clone(),
+        prefix: config.redis.key_prefix.clone(),
+        ca_pem,
+        dir,
+        secrets,
+        db: pool,
+    });
     start_node(deployment, &tweak).await
 }
 
@@ -123,15 +143,22 @@ impl TestApp {
     pub async fn register_client(&self, registration: Registration) -> Option<String> {
         let db = self.deployment.db.get().await.unwrap();
         let key = secret32(&self.deployment.secrets[1]);
-        idp::admin::clients::register(&db, &key, registration).await.unwrap()
+        idp::admin::clients::register(&db, &key, registration)
+            .await
+            .unwrap()
     }
 
     /// Adds a professional `username` with `PASSWORD`; returns the `sub`.
     pub async fn add_user(&self, username: &str) -> String {
         let mut db = self.deployment.db.get().await.unwrap();
         let tx = db.transaction().await.unwrap();
-        let config = idp::config::PasswordConfig { memory_kib: 8192, iterations: 1, parallelism: 1 };
-        let hasher = idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap();
+        let config = idp::config::PasswordConfig {
+            memory_kib: 8192,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let hasher =
+            idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap();
         let user = NewUser {
             username: username.into(),
             password: PASSWORD.into(),
@@ -172,8 +199,17 @@ pub fn confidential_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Reg
         public: false,
         redirect_uris: vec![redirect_uri.into()],
         post_logout_redirect_uris: vec![format!("{redirect_uri}/after-logout")],
-        grant_types: vec!["authorization_code".into(), "refresh_token".into(), "client_credentials".into()],
-        scopes: vec!["openid".into(), "profile".into(), "email".into(), "api".into()],
+        grant_types: vec![
+            "authorization_code".into(),
+            "refresh_token".into(),
+            "client_credentials".into(),
+        ],
+        scopes: vec![
+            "openid".into(),
+            "profile".into(),
+            "email".into(),
+            "api".into(),
+        ],
         id_token_alg: alg,
         first_party: true,
         backchannel_logout_uri: None,
@@ -189,11 +225,23 @@ pub fn public_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Registrat
     }
 }
 
-async fn start_node(deployment: Arc<Deployment>, tweak: &dyn Fn(figment::Figment) -> figment::Figment) -> TestApp {
+async fn start_node(
+    deployment: Arc<Deployment>,
+    tweak: &dyn Fn(figment::Figment) -> figment::Figment,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let config = base_config(&deployment.schema, &deployment.prefix, &deployment.dir, &deployment.secrets, port, tweak);
-    let app = idp::app::Application::build_on(config, listener).await.unwrap();
+    let config = base_config(
+        &deployment.schema,
+        &deployment.prefix,
+        &deployment.dir,
+        &deployment.secrets,
+        port,
+        tweak,
+    );
+    let app = idp::app::Application::build_on(config, listener)
+        .await
+        .unwrap();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -219,7 +267,10 @@ fn base_config(
         .merge(Serialized::default("database.pool_size", 4))
         .merge(Serialized::default("redis.url", redis_url()))
         .merge(Serialized::default("redis.key_prefix", prefix))
-        .merge(Serialized::default("server.public_url", format!("https://127.0.0.1:{port}")))
+        .merge(Serialized::default(
+            "server.public_url",
+            format!("https://127.0.0.1:{port}"),
+        ))
         .merge(Serialized::default("server.tls_cert", dir.join("cert.pem")))
         .merge(Serialized::default("server.tls_key", dir.join("key.pem")))
         .merge(Serialized::default("keys.encryption_key", &secrets[0]))
@@ -239,7 +290,11 @@ fn figment_secret(config: &Config, section: &str) -> String {
 }
 
 fn secret32(b64: &str) -> idp::config::Secret32 {
-    let bytes: [u8; 32] = base64::engine::general_purpose::STANDARD.decode(b64).unwrap().try_into().unwrap();
+    let bytes: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
     secrecy::SecretBox::new(Box::new(bytes))
 }
 
@@ -258,10 +313,34 @@ pub fn hidden_input(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(html[start..end].replace("&#x2d;", "-").replace("&#x5f;", "_"))
+    Some(
+        html[start..end]
+            .replace("&#x2d;", "-")
+            .replace("&#x5f;", "_"),
+    )
 }
 
 /// The `Location` of a redirect response.
 pub fn location(response: &reqwest::Response) -> String {
-    response.headers().get("location").expect("a redirect").to_str().unwrap().to_owned()
+    response
+        .headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+impl TestApp {
+    /// Starts another node of the same deployment that answers as the same issuer, as the
+    /// nodes behind one load balancer do: same `server.public_url` (so `iss`, the discovery
+    /// document and the token checks agree), its own port. The returned handle's `issuer` and
+    /// `url()` address the new node directly; its tokens carry `self.issuer`.
+    pub async fn spawn_peer_node(&self) -> TestApp {
+        let public_url = self.issuer.clone();
+        start_node(self.deployment.clone(), &move |f| {
+            f.merge(Serialized::default("server.public_url", public_url.clone()))
+        })
+        .await
+    }
 }

@@ -6,14 +6,18 @@ use std::pin::Pin;
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreJwsSigningAlgorithm, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
 };
 
 use crate::{TestApp, hidden_input, location};
 
 /// openidconnect's HTTP client: a closure over reqwest.
-pub type Http = Box<dyn Fn(HttpRequest) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>> + Send + Sync>;
+pub type Http = Box<
+    dyn Fn(HttpRequest) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// Transport failure.
 #[derive(Debug)]
@@ -45,7 +49,11 @@ pub fn http(app: &TestApp) -> Http {
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
-            let body = response.bytes().await.map_err(|e| HttpError(e.to_string()))?.to_vec();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| HttpError(e.to_string()))?
+                .to_vec();
             builder.body(body).map_err(|e| HttpError(e.to_string()))
         })
     })
@@ -72,44 +80,93 @@ pub struct Started {
 }
 
 /// Builds an authorization URL with PKCE S256 and a nonce.
-pub fn start(metadata: &CoreProviderMetadata, client_id: &str, redirect_uri: &str, scopes: &[&str]) -> Started {
-    let client = openidconnect::core::CoreClient::from_provider_metadata(metadata.clone(), ClientId::new(client_id.into()), None)
-        .set_redirect_uri(RedirectUrl::new(redirect_uri.into()).unwrap());
+pub fn start(
+    metadata: &CoreProviderMetadata,
+    client_id: &str,
+    redirect_uri: &str,
+    scopes: &[&str],
+) -> Started {
+    let client = openidconnect::core::CoreClient::from_provider_metadata(
+        metadata.clone(),
+        ClientId::new(client_id.into()),
+        None,
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect_uri.into()).unwrap());
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut request = client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
+    let mut request = client.authorize_url(
+        CoreAuthenticationFlow::AuthorizationCode,
+        CsrfToken::new_random,
+        Nonce::new_random,
+    );
     for scope in scopes {
         request = request.add_scope(Scope::new((*scope).into()));
     }
     let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
-    Started { url, state, nonce, verifier }
+    Started {
+        url,
+        state,
+        nonce,
+        verifier,
+    }
 }
 
 /// Drives the login page with `browser`: follows the authorization URL to the login form,
 /// submits it, and returns the redirect to the relying party.
-pub async fn sign_in(browser: &reqwest::Client, app: &TestApp, authorize_url: &str, username: &str, password: &str) -> url::Url {
+pub async fn sign_in(
+    browser: &reqwest::Client,
+    app: &TestApp,
+    authorize_url: &str,
+    username: &str,
+    password: &str,
+) -> url::Url {
     let response = browser.get(authorize_url).send().await.unwrap();
-    assert_eq!(response.status(), 303, "the authorization endpoint sends an unknown browser to the login page");
+    assert_eq!(
+        response.status(),
+        303,
+        "the authorization endpoint sends an unknown browser to the login page"
+    );
     let login = app.url(&location(&response));
     let page = browser.get(&login).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("lang=\"fr-CA\""), "the login page is French by default");
+    assert!(
+        html.contains("lang=\"fr-CA\""),
+        "the login page is French by default"
+    );
     let form = [
         ("csrf", hidden_input(&html, "csrf").expect("csrf field")),
         ("req", hidden_input(&html, "req").expect("req field")),
         ("username", username.to_owned()),
         ("password", password.to_owned()),
     ];
-    let response = browser.post(app.url("/login")).form(&form).send().await.unwrap();
+    let response = browser
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303, "a good login redirects");
     url::Url::parse(&location(&response)).unwrap()
 }
 
 /// The `code` of an authorization response after checking `state` and `iss` (RFC 9207).
 pub fn code_from(callback: &url::Url, app: &TestApp, state: &CsrfToken) -> AuthorizationCode {
-    let get = |name: &str| callback.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-    assert_eq!(get("state").as_deref(), Some(state.secret().as_str()), "state is echoed");
-    assert_eq!(get("iss").as_deref(), Some(app.issuer.as_str()), "iss is in the response (RFC 9207)");
+    let get = |name: &str| {
+        callback
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(
+        get("state").as_deref(),
+        Some(state.secret().as_str()),
+        "state is echoed"
+    );
+    assert_eq!(
+        get("iss").as_deref(),
+        Some(app.issuer.as_str()),
+        "iss is in the response (RFC 9207)"
+    );
     AuthorizationCode::new(get("code").expect("a code"))
 }
 

@@ -54,14 +54,16 @@ pub fn verify(
     if hmac::verify(&expected, cookie.value().as_bytes(), &submitted).is_err() {
         return false;
     }
-    let fetch_site_ok = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v == "same-origin" || v == "none");
-    let origin_ok = headers
-        .get("origin")
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v == origin);
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let fetch_site_ok = fetch_site.is_none_or(|v| v == "same-origin" || v == "none");
+    // Our pages send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null`
+    // even on a same-origin POST (Fetch §3.2.5); `null` is accepted only when the browser
+    // also says the request is same-origin. The signed token is checked in every case.
+    let origin_ok = match headers.get("origin").and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some("null") => fetch_site == Some("same-origin"),
+        Some(value) => value == origin,
+    };
     fetch_site_ok && origin_ok
 }
 
@@ -94,6 +96,28 @@ mod tests {
             origin
         ));
         assert!(!verify(&jar, &HeaderMap::new(), &key(), "forged", origin));
+    }
+
+    #[test]
+    fn a_null_origin_is_accepted_only_from_a_same_origin_fetch() {
+        let (jar, token) = token(CookieJar::new(), &key()).unwrap();
+        let origin = "https://idp.example";
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", "null".parse().unwrap());
+        assert!(
+            !verify(&jar, &headers, &key(), &token, origin),
+            "null without Sec-Fetch-Site"
+        );
+        headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert!(
+            verify(&jar, &headers, &key(), &token, origin),
+            "null from our own page"
+        );
+        headers.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(
+            !verify(&jar, &headers, &key(), &token, origin),
+            "null from another site"
+        );
     }
 
     #[test]

@@ -1,0 +1,387 @@
+//! A real headless Chromium through WebDriver (chromedriver): the login page in French, a
+//! sign-in typed at the keyboard, the redirect to a relying party's callback with `code`,
+//! `state` and `iss`, and a form that can be used with the keyboard alone.
+//!
+//! `CHROMEDRIVER` and `CHROMIUM` override the paths (default `/usr/bin/chromedriver` and
+//! `/usr/bin/chromium`). Every wait is bounded, so a missing or broken driver fails fast.
+
+use std::collections::HashMap;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use idp::keys::SigningAlg;
+use integration_tests::rp;
+use integration_tests::{PASSWORD, TestApp, confidential_client, spawn_app};
+
+/// The bound on every wait: driver start, session creation, page loads, redirects.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A chromedriver process (and the Chromium it starts) owned by one test; killed on drop, even
+/// when the test fails.
+struct Driver {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("idp-browser-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = std::fs::File::create(dir.join("chromedriver.log")).unwrap();
+        let child = Command::new(&path)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            // Its own process group, so Drop can end chromedriver and its Chromium together.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start chromedriver at {path} (set CHROMEDRIVER): {e}")
+            });
+        let mut driver = Driver { child, port, dir };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = driver.child.try_wait().unwrap() {
+                panic!(
+                    "chromedriver exited at start with {status}:\n{}",
+                    driver.log()
+                );
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port} within {WAIT:?}:\n{}",
+                driver.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("chromedriver.log")).unwrap_or_default()
+    }
+
+    /// A WebDriver session with a headless Chromium on a fresh profile.
+    async fn session(&self) -> Client {
+        idp::tls::install_crypto_provider();
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = self.dir.join("profile");
+        let capabilities = serde_json::json!({
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--ignore-certificate-errors", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--lang=fr-CA",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                // A browser set to Canadian French, as most of the agency's users have.
+                "prefs": {"intl": {"accept_languages": "fr-CA,fr"}},
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let mut builder = ClientBuilder::rustls().expect("rustls connector for WebDriver");
+        builder.capabilities(capabilities);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        match tokio::time::timeout(WAIT, builder.connect(&url)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!(
+                "no WebDriver session (is {binary} a working Chromium? set CHROMIUM): {e}\n{}",
+                self.log()
+            ),
+            Err(_) => panic!("no WebDriver session within {WAIT:?}:\n{}", self.log()),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The group id is chromedriver's pid (process_group(0)): this reaches only what we started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A relying party's callback: records each query it receives and says "connecté".
+#[derive(Clone, Default)]
+struct Callback {
+    seen: Arc<Mutex<Vec<HashMap<String, String>>>>,
+}
+
+impl Callback {
+    /// Serves `GET /callback` on 127.0.0.1; returns the recorder and the callback URL.
+    async fn start() -> (Callback, String) {
+        let callback = Callback::default();
+        let router = axum::Router::new()
+            .route("/callback", get(receive))
+            .with_state(callback.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/callback",
+            listener.local_addr().unwrap().port()
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (callback, url)
+    }
+
+    fn received(&self) -> Vec<HashMap<String, String>> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn receive(
+    State(callback): State<Callback>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Html<&'static str> {
+    callback.seen.lock().unwrap().push(query);
+    Html(
+        "<!DOCTYPE html><html lang=\"fr-CA\"><head><meta charset=\"utf-8\"><title>connecté</title></head><body><p>connecté</p></body></html>",
+    )
+}
+
+/// An idp with a confidential client redirecting to a live callback, and a user.
+struct Scenario {
+    app: TestApp,
+    callback: Callback,
+    callback_url: String,
+    started: rp::Started,
+}
+
+async fn scenario(client_id: &str, username: &str) -> Scenario {
+    let app = spawn_app().await;
+    let (callback, callback_url) = Callback::start().await;
+    app.register_client(confidential_client(
+        client_id,
+        &callback_url,
+        SigningAlg::Es256,
+    ))
+    .await;
+    app.add_user(username).await;
+    let metadata = rp::discover(&app).await;
+    let started = rp::start(&metadata, client_id, &callback_url, &["openid", "profile"]);
+    Scenario {
+        app,
+        callback,
+        callback_url,
+        started,
+    }
+}
+
+/// Opens the authorization URL and waits for the login form.
+async fn open_login_page(browser: &Client, s: &Scenario) {
+    bounded(
+        "navigation to the authorization URL",
+        browser.goto(s.started.url.as_str()),
+    )
+    .await;
+    bounded(
+        "the login form",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("username")),
+    )
+    .await;
+    let url = browser.current_url().await.unwrap();
+    assert!(
+        url.as_str().starts_with(&s.app.url("/login?req=")),
+        "the browser is on the login page: {url}"
+    );
+}
+
+/// Waits until the browser is on the relying party's callback, then checks what it received.
+async fn assert_signed_in(browser: &Client, s: &Scenario) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let url = bounded("reading the current URL", browser.current_url()).await;
+        if url.as_str().starts_with(&s.callback_url) {
+            break;
+        }
+        // The answer to the login POST itself (an error, or the form again): no redirect is coming.
+        let stuck = url.as_str() == s.app.url("/login");
+        if stuck || Instant::now() > deadline {
+            let source = browser.source().await.unwrap_or_default();
+            panic!("the browser never reached the callback; it is on {url}:\n{source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = bounded("the callback page", browser.find(Locator::Css("body"))).await;
+    assert_eq!(body.text().await.unwrap(), "connecté");
+    let received = s.callback.received();
+    assert_eq!(
+        received.len(),
+        1,
+        "the callback was called once: {received:?}"
+    );
+    let query = &received[0];
+    assert!(
+        query.get("code").is_some_and(|c| c.len() >= 43),
+        "a code: {query:?}"
+    );
+    assert_eq!(
+        query.get("state"),
+        Some(s.started.state.secret()),
+        "the state is echoed"
+    );
+    assert_eq!(query.get("iss"), Some(&s.app.issuer), "iss (RFC 9207)");
+    assert!(!query.contains_key("error"), "{query:?}");
+}
+
+/// Awaits a WebDriver command, failing the test after `WAIT`.
+async fn bounded<T, E: std::fmt::Debug>(
+    what: &str,
+    command: impl std::future::IntoFuture<Output = Result<T, E>>,
+) -> T {
+    match tokio::time::timeout(WAIT, command.into_future()).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(e)) => panic!("{what}: {e:?}"),
+        Err(_) => panic!("{what}: no answer within {WAIT:?}"),
+    }
+}
+
+async fn press(browser: &Client, key: Key) {
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    bounded("a key press", browser.perform_actions(actions)).await;
+}
+
+/// What has the focus: `tag#id[type]`.
+async fn focused(browser: &Client) -> String {
+    let script = "const e = document.activeElement; \
+                  return e.tagName.toLowerCase() + '#' + e.id + '[' + (e.getAttribute('type') || '') + ']';";
+    let value = bounded("reading the focus", browser.execute(script, vec![])).await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_person_signs_in_with_chromium_and_the_relying_party_gets_a_code() {
+    let s = scenario("chromium-rp", "IP80001").await;
+    let driver = Driver::start();
+    let browser = driver.session().await;
+
+    open_login_page(&browser, &s).await;
+    let html = bounded("the html element", browser.find(Locator::Css("html"))).await;
+    assert_eq!(
+        html.attr("lang").await.unwrap().as_deref(),
+        Some("fr-CA"),
+        "the page is in French"
+    );
+    let heading = bounded("the heading", browser.find(Locator::Css("h1"))).await;
+    assert_eq!(
+        heading.text().await.unwrap(),
+        "Connexion aux services en ligne"
+    );
+    let label = bounded(
+        "the username label",
+        browser.find(Locator::Css("label[for=username]")),
+    )
+    .await;
+    assert_eq!(label.text().await.unwrap(), "Nom d'utilisateur");
+
+    let username = bounded("the username field", browser.find(Locator::Id("username"))).await;
+    bounded("typing the username", username.send_keys("ip80001")).await;
+    let password = bounded("the password field", browser.find(Locator::Id("password"))).await;
+    bounded("typing the password", password.send_keys(PASSWORD)).await;
+    let button = bounded(
+        "the submit button",
+        browser.find(Locator::Css("button[type=submit]")),
+    )
+    .await;
+    assert_eq!(button.text().await.unwrap(), "Se connecter");
+    bounded("clicking the button", button.click()).await;
+
+    assert_signed_in(&browser, &s).await;
+    let _ = tokio::time::timeout(WAIT, browser.close()).await;
+    drop(driver);
+}
+
+#[tokio::test]
+async fn the_login_form_can_be_completed_with_the_keyboard_alone() {
+    let s = scenario("keyboard-rp", "IP80002").await;
+    let driver = Driver::start();
+    let browser = driver.session().await;
+    open_login_page(&browser, &s).await;
+
+    // From the top of the page, Tab passes only links (skip link, language) before the form.
+    let mut before_form = Vec::new();
+    loop {
+        press(&browser, Key::Tab).await;
+        let now = focused(&browser).await;
+        if now.starts_with("input#username") {
+            break;
+        }
+        assert!(
+            now.starts_with("a#"),
+            "only links come before the username field, got {now} after {before_form:?}"
+        );
+        before_form.push(now);
+        assert!(
+            before_form.len() < 4,
+            "Tab never reached the username field: {before_form:?}"
+        );
+    }
+    bounded("typing the username", browser.active_element())
+        .await
+        .send_keys("IP80002")
+        .await
+        .unwrap();
+    press(&browser, Key::Tab).await;
+    assert_eq!(
+        focused(&browser).await,
+        "input#password[password]",
+        "Tab goes from username to password"
+    );
+    bounded("typing the password", browser.active_element())
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    press(&browser, Key::Tab).await;
+    assert_eq!(
+        focused(&browser).await,
+        "button#[submit]",
+        "then to the submit button"
+    );
+    press(&browser, Key::Enter).await;
+
+    assert_signed_in(&browser, &s).await;
+    let _ = tokio::time::timeout(WAIT, browser.close()).await;
+    drop(driver);
+}

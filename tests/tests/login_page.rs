@@ -1,0 +1,735 @@
+//! The login page itself, at the HTTP level: language, accessibility of the form, the same
+//! answer for every refusal, CSRF, lockout, the session cookie, operations endpoints, error
+//! pages, security headers, and the `prompt=login` / `max_age` re-authentication rules.
+
+use idp::keys::SigningAlg;
+use integration_tests::rp;
+use integration_tests::{
+    PASSWORD, TestApp, confidential_client, hidden_input, location, spawn_app,
+};
+
+const CALLBACK: &str = "http://127.0.0.1:9/callback";
+const SESSION_COOKIE: &str = "__Host-idp_session";
+
+/// Undoes the HTML escaping of text and attribute values.
+fn unescape(html: &str) -> String {
+    html.replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&apos;", "'")
+        .replace("&#34;", "\"")
+        .replace("&#x22;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#x2d;", "-")
+        .replace("&#x5f;", "_")
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+/// The `<input …>` tag whose id is `id`.
+fn input_tag(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("an element with {marker}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap() + 1;
+    let tag = &html[start..end];
+    assert!(tag.starts_with("<input"), "#{id} is an input: {tag}");
+    tag.to_owned()
+}
+
+/// The text of the login error message, if the page shows one.
+fn error_message(html: &str) -> Option<String> {
+    let start = html.find("class=\"error\">")? + "class=\"error\">".len();
+    let end = html[start..].find('<')? + start;
+    Some(unescape(html[start..end].trim()))
+}
+
+/// The value of the session cookie a response sets, with its attributes.
+fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// GET /login (no pending request): the page and the CSRF token for `browser`.
+async fn login_form(app: &TestApp, browser: &reqwest::Client) -> (String, String) {
+    let page = browser.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = hidden_input(&html, "csrf").expect("csrf field");
+    (html, csrf)
+}
+
+/// Posts the login form with a fresh page's CSRF token.
+async fn post_login(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let (_, csrf) = login_form(app, browser).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("req", ""),
+        ("username", username),
+        ("password", password),
+    ];
+    browser
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The page shown for a refused login, with what legitimately varies (the CSRF token and the
+/// echoed username) blanked out.
+async fn refusal_page(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> (u16, String, String) {
+    let response = post_login(app, browser, username, password).await;
+    let status = response.status().as_u16();
+    let html = response.text().await.unwrap();
+    let message =
+        error_message(&html).unwrap_or_else(|| panic!("a refusal shows an error message:\n{html}"));
+    let csrf = hidden_input(&html, "csrf").expect("the form is shown again");
+    let shown = html
+        .replace(&csrf, "CSRF")
+        .replace(&format!("value=\"{username}\""), "value=\"USERNAME\"");
+    (status, message, shown)
+}
+
+async fn register(app: &TestApp, client_id: &str) -> rp::Started {
+    app.register_client(confidential_client(client_id, CALLBACK, SigningAlg::Es256))
+        .await;
+    let metadata = rp::discover(app).await;
+    rp::start(&metadata, client_id, CALLBACK, &["openid"])
+}
+
+/// A pending request id: follows an authorization request to the login page.
+async fn pending_request(app: &TestApp, browser: &reqwest::Client, url: &str) -> String {
+    let response = browser.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let login = location(&response);
+    assert!(
+        login.starts_with("/login?req="),
+        "sent to the login page: {login}"
+    );
+    let parsed = url::Url::parse(&app.url(&login)).unwrap();
+    parsed
+        .query_pairs()
+        .find(|(k, _)| k == "req")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+#[tokio::test]
+async fn the_login_page_is_french_by_default() {
+    let app = spawn_app().await;
+    let (html, _) = login_form(&app, &app.new_browser()).await;
+    assert!(
+        html.contains("<html lang=\"fr-CA\">"),
+        "lang=\"fr-CA\" on the html element"
+    );
+    let text = unescape(&html);
+    assert!(
+        text.contains("Nom d'utilisateur"),
+        "the username label is French"
+    );
+    assert!(text.contains("Connexion aux services en ligne"));
+    assert!(!text.contains(">Username<"), "no English label");
+}
+
+#[tokio::test]
+async fn the_login_page_is_english_with_lang_en_or_an_english_accept_language() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    let by_query = browser
+        .get(app.url("/login?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let by_header = browser
+        .get(app.url("/login"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for html in [by_query, by_header] {
+        assert!(
+            html.contains("<html lang=\"en\">"),
+            "lang=\"en\" on the html element"
+        );
+        let text = unescape(&html);
+        assert!(text.contains("<label for=\"username\">Username</label>"));
+        assert!(text.contains("Sign in to online services"));
+        assert!(!text.contains("Nom d'utilisateur"));
+    }
+}
+
+#[tokio::test]
+async fn the_language_switch_link_keeps_the_pending_request() {
+    let app = spawn_app().await;
+    let started = register(&app, "switch").await;
+    let browser = app.new_browser();
+    let req = pending_request(&app, &browser, started.url.as_str()).await;
+    let french = browser
+        .get(app.url(&format!("/login?req={req}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let french = unescape(&french);
+    assert!(
+        french.contains(&format!("href=\"/login?req={req}&lang=en\"")),
+        "the French page links to the English one for the same request"
+    );
+    let english = browser
+        .get(app.url(&format!("/login?req={req}&lang=en")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let english = unescape(&english);
+    assert!(
+        english.contains(&format!("href=\"/login?req={req}&lang=fr-CA\"")),
+        "and back"
+    );
+    assert_eq!(
+        hidden_input(&english, "req").as_deref(),
+        Some(req.as_str()),
+        "the English form carries the request"
+    );
+}
+
+#[tokio::test]
+async fn labels_are_tied_to_inputs_and_the_password_field_helps_password_managers() {
+    let app = spawn_app().await;
+    let (html, _) = login_form(&app, &app.new_browser()).await;
+    assert!(html.contains("<label for=\"username\">"));
+    assert!(html.contains("<label for=\"password\">"));
+    let username = input_tag(&html, "username");
+    assert!(username.contains("name=\"username\""));
+    assert!(username.contains("autocomplete=\"username\""));
+    let password = input_tag(&html, "password");
+    assert!(password.contains("type=\"password\""), "{password}");
+    assert!(
+        password.contains("autocomplete=\"current-password\""),
+        "{password}"
+    );
+    let lower = html.to_lowercase();
+    for blocker in [
+        "onpaste",
+        "oncopy",
+        "oncut",
+        "ondrop",
+        "autocomplete=\"off\"",
+    ] {
+        assert!(
+            !lower.contains(blocker),
+            "nothing blocks pasting or password managers ({blocker})"
+        );
+    }
+    let text = unescape(&html);
+    assert!(
+        text.contains(">Mot de passe oublié?</a>"),
+        "a forgotten-password link"
+    );
+}
+
+#[tokio::test]
+async fn unknown_user_wrong_password_and_locked_account_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.add_user("IP20001").await;
+    app.add_user("IP20002").await;
+    let browser = app.new_browser();
+    // Lock IP20002 (lockout.max_failures = 5).
+    for _ in 0..5 {
+        let response = post_login(&app, &browser, "IP20002", "wrong password 12345").await;
+        assert_eq!(response.status(), 200);
+    }
+    let unknown = refusal_page(&app, &browser, "IP99999", PASSWORD).await;
+    let wrong = refusal_page(&app, &browser, "IP20001", "not the password at all").await;
+    let locked = refusal_page(&app, &browser, "IP20002", PASSWORD).await;
+    assert_eq!(
+        unknown.0, wrong.0,
+        "same status for unknown user and wrong password"
+    );
+    assert_eq!(
+        unknown.0, locked.0,
+        "same status for unknown user and locked account"
+    );
+    assert!(
+        unknown.1.contains("incorrect"),
+        "the message: {}",
+        unknown.1
+    );
+    assert_eq!(unknown.1, wrong.1);
+    assert_eq!(unknown.1, locked.1);
+    assert_eq!(
+        unknown.2, wrong.2,
+        "the pages differ only by CSRF token and username"
+    );
+    assert_eq!(
+        unknown.2, locked.2,
+        "the pages differ only by CSRF token and username"
+    );
+}
+
+#[tokio::test]
+async fn the_username_is_case_insensitive() {
+    let app = spawn_app().await;
+    app.add_user("IP12345").await;
+    let response = post_login(&app, &app.new_browser(), "ip12345", PASSWORD).await;
+    assert_eq!(response.status(), 303, "ip12345 signs in IP12345");
+    assert!(session_set_cookie(&response).is_some(), "a session starts");
+    let response = post_login(&app, &app.new_browser(), "  Ip12345 ", PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        303,
+        "surrounding spaces and mixed case are tolerated"
+    );
+}
+
+#[tokio::test]
+async fn a_login_without_a_valid_csrf_token_or_from_another_origin_is_refused() {
+    let app = spawn_app().await;
+    app.add_user("IP30001").await;
+    let browser = app.new_browser();
+    let (_, csrf) = login_form(&app, &browser).await;
+    let good = [("username", "IP30001"), ("password", PASSWORD), ("req", "")];
+
+    let missing = browser
+        .post(app.url("/login"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    let forged_token = "A".repeat(43);
+    let mut forged_form = good.to_vec();
+    forged_form.push(("csrf", forged_token.as_str()));
+    let forged = browser
+        .post(app.url("/login"))
+        .form(&forged_form)
+        .send()
+        .await
+        .unwrap();
+    let mut with_token = good.to_vec();
+    with_token.push(("csrf", csrf.as_str()));
+    let cross_origin = browser
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    let cross_site = browser
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    for (case, response) in [
+        ("missing", missing),
+        ("forged", forged),
+        ("cross-origin", cross_origin),
+        ("cross-site", cross_site),
+    ] {
+        assert_eq!(response.status(), 400, "{case} CSRF proof is refused");
+        assert!(
+            session_set_cookie(&response).is_none(),
+            "{case}: no session"
+        );
+        let html = unescape(&response.text().await.unwrap());
+        assert!(html.contains("lang=\"fr-CA\""), "{case}: a French page");
+        assert!(
+            html.contains("Votre page a expiré. Rechargez la page et réessayez."),
+            "{case}: the translated message:\n{html}"
+        );
+    }
+    let english = browser
+        .post(app.url("/login?lang=en"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status(), 400);
+    let html = english.text().await.unwrap();
+    assert!(
+        html.contains("Your page has expired."),
+        "the message in English:\n{html}"
+    );
+
+    let control = browser
+        .post(app.url("/login"))
+        .form(&with_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        control.status(),
+        303,
+        "the same form with its token from our own page signs in"
+    );
+}
+
+/// What Chromium sends when the login form is submitted: the pages say `Referrer-Policy:
+/// no-referrer`, and under that policy the Fetch standard serialises the `Origin` of a POST as
+/// `null` even to the same origin; `Sec-Fetch-Site: same-origin` says it is our own page.
+#[tokio::test]
+async fn a_login_posted_by_a_browser_from_our_own_page_is_accepted() {
+    let app = spawn_app().await;
+    app.add_user("IP30002").await;
+    let browser = app.new_browser();
+    let (_, csrf) = login_form(&app, &browser).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("req", ""),
+        ("username", "IP30002"),
+        ("password", PASSWORD),
+    ];
+    let response = browser
+        .post(app.url("/login"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "navigate")
+        .header("sec-fetch-dest", "document")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        303,
+        "a same-origin form post with a valid token signs in"
+    );
+}
+
+#[tokio::test]
+async fn after_five_wrong_passwords_the_right_password_is_refused_too() {
+    let app = spawn_app().await;
+    app.add_user("IP40001").await;
+    let browser = app.new_browser();
+    for attempt in 1..=5 {
+        let response = post_login(&app, &browser, "IP40001", "wrong password 12345").await;
+        assert_eq!(
+            response.status(),
+            200,
+            "attempt {attempt} shows the form again"
+        );
+        assert!(session_set_cookie(&response).is_none());
+    }
+    let response = post_login(&app, &browser, "IP40001", PASSWORD).await;
+    assert_eq!(response.status(), 200, "the locked account is refused");
+    assert!(
+        session_set_cookie(&response).is_none(),
+        "no session for a locked account"
+    );
+    let html = response.text().await.unwrap();
+    assert!(
+        error_message(&html).is_some_and(|m| m.contains("verrouillé")),
+        "the refusal message:\n{html}"
+    );
+}
+
+#[tokio::test]
+async fn four_wrong_passwords_do_not_lock_the_account() {
+    let app = spawn_app().await;
+    app.add_user("IP40002").await;
+    let browser = app.new_browser();
+    for _ in 0..4 {
+        assert_eq!(
+            post_login(&app, &browser, "IP40002", "wrong password 12345")
+                .await
+                .status(),
+            200
+        );
+    }
+    let response = post_login(&app, &browser, "IP40002", PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        303,
+        "below the threshold the right password works"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_host_prefixed_secure_http_only_and_lax() {
+    let app = spawn_app().await;
+    app.add_user("IP50001").await;
+    let response = post_login(&app, &app.new_browser(), "IP50001", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    let cookie = session_set_cookie(&response).expect("a session cookie");
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_lowercase())
+        .collect();
+    for wanted in ["secure", "httponly", "samesite=lax", "path=/"] {
+        assert!(
+            attributes.iter().any(|a| a == wanted),
+            "{wanted} in {cookie}"
+        );
+    }
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("domain")),
+        "a __Host- cookie has no Domain: {cookie}"
+    );
+    assert!(cookie_value(&cookie).len() >= 43, "a 256-bit id: {cookie}");
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_each_login_and_the_old_one_is_ended() {
+    let app = spawn_app().await;
+    app.add_user("IP50002").await;
+    let started = register(&app, "relogin").await;
+    let browser = app.new_browser();
+    let first = post_login(&app, &browser, "IP50002", PASSWORD).await;
+    let first = cookie_value(&session_set_cookie(&first).expect("a session cookie"));
+    let second = post_login(&app, &browser, "IP50002", PASSWORD).await;
+    assert_eq!(second.status(), 303);
+    let second = cookie_value(&session_set_cookie(&second).expect("a new session cookie"));
+    assert_ne!(first, second, "a new session id at each login");
+
+    let with = |value: &str| {
+        let value = value.to_owned();
+        let url = started.url.to_string();
+        let client = app.new_browser();
+        async move {
+            client
+                .get(url)
+                .header("cookie", format!("{SESSION_COOKIE}={value}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let old = with(&first).await;
+    assert!(
+        location(&old).starts_with("/login"),
+        "the first session ended with the second login"
+    );
+    let new = with(&second).await;
+    assert!(
+        location(&new).starts_with(CALLBACK),
+        "the second session signs in: {}",
+        location(&new)
+    );
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app().await;
+    app.add_user("IP60001").await;
+    let http = app.new_browser();
+    let health = http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+    assert_eq!(
+        post_login(&app, &http, "IP60001", PASSWORD).await.status(),
+        303
+    );
+    let metrics = http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("logins_total{") && l.contains("outcome=\"success\"")),
+        "logins_total counts the login:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_login_post_gets_a_413_french_page() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    let (_, csrf) = login_form(&app, &browser).await;
+    let big = "x".repeat(100 * 1024);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("username", "IP1"),
+        ("password", big.as_str()),
+    ];
+    let response = browser
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        413,
+        "payload too large, not a server error"
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(
+        content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("text/html")),
+        "an HTML page: {content_type:?}"
+    );
+    let html = unescape(&response.text().await.unwrap());
+    assert!(html.contains("lang=\"fr-CA\""), "a French page:\n{html}");
+    assert!(
+        html.contains("La requête est trop volumineuse."),
+        "the translated message:\n{html}"
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    let page = browser.get(app.url("/login")).send().await.unwrap();
+    let refused = browser
+        .post(app.url("/login"))
+        .form(&[("username", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let missing = browser.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    for (what, response) in [
+        ("login page", page),
+        ("400 page", refused),
+        ("404 page", missing),
+    ] {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("{what}: {name}"))
+        };
+        let csp = header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+        let hsts = header("strict-transport-security");
+        let max_age: u64 = hsts
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("max-age="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(max_age >= 31_536_000, "{what}: HSTS for a year: {hsts}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    }
+}
+
+#[tokio::test]
+async fn prompt_login_shows_the_login_page_despite_a_live_session() {
+    let app = spawn_app().await;
+    app.add_user("IP70001").await;
+    let started = register(&app, "reauth").await;
+    let browser = app.new_browser();
+    let callback = rp::sign_in(&browser, &app, started.url.as_str(), "IP70001", PASSWORD).await;
+    rp::code_from(&callback, &app, &started.state);
+
+    let metadata = rp::discover(&app).await;
+    let again = rp::start(&metadata, "reauth", CALLBACK, &["openid"]);
+    let response = browser.get(again.url.as_str()).send().await.unwrap();
+    assert!(
+        location(&response).starts_with(CALLBACK),
+        "the live session answers at once"
+    );
+
+    let mut forced = rp::start(&metadata, "reauth", CALLBACK, &["openid"]);
+    forced.url.query_pairs_mut().append_pair("prompt", "login");
+    let response = browser.get(forced.url.as_str()).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let login = location(&response);
+    assert!(
+        login.starts_with("/login?req="),
+        "prompt=login asks for the password again: {login}"
+    );
+    let page = browser.get(app.url(&login)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("type=\"password\""), "the login form");
+    let form = [
+        ("csrf", hidden_input(&html, "csrf").unwrap()),
+        ("req", hidden_input(&html, "req").unwrap()),
+        ("username", "IP70001".to_owned()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    let response = browser
+        .post(app.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let callback = url::Url::parse(&location(&response)).unwrap();
+    rp::code_from(&callback, &app, &forced.state);
+}
+
+#[tokio::test]
+async fn max_age_zero_forces_a_new_login_once_the_last_one_is_a_second_old() {
+    let app = spawn_app().await;
+    app.add_user("IP70002").await;
+    let started = register(&app, "maxage").await;
+    let browser = app.new_browser();
+    rp::sign_in(&browser, &app, started.url.as_str(), "IP70002", PASSWORD).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    let metadata = rp::discover(&app).await;
+    let mut recent = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+    recent.url.query_pairs_mut().append_pair("max_age", "3600");
+    let response = browser.get(recent.url.as_str()).send().await.unwrap();
+    assert!(
+        location(&response).starts_with(CALLBACK),
+        "a login within max_age is enough"
+    );
+
+    let mut zero = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+    zero.url.query_pairs_mut().append_pair("max_age", "0");
+    let response = browser.get(zero.url.as_str()).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(
+        location(&response).starts_with("/login?req="),
+        "max_age=0 asks for a new login: {}",
+        location(&response)
+    );
+}
