@@ -35,6 +35,8 @@ pub struct Shared {
     pub config: Config,
     /// The issuer identifier (`iss`).
     pub issuer: String,
+    /// The issuer's origin, for `Origin` checks.
+    pub origin: String,
     /// Postgres pool.
     pub db: Pool,
     /// Redis.
@@ -89,6 +91,7 @@ impl AppState {
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,
             csrf_key: config.csrf_key()?,
+            origin: oidc::discovery::origin(&issuer),
             issuer,
             db,
             kv,

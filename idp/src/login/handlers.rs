@@ -47,7 +47,6 @@ pub async fn show(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
     jar: CookieJar,
-    uri: Uri,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let req = query.req.filter(|r| is_request_id(r));
@@ -57,16 +56,7 @@ pub async fn show(
             .and_then(|p| p.request.login_hint),
         None => None,
     };
-    render(
-        &app,
-        lang,
-        jar,
-        &uri,
-        req,
-        hint.unwrap_or_default(),
-        None,
-        StatusCode::OK,
-    )
+    render(&app, lang, jar, req, hint.unwrap_or_default(), None)
 }
 
 /// `POST /login`.
@@ -76,19 +66,9 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     jar: CookieJar,
     headers: HeaderMap,
-    uri: Uri,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let origin = crate::oidc::discovery::origin(&app.issuer);
-    if !csrf::verify(
-        &jar,
-        &headers,
-        &app.csrf_key,
-        form.csrf.as_deref().unwrap_or_default(),
-        &origin,
-    ) {
-        return Err(PageError::BadRequest("error-csrf"));
-    }
+    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let req = form.req.filter(|r| is_request_id(r));
     let username = form.username.unwrap_or_default();
     let outcome = authenticate(
@@ -106,22 +86,13 @@ pub async fn submit(
                 Failure::Refused => "login-error-refused",
             };
             let shown = username.chars().take(254).collect();
-            return render(
-                &app,
-                lang,
-                jar,
-                &uri,
-                req,
-                shown,
-                Some(lang.t(key)),
-                StatusCode::OK,
-            );
+            return render(&app, lang, jar, req, shown, Some(lang.t(key)));
         }
     };
     let (jar, session) = session::open(&app, jar, account.id).await?;
     match req {
         Some(id) => {
-            let response = authorize::resume(&app, &session, &id, true).await?;
+            let response = authorize::resume(&app, &session, &id).await?;
             Ok((jar, response).into_response())
         }
         None => Ok((jar, Redirect::to("/")).into_response()),
@@ -175,23 +146,21 @@ pub async fn home(
     Ok(page::html(StatusCode::OK, &page))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The login page; a failed attempt shows it again with the name typed and the one message
+/// every failure shares.
 fn render(
     app: &AppState,
     lang: Lang,
     jar: CookieJar,
-    uri: &Uri,
     req: Option<String>,
     username: String,
     error: Option<String>,
-    status: StatusCode,
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let switch = match &req {
         Some(id) => format!("/login?req={id}"),
         None => "/login".to_owned(),
     };
-    let _ = uri;
     let page = LoginPage {
         lang,
         title: lang.t("login-title"),
@@ -201,7 +170,7 @@ fn render(
         username,
         error,
     };
-    Ok((jar, page::html(status, &page)).into_response())
+    Ok((jar, page::html(StatusCode::OK, &page)).into_response())
 }
 
 /// Pending-request ids are our own 43-character base64url tokens.

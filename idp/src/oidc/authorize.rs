@@ -107,17 +107,16 @@ async fn authorize(
     decide(app, &session, request, None).await
 }
 
-/// Continues a parked request after login (`fresh_login`) or consent.
+/// Continues a parked request after login or consent. A fresh login satisfies `prompt=login`
+/// and `max_age` by construction, so only consent remains to decide.
 pub async fn resume(
     app: &AppState,
     session: &Session,
     pending_id: &str,
-    fresh_login: bool,
 ) -> Result<Response, PageError> {
     let Some(Pending { request }) = pending::get::<Pending>(&app.kv, pending_id).await? else {
         return Err(PageError::BadRequest("error-request-expired"));
     };
-    let _ = fresh_login; // A fresh login satisfies prompt=login and max_age by construction.
     decide(app, session, request, Some(pending_id)).await
 }
 

@@ -38,18 +38,11 @@ pub async fn notify(app: &AppState, sid: &str) {
         }
     };
     let sub = match app.db.get().await {
-        Ok(db) => db
-            .query_opt(
-                "SELECT account_id::text FROM sso_sessions WHERE sid = $1",
-                &[&sid],
-            )
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.get::<_, String>(0))
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+        Ok(db) => sessions::account_of(&db, sid).await.ok().flatten(),
+        Err(_) => None,
+    }
+    .map(|id| id.to_string())
+    .unwrap_or_default();
     for (client_id, uri) in targets {
         let app = app.clone();
         let sid = sid.to_owned();

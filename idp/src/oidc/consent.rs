@@ -88,16 +88,7 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let origin = super::discovery::origin(&app.issuer);
-    if !csrf::verify(
-        &jar,
-        &headers,
-        &app.csrf_key,
-        form.csrf.as_deref().unwrap_or_default(),
-        &origin,
-    ) {
-        return Err(PageError::BadRequest("error-csrf"));
-    }
+    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let req = form
         .req
         .ok_or(PageError::BadRequest("error-request-expired"))?;

@@ -113,13 +113,7 @@ async fn logout(
     };
     let current = session::current(app, &jar).await?;
     let confirmed = params.get("confirm") == Some("yes")
-        && csrf::verify(
-            &jar,
-            headers,
-            &app.csrf_key,
-            params.get("csrf").unwrap_or_default(),
-            &super::discovery::origin(&app.issuer),
-        );
+        && csrf::check(app, &jar, headers, params.get("csrf")).is_ok();
     let hint_matches = match (&hint, &current) {
         (Some(h), Some(s)) => h.sub == s.account_id.to_string(),
         (Some(_), None) => true,

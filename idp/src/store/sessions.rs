@@ -70,6 +70,15 @@ pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreEr
     Ok(client.execute(SQL, &[&sid]).await? == 1)
 }
 
+/// The account a session (live or ended) belongs to.
+pub async fn account_of(
+    client: &impl GenericClient,
+    sid: &str,
+) -> Result<Option<Uuid>, StoreError> {
+    const SQL: &str = "SELECT account_id FROM sso_sessions WHERE sid = $1";
+    Ok(client.query_opt(SQL, &[&sid]).await?.map(|r| r.get(0)))
+}
+
 /// Remembers that `client_id` received tokens in this session (back-channel logout).
 pub async fn add_client(
     client: &impl GenericClient,

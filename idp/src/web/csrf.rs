@@ -67,6 +67,27 @@ pub fn verify(
     fetch_site_ok && origin_ok
 }
 
+/// Checks a submitted form against the request (see `verify`); a mismatch is the translated
+/// "page expired" error.
+pub fn check(
+    app: &crate::app::AppState,
+    jar: &CookieJar,
+    headers: &HeaderMap,
+    submitted: Option<&str>,
+) -> Result<(), crate::web::PageError> {
+    if verify(
+        jar,
+        headers,
+        &app.csrf_key,
+        submitted.unwrap_or_default(),
+        &app.origin,
+    ) {
+        Ok(())
+    } else {
+        Err(crate::web::PageError::BadRequest("error-csrf"))
+    }
+}
+
 fn sign(key: &Secret32, value: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, key.expose_secret());
     URL_SAFE_NO_PAD.encode(hmac::sign(&key, value.as_bytes()).as_ref())
