@@ -156,6 +156,9 @@ pub enum KeysCommand {
     Rotate,
     /// Show every key's state and age.
     List,
+    /// Create a key for every configured algorithm that has none yet, active at once (first
+    /// start of a deployment; a no-op afterwards).
+    Ensure,
 }
 
 fn parse_alg(s: &str) -> Result<SigningAlg, String> {
@@ -319,6 +322,16 @@ async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
 async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     let pool = store::pool(&config.database)?;
     let mut db = pool.get().await?;
+    if let KeysCommand::Ensure = command {
+        let tx = db.transaction().await?;
+        crate::keys::rotation::ensure_keys(
+            &tx,
+            &config.key_encryption_key()?,
+            &config.keys.algorithms,
+        )
+        .await?;
+        tx.commit().await?;
+    }
     if let KeysCommand::Rotate = command {
         let tx = db.transaction().await?;
         let added = crate::keys::rotation::rotate(
