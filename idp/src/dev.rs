@@ -41,13 +41,13 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
     let demos = [
         Registration {
             id: "demo-portal".into(),
-            name: "Portail de démonstration (confidentiel)".into(),
+            name: "Messagerie sécurisée (démonstration)".into(),
             public: false,
             redirect_uris: vec![
                 "https://localhost:8445/callback".into(),
                 "http://127.0.0.1:8445/callback".into(),
             ],
-            post_logout_redirect_uris: vec!["https://localhost:8445/".into()],
+            post_logout_redirect_uris: vec!["https://localhost:8444/".into()],
             grant_types: vec![
                 "authorization_code".into(),
                 "refresh_token".into(),

@@ -1,7 +1,10 @@
 //! Secure-messaging service between health professionals and the agency.
 //!
-//! Skeleton for now: it serves the liveness and readiness probes so that the deployment
-//! (`docker/compose.yaml`) can run it; the messaging features come in a later issue.
+//! Skeleton for now: the liveness and readiness probes, and sign-in through the identity
+//! provider (`auth/`, the demo relying party of `scripts/dev`); the messaging features come in
+//! a later issue.
+
+pub mod auth;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,11 +17,36 @@ use tokio::net::TcpListener;
 /// Address the service listens on when `MESSAGING_BIND` is not set.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8444";
 
-/// The service's routes.
-pub fn router() -> Router {
-    Router::new()
+/// The service's routes; sign-in pages when an identity provider is configured.
+pub fn router(auth: Option<auth::Auth>) -> Router {
+    let probes = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/readyz", get(readyz));
+    match auth {
+        Some(auth) => probes.merge(auth::router(auth)),
+        None => probes,
+    }
+}
+
+/// The sign-in configuration from `MESSAGING_IDP_ISSUER`, `MESSAGING_PUBLIC_URL`,
+/// `MESSAGING_CLIENT_ID`, `MESSAGING_CLIENT_SECRET_FILE` and `MESSAGING_CA_FILE`; `None` when
+/// no issuer is set.
+pub fn auth_config_from_env() -> anyhow::Result<Option<auth::AuthConfig>> {
+    let Ok(issuer) = std::env::var("MESSAGING_IDP_ISSUER") else {
+        return Ok(None);
+    };
+    let var = |name: &str| {
+        std::env::var(name).with_context(|| format!("{name} is required with MESSAGING_IDP_ISSUER"))
+    };
+    Ok(Some(auth::AuthConfig {
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        public_url: var("MESSAGING_PUBLIC_URL")?
+            .trim_end_matches('/')
+            .to_owned(),
+        client_id: var("MESSAGING_CLIENT_ID")?,
+        client_secret_file: var("MESSAGING_CLIENT_SECRET_FILE")?.into(),
+        ca_file: std::env::var("MESSAGING_CA_FILE").ok().map(Into::into),
+    }))
 }
 
 /// Liveness probe: the process is up and serving.
@@ -39,13 +67,36 @@ pub fn bind_address(value: Option<&str>) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("MESSAGING_BIND: {value:?} is not an address like {DEFAULT_BIND}"))
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes, then lets requests in flight end.
+/// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight end.
 pub async fn serve(
     listener: TcpListener,
+    router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router())
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
+        .await
+        .context("the messaging server failed")
+}
+
+/// Serves `router` over HTTPS (rustls) until `shutdown` completes.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    router: Router,
+    tls: rustls::ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(std::sync::Arc::new(tls));
+    listener.set_nonblocking(true)?;
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router.into_make_service())
         .await
         .context("the messaging server failed")
 }
@@ -102,7 +153,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, async {
+        let server = tokio::spawn(serve(listener, router(None), async {
             let _ = stopped.await;
         }));
 

@@ -11,12 +11,34 @@ async fn main() -> anyhow::Result<()> {
 
     let bind = std::env::var("MESSAGING_BIND").ok();
     let addr = messaging::bind_address(bind.as_deref())?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, "messaging service listening");
-
-    messaging::serve(listener, messaging::shutdown_signal()).await?;
+    idp::tls::install_crypto_provider();
+    let auth = match messaging::auth_config_from_env()? {
+        Some(config) => Some(messaging::auth::Auth::discover(config).await?),
+        None => None,
+    };
+    let router = messaging::router(auth);
+    let tls = match (
+        std::env::var("MESSAGING_TLS_CERT"),
+        std::env::var("MESSAGING_TLS_KEY"),
+    ) {
+        (Ok(cert), Ok(key)) => Some(idp::tls::server_config(cert.as_ref(), key.as_ref())?),
+        _ => None,
+    };
+    match tls {
+        Some(tls) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(%addr, "messaging service listening (HTTPS)");
+            messaging::serve_tls(listener, router, tls, messaging::shutdown_signal()).await?;
+        }
+        None => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(%addr, "messaging service listening");
+            messaging::serve(listener, router, messaging::shutdown_signal()).await?;
+        }
+    }
     tracing::info!("messaging service stopped");
     Ok(())
 }

@@ -6,8 +6,8 @@ use openidconnect::core::{
     CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AdditionalClaims, EndUserEmail, EndUserFamilyName, EndUserGivenName, EndUserName, IdToken,
-    LanguageTag, LocalizedClaim, StandardClaims, SubjectIdentifier,
+    AdditionalClaims, EndUserEmail, EndUserFamilyName, EndUserGivenName, EndUserName,
+    EndUserUsername, IdToken, LanguageTag, LocalizedClaim, StandardClaims, SubjectIdentifier,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +54,7 @@ pub fn standard(account: &Account, scope: &Scope) -> StandardClaims<CoreGenderCl
             .set_family_name(Some(LocalizedClaim::from(EndUserFamilyName::new(
                 account.family_name.clone(),
             ))))
+            .set_preferred_username(Some(EndUserUsername::new(account.username.clone())))
             .set_locale(Some(LanguageTag::new(account.locale.clone())));
     }
     if scope.contains("email")
