@@ -118,7 +118,8 @@ pub fn router(state: AppState) -> Router {
             .fallback(|| async { StatusCode::NOT_FOUND }),
         &state,
     )
-    .layer(middleware::from_fn(web::errors::render));
+    .layer(middleware::from_fn(web::errors::render))
+    .layer(middleware::from_fn(web::lang::remember));
     let outer = ServiceBuilder::new()
         .layer(SetSensitiveHeadersLayer::new([
             header::AUTHORIZATION,

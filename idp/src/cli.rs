@@ -195,7 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
     let pool = store::pool(&config.database)?;
-    let db = pool.get().await?;
+    let mut db = pool.get().await?;
     match command {
         ClientsCommand::Add(add) => {
             let grants = if add.grants.is_empty() {
@@ -220,12 +220,16 @@ async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()>
                 first_party: add.first_party,
                 backchannel_logout_uri: add.backchannel_logout_uri,
             };
+            // The secret is handed over before the registration commits: if it cannot be written,
+            // nothing is registered.
+            let tx = db.transaction().await?;
             let secret =
-                admin::clients::register(&db, &config.client_secret_key()?, registration).await?;
-            println!("client `{}` registered", add.id);
+                admin::clients::register(&tx, &config.client_secret_key()?, registration).await?;
             if let Some(secret) = secret {
                 hand_over_secret(&secret, add.secret_file.as_deref())?;
             }
+            tx.commit().await?;
+            println!("client `{}` registered", add.id);
         }
         ClientsCommand::List => {
             for c in store::clients::list(&db).await? {
@@ -273,9 +277,11 @@ async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()>
             println!("client `{id}` removed");
         }
         ClientsCommand::RotateSecret { id, secret_file } => {
+            let tx = db.transaction().await?;
             let secret =
-                admin::clients::rotate_secret(&db, &config.client_secret_key()?, &id).await?;
+                admin::clients::rotate_secret(&tx, &config.client_secret_key()?, &id).await?;
             hand_over_secret(&secret, secret_file.as_deref())?;
+            tx.commit().await?;
         }
     }
     Ok(())
@@ -352,7 +358,10 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     }
     println!("kid\talg\tstate\tage\tactivates\tretires");
     let now = chrono::Utc::now();
-    for key in crate::keys::rotation::list(&db).await? {
+    let keys = crate::keys::rotation::list(&db)
+        .await
+        .context("cannot read the signing keys (has `idp migrate` run?)")?;
+    for key in keys {
         let age = now - key.created_at;
         let retire = key
             .retire_at

@@ -215,7 +215,7 @@ pub type Secret32 = SecretBox<[u8; 32]>;
 pub enum ConfigError {
     /// A file or variable did not parse; figment names the key.
     #[error("configuration: {0}")]
-    Parse(#[from] Box<figment::Error>),
+    Parse(Box<figment::Error>),
     /// A value parsed but breaks a rule.
     #[error("configuration key `{key}`: {reason}")]
     Invalid {
@@ -229,6 +229,18 @@ pub enum ConfigError {
 impl Config {
     /// Loads `dir/default.toml`, `dir/<env>.toml` and the `IDP__` environment.
     pub fn load(dir: &Path, env: &str) -> Result<Self, ConfigError> {
+        for (key, file) in [
+            ("IDP_CONFIG_DIR", "default.toml".to_owned()),
+            ("IDP_ENV", format!("{env}.toml")),
+        ] {
+            let path = dir.join(&file);
+            if !path.is_file() {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: format!("{} does not exist", path.display()),
+                });
+            }
+        }
         Self::from_figment(Self::figment(dir, env))
     }
 
@@ -242,7 +254,9 @@ impl Config {
 
     /// Extracts and checks a configuration from any figment.
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment.extract().map_err(Box::new)?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
         config.check()?;
         Ok(config)
     }

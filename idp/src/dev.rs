@@ -133,12 +133,15 @@ pub fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     {
         use std::io::Write as _;
         use std::os::unix::fs::OpenOptionsExt as _;
+        use std::os::unix::fs::PermissionsExt as _;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
             .open(path)?;
+        // `mode` applies only when the file is created: tighten an existing file too.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         file.write_all(content.as_bytes())?;
         file.write_all(b"\n")?;
     }

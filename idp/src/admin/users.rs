@@ -71,7 +71,7 @@ pub async fn add(
             "--given-name and --family-name are required".into(),
         ));
     }
-    let password = Password::parse(&user.password)
+    let password = Password::parse_new(&user.password)
         .map_err(|e| AddUserError::Invalid(format!("password: {e}")))?;
     let phc = hasher
         .hash(&password)

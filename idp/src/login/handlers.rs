@@ -42,30 +42,29 @@ pub struct LoginForm {
     password: Option<String>,
 }
 
-/// `GET /login`: the form, prefilled with `login_hint` when a relying party gave one.
+/// `GET /login`: the form, in the relying party's `ui_locales` unless the user chose, and
+/// prefilled with its `login_hint`.
 pub async fn show(
     State(app): State<AppState>,
-    RequestLang(lang): RequestLang,
     jar: CookieJar,
+    headers: HeaderMap,
+    uri: Uri,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let req = query.req.filter(|r| is_request_id(r));
-    let hint = match &req {
-        Some(id) => pending::get::<authorize::Pending>(&app.kv, id)
-            .await?
-            .and_then(|p| p.request.login_hint),
-        None => None,
-    };
-    render(&app, lang, jar, req, hint.unwrap_or_default(), None)
+    let parked = parked_request(&app, req.as_deref()).await?;
+    let lang = flow_lang(&uri, &headers, parked.as_ref());
+    let hint = parked.and_then(|r| r.login_hint).unwrap_or_default();
+    render(&app, lang, jar, req, hint, None)
 }
 
 /// `POST /login`.
 pub async fn submit(
     State(app): State<AppState>,
-    RequestLang(lang): RequestLang,
     ClientIp(ip): ClientIp,
     jar: CookieJar,
     headers: HeaderMap,
+    uri: Uri,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
@@ -81,6 +80,8 @@ pub async fn submit(
     let account = match outcome {
         Ok(account) => account,
         Err(failure) => {
+            let parked = parked_request(&app, req.as_deref()).await?;
+            let lang = flow_lang(&uri, &headers, parked.as_ref());
             let key = match failure {
                 Failure::Incomplete => "login-error-incomplete",
                 Failure::Refused => "login-error-refused",
@@ -171,6 +172,27 @@ fn render(
         error,
     };
     Ok((jar, page::html(StatusCode::OK, &page)).into_response())
+}
+
+/// The authorization request a login page serves, if it is still parked.
+async fn parked_request(
+    app: &AppState,
+    req: Option<&str>,
+) -> Result<Option<crate::oidc::request::AuthorizationRequest>, PageError> {
+    let Some(id) = req else { return Ok(None) };
+    Ok(pending::get::<authorize::Pending>(&app.kv, id)
+        .await?
+        .map(|p| p.request))
+}
+
+/// The page language, honouring the relying party's `ui_locales`.
+fn flow_lang(
+    uri: &Uri,
+    headers: &HeaderMap,
+    parked: Option<&crate::oidc::request::AuthorizationRequest>,
+) -> Lang {
+    let hint = parked.and_then(|r| r.ui_locales.as_deref());
+    crate::web::lang::negotiate_with_hint(uri.query(), headers, hint)
 }
 
 /// Pending-request ids are our own 43-character base64url tokens.

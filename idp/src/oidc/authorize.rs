@@ -25,6 +25,18 @@ use crate::web::PageError;
 pub struct Pending {
     /// The validated request.
     pub request: AuthorizationRequest,
+    /// What it waits for: only a request waiting for consent may be answered by the consent
+    /// form (one waiting for a login must get a fresh password, `prompt=login`, `max_age`).
+    pub stage: Stage,
+}
+
+/// What a parked request waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    /// A login (no session, `prompt=login` or `max_age` exceeded).
+    Login,
+    /// The user's consent to a third-party client.
+    Consent,
 }
 
 /// `GET /authorize`.
@@ -102,7 +114,7 @@ async fn authorize(
                 "the user is not signed in",
             );
         }
-        _ => return park(app, request, "/login").await,
+        _ => return park(app, None, request, Stage::Login).await,
     };
     decide(app, &session, request, None).await
 }
@@ -114,17 +126,23 @@ pub async fn resume(
     session: &Session,
     pending_id: &str,
 ) -> Result<Response, PageError> {
-    let Some(Pending { request }) = pending::get::<Pending>(&app.kv, pending_id).await? else {
+    let Some(Pending { request, .. }) = pending::get::<Pending>(&app.kv, pending_id).await? else {
         return Err(PageError::BadRequest("error-request-expired"));
     };
     decide(app, session, request, Some(pending_id)).await
 }
 
-/// Loads a parked request for the consent page.
-pub async fn parked(app: &AppState, pending_id: &str) -> Result<AuthorizationRequest, PageError> {
+/// Loads a request parked for consent (and only for consent).
+pub async fn awaiting_consent(
+    app: &AppState,
+    pending_id: &str,
+) -> Result<AuthorizationRequest, PageError> {
     match pending::get::<Pending>(&app.kv, pending_id).await? {
-        Some(Pending { request }) => Ok(request),
-        None => Err(PageError::BadRequest("error-request-expired")),
+        Some(Pending {
+            request,
+            stage: Stage::Consent,
+        }) => Ok(request),
+        _ => Err(PageError::BadRequest("error-request-expired")),
     }
 }
 
@@ -153,10 +171,7 @@ async fn decide(
                     "consent is required",
                 );
             }
-            return match pending_id {
-                Some(id) => Ok(Redirect::to(&format!("/consent?req={id}")).into_response()),
-                None => park(app, request, "/consent").await,
-            };
+            return park(app, pending_id, request, Stage::Consent).await;
         }
     }
     drop(db);
@@ -193,20 +208,26 @@ pub async fn issue_code(
     respond::code(app, request, code.expose())
 }
 
+/// Parks (or re-parks under the same id) a request and sends the browser to its page.
 async fn park(
     app: &AppState,
+    id: Option<&str>,
     request: AuthorizationRequest,
-    page: &str,
+    stage: Stage,
 ) -> Result<Response, PageError> {
-    let id = SecretToken::generate().map_err(PageError::internal)?;
-    let lang = request
-        .ui_locales
-        .as_deref()
-        .and_then(crate::i18n::Lang::from_list)
-        .map(|l| format!("&lang={}", l.tag()))
-        .unwrap_or_default();
-    pending::put(&app.kv, id.expose(), &Pending { request }).await?;
-    Ok(Redirect::to(&format!("{page}?req={}{lang}", id.expose())).into_response())
+    let id = match id {
+        Some(id) => id.to_owned(),
+        None => SecretToken::generate()
+            .map_err(PageError::internal)?
+            .expose()
+            .to_owned(),
+    };
+    pending::put(&app.kv, &id, &Pending { request, stage }).await?;
+    let page = match stage {
+        Stage::Login => "/login",
+        Stage::Consent => "/consent",
+    };
+    Ok(Redirect::to(&format!("{page}?req={id}")).into_response())
 }
 
 /// OIDC Core §3.1.2.1 `max_age`: the last authentication must be this recent.

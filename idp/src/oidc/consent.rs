@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
 use crate::store::{StoreError, clients, consents, pending};
-use crate::web::{Form, PageError, RequestLang, csrf, page};
+use crate::web::{Form, PageError, csrf, page};
 
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -43,8 +43,8 @@ pub struct ConsentForm {
 /// `GET /consent`.
 pub async fn show(
     State(app): State<AppState>,
-    RequestLang(lang): RequestLang,
     jar: CookieJar,
+    headers: HeaderMap,
     uri: Uri,
     Query(query): Query<ConsentQuery>,
 ) -> Result<Response, PageError> {
@@ -54,7 +54,9 @@ pub async fn show(
     let Some(_session) = session::current(&app, &jar).await? else {
         return Ok(Redirect::to(&format!("/login?req={req}")).into_response());
     };
-    let request = authorize::parked(&app, &req).await?;
+    let request = authorize::awaiting_consent(&app, &req).await?;
+    let lang =
+        crate::web::lang::negotiate_with_hint(uri.query(), &headers, request.ui_locales.as_deref());
     let db = app.db.get().await.map_err(StoreError::from)?;
     let client = clients::get(&db, &request.client_id)
         .await?
@@ -95,7 +97,7 @@ pub async fn submit(
     let session = session::current(&app, &jar)
         .await?
         .ok_or(PageError::BadRequest("error-request-expired"))?;
-    let request = authorize::parked(&app, &req).await?;
+    let request = authorize::awaiting_consent(&app, &req).await?;
     if form.decision.as_deref() != Some("allow") {
         pending::delete(&app.kv, &req).await?;
         return respond::request_error(

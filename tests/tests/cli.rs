@@ -1,0 +1,840 @@
+//! The real `idp` binary, as an operator runs it: `migrate`, `keys`, `clients`, `users`, and
+//! hostile input, each on a fresh Postgres schema. Every refusal exits non-zero with a message
+//! naming the problem, and nothing ever panics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failure is a failed test.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use integration_tests::{PASSWORD, database_url, redis_url};
+
+/// The repository root.
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `<target>/debug/idp`, next to the test binary's `deps/` folder; built when missing.
+fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let binary = profile_dir.join("idp");
+        if !binary.exists() {
+            let target_dir = profile_dir.parent().unwrap();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "idp", "--bin", "idp"])
+                .env("CARGO_TARGET_DIR", target_dir)
+                .current_dir(repo_root())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "`cargo build -p idp` succeeds");
+        }
+        assert!(binary.exists(), "the idp binary at {}", binary.display());
+        binary
+    })
+}
+
+fn random_b64() -> String {
+    let mut bytes = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// One run of the binary.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// The idp command line against its own schema, Redis prefix, secrets and scratch folder.
+#[derive(Debug)]
+struct Idp {
+    env: Vec<(String, String)>,
+    dir: PathBuf,
+}
+
+impl Idp {
+    fn new() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("idp-cli-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let env = vec![
+            (
+                "IDP_CONFIG_DIR",
+                repo_root().join("config").display().to_string(),
+            ),
+            ("IDP_ENV", "test".to_owned()),
+            ("IDP__DATABASE__URL", database_url()),
+            ("IDP__DATABASE__SCHEMA", format!("cli_{id}")),
+            ("IDP__REDIS__URL", redis_url()),
+            ("IDP__REDIS__KEY_PREFIX", format!("cli:{id}:")),
+            ("IDP__KEYS__ENCRYPTION_KEY", random_b64()),
+            ("IDP__TOKENS__CLIENT_SECRET_KEY", random_b64()),
+            ("IDP__SESSION__CSRF_KEY", random_b64()),
+            ("IDP__TELEMETRY__FILTER", "error".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        Idp { env, dir }
+    }
+
+    /// A fresh schema with the migrations applied.
+    fn migrated() -> Self {
+        let idp = Self::new();
+        let run = idp.ok(&["migrate"]);
+        assert!(run.stdout.contains("migrations applied"), "{run:?}");
+        idp
+    }
+
+    /// A path in the scratch folder.
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(binary());
+        command.args(args).current_dir(&self.dir);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("IDP") {
+                command.env_remove(name);
+            }
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command.envs(extra.iter().copied());
+        let output = command.output().expect("the idp binary runs");
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            !run.stderr.contains("panicked") && !run.stdout.contains("panicked"),
+            "`idp {}` never panics: {run:?}",
+            args.join(" ")
+        );
+        run
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs and expects success.
+    fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "`idp {}` succeeds: {run:?}",
+            args.join(" ")
+        );
+        run
+    }
+
+    /// Runs and expects a failure whose message contains `needle`.
+    fn fails(&self, args: &[&str], needle: &str) -> Run {
+        self.fails_with(args, &[], needle)
+    }
+
+    fn fails_with(&self, args: &[&str], extra: &[(&str, &str)], needle: &str) -> Run {
+        let run = self.run_with(args, extra);
+        assert!(
+            matches!(run.code, Some(c) if c != 0),
+            "`idp {}` exits non-zero: {run:?}",
+            args.join(" ")
+        );
+        assert!(
+            run.stderr.contains(needle),
+            "`idp {}` says « {needle} » on stderr: {run:?}",
+            args.join(" ")
+        );
+        run
+    }
+
+    fn password_file(&self) -> PathBuf {
+        let path = self.path("password.txt");
+        std::fs::write(&path, format!("{PASSWORD}\n")).unwrap();
+        path
+    }
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The secret in a secret file: one line, 43 base64url characters (256 bits).
+fn read_secret(path: &Path) -> String {
+    let content = std::fs::read_to_string(path).unwrap();
+    let secret = content.trim_end_matches('\n');
+    assert_eq!(secret.len(), 43, "a 43-character secret: {content:?}");
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "base64url: {secret}"
+    );
+    secret.to_owned()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// `(kid, alg, state)` of every row of `idp keys list`.
+fn key_rows(stdout: &str) -> Vec<(String, String, String)> {
+    let mut lines = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("kid\talg\tstate"));
+    assert!(lines.next().is_some(), "the header line: {stdout}");
+    lines
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert!(cols.len() >= 3, "a key row: {l}");
+            (cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned())
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn help_lists_every_command() {
+    let idp = Idp::new();
+    let run = idp.ok(&["--help"]);
+    for command in ["serve", "migrate", "clients", "users", "keys"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(command)),
+            "`{command}` in the help:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn migrate_succeeds_and_can_run_again() {
+    let idp = Idp::migrated();
+    let again = idp.ok(&["migrate"]);
+    assert!(
+        again.stdout.contains("migrations applied"),
+        "migrate is idempotent"
+    );
+}
+
+#[test]
+fn keys_rotate_adds_a_key_per_algorithm_and_a_second_rotation_retires_the_first() {
+    let idp = Idp::migrated();
+    let empty = idp.ok(&["keys", "list"]);
+    assert!(
+        key_rows(&empty.stdout).is_empty(),
+        "no key before the first rotation: {}",
+        empty.stdout
+    );
+
+    let first = idp.ok(&["keys", "rotate"]);
+    let first_rows = key_rows(&first.stdout);
+    let mut algs: Vec<&str> = first_rows.iter().map(|(_, a, _)| a.as_str()).collect();
+    algs.sort_unstable();
+    assert_eq!(algs, ["ES256", "EdDSA", "RS256"], "{}", first.stdout);
+    assert!(
+        first_rows.iter().all(|(_, _, s)| s == "active"),
+        "with pre_publication_secs = 0 the new keys sign at once: {}",
+        first.stdout
+    );
+    for (kid, alg, _) in &first_rows {
+        assert!(
+            first.stdout.contains(&format!("added {alg} {kid}")),
+            "the rotation names what it added: {}",
+            first.stdout
+        );
+    }
+    let listed = key_rows(&idp.ok(&["keys", "list"]).stdout);
+    assert_eq!(listed.len(), 3);
+    assert!(listed.iter().all(|r| first_rows.contains(r)));
+
+    idp.ok(&["keys", "rotate"]);
+    let after = key_rows(&idp.ok(&["keys", "list"]).stdout);
+    assert_eq!(after.len(), 6, "both generations are listed: {after:?}");
+    for (kid, alg, _) in &first_rows {
+        assert!(
+            after.contains(&(kid.clone(), alg.clone(), "retiring".to_owned())),
+            "the first {alg} key is retiring: {after:?}"
+        );
+    }
+    for alg in ["ES256", "EdDSA", "RS256"] {
+        let active: Vec<_> = after
+            .iter()
+            .filter(|(_, a, s)| a == alg && s == "active")
+            .collect();
+        assert_eq!(active.len(), 1, "one active {alg} key: {after:?}");
+        assert!(
+            !first_rows.iter().any(|(k, _, _)| *k == active[0].0),
+            "the new {alg} key is the active one"
+        );
+    }
+}
+
+#[test]
+fn a_client_is_added_listed_shown_given_a_new_secret_and_removed() {
+    let idp = Idp::migrated();
+    let secret_file = idp.path("portal.secret");
+    let added = idp.ok(&[
+        "clients",
+        "add",
+        "--id",
+        "portal",
+        "--name",
+        "Portail",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--secret-file",
+        secret_file.to_str().unwrap(),
+    ]);
+    let secret = read_secret(&secret_file);
+    assert_eq!(
+        format!("{:o}", mode(&secret_file)),
+        "600",
+        "the secret file is private"
+    );
+    assert!(
+        !added.stdout.contains(&secret) && !added.stderr.contains(&secret),
+        "the secret is shown nowhere else: {added:?}"
+    );
+    assert!(added.stdout.contains("portal"), "{added:?}");
+
+    let list = idp.ok(&["clients", "list"]);
+    let row = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("portal\t"))
+        .unwrap_or_else(|| panic!("portal is listed: {}", list.stdout));
+    assert!(
+        row.contains("Portail") && row.contains("confidential"),
+        "{row}"
+    );
+    assert!(!list.stdout.contains(&secret));
+
+    let show = idp.ok(&["clients", "show", "portal"]);
+    for line in [
+        "id: portal",
+        "name: Portail",
+        "type: confidential",
+        "redirect_uris: https://rp.example/cb",
+        "id_token_alg: RS256",
+    ] {
+        assert!(
+            show.stdout.lines().any(|l| l == line),
+            "`{line}` in {}",
+            show.stdout
+        );
+    }
+    assert!(
+        !show.stdout.contains(&secret),
+        "show never shows the secret"
+    );
+
+    let second_file = idp.path("portal-2.secret");
+    let rotated = idp.ok(&[
+        "clients",
+        "rotate-secret",
+        "portal",
+        "--secret-file",
+        second_file.to_str().unwrap(),
+    ]);
+    let second = read_secret(&second_file);
+    assert_ne!(second, secret, "a new secret");
+    assert_eq!(format!("{:o}", mode(&second_file)), "600");
+    assert!(!rotated.stdout.contains(&second));
+
+    let removed = idp.ok(&["clients", "remove", "portal"]);
+    assert!(removed.stdout.contains("portal"), "{removed:?}");
+    idp.fails(&["clients", "show", "portal"], "no client `portal`");
+    idp.fails(&["clients", "remove", "portal"], "no client `portal`");
+    let list = idp.ok(&["clients", "list"]);
+    assert!(!list.stdout.contains("portal"), "{}", list.stdout);
+}
+
+#[test]
+fn a_public_client_gets_no_secret() {
+    let idp = Idp::migrated();
+    let run = idp.ok(&[
+        "clients",
+        "add",
+        "--id",
+        "spa",
+        "--name",
+        "Application",
+        "--public",
+        "--redirect-uri",
+        "http://127.0.0.1:8080/cb",
+    ]);
+    assert!(!run.stdout.contains("client_secret"), "{run:?}");
+    let show = idp.ok(&["clients", "show", "spa"]);
+    assert!(show.stdout.contains("type: public"), "{}", show.stdout);
+    idp.fails(
+        &["clients", "rotate-secret", "spa"],
+        "no confidential client `spa`",
+    );
+}
+
+#[test]
+fn adding_a_client_twice_is_refused_and_keeps_the_first_secret_file() {
+    let idp = Idp::migrated();
+    let file = idp.path("portal.secret");
+    let args = [
+        "clients",
+        "add",
+        "--id",
+        "portal",
+        "--name",
+        "Portail",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--secret-file",
+        file.to_str().unwrap(),
+    ];
+    idp.ok(&args);
+    let first = read_secret(&file);
+    idp.fails(&args, "already exists");
+    assert_eq!(
+        read_secret(&file),
+        first,
+        "the refused registration does not overwrite the secret"
+    );
+}
+
+#[test]
+fn rotating_a_secret_into_an_existing_world_readable_file_leaves_it_private() {
+    let idp = Idp::migrated();
+    idp.ok(&[
+        "clients",
+        "add",
+        "--id",
+        "portal",
+        "--name",
+        "Portail",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--secret-file",
+        idp.path("first.secret").to_str().unwrap(),
+    ]);
+    let file = idp.path("shared.secret");
+    std::fs::write(&file, "old\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = idp.run(&[
+        "clients",
+        "rotate-secret",
+        "portal",
+        "--secret-file",
+        file.to_str().unwrap(),
+    ]);
+    if run.code == Some(0) {
+        read_secret(&file);
+        assert_eq!(
+            format!("{:o}", mode(&file)),
+            "600",
+            "a secret is never left in a file others can read (was 0644 before)"
+        );
+    } else {
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "old\n",
+            "a refusal writes nothing"
+        );
+    }
+}
+
+#[test]
+fn a_secret_file_that_cannot_be_written_leaves_no_half_registered_client() {
+    let idp = Idp::migrated();
+    let blocker = idp.path("not-a-folder");
+    std::fs::write(&blocker, "a file").unwrap();
+    let impossible = blocker.join("portal.secret");
+    let run = idp.run(&[
+        "clients",
+        "add",
+        "--id",
+        "portal",
+        "--name",
+        "Portail",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--secret-file",
+        impossible.to_str().unwrap(),
+    ]);
+    assert_ne!(
+        run.code,
+        Some(0),
+        "the secret could not be handed over: {run:?}"
+    );
+    let show = idp.run(&["clients", "show", "portal"]);
+    assert_ne!(
+        show.code,
+        Some(0),
+        "a client whose secret nobody received is not left registered (the operator could \
+         neither use it nor add it again): {show:?}"
+    );
+}
+
+#[test]
+fn a_user_is_added_once_and_a_second_time_is_refused_as_taken() {
+    let idp = Idp::migrated();
+    let password = idp.password_file();
+    let args = [
+        "users",
+        "add",
+        "--username",
+        "IP55555",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--given-name",
+        "A",
+        "--family-name",
+        "B",
+    ];
+    let added = idp.ok(&args);
+    assert!(added.stdout.contains("IP55555"), "{added:?}");
+    assert!(
+        !added.stdout.contains(PASSWORD) && !added.stderr.contains(PASSWORD),
+        "the password is never printed"
+    );
+    idp.fails(&args, "already taken");
+    let mut lower = args;
+    lower[3] = "ip55555";
+    idp.fails(&lower, "already taken");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn hostile_client_registrations_are_refused_with_the_problem_named() {
+    let idp = Idp::migrated();
+    let base = |id: &'static str, uri: &'static str| -> Vec<&'static str> {
+        vec![
+            "clients",
+            "add",
+            "--id",
+            id,
+            "--name",
+            "Portail",
+            "--redirect-uri",
+            uri,
+        ]
+    };
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            base("portal", "http://rp.example/cb"),
+            "must use https",
+            "http on a non-loopback host",
+        ),
+        (
+            base("portal", "https://rp.example/cb#frag"),
+            "no fragment",
+            "a fragment",
+        ),
+        (
+            base("portal", "/cb"),
+            "not an absolute URL",
+            "a relative URI",
+        ),
+        (
+            base("por tal", "https://rp.example/cb"),
+            "--id",
+            "a space in the id",
+        ),
+        (base("", "https://rp.example/cb"), "--id", "an empty id"),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--id-token-alg", "none"],
+            ]
+            .concat(),
+            "RS256",
+            "alg none",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--grant", "password"],
+            ]
+            .concat(),
+            "--grant password",
+            "the password grant",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--grant", "implicit"],
+            ]
+            .concat(),
+            "--grant implicit",
+            "the implicit grant",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--public", "--grant", "client_credentials"],
+            ]
+            .concat(),
+            "public client cannot use client_credentials",
+            "a public client with client_credentials",
+        ),
+        (
+            vec!["clients", "add", "--id", "portal", "--name", "Portail"],
+            "--redirect-uri is required",
+            "the code flow without a redirect URI",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--post-logout-redirect-uri", "http://evil.example/"],
+            ]
+            .concat(),
+            "must use https",
+            "an http post-logout URI",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--backchannel-logout-uri", "https://rp.example/bcl#x"],
+            ]
+            .concat(),
+            "no fragment",
+            "a back-channel URI with a fragment",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--scope", "open\"id"],
+            ]
+            .concat(),
+            "--scope",
+            "a scope with a quote",
+        ),
+        (
+            [
+                base("portal", "https://rp.example/cb"),
+                vec!["--public", "--secret-file", "x"],
+            ]
+            .concat(),
+            "cannot be used with",
+            "a secret file for a public client",
+        ),
+    ];
+    for (args, needle, why) in cases {
+        let run = idp.run(&args);
+        assert!(
+            matches!(run.code, Some(c) if c != 0),
+            "{why}: refused: {run:?}"
+        );
+        assert!(
+            run.stderr.contains(needle),
+            "{why}: the message says « {needle} »: {run:?}"
+        );
+    }
+    let list = idp.ok(&["clients", "list"]);
+    assert!(
+        list.stdout.trim().is_empty(),
+        "nothing was registered: {}",
+        list.stdout
+    );
+}
+
+#[test]
+fn hostile_user_additions_are_refused_with_the_problem_named() {
+    let idp = Idp::migrated();
+    let password = idp.password_file();
+    let password = password.to_str().unwrap();
+    let missing = idp.path("missing.txt");
+    let user = |username: &'static str, file: &str| -> Vec<String> {
+        [
+            "users",
+            "add",
+            "--username",
+            username,
+            "--password-file",
+            file,
+            "--given-name",
+            "A",
+            "--family-name",
+            "B",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let cases: Vec<(Vec<String>, &str, &str)> = vec![
+        (
+            user("XX1", password),
+            "--username must look like IP12345",
+            "the wrong prefix",
+        ),
+        (
+            user("IP", password),
+            "--username must look like IP12345",
+            "a prefix alone",
+        ),
+        (
+            user("IP12 345", password),
+            "--username must look like IP12345",
+            "a space",
+        ),
+        (
+            user("CE12345", password),
+            "--username must look like IP12345",
+            "a staff name for a professional",
+        ),
+        (
+            user("IP55556", missing.to_str().unwrap()),
+            "cannot read --password-file",
+            "a missing password file",
+        ),
+        (
+            [
+                user("IP55558", password),
+                vec!["--type".into(), "admin".into()],
+            ]
+            .concat(),
+            "--type",
+            "an unknown account type",
+        ),
+    ];
+    for (args, needle, why) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = idp.run(&args);
+        assert!(
+            matches!(run.code, Some(c) if c != 0),
+            "{why}: refused: {run:?}"
+        );
+        assert!(
+            run.stderr.contains(needle),
+            "{why}: the message says « {needle} »: {run:?}"
+        );
+    }
+    let run = idp.run(
+        &user("IP55556", missing.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        run.stderr.contains("missing.txt"),
+        "the message names the file: {run:?}"
+    );
+}
+
+#[test]
+fn an_unknown_configuration_key_in_the_environment_is_refused_and_named() {
+    let idp = Idp::migrated();
+    let run = idp.fails_with(&["keys", "list"], &[("IDP__SERVER__NOPE", "1")], "nope");
+    assert!(
+        run.stderr.to_lowercase().contains("server.nope"),
+        "the full key is named: {run:?}"
+    );
+    let run = idp.fails_with(&["keys", "list"], &[("IDP__NOPE__X", "1")], "nope");
+    assert!(run.stdout.is_empty(), "nothing ran: {run:?}");
+}
+
+#[test]
+fn a_bad_configuration_value_is_refused_and_its_key_named() {
+    let idp = Idp::migrated();
+    let run = idp.fails_with(
+        &["keys", "list"],
+        &[("IDP__SERVER__BIND", "notanaddress")],
+        "",
+    );
+    assert!(
+        run.stderr.to_lowercase().contains("server.bind"),
+        "the message names server.bind: {run:?}"
+    );
+    let run = idp.fails_with(
+        &["keys", "list"],
+        &[("IDP__TOKENS__CODE_TTL_SECS", "3600")],
+        "tokens.code_ttl_secs",
+    );
+    assert!(run.stdout.is_empty(), "{run:?}");
+    idp.fails_with(
+        &["keys", "list"],
+        &[("IDP__DATABASE__SCHEMA", "public; DROP TABLE x")],
+        "database.schema",
+    );
+    idp.fails_with(
+        &["keys", "rotate"],
+        &[("IDP__KEYS__ENCRYPTION_KEY", "dG9vIHNob3J0")],
+        "keys.encryption_key",
+    );
+}
+
+#[test]
+fn a_missing_configuration_folder_is_named_in_the_error() {
+    let idp = Idp::new();
+    let missing = idp.path("no-such-config");
+    let run = idp.fails_with(
+        &["migrate"],
+        &[("IDP_CONFIG_DIR", missing.to_str().unwrap())],
+        "",
+    );
+    assert!(
+        run.stderr.contains("no-such-config"),
+        "the message names the folder (or its default.toml) that was not found, rather than a \
+         field missing from the environment: {run:?}"
+    );
+}
+
+#[test]
+fn an_unknown_environment_name_is_refused_rather_than_silently_using_defaults() {
+    let idp = Idp::new();
+    let run = idp.run_with(&["migrate"], &[("IDP_ENV", "prodution")]);
+    assert!(
+        matches!(run.code, Some(c) if c != 0) && run.stderr.contains("prodution"),
+        "a misspelt --env is refused and named (config/prodution.toml does not exist), not run \
+         with default.toml alone: {run:?}"
+    );
+}
+
+#[test]
+fn an_empty_or_five_character_password_is_refused_for_a_new_account() {
+    let idp = Idp::migrated();
+    for (content, why) in [
+        ("\n", "an empty password"),
+        ("short\n", "a five-character password"),
+    ] {
+        let file = idp.path("weak.txt");
+        std::fs::write(&file, content).unwrap();
+        let run = idp.run(&[
+            "users",
+            "add",
+            "--username",
+            "IP55557",
+            "--password-file",
+            file.to_str().unwrap(),
+            "--given-name",
+            "A",
+            "--family-name",
+            "B",
+        ]);
+        assert!(
+            matches!(run.code, Some(c) if c != 0) && run.stderr.contains("password"),
+            "{why} is refused with a message about the password (ASVS 6.2.1: at least 8 \
+             characters): {run:?}"
+        );
+    }
+}
