@@ -127,7 +127,7 @@ pub fn router(state: AppState) -> Router {
             header::SET_COOKIE,
         ]))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id));
     let mut app = Router::new()
         .merge(api)
@@ -142,6 +142,22 @@ pub fn router(state: AppState) -> Router {
         app = app.layer(layer);
     }
     app
+}
+
+/// The span of a request: method, path and request id. Never the query string, which may
+/// carry a token (`id_token_hint`) or a code.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
 }
 
 /// Panics become 500 and slow requests 408, both still inside the error renderer.
