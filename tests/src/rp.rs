@@ -1,62 +1,18 @@
 //! A relying party built on the `openidconnect` crate, as an agency service would be, over
 //! reqwest with the test CA.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use openidconnect::core::{CoreAuthenticationFlow, CoreJwsSigningAlgorithm, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, IssuerUrl, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
 };
 
 use crate::{TestApp, hidden_input, location};
 
-/// openidconnect's HTTP client: a closure over reqwest.
-pub type Http = Box<
-    dyn Fn(HttpRequest) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>
-        + Send
-        + Sync,
->;
-
-/// Transport failure.
-#[derive(Debug)]
-pub struct HttpError(pub String);
-
-impl std::fmt::Display for HttpError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for HttpError {}
-
-/// The HTTP client for openidconnect, trusting the test CA.
-pub fn http(app: &TestApp) -> Http {
-    let client = app.new_browser();
-    Box::new(move |request: HttpRequest| {
-        let client = client.clone();
-        Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let response = client
-                .request(parts.method, parts.uri.to_string())
-                .headers(parts.headers)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| HttpError(e.to_string()))?;
-            let mut builder = openidconnect::http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
-                builder = builder.header(name, value);
-            }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| HttpError(e.to_string()))?
-                .to_vec();
-            builder.body(body).map_err(|e| HttpError(e.to_string()))
-        })
-    })
+/// openidconnect's HTTP client over reqwest, trusting the test CA (the messaging service's
+/// own adapter: the relying party under test and the tests share one).
+pub fn http(app: &TestApp) -> impl Fn(HttpRequest) -> messaging::auth::HttpFuture + use<> {
+    messaging::auth::http_client(&app.new_browser())
 }
 
 /// Discovers the provider.

@@ -1,45 +1,35 @@
-//! Against a real Postgres (`postgres://postgres@127.0.0.1:5432/postgres`), in a throw-away
-//! schema. Skipped, with a note on stderr, when that server cannot be reached.
+//! Against a real Postgres (`IDP_TEST_DATABASE_URL`, default the local `postgres` database),
+//! in a throw-away schema built by the real migrations.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use tokio_postgres::NoTls;
 
 use super::*;
-use crate::config::Secret32;
+use crate::config::{DatabaseConfig, Secret32};
 
-const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Copied from migrations/V1__provider_core.sql.
-const DDL: &str = "CREATE TABLE signing_keys (
-    kid            text        NOT NULL CONSTRAINT signing_keys_pkey PRIMARY KEY,
-    alg            text        NOT NULL CONSTRAINT signing_keys_alg_check
-                               CHECK (alg IN ('RS256', 'ES256', 'EdDSA')),
-    public_jwk     jsonb       NOT NULL,
-    private_sealed bytea       NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
-    activate_at    timestamptz NOT NULL,
-    retire_at      timestamptz
-)";
+fn url() -> String {
+    std::env::var("IDP_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
 
 fn kek() -> Secret32 {
     Secret32::new(Box::new([9; 32]))
 }
 
+fn database(schema: &str) -> DatabaseConfig {
+    DatabaseConfig {
+        url: url(),
+        pool_size: 4,
+        schema: Some(schema.to_owned()),
+    }
+}
+
 fn pool(schema: &str) -> Pool {
-    let mut pg: tokio_postgres::Config = URL.parse().unwrap();
-    pg.options(format!("-c search_path={schema}"));
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager).max_size(4).build().unwrap()
+    crate::store::pool(&database(schema)).unwrap()
 }
 
 async fn ensure_in_tx(pool: &Pool, algs: &[SigningAlg]) {
@@ -62,9 +52,10 @@ fn kids(jwks: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_lifecycle() {
     // Real Postgres is part of the test environment (scripts/test starts it): no skipping.
-    let (admin, connection) = tokio_postgres::connect(URL, NoTls)
+    let url = url();
+    let (admin, connection) = tokio_postgres::connect(&url, NoTls)
         .await
-        .unwrap_or_else(|e| panic!("postgres at {URL} is required: {e}"));
+        .unwrap_or_else(|e| panic!("postgres at {url} is required: {e}"));
     tokio::spawn(connection);
     let mut suffix = [0u8; 6];
     aws_lc_rs::rand::fill(&mut suffix).unwrap();
@@ -75,10 +66,7 @@ async fn postgres_lifecycle() {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    admin
-        .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path = {schema}; {DDL}"
-        ))
+    crate::store::migrate(&pool(&schema), &database(&schema))
         .await
         .unwrap();
 

@@ -27,7 +27,8 @@ impl std::fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-type HttpFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>;
+/// What the HTTP client closure returns.
+pub type HttpFuture = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>;
 
 /// The identity provider as this relying party sees it.
 pub struct Provider {
@@ -64,7 +65,7 @@ impl Provider {
         }
         let http = builder.build()?;
         let issuer = IssuerUrl::new(config.issuer.clone()).context("MESSAGING_IDP_ISSUER")?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &closure(&http))
+        let metadata = CoreProviderMetadata::discover_async(issuer, &http_client(&http))
             .await
             .with_context(|| format!("discovery at {}", config.issuer))?;
         Ok(Self {
@@ -102,7 +103,7 @@ impl Provider {
         let tokens = client
             .exchange_code(AuthorizationCode::new(code))?
             .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-            .request_async(&closure(&self.http))
+            .request_async(&http_client(&self.http))
             .await
             .context("code exchange")?;
         let id_token = tokens.id_token().context("the provider sent no id_token")?;
@@ -165,8 +166,9 @@ impl Provider {
     }
 }
 
-/// openidconnect's HTTP client: a closure over reqwest.
-fn closure(http: &reqwest::Client) -> impl Fn(HttpRequest) -> HttpFuture + use<> {
+/// openidconnect's HTTP client: a closure over reqwest (openidconnect is built without an
+/// HTTP client of its own, so it brings no second TLS stack).
+pub fn http_client(http: &reqwest::Client) -> impl Fn(HttpRequest) -> HttpFuture + use<> {
     let http = http.clone();
     move |request: HttpRequest| {
         let http = http.clone();

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::routing::get;
 
-pub use client::Provider;
+pub use client::{HttpError, HttpFuture, Provider, http_client};
 
 /// Where the identity provider is and who we are to it.
 #[derive(Debug, Clone)]
