@@ -344,7 +344,10 @@ mod tests {
     #[test]
     fn the_csrf_cookie_is_read_from_set_cookie() {
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.append(header::SET_COOKIE, HeaderValue::from_static("other=1; Path=/"));
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("other=1; Path=/"),
+        );
         headers.append(
             header::SET_COOKIE,
             HeaderValue::from_static("__Host-idp_csrf=xyz; Path=/; Secure; HttpOnly"),

@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)] // A command line prints its results.
 
 mod flows;
+mod hashref;
 mod procfs;
 mod stats;
 
@@ -78,9 +79,6 @@ struct Cli {
     /// The idp's environment (`IDP_ENV`).
     #[arg(long = "idp-env", env = "IDP_ENV", default_value = "dev")]
     idp_env: String,
-    /// Argon2id hashes timed for the login scenario's reference.
-    #[arg(long, default_value_t = 10)]
-    hashes: u32,
     /// Append a Markdown table row (and the header if the file is new) to this file.
     #[arg(long)]
     markdown: Option<PathBuf>,
@@ -287,8 +285,8 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
     Ok(workers)
 }
 
-/// Mean CPU of one Argon2id hash with the idp's configured cost, timed on one thread.
-fn argon2_hash_cpu_us(cli: &Cli, ticks_per_second: u64) -> anyhow::Result<f64> {
+/// The Argon2id cost the idp is configured with.
+fn password_cost(cli: &Cli) -> anyhow::Result<idp::config::PasswordConfig> {
     let config = idp::config::Config::load(&cli.config_dir, &cli.idp_env).with_context(|| {
         format!(
             "cannot read the idp configuration in {} (env {})",
@@ -296,36 +294,7 @@ fn argon2_hash_cpu_us(cli: &Cli, ticks_per_second: u64) -> anyhow::Result<f64> {
             cli.idp_env
         )
     })?;
-    let cost = config.password;
-    let hashes = cli.hashes.max(1);
-    let handle = std::thread::spawn(move || -> anyhow::Result<f64> {
-        use argon2::{Algorithm, Argon2, Params, Version};
-        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let salt = [0x5au8; 16];
-        let mut out = [0u8; 32];
-        let mut hash = || {
-            argon
-                .hash_password_into(b"demo-professionnel-2026", &salt, &mut out)
-                .map_err(|e| anyhow::anyhow!("argon2: {e}"))
-        };
-        hash()?; // warm-up
-        let before = procfs::thread_cpu_ns(ticks_per_second)?;
-        for _ in 0..hashes {
-            hash()?;
-        }
-        let after = procfs::thread_cpu_ns(ticks_per_second)?;
-        Ok(after.saturating_sub(before) as f64 / 1000.0 / f64::from(hashes))
-    });
-    let mean = handle
-        .join()
-        .map_err(|_| anyhow::anyhow!("the hashing thread panicked"))??;
-    eprintln!(
-        "argon2id m={} KiB t={} p={}: {mean:.0} µs CPU per hash (mean of {hashes})",
-        cost.memory_kib, cost.iterations, cost.parallelism
-    );
-    Ok(mean)
+    Ok(config.password)
 }
 
 #[tokio::main]
@@ -336,8 +305,8 @@ async fn main() -> anyhow::Result<()> {
     }
     idp::tls::install_crypto_provider();
     let ticks_per_second = procfs::clock_ticks_per_second()?;
-    let ca = std::fs::read(&cli.ca)
-        .with_context(|| format!("cannot read --ca {}", cli.ca.display()))?;
+    let ca =
+        std::fs::read(&cli.ca).with_context(|| format!("cannot read --ca {}", cli.ca.display()))?;
     let secret = std::fs::read_to_string(&cli.client_secret_file).with_context(|| {
         format!(
             "cannot read --client-secret-file {}",
@@ -355,8 +324,8 @@ async fn main() -> anyhow::Result<()> {
         cli.password.clone(),
     )?);
 
-    let hash_us = if cli.scenario == Scenario::Login {
-        Some(argon2_hash_cpu_us(&cli, ticks_per_second)?)
+    let cost = if cli.scenario == Scenario::Login {
+        Some(password_cost(&cli)?)
     } else {
         None
     };
@@ -378,14 +347,35 @@ async fn main() -> anyhow::Result<()> {
     let relogins_before: u64 = workers.iter().map(|w| w.relogins).sum();
 
     let snapshot = |label| CpuSnapshot::take(&cli, label);
+    let sampler = match cost {
+        Some(cost) => Some(hashref::Sampler::start(cost, ticks_per_second)?),
+        None => None,
+    };
     let before = snapshot("before")?;
     let start = Instant::now();
     let (workers, outcomes) =
         run_phase(workers, &target, cli.scenario, cli.duration, cli.max_ops).await?;
     let elapsed = start.elapsed();
     let after = snapshot("after")?;
+    let server_rss_kib = cli.server_pid.and_then(|pid| procfs::rss_kib(pid).ok());
     let relogins = workers.iter().map(|w| w.relogins).sum::<u64>() - relogins_before;
     drop(workers);
+    let hash = match sampler {
+        Some(sampler) => Some(sampler.finish()?),
+        None => None,
+    };
+    if let (Some(cost), Some(samples)) = (cost, &hash) {
+        eprintln!(
+            "argon2id m={} KiB t={} p={}: {:.0} µs CPU per hash into reused memory, {:.0} µs \
+             into fresh memory ({} samples during the run)",
+            cost.memory_kib,
+            cost.iterations,
+            cost.parallelism,
+            hashref::mean(&samples.reused_us).unwrap_or(f64::NAN),
+            hashref::mean(&samples.fresh_us).unwrap_or(f64::NAN),
+            samples.reused_us.len()
+        );
+    }
 
     let report = Report::new(stats::ReportInput {
         scenario: cli.scenario.name(),
@@ -397,19 +387,22 @@ async fn main() -> anyhow::Result<()> {
         after,
         ticks_per_second,
         relogins,
-        hash_us,
+        hash,
         targets: stats::Targets {
             cpu_us: cli.target_cpu_us,
             p99_ms: cli.target_p99_ms,
             hash_ratio: cli.target_hash_ratio,
         },
+        server_rss_kib,
     });
     if let Some(first) = &report.first_error {
         eprintln!("first error: {first}");
     }
     println!("{}", report.line());
     if let Some(path) = &cli.markdown {
-        let new = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
+        let new = std::fs::metadata(path)
+            .map(|m| m.len() == 0)
+            .unwrap_or(true);
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -439,6 +432,7 @@ impl CpuSnapshot {
             postgres: (postgres_processes > 0).then_some(postgres),
             redis: (redis_processes > 0).then_some(redis),
             loadgen: procfs::process_ticks(std::process::id())?,
+            machine: procfs::machine_ticks()?,
         })
     }
 }
@@ -451,7 +445,10 @@ mod tests {
     #[test]
     fn durations_parse() {
         assert_eq!(parse_duration("20s").unwrap(), Duration::from_secs(20));
-        assert_eq!(parse_duration("1500ms").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
         assert!(parse_duration("3h").is_err());

@@ -108,6 +108,40 @@ pub fn thread_cpu_ns(ticks_per_second: u64) -> anyhow::Result<u64> {
     Ok(ticks * 1_000_000_000 / ticks_per_second)
 }
 
+/// Machine-wide CPU time from the first line of `/proc/stat`, in clock ticks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MachineTicks {
+    /// user + nice + system + irq + softirq: time some process or the kernel ran.
+    pub busy: u64,
+    /// Time the hypervisor gave our virtual CPUs to someone else.
+    pub steal: u64,
+    /// busy + steal + idle + iowait.
+    pub total: u64,
+}
+
+/// Reads the machine-wide counters.
+pub fn machine_ticks() -> anyhow::Result<MachineTicks> {
+    let text = std::fs::read_to_string("/proc/stat").context("cannot read /proc/stat")?;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .context("/proc/stat has no `cpu` line")?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let at = |i: usize| v.get(i).copied().unwrap_or(0);
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let busy = at(0) + at(1) + at(2) + at(5) + at(6);
+    let steal = at(7);
+    Ok(MachineTicks {
+        busy,
+        steal,
+        total: busy + steal + at(3) + at(4),
+    })
+}
+
 /// Resident set size of a process in KiB (`VmRSS` in `/proc/PID/status`).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let path = Path::new("/proc").join(pid.to_string()).join("status");
@@ -145,5 +179,7 @@ mod tests {
         assert!(process_ticks(pid).is_ok());
         assert!(rss_kib(pid).unwrap() > 0);
         assert!(thread_cpu_ns(100).is_ok());
+        let m = machine_ticks().unwrap();
+        assert!(m.total >= m.busy);
     }
 }

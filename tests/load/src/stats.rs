@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::Outcome;
+use crate::hashref::{HashSamples, mean};
+use crate::procfs::MachineTicks;
 
 /// CPU clock ticks at one instant.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +19,8 @@ pub struct CpuSnapshot {
     pub redis: Option<u64>,
     /// This process.
     pub loadgen: u64,
+    /// The whole machine.
+    pub machine: MachineTicks,
 }
 
 /// Figures to hold the results against.
@@ -51,10 +55,12 @@ pub struct ReportInput {
     pub ticks_per_second: u64,
     /// Refresh chains restarted by a login during the phase.
     pub relogins: u64,
-    /// CPU of one Argon2id hash, µs (login).
-    pub hash_us: Option<f64>,
+    /// CPU of one Argon2id hash, sampled during the phase (login).
+    pub hash: Option<HashSamples>,
     /// Targets.
     pub targets: Targets,
+    /// The idp's resident memory after the phase, KiB.
+    pub server_rss_kib: Option<u64>,
 }
 
 /// The results of one run.
@@ -73,9 +79,19 @@ pub struct Report {
     postgres_us: Option<f64>,
     redis_us: Option<f64>,
     loadgen_us: f64,
+    other_pct: f64,
+    steal_pct: f64,
     relogins: u64,
+    /// Mean of the reused-memory samples.
     hash_us: Option<f64>,
+    /// Lowest and highest reused-memory sample.
+    hash_spread: Option<(f64, f64)>,
+    /// Mean of the fresh-memory samples.
+    hash_fresh_us: Option<f64>,
+    /// Samples taken.
+    hash_samples: usize,
     targets: Targets,
+    server_rss_kib: Option<u64>,
     /// The first error any worker saw.
     pub first_error: Option<String>,
 }
@@ -110,6 +126,25 @@ impl Report {
             if ops == 0 { f64::NAN } else { us / ops as f64 }
         };
         let pair = |b: Option<u64>, a: Option<u64>| Some(per_op(b?, a?));
+        let delta = |b: Option<u64>, a: Option<u64>| match (b, a) {
+            (Some(b), Some(a)) => a.saturating_sub(b),
+            _ => 0,
+        };
+        let (mb, ma) = (input.before.machine, input.after.machine);
+        let total = ma.total.saturating_sub(mb.total).max(1) as f64;
+        let ours = delta(input.before.server, input.after.server)
+            + delta(input.before.postgres, input.after.postgres)
+            + delta(input.before.redis, input.after.redis)
+            + input.after.loadgen.saturating_sub(input.before.loadgen);
+        let others = ma.busy.saturating_sub(mb.busy).saturating_sub(ours);
+        let sampler_us = input.hash.as_ref().map_or(0.0, HashSamples::total_us);
+        let samples = input.hash.unwrap_or_default();
+        let spread = samples
+            .reused_us
+            .iter()
+            .fold(None, |acc: Option<(f64, f64)>, &v| {
+                Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+            });
         Report {
             scenario: input.scenario,
             concurrency: input.concurrency,
@@ -123,10 +158,21 @@ impl Report {
             server_us: pair(input.before.server, input.after.server),
             postgres_us: pair(input.before.postgres, input.after.postgres),
             redis_us: pair(input.before.redis, input.after.redis),
-            loadgen_us: per_op(input.before.loadgen, input.after.loadgen),
+            loadgen_us: per_op(input.before.loadgen, input.after.loadgen)
+                - if ops == 0 {
+                    0.0
+                } else {
+                    sampler_us / ops as f64
+                },
+            other_pct: others as f64 * 100.0 / total,
+            steal_pct: ma.steal.saturating_sub(mb.steal) as f64 * 100.0 / total,
             relogins: input.relogins,
-            hash_us: input.hash_us,
+            hash_us: mean(&samples.reused_us),
+            hash_spread: spread,
+            hash_fresh_us: mean(&samples.fresh_us),
+            hash_samples: samples.reused_us.len(),
             targets: input.targets,
+            server_rss_kib: input.server_rss_kib,
             first_error,
         }
     }
@@ -164,11 +210,26 @@ impl Report {
             opt(self.redis_us),
             self.loadgen_us,
         );
+        let _ = write!(
+            line,
+            " other_processes_cpu={:.1}% steal={:.1}%",
+            self.other_pct, self.steal_pct
+        );
+        if let Some(kib) = self.server_rss_kib {
+            let _ = write!(line, " server_rss={:.1}MiB", kib as f64 / 1024.0);
+        }
         if self.relogins > 0 {
             let _ = write!(line, " relogins={}", self.relogins);
         }
-        if let Some(hash) = self.hash_us {
-            let _ = write!(line, " argon2id_hash_cpu={hash:.0}us");
+        if let (Some(hash), Some((lo, hi)), Some(fresh)) =
+            (self.hash_us, self.hash_spread, self.hash_fresh_us)
+        {
+            let _ = write!(
+                line,
+                " argon2id_hash_cpu={hash:.0}us (n={}, {lo:.0}..{hi:.0}; \
+                 into fresh memory {fresh:.0}us)",
+                self.hash_samples
+            );
         }
         if let Some(ratio) = self.hash_ratio() {
             let _ = write!(line, " server_cpu_per_login/hash={ratio:.2}");
@@ -188,10 +249,7 @@ impl Report {
         let verdict = |ok: bool| if ok { "met" } else { "**missed**" };
         let mut notes = Vec::new();
         if let (Some(target), Some(cpu)) = (self.targets.cpu_us, self.server_us) {
-            notes.push(format!(
-                "CPU ≤ {target:.0} µs: {}",
-                verdict(cpu <= target)
-            ));
+            notes.push(format!("CPU ≤ {target:.0} µs: {}", verdict(cpu <= target)));
         }
         if let Some(target) = self.targets.p99_ms {
             notes.push(format!(
@@ -199,8 +257,14 @@ impl Report {
                 verdict(self.p99_ms < target)
             ));
         }
-        if let Some(hash) = self.hash_us {
-            notes.push(format!("one Argon2id hash = {hash:.0} µs"));
+        if let (Some(hash), Some((lo, hi)), Some(fresh)) =
+            (self.hash_us, self.hash_spread, self.hash_fresh_us)
+        {
+            notes.push(format!(
+                "one Argon2id hash = {hash:.0} µs (mean of {} timed during the run, \
+                 {lo:.0}–{hi:.0}; {fresh:.0} µs into freshly allocated memory)",
+                self.hash_samples
+            ));
         }
         if let Some(ratio) = self.hash_ratio() {
             let met = self.targets.hash_ratio.map(|t| verdict(ratio <= t));
@@ -211,6 +275,12 @@ impl Report {
         }
         if self.relogins > 0 {
             notes.push(format!("{} chains restarted", self.relogins));
+        }
+        if self.other_pct >= 5.0 || self.steal_pct >= 5.0 {
+            notes.push(format!(
+                "other processes used {:.0}% of the machine, steal {:.0}%",
+                self.other_pct, self.steal_pct
+            ));
         }
         format!(
             "| {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {:.0} | {} |",
@@ -253,6 +323,11 @@ mod tests {
             postgres: None,
             redis: Some(0),
             loadgen,
+            machine: MachineTicks {
+                busy: server + loadgen,
+                steal: 0,
+                total: 1000 + server,
+            },
         };
         let report = Report::new(ReportInput {
             scenario: "jwks",
@@ -268,16 +343,18 @@ mod tests {
             after: snap(102, 1),
             ticks_per_second: 100,
             relogins: 0,
-            hash_us: None,
+            hash: None,
             targets: Targets {
                 cpu_us: Some(40.0),
                 ..Targets::default()
             },
+            server_rss_kib: None,
         });
         // 2 ticks = 20 ms over 1000 operations.
         assert_eq!(report.server_us, Some(20.0));
         assert!(report.postgres_us.is_none());
         assert!(report.markdown_row().contains("CPU ≤ 40 µs: met"));
         assert!(report.line().contains("ops/s=1000.0"));
+        assert!(report.line().contains("other_processes_cpu=0.0%"));
     }
 }
