@@ -24,7 +24,17 @@ pub fn handle() -> PrometheusHandle {
                 )
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
-                Ok(handle) => handle,
+                Ok(handle) => {
+                    // Without upkeep, histogram samples pile up until the next scrape.
+                    let upkeep = handle.clone();
+                    std::thread::spawn(move || {
+                        loop {
+                            std::thread::sleep(std::time::Duration::from_secs(5));
+                            upkeep.run_upkeep();
+                        }
+                    });
+                    handle
+                }
                 // Another recorder is installed (never in this binary): keep a detached one.
                 Err(_) => PrometheusBuilder::new().build_recorder().handle(),
             }

@@ -1,23 +1,37 @@
 //! Argon2id password hashing (ASVS 11.4.2), bounded: at most `max_concurrent_hashes` run at
 //! once on the blocking pool; a login that cannot get a slot within `hash_wait_ms` is refused
 //! with 503 rather than joining an ever-growing queue.
+//!
+//! Each slot keeps its Argon2 memory (19 MiB at the default cost) and reuses it: resident
+//! memory stays bounded by the slot count, and no login pays for zeroing fresh pages.
+//! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), compatible with every
+//! Argon2 library.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use subtle::ConstantTimeEq as _;
 use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
 
 use crate::config::PasswordConfig;
 use crate::domain::Password;
+
+/// Length of the derived hash (bytes).
+const HASH_LEN: usize = 32;
+/// Length of the random salt (bytes).
+const SALT_LEN: usize = 16;
 
 /// Hashes and verifies passwords with the configured Argon2id cost.
 #[derive(Clone, Debug)]
 pub struct Hasher {
     params: Params,
     slots: Arc<Semaphore>,
+    /// Argon2 memory of the idle slots, reused from one hash to the next.
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     wait: Duration,
     /// A hash of a random password, verified for unknown users so timing tells nothing
     /// (ASVS 6.3.8).
@@ -41,7 +55,7 @@ pub enum HashError {
     /// Every slot stayed busy for the whole wait.
     #[error("password hashing is saturated")]
     Busy,
-    /// Argon2 or the blocking pool failed.
+    /// Argon2, the stored hash or the blocking pool failed.
     #[error("password hashing failed: {0}")]
     Failed(String),
 }
@@ -57,15 +71,16 @@ impl Hasher {
             config.memory_kib,
             config.iterations,
             config.parallelism,
-            None,
+            Some(HASH_LEN),
         )
         .map_err(|e| HashError::Failed(e.to_string()))?;
-        let mut random = [0u8; 24];
-        aws_lc_rs::rand::fill(&mut random).map_err(|_| HashError::Failed("rng".into()))?;
-        let dummy_phc = hash_with(&params, &random)?;
+        let mut random = Zeroizing::new([0u8; 24]);
+        aws_lc_rs::rand::fill(&mut *random).map_err(|_| HashError::Failed("rng".into()))?;
+        let dummy_phc = hash_with(&params, &*random, &mut Vec::new())?;
         Ok(Self {
             params,
             slots: Arc::new(Semaphore::new(max_concurrent)),
+            memory: Arc::default(),
             wait,
             dummy_phc: dummy_phc.into(),
         })
@@ -73,9 +88,10 @@ impl Hasher {
 
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
-        let bytes = zeroize::Zeroizing::new(password.expose_bytes().to_vec());
+        let bytes = Zeroizing::new(password.expose_bytes().to_vec());
         let params = self.params.clone();
-        self.run(move || hash_with(&params, &bytes)).await
+        self.run(move |memory| hash_with(&params, &bytes, memory))
+            .await
     }
 
     /// Verifies against a stored PHC string, or against the dummy hash when there is none, so
@@ -87,22 +103,20 @@ impl Hasher {
     ) -> Result<Verdict, HashError> {
         let known = phc.is_some();
         let phc: String = phc.map_or_else(|| self.dummy_phc.to_string(), str::to_owned);
-        let bytes = zeroize::Zeroizing::new(password.expose_bytes().to_vec());
-        let params = self.params.clone();
+        let bytes = Zeroizing::new(password.expose_bytes().to_vec());
+        let current = self.params.clone();
         let verdict = self
-            .run(move || {
-                let parsed =
-                    PasswordHash::new(&phc).map_err(|e| HashError::Failed(e.to_string()))?;
-                let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-                if argon.verify_password(&bytes, &parsed).is_err() {
+            .run(move |memory| {
+                let stored = Phc::parse(&phc)?;
+                let mut out = Zeroizing::new(vec![0u8; stored.hash.len()]);
+                derive(&stored.params, &bytes, &stored.salt, &mut out, memory)?;
+                if !bool::from(out.ct_eq(&stored.hash)) {
                     return Ok(Verdict::Mismatch);
                 }
-                let current = Params::try_from(&parsed).ok();
-                let same = current.is_some_and(|p| {
-                    p.m_cost() == params.m_cost()
-                        && p.t_cost() == params.t_cost()
-                        && p.p_cost() == params.p_cost()
-                }) && parsed.algorithm.as_str() == "argon2id";
+                let same = stored.params.m_cost() == current.m_cost()
+                    && stored.params.t_cost() == current.t_cost()
+                    && stored.params.p_cost() == current.p_cost()
+                    && stored.hash.len() == HASH_LEN;
                 Ok(if same {
                     Verdict::Match
                 } else {
@@ -115,34 +129,117 @@ impl Hasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
+        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
         let permit = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|_| HashError::Busy)?;
+        let mut memory = self
+            .memory
+            .lock()
+            .ok()
+            .and_then(|mut idle| idle.pop())
+            .unwrap_or_default();
+        let pool = self.memory.clone();
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
+            let result = work(&mut memory);
+            if let Ok(mut idle) = pool.lock() {
+                idle.push(memory);
+            }
+            drop(permit);
+            result
         })
         .await
         .map_err(|e| HashError::Failed(e.to_string()))?
     }
 }
 
-fn hash_with(params: &Params, password: &[u8]) -> Result<String, HashError> {
-    let mut salt = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut salt).map_err(|_| HashError::Failed("rng".into()))?;
+/// Argon2id into `out`, in `memory` (grown once to the parameters' size, then reused).
+fn derive(
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    memory: &mut Vec<Block>,
+) -> Result<(), HashError> {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::new());
+    }
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-        .hash_password_with_salt(password, &salt)
-        .map(|hash| hash.to_string())
+        .hash_password_into_with_memory(password, salt, out, &mut memory[..])
         .map_err(|e| HashError::Failed(e.to_string()))
 }
 
+fn hash_with(
+    params: &Params,
+    password: &[u8],
+    memory: &mut Vec<Block>,
+) -> Result<String, HashError> {
+    let mut salt = [0u8; SALT_LEN];
+    aws_lc_rs::rand::fill(&mut salt).map_err(|_| HashError::Failed("rng".into()))?;
+    let mut out = Zeroizing::new([0u8; HASH_LEN]);
+    derive(params, password, &salt, &mut *out, memory)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        B64.encode(salt),
+        B64.encode(*out)
+    ))
+}
+
+/// A parsed `$argon2id$v=19$m=…,t=…,p=…$salt$hash` string.
+struct Phc {
+    params: Params,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl Phc {
+    fn parse(phc: &str) -> Result<Self, HashError> {
+        let bad = || HashError::Failed("stored password hash is not an argon2id PHC string".into());
+        let mut parts = phc.split('$');
+        let (Some(""), Some("argon2id"), Some("v=19"), Some(costs), Some(salt), Some(hash), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(bad());
+        };
+        let (mut m, mut t, mut p) = (None, None, None);
+        for pair in costs.split(',') {
+            let (key, value) = pair.split_once('=').ok_or_else(bad)?;
+            let value: u32 = value.parse().map_err(|_| bad())?;
+            match key {
+                "m" => m = Some(value),
+                "t" => t = Some(value),
+                "p" => p = Some(value),
+                _ => return Err(bad()),
+            }
+        }
+        let hash = B64.decode(hash).map_err(|_| bad())?;
+        let (Some(m), Some(t), Some(p)) = (m, t, p) else {
+            return Err(bad());
+        };
+        let params = Params::new(m, t, p, Some(hash.len())).map_err(|_| bad())?;
+        Ok(Self {
+            params,
+            salt: B64.decode(salt).map_err(|_| bad())?,
+            hash,
+        })
+    }
+}
+
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use argon2::PasswordVerifier as _;
 
     fn hasher(memory_kib: u32) -> Hasher {
         let config = PasswordConfig {
@@ -160,7 +257,7 @@ mod tests {
             .hash(&Password::parse("correct horse battery").unwrap())
             .await
             .unwrap();
-        assert!(phc.starts_with("$argon2id$"));
+        assert!(phc.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
         let ok = h
             .verify(
                 &Password::parse("correct horse battery").unwrap(),
@@ -178,6 +275,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn our_hashes_are_standard_phc_strings_other_libraries_verify() {
+        let phc = hasher(1024)
+            .hash(&Password::parse("interoperable pw").unwrap())
+            .await
+            .unwrap();
+        let parsed = argon2::PasswordHash::new(&phc).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"interoperable pw", &parsed)
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
     async fn a_hash_with_old_parameters_asks_for_a_rehash() {
         let old = hasher(1024)
             .hash(&Password::parse("pw pw pw pw").unwrap())
@@ -190,11 +301,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn memory_is_reused_across_hashes_of_different_costs() {
+        let small = hasher(1024);
+        let big = hasher(2048);
+        let phc = big
+            .hash(&Password::parse("grow then shrink").unwrap())
+            .await
+            .unwrap();
+        // The small hasher's reused buffer must grow for the bigger stored cost, and still work.
+        let verdict = small
+            .verify(&Password::parse("grow then shrink").unwrap(), Some(&phc))
+            .await;
+        assert_eq!(verdict.unwrap(), Verdict::MatchNeedsRehash);
+        assert_eq!(
+            small.memory.lock().unwrap().len(),
+            1,
+            "one idle buffer kept for the slot"
+        );
+    }
+
+    #[tokio::test]
     async fn an_unknown_user_never_matches_even_the_dummy() {
         let verdict = hasher(1024)
             .verify(&Password::parse("anything").unwrap(), None)
             .await;
         assert_eq!(verdict.unwrap(), Verdict::Mismatch);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
+        let h = hasher(1024);
+        for bad in [
+            "",
+            "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+            "$argon2id$v=19$m=x,t=1,p=1$a$b",
+            "plain",
+        ] {
+            assert!(
+                h.verify(&Password::parse("pw").unwrap(), Some(bad))
+                    .await
+                    .is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// An account as login and the claims need it.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ pub async fn find_by_login_name(
         "SELECT {COLUMNS}, p.phc FROM account_names n JOIN accounts a ON a.id = n.account_id \
          LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
     );
-    let row = client.query_opt(&sql, &[&folded]).await?;
+    let row = sql::query_opt(client, &sql, &[&folded]).await?;
     Ok(row.map(|row| AccountWithPassword {
         account: from_row(&row),
         phc: row.get("phc"),
@@ -80,7 +80,9 @@ pub async fn find_by_login_name(
 /// Finds an account by id.
 pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    Ok(client.query_opt(&sql, &[&id]).await?.map(|r| from_row(&r)))
+    Ok(sql::query_opt(client, &sql, &[&id])
+        .await?
+        .map(|r| from_row(&r)))
 }
 
 /// Creates an account, its username as a login name, and its password (in the caller's
@@ -92,24 +94,22 @@ pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result
         "INSERT INTO account_names (name_folded, account_id, kind) VALUES ($1, $2, 'username')";
     const PASSWORD: &str = "INSERT INTO password_credentials (account_id, phc) VALUES ($1, $2)";
     let id = Uuid::new_v4();
-    client
-        .execute(
-            INSERT,
-            &[
-                &id,
-                &new.username,
-                &new.given_name,
-                &new.family_name,
-                &new.email,
-                &new.profession,
-                &new.account_type,
-            ],
-        )
-        .await?;
-    client
-        .execute(NAME, &[&new.username.to_lowercase(), &id])
-        .await?;
-    client.execute(PASSWORD, &[&id, &new.phc]).await?;
+    sql::execute(
+        client,
+        INSERT,
+        &[
+            &id,
+            &new.username,
+            &new.given_name,
+            &new.family_name,
+            &new.email,
+            &new.profession,
+            &new.account_type,
+        ],
+    )
+    .await?;
+    sql::execute(client, NAME, &[&new.username.to_lowercase(), &id]).await?;
+    sql::execute(client, PASSWORD, &[&id, &new.phc]).await?;
     Ok(id)
 }
 
@@ -120,7 +120,7 @@ pub async fn rehash_password(
     phc: &str,
 ) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE password_credentials SET phc = $2 WHERE account_id = $1";
-    client.execute(SQL, &[&id, &phc]).await?;
+    sql::execute(client, SQL, &[&id, &phc]).await?;
     Ok(())
 }
 

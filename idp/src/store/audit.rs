@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// One event.
 #[derive(Debug)]
@@ -28,19 +28,19 @@ pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<()
     const SQL: &str = "INSERT INTO audit_events (id, kind, outcome, account_id, client_id, ip, detail) \
                        VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7)";
     let ip = event.ip.map(|ip| ip.to_string());
-    client
-        .execute(
-            SQL,
-            &[
-                &Uuid::now_v7(),
-                &event.kind,
-                &event.outcome,
-                &event.account_id,
-                &event.client_id,
-                &ip,
-                &event.detail,
-            ],
-        )
-        .await?;
+    sql::execute(
+        client,
+        SQL,
+        &[
+            &Uuid::now_v7(),
+            &event.kind,
+            &event.outcome,
+            &event.account_id,
+            &event.client_id,
+            &ip,
+            &event.detail,
+        ],
+    )
+    .await?;
     Ok(())
 }

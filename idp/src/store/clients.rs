@@ -1,6 +1,6 @@
 //! Relying-party registrations.
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// A registered client.
 #[derive(Debug, Clone)]
@@ -33,14 +33,15 @@ const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirec
 /// Finds a client.
 pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
-    Ok(client.query_opt(&sql, &[&id]).await?.map(|r| from_row(&r)))
+    Ok(sql::query_opt(client, &sql, &[&id])
+        .await?
+        .map(|r| from_row(&r)))
 }
 
 /// Every client, by id.
 pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
-    Ok(client
-        .query(&sql, &[])
+    Ok(sql::query(client, &sql, &[])
         .await?
         .iter()
         .map(from_row)
@@ -51,32 +52,29 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError
 pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {
     let sql =
         format!("INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
-    client
-        .execute(
-            &sql,
-            &[
-                &c.id,
-                &c.name,
-                &c.secret_hash,
-                &c.redirect_uris,
-                &c.post_logout_redirect_uris,
-                &c.grant_types,
-                &c.scopes,
-                &c.id_token_alg,
-                &c.first_party,
-                &c.backchannel_logout_uri,
-            ],
-        )
-        .await?;
+    sql::execute(
+        client,
+        &sql,
+        &[
+            &c.id,
+            &c.name,
+            &c.secret_hash,
+            &c.redirect_uris,
+            &c.post_logout_redirect_uris,
+            &c.grant_types,
+            &c.scopes,
+            &c.id_token_alg,
+            &c.first_party,
+            &c.backchannel_logout_uri,
+        ],
+    )
+    .await?;
     Ok(())
 }
 
 /// Removes a client (its tokens, consents and sessions links go with it). Returns whether it existed.
 pub async fn delete(client: &impl GenericClient, id: &str) -> Result<bool, StoreError> {
-    Ok(client
-        .execute("DELETE FROM clients WHERE id = $1", &[&id])
-        .await?
-        == 1)
+    Ok(sql::execute(client, "DELETE FROM clients WHERE id = $1", &[&id]).await? == 1)
 }
 
 /// Replaces a confidential client's secret hash. Returns whether the client exists and is confidential.
@@ -87,7 +85,7 @@ pub async fn set_secret_hash(
 ) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE clients SET secret_hash = $2 WHERE id = $1 AND secret_hash IS NOT NULL";
-    Ok(client.execute(SQL, &[&id, &hash]).await? == 1)
+    Ok(sql::execute(client, SQL, &[&id, &hash]).await? == 1)
 }
 
 fn from_row(row: &tokio_postgres::Row) -> Client {

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// The scopes a user already granted a client.
 pub async fn granted(
@@ -11,8 +11,7 @@ pub async fn granted(
     client_id: &str,
 ) -> Result<Vec<String>, StoreError> {
     const SQL: &str = "SELECT scopes FROM consents WHERE account_id = $1 AND client_id = $2";
-    Ok(client
-        .query_opt(SQL, &[&account_id, &client_id])
+    Ok(sql::query_opt(client, SQL, &[&account_id, &client_id])
         .await?
         .map(|r| r.get(0))
         .unwrap_or_default())
@@ -28,8 +27,6 @@ pub async fn grant(
     const SQL: &str = "INSERT INTO consents (account_id, client_id, scopes) VALUES ($1, $2, $3) \
                        ON CONFLICT ON CONSTRAINT consents_pkey DO UPDATE SET \
                        scopes = ARRAY(SELECT DISTINCT unnest(consents.scopes || EXCLUDED.scopes)), granted_at = now()";
-    client
-        .execute(SQL, &[&account_id, &client_id, &scopes])
-        .await?;
+    sql::execute(client, SQL, &[&account_id, &client_id, &scopes]).await?;
     Ok(())
 }

@@ -26,6 +26,56 @@ mod embedded {
     refinery::embed_migrations!("../migrations");
 }
 
+/// Statements are prepared once per connection and cached (deadpool's statement cache): no
+/// parse and plan on every request, and one round trip per statement instead of two.
+pub(crate) mod sql {
+    use deadpool_postgres::GenericClient;
+    use tokio_postgres::Row;
+    use tokio_postgres::types::ToSql;
+
+    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+    /// At most one row.
+    pub async fn query_opt(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query_opt(&statement, params).await
+    }
+
+    /// Exactly one row.
+    pub async fn query_one(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Row, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query_one(&statement, params).await
+    }
+
+    /// Every row.
+    pub async fn query(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query(&statement, params).await
+    }
+
+    /// Rows affected.
+    pub async fn execute(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.execute(&statement, params).await
+    }
+}
+
 /// A failure reaching or using a store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// What a grant was issued for; carried through every rotation.
 #[derive(Debug, Clone)]
@@ -42,20 +42,20 @@ pub struct Presented {
 pub async fn create_family(client: &impl GenericClient, family: &Family) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
-    client
-        .execute(
-            SQL,
-            &[
-                &family.id,
-                &family.account_id,
-                &family.client_id,
-                &family.scope,
-                &family.sid,
-                &family.auth_time,
-                &family.expires_at,
-            ],
-        )
-        .await?;
+    sql::execute(
+        client,
+        SQL,
+        &[
+            &family.id,
+            &family.account_id,
+            &family.client_id,
+            &family.scope,
+            &family.sid,
+            &family.auth_time,
+            &family.expires_at,
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -68,9 +68,7 @@ pub async fn insert_token(
 ) -> Result<(), StoreError> {
     const SQL: &str =
         "INSERT INTO refresh_tokens (token_hash, family_id, expires_at) VALUES ($1, $2, $3)";
-    client
-        .execute(SQL, &[&token_hash, &family_id, &expires_at])
-        .await?;
+    sql::execute(client, SQL, &[&token_hash, &family_id, &expires_at]).await?;
     Ok(())
 }
 
@@ -83,8 +81,7 @@ pub async fn find_for_update(
                        f.sid, f.auth_time, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id \
                        WHERE t.token_hash = $1 FOR UPDATE OF t";
-    Ok(client
-        .query_opt(SQL, &[&token_hash])
+    Ok(sql::query_opt(client, SQL, &[&token_hash])
         .await?
         .map(|row| presented(&row)))
 }
@@ -97,20 +94,19 @@ pub async fn find(
     const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
                        f.sid, f.auth_time, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1";
-    Ok(client
-        .query_opt(SQL, &[&token_hash])
+    Ok(sql::query_opt(client, SQL, &[&token_hash])
         .await?
         .map(|row| presented(&row)))
 }
 
 /// Marks a token exchanged.
 pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result<(), StoreError> {
-    client
-        .execute(
-            "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
-            &[&token_hash],
-        )
-        .await?;
+    sql::execute(
+        client,
+        "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
+        &[&token_hash],
+    )
+    .await?;
     Ok(())
 }
 
@@ -121,7 +117,7 @@ pub async fn revoke_family(
 ) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE refresh_families SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
-    Ok(client.execute(SQL, &[&family_id]).await? == 1)
+    Ok(sql::execute(client, SQL, &[&family_id]).await? == 1)
 }
 
 /// Revokes every family born in an SSO session (logout); returns their ids.
@@ -130,8 +126,7 @@ pub async fn revoke_by_sid(
     sid: &str,
 ) -> Result<Vec<Uuid>, StoreError> {
     const SQL: &str = "UPDATE refresh_families SET revoked_at = now() WHERE sid = $1 AND revoked_at IS NULL RETURNING id";
-    Ok(client
-        .query(SQL, &[&sid])
+    Ok(sql::query(client, SQL, &[&sid])
         .await?
         .iter()
         .map(|r| r.get(0))

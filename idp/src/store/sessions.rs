@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError};
+use super::{GenericClient, StoreError, sql};
 
 /// A live session.
 #[derive(Debug, Clone)]
@@ -29,9 +29,7 @@ pub async fn insert(
 ) -> Result<Session, StoreError> {
     const SQL: &str = "INSERT INTO sso_sessions (id_hash, sid, account_id, auth_time, expires_at) \
                        VALUES ($1, $2, $3, now(), $4) RETURNING sid, account_id, auth_time, last_seen_at";
-    let row = client
-        .query_one(SQL, &[&id_hash, &sid, &account_id, &expires_at])
-        .await?;
+    let row = sql::query_one(client, SQL, &[&id_hash, &sid, &account_id, &expires_at]).await?;
     Ok(from_row(&row))
 }
 
@@ -46,20 +44,19 @@ pub async fn find_live(
                        JOIN accounts a ON a.id = s.account_id \
                        WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() \
                        AND s.last_seen_at > now() - make_interval(secs => $2) AND a.disabled_at IS NULL";
-    Ok(client
-        .query_opt(SQL, &[&id_hash, &idle_secs])
+    Ok(sql::query_opt(client, SQL, &[&id_hash, &idle_secs])
         .await?
         .map(|r| from_row(&r)))
 }
 
 /// Records activity (callers throttle this to about once a minute).
 pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreError> {
-    client
-        .execute(
-            "UPDATE sso_sessions SET last_seen_at = now() WHERE sid = $1",
-            &[&sid],
-        )
-        .await?;
+    sql::execute(
+        client,
+        "UPDATE sso_sessions SET last_seen_at = now() WHERE sid = $1",
+        &[&sid],
+    )
+    .await?;
     Ok(())
 }
 
@@ -67,7 +64,7 @@ pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreEr
 pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE sso_sessions SET ended_at = now() WHERE sid = $1 AND ended_at IS NULL";
-    Ok(client.execute(SQL, &[&sid]).await? == 1)
+    Ok(sql::execute(client, SQL, &[&sid]).await? == 1)
 }
 
 /// The account a session (live or ended) belongs to.
@@ -76,7 +73,9 @@ pub async fn account_of(
     sid: &str,
 ) -> Result<Option<Uuid>, StoreError> {
     const SQL: &str = "SELECT account_id FROM sso_sessions WHERE sid = $1";
-    Ok(client.query_opt(SQL, &[&sid]).await?.map(|r| r.get(0)))
+    Ok(sql::query_opt(client, SQL, &[&sid])
+        .await?
+        .map(|r| r.get(0)))
 }
 
 /// Remembers that `client_id` received tokens in this session (back-channel logout).
@@ -87,7 +86,7 @@ pub async fn add_client(
 ) -> Result<(), StoreError> {
     const SQL: &str =
         "INSERT INTO session_clients (sid, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-    client.execute(SQL, &[&sid, &client_id]).await?;
+    sql::execute(client, SQL, &[&sid, &client_id]).await?;
     Ok(())
 }
 
@@ -99,7 +98,7 @@ pub async fn backchannel_targets(
     const SQL: &str = "SELECT c.id, c.backchannel_logout_uri FROM session_clients sc \
                        JOIN clients c ON c.id = sc.client_id \
                        WHERE sc.sid = $1 AND c.backchannel_logout_uri IS NOT NULL";
-    let rows = client.query(SQL, &[&sid]).await?;
+    let rows = sql::query(client, SQL, &[&sid]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
