@@ -43,6 +43,8 @@ pub struct Shared {
     pub kv: Kv,
     /// Signing keys.
     pub keys: KeyRing,
+    /// Client registrations, cached for `clients.cache_secs`.
+    pub clients: oidc::registry::Registry,
     /// Password hashing, bounded.
     pub hasher: Hasher,
     /// HMAC key for client secrets.
@@ -72,6 +74,10 @@ impl AppState {
         let kv = Kv::connect(&config.redis.url, &config.redis.key_prefix)
             .await
             .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
+        let clients = oidc::registry::Registry::new(
+            db.clone(),
+            Duration::from_secs(config.clients.cache_secs),
+        );
         let keys = KeyRing::new(
             db.clone(),
             config.key_encryption_key()?,
@@ -96,6 +102,7 @@ impl AppState {
             db,
             kv,
             keys,
+            clients,
             hasher,
             http,
             discovery,

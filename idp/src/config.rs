@@ -28,6 +28,8 @@ pub struct Config {
     pub keys: KeysConfig,
     /// Token lifetimes and client-secret hashing.
     pub tokens: TokensConfig,
+    /// The client registry.
+    pub clients: ClientsConfig,
     /// SSO session lifetimes and CSRF.
     pub session: SessionConfig,
     /// Argon2id cost.
@@ -137,6 +139,14 @@ pub struct TokensConfig {
     /// File holding the HMAC key for client secrets.
     #[serde(default)]
     pub client_secret_key_file: Option<PathBuf>,
+}
+
+/// The client registry.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientsConfig {
+    /// How long a node keeps a client registration before reading it again (0: never keeps).
+    pub cache_secs: u64,
 }
 
 /// SSO session.

@@ -17,7 +17,7 @@ use crate::domain::{Scope, SecretToken};
 use crate::login::session;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::sessions::Session;
-use crate::store::{StoreError, clients, consents, pending};
+use crate::store::{StoreError, consents, pending};
 use crate::web::PageError;
 
 /// A request parked until login or consent.
@@ -76,11 +76,11 @@ async fn authorize(
     let client_id = params
         .get("client_id")
         .ok_or(PageError::BadRequest("error-client-missing"))?;
-    let client = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
-        clients::get(&db, client_id).await?
-    }
-    .ok_or(PageError::BadRequest("error-client-unknown"))?;
+    let client = app
+        .clients
+        .get(client_id)
+        .await?
+        .ok_or(PageError::BadRequest("error-client-unknown"))?;
     let redirect_uri = request::registered_redirect(&client, params.get("redirect_uri"))
         .map_err(PageError::BadRequest)?;
     let request = match request::validate(&client, &params, redirect_uri) {
@@ -153,11 +153,13 @@ async fn decide(
     request: AuthorizationRequest,
     pending_id: Option<&str>,
 ) -> Result<Response, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
-    let client = clients::get(&db, &request.client_id)
+    let client = app
+        .clients
+        .get(&request.client_id)
         .await?
         .ok_or(PageError::BadRequest("error-client-unknown"))?;
     if !client.first_party {
+        let db = app.db.get().await.map_err(StoreError::from)?;
         let granted =
             Scope::from_tokens(consents::granted(&db, session.account_id, &client.id).await?);
         let asked = Scope::parse(&request.scope)
@@ -174,7 +176,6 @@ async fn decide(
             return park(app, pending_id, request, Stage::Consent).await;
         }
     }
-    drop(db);
     if let Some(id) = pending_id {
         pending::delete(&app.kv, id).await?;
     }

@@ -13,7 +13,7 @@ use super::error::OAuthError;
 use super::request::Params;
 use crate::app::AppState;
 use crate::config::Secret32;
-use crate::store::clients::{self, Client};
+use crate::store::clients::Client;
 
 /// How a client proved itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub async fn authenticate(
     app: &AppState,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<(Client, Method), OAuthError> {
+) -> Result<(std::sync::Arc<Client>, Method), OAuthError> {
     let basic = basic_credentials(headers)?;
     let (client_id, secret, method) = match (basic, params.get("client_secret")) {
         (Some(_), Some(_)) => {
@@ -60,8 +60,9 @@ pub async fn authenticate(
             (id.to_owned(), None, Method::None)
         }
     };
-    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-    let client = clients::get(&db, &client_id)
+    let client = app
+        .clients
+        .get(&client_id)
         .await?
         .ok_or_else(|| OAuthError::invalid_client(method == Method::Basic))?;
     let ok = match (&client.secret_hash, secret) {

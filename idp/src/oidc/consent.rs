@@ -11,7 +11,7 @@ use super::{authorize, respond};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
-use crate::store::{StoreError, clients, consents, pending};
+use crate::store::{StoreError, consents, pending};
 use crate::web::{Form, PageError, csrf, page};
 
 #[derive(Template)]
@@ -57,8 +57,9 @@ pub async fn show(
     let request = authorize::awaiting_consent(&app, &req).await?;
     let lang =
         crate::web::lang::negotiate_with_hint(uri.query(), &headers, request.ui_locales.as_deref());
-    let db = app.db.get().await.map_err(StoreError::from)?;
-    let client = clients::get(&db, &request.client_id)
+    let client = app
+        .clients
+        .get(&request.client_id)
         .await?
         .ok_or(PageError::BadRequest("error-client-unknown"))?;
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
@@ -77,7 +78,7 @@ pub async fn show(
         switch_href: page::switch_href(&uri.to_string(), lang),
         csrf,
         req,
-        client_name: client.name,
+        client_name: client.name.clone(),
         scopes,
     };
     Ok((jar, page::html(StatusCode::OK, &page)).into_response())

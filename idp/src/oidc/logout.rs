@@ -15,7 +15,6 @@ use super::request::Params;
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
-use crate::store::{StoreError, clients};
 use crate::web::{PageError, RequestLang, csrf, page};
 
 #[derive(Template)]
@@ -101,8 +100,9 @@ async fn logout(
             let client_id = client_id
                 .as_deref()
                 .ok_or(PageError::BadRequest("error-logout-redirect"))?;
-            let db = app.db.get().await.map_err(StoreError::from)?;
-            let client = clients::get(&db, client_id)
+            let client = app
+                .clients
+                .get(client_id)
                 .await?
                 .ok_or(PageError::BadRequest("error-logout-redirect"))?;
             if !client.post_logout_redirect_uris.iter().any(|r| r == uri) {

@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod issue;
 pub mod logout;
 pub mod pkce;
+pub mod registry;
 pub mod request;
 pub mod respond;
 pub mod revoke;

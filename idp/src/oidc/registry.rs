@@ -1,0 +1,138 @@
+//! The client registry as the endpoints see it: registrations read from Postgres and kept in
+//! this node for `clients.cache_secs` (5 s by default), so token, introspection and
+//! authorization requests do not each pay a database round trip for a row that changes a few
+//! times a year. The price, documented for the security team: a removed client or a rotated
+//! secret takes up to that long to take effect on every node. `0` disables the cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+
+use crate::store::StoreError;
+use crate::store::clients::{self, Client};
+
+/// Entries kept at most (a bound against lookups of made-up client ids).
+const MAX_ENTRIES: usize = 1024;
+
+/// A registration (or its absence) and when it was read.
+type Entry = (Instant, Option<Arc<Client>>);
+
+/// Cached client registrations (including "no such client").
+#[derive(Debug, Clone)]
+pub struct Registry {
+    db: Pool,
+    ttl: Duration,
+    entries: Arc<RwLock<HashMap<String, Entry>>>,
+}
+
+impl Registry {
+    /// A registry over the pool with entries living `ttl`.
+    pub fn new(db: Pool, ttl: Duration) -> Self {
+        Self {
+            db,
+            ttl,
+            entries: Arc::default(),
+        }
+    }
+
+    /// The client `id`, from this node's cache or Postgres.
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        if let Some(found) = self.cached(id) {
+            return Ok(found);
+        }
+        let db = self.db.get().await?;
+        let client = clients::get(&db, id).await?.map(Arc::new);
+        if !self.ttl.is_zero()
+            && let Ok(mut entries) = self.entries.write()
+        {
+            if entries.len() >= MAX_ENTRIES {
+                let now = Instant::now();
+                entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+                if entries.len() >= MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(id.to_owned(), (Instant::now(), client.clone()));
+        }
+        Ok(client)
+    }
+
+    fn cached(&self, id: &str) -> Option<Option<Arc<Client>>> {
+        let entries = self.entries.read().ok()?;
+        let (at, client) = entries.get(id)?;
+        (at.elapsed() < self.ttl).then(|| client.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+
+    async fn registry(ttl: Duration) -> (Registry, deadpool_postgres::Pool, String) {
+        let url = std::env::var("IDP_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let schema = format!("registry_{}", uuid::Uuid::new_v4().simple());
+        let config = DatabaseConfig {
+            url,
+            pool_size: 2,
+            schema: Some(schema.clone()),
+        };
+        let pool = crate::store::pool(&config).unwrap();
+        crate::store::migrate(&pool, &config).await.unwrap();
+        (Registry::new(pool.clone(), ttl), pool, schema)
+    }
+
+    fn client(id: &str) -> Client {
+        Client {
+            id: id.into(),
+            name: "RP".into(),
+            secret_hash: None,
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            post_logout_redirect_uris: vec![],
+            grant_types: vec!["authorization_code".into()],
+            scopes: vec!["openid".into()],
+            id_token_alg: "RS256".into(),
+            first_party: true,
+            backchannel_logout_uri: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_removed_client_is_forgotten_once_its_entry_expires() {
+        let (registry, pool, schema) = registry(Duration::from_millis(300)).await;
+        let db = pool.get().await.unwrap();
+        clients::insert(&db, &client("rp")).await.unwrap();
+        assert!(registry.get("rp").await.unwrap().is_some());
+        clients::delete(&db, "rp").await.unwrap();
+        assert!(
+            registry.get("rp").await.unwrap().is_some(),
+            "served from this node's cache"
+        );
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert!(
+            registry.get("rp").await.unwrap().is_none(),
+            "gone once the entry expired"
+        );
+        db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn with_a_zero_lifetime_every_lookup_reads_postgres() {
+        let (registry, pool, schema) = registry(Duration::ZERO).await;
+        let db = pool.get().await.unwrap();
+        assert!(registry.get("late").await.unwrap().is_none());
+        clients::insert(&db, &client("late")).await.unwrap();
+        assert!(
+            registry.get("late").await.unwrap().is_some(),
+            "an unknown id is not cached either"
+        );
+        db.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .await
+            .unwrap();
+    }
+}
