@@ -45,6 +45,8 @@ pub struct Shared {
     pub keys: KeyRing,
     /// Client registrations, cached for `clients.cache_secs`.
     pub clients: oidc::registry::Registry,
+    /// Access tokens whose signature already verified.
+    pub verified: oidc::verify::Verified,
     /// Password hashing, bounded.
     pub hasher: Hasher,
     /// HMAC key for client secrets.
@@ -103,6 +105,7 @@ impl AppState {
             kv,
             keys,
             clients,
+            verified: oidc::verify::Verified::default(),
             hasher,
             http,
             discovery,
