@@ -1,14 +1,25 @@
 //! The test harness: `spawn_app()` starts the real idp over TLS, on port 0, against a fresh
 //! Postgres schema and a unique Redis key prefix, and returns a handle with typed helpers.
 //! Nothing is mocked: the relying party is the `openidconnect` crate over reqwest.
+//!
+//! Beside it: [`page`] reads the HTML pages, [`login`] drives the login form like a browser,
+//! [`jwt`] looks inside compact JWS, [`oauth`] calls the token, introspection, userinfo and JWKS
+//! endpoints over plain HTTP, and [`rp`] is a relying party on the `openidconnect` crate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
 
+pub mod jwt;
+pub mod login;
+pub mod oauth;
+pub mod page;
 pub mod rp;
+
+pub use page::hidden_input;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use figment::providers::Serialized;
@@ -16,6 +27,7 @@ use idp::admin::clients::Registration;
 use idp::admin::users::NewUser;
 use idp::config::Config;
 use idp::keys::SigningAlg;
+use openidconnect::core::CoreProviderMetadata;
 
 /// Everything a test needs about one running idp node.
 #[derive(Debug, Clone)]
@@ -51,6 +63,12 @@ pub struct Deployment {
 /// A password that passes every check.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The registered redirect URI of the test clients (never contacted: redirects are not followed).
+pub const CALLBACK: &str = "http://127.0.0.1:9/callback";
+
+/// The name of the idp's SSO session cookie.
+pub const SESSION_COOKIE: &str = "__Host-idp_session";
+
 /// Database URL for tests.
 pub fn database_url() -> String {
     std::env::var("IDP_TEST_DATABASE_URL")
@@ -62,13 +80,20 @@ pub fn redis_url() -> String {
     std::env::var("IDP_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn random_b64() -> String {
+/// 32 random bytes in standard base64: a fresh secret or key for a configuration.
+pub fn random_b64() -> String {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).unwrap();
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn repo_root() -> PathBuf {
+/// Bytes in unpadded base64url, the encoding of JWS parts and PKCE values.
+pub fn b64url(bytes: impl AsRef<[u8]>) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -308,18 +333,6 @@ pub fn browser(ca_pem: &str) -> reqwest::Client {
         .unwrap()
 }
 
-/// The value of a hidden input in a page.
-pub fn hidden_input(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&#x2d;", "-")
-            .replace("&#x5f;", "_"),
-    )
-}
-
 /// The `Location` of a redirect response.
 pub fn location(response: &reqwest::Response) -> String {
     response
@@ -329,6 +342,71 @@ pub fn location(response: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// GETs `url` with `browser` (redirects are not followed): the raw answer.
+pub async fn get(browser: &reqwest::Client, url: impl reqwest::IntoUrl) -> reqwest::Response {
+    browser.get(url).send().await.unwrap()
+}
+
+/// A query parameter of a URL (the first, decoded).
+pub fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The same URL with more query parameters appended.
+pub fn with_query(url: &url::Url, extra: &[(&str, &str)]) -> String {
+    let mut url = url.clone();
+    url.query_pairs_mut().extend_pairs(extra);
+    url.to_string()
+}
+
+/// A string percent-encoded for a query parameter value (form encoding).
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Polls `done` every `every` until it holds or `within` has passed; whether it held.
+pub async fn wait_until(
+    within: Duration,
+    every: Duration,
+    mut done: impl AsyncFnMut() -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if done().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// An idp with one registered client, as its relying party sees it after discovery.
+#[derive(Debug)]
+pub struct Provider {
+    /// The running node.
+    pub app: TestApp,
+    /// The client's secret; `None` for a public client.
+    pub secret: Option<String>,
+    /// The discovered provider metadata.
+    pub metadata: CoreProviderMetadata,
+}
+
+/// Starts an idp on a fresh deployment, registers `client` and discovers the provider.
+pub async fn provider(client: Registration) -> Provider {
+    let app = spawn_app().await;
+    let secret = app.register_client(client).await;
+    let metadata = rp::discover(&app).await;
+    Provider {
+        app,
+        secret,
+        metadata,
+    }
 }
 
 impl TestApp {

@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::response::Html;
@@ -21,7 +21,7 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use idp::keys::SigningAlg;
 use integration_tests::rp;
-use integration_tests::{PASSWORD, TestApp, confidential_client, spawn_app};
+use integration_tests::{PASSWORD, Provider, TestApp, confidential_client, provider, wait_until};
 
 /// The bound on every wait: driver start, session creation, page loads, redirects.
 const WAIT: Duration = Duration::from_secs(20);
@@ -35,7 +35,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start() -> Driver {
+    async fn start() -> Driver {
         let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
         let dir =
@@ -54,24 +54,21 @@ impl Driver {
                 panic!("cannot start chromedriver at {path} (set CHROMEDRIVER): {e}")
             });
         let mut driver = Driver { child, port, dir };
-        let deadline = Instant::now() + WAIT;
-        loop {
+        let listening = wait_until(WAIT, Duration::from_millis(50), async || {
             if let Some(status) = driver.child.try_wait().unwrap() {
                 panic!(
                     "chromedriver exited at start with {status}:\n{}",
                     driver.log()
                 );
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen on {port} within {WAIT:?}:\n{}",
-                driver.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+        .await;
+        assert!(
+            listening,
+            "chromedriver did not listen on {port} within {WAIT:?}:\n{}",
+            driver.log()
+        );
         driver
     }
 
@@ -184,16 +181,14 @@ struct Scenario {
 }
 
 async fn scenario(client_id: &str, username: &str) -> Scenario {
-    let app = spawn_app().await;
     let (callback, callback_url) = Callback::start().await;
-    app.register_client(confidential_client(
+    let Provider { app, metadata, .. } = provider(confidential_client(
         client_id,
         &callback_url,
         SigningAlg::Es256,
     ))
     .await;
     app.add_user(username).await;
-    let metadata = rp::discover(&app).await;
     let started = rp::start(&metadata, client_id, &callback_url, &["openid", "profile"]);
     Scenario {
         app,
@@ -201,6 +196,21 @@ async fn scenario(client_id: &str, username: &str) -> Scenario {
         callback_url,
         started,
     }
+}
+
+/// A scenario for `client_id` and `username`, and a Chromium on its login page.
+async fn on_the_login_page(client_id: &str, username: &str) -> (Scenario, Driver, Client) {
+    let s = scenario(client_id, username).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    open_login_page(&browser, &s).await;
+    (s, driver, browser)
+}
+
+/// Ends the WebDriver session, then chromedriver and its Chromium.
+async fn close(browser: Client, driver: Driver) {
+    let _ = tokio::time::timeout(WAIT, browser.close()).await;
+    drop(driver);
 }
 
 /// Opens the authorization URL and waits for the login form.
@@ -227,19 +237,19 @@ async fn open_login_page(browser: &Client, s: &Scenario) {
 
 /// Waits until the browser is on the relying party's callback, then checks what it received.
 async fn assert_signed_in(browser: &Client, s: &Scenario) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let url = bounded("reading the current URL", browser.current_url()).await;
-        if url.as_str().starts_with(&s.callback_url) {
-            break;
-        }
+    let mut url = String::new();
+    wait_until(WAIT, Duration::from_millis(100), async || {
+        url = bounded("reading the current URL", browser.current_url())
+            .await
+            .to_string();
         // The answer to the login POST itself (an error, or the form again): no redirect is coming.
-        let stuck = url.as_str() == s.app.url("/login");
-        if stuck || Instant::now() > deadline {
-            let source = browser.source().await.unwrap_or_default();
-            panic!("the browser never reached the callback; it is on {url}:\n{source}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stuck = url == s.app.url("/login");
+        url.starts_with(&s.callback_url) || stuck
+    })
+    .await;
+    if !url.starts_with(&s.callback_url) {
+        let source = browser.source().await.unwrap_or_default();
+        panic!("the browser never reached the callback; it is on {url}:\n{source}");
     }
     let body = bounded("the callback page", browser.find(Locator::Css("body"))).await;
     assert_eq!(body.text().await.unwrap(), "connecté");
@@ -282,6 +292,16 @@ async fn press(browser: &Client, key: Key) {
     bounded("a key press", browser.perform_actions(actions)).await;
 }
 
+/// Types `keys` into the focused element, then presses Tab.
+async fn type_then_tab(browser: &Client, what: &str, keys: &str) {
+    bounded(what, browser.active_element())
+        .await
+        .send_keys(keys)
+        .await
+        .unwrap();
+    press(browser, Key::Tab).await;
+}
+
 /// What has the focus: `tag#id[type]`.
 async fn focused(browser: &Client) -> String {
     let script = "const e = document.activeElement; \
@@ -292,11 +312,7 @@ async fn focused(browser: &Client) -> String {
 
 #[tokio::test]
 async fn a_person_signs_in_with_chromium_and_the_relying_party_gets_a_code() {
-    let s = scenario("chromium-rp", "IP80001").await;
-    let driver = Driver::start();
-    let browser = driver.session().await;
-
-    open_login_page(&browser, &s).await;
+    let (s, driver, browser) = on_the_login_page("chromium-rp", "IP80001").await;
     let html = bounded("the html element", browser.find(Locator::Css("html"))).await;
     assert_eq!(
         html.attr("lang").await.unwrap().as_deref(),
@@ -328,16 +344,12 @@ async fn a_person_signs_in_with_chromium_and_the_relying_party_gets_a_code() {
     bounded("clicking the button", button.click()).await;
 
     assert_signed_in(&browser, &s).await;
-    let _ = tokio::time::timeout(WAIT, browser.close()).await;
-    drop(driver);
+    close(browser, driver).await;
 }
 
 #[tokio::test]
 async fn the_login_form_can_be_completed_with_the_keyboard_alone() {
-    let s = scenario("keyboard-rp", "IP80002").await;
-    let driver = Driver::start();
-    let browser = driver.session().await;
-    open_login_page(&browser, &s).await;
+    let (s, driver, browser) = on_the_login_page("keyboard-rp", "IP80002").await;
 
     // From the top of the page, Tab passes only links (skip link, language) before the form.
     let mut before_form = Vec::new();
@@ -357,23 +369,13 @@ async fn the_login_form_can_be_completed_with_the_keyboard_alone() {
             "Tab never reached the username field: {before_form:?}"
         );
     }
-    bounded("typing the username", browser.active_element())
-        .await
-        .send_keys("IP80002")
-        .await
-        .unwrap();
-    press(&browser, Key::Tab).await;
+    type_then_tab(&browser, "typing the username", "IP80002").await;
     assert_eq!(
         focused(&browser).await,
         "input#password[password]",
         "Tab goes from username to password"
     );
-    bounded("typing the password", browser.active_element())
-        .await
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    press(&browser, Key::Tab).await;
+    type_then_tab(&browser, "typing the password", PASSWORD).await;
     assert_eq!(
         focused(&browser).await,
         "button#[submit]",
@@ -382,6 +384,5 @@ async fn the_login_form_can_be_completed_with_the_keyboard_alone() {
     press(&browser, Key::Enter).await;
 
     assert_signed_in(&browser, &s).await;
-    let _ = tokio::time::timeout(WAIT, browser.close()).await;
-    drop(driver);
+    close(browser, driver).await;
 }

@@ -9,16 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use base64::Engine as _;
-use integration_tests::{PASSWORD, database_url, redis_url};
-
-/// The repository root.
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use integration_tests::{PASSWORD, database_url, random_b64, redis_url, repo_root};
 
 /// `<target>/debug/idp`, next to the test binary's `deps/` folder; built when missing.
 fn binary() -> &'static Path {
@@ -41,12 +32,6 @@ fn binary() -> &'static Path {
         assert!(binary.exists(), "the idp binary at {}", binary.display());
         binary
     })
-}
-
-fn random_b64() -> String {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).unwrap();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// One run of the binary.
@@ -190,6 +175,52 @@ fn read_secret(path: &Path) -> String {
     secret.to_owned()
 }
 
+/// `idp clients add` for the confidential client `portal`, its secret written to `secret_file`.
+fn add_portal(secret_file: &Path) -> [&str; 10] {
+    [
+        "clients",
+        "add",
+        "--id",
+        "portal",
+        "--name",
+        "Portail",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--secret-file",
+        secret_file.to_str().unwrap(),
+    ]
+}
+
+/// `idp users add` for `username` (given name A, family name B), the password read from
+/// `password_file`.
+fn add_user<'a>(username: &'a str, password_file: &'a str) -> [&'a str; 10] {
+    [
+        "users",
+        "add",
+        "--username",
+        username,
+        "--password-file",
+        password_file,
+        "--given-name",
+        "A",
+        "--family-name",
+        "B",
+    ]
+}
+
+/// A refusal of hostile input: a non-zero exit and a message that names the problem.
+#[track_caller]
+fn assert_refused(run: &Run, needle: &str, why: &str) {
+    assert!(
+        matches!(run.code, Some(c) if c != 0),
+        "{why}: refused: {run:?}"
+    );
+    assert!(
+        run.stderr.contains(needle),
+        "{why}: the message says « {needle} »: {run:?}"
+    );
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -295,18 +326,7 @@ fn keys_rotate_adds_a_key_per_algorithm_and_a_second_rotation_retires_the_first(
 fn a_client_is_added_listed_shown_given_a_new_secret_and_removed() {
     let idp = Idp::migrated();
     let secret_file = idp.path("portal.secret");
-    let added = idp.ok(&[
-        "clients",
-        "add",
-        "--id",
-        "portal",
-        "--name",
-        "Portail",
-        "--redirect-uri",
-        "https://rp.example/cb",
-        "--secret-file",
-        secret_file.to_str().unwrap(),
-    ]);
+    let added = idp.ok(&add_portal(&secret_file));
     let secret = read_secret(&secret_file);
     assert_eq!(
         format!("{:o}", mode(&secret_file)),
@@ -398,18 +418,7 @@ fn a_public_client_gets_no_secret() {
 fn adding_a_client_twice_is_refused_and_keeps_the_first_secret_file() {
     let idp = Idp::migrated();
     let file = idp.path("portal.secret");
-    let args = [
-        "clients",
-        "add",
-        "--id",
-        "portal",
-        "--name",
-        "Portail",
-        "--redirect-uri",
-        "https://rp.example/cb",
-        "--secret-file",
-        file.to_str().unwrap(),
-    ];
+    let args = add_portal(&file);
     idp.ok(&args);
     let first = read_secret(&file);
     idp.fails(&args, "already exists");
@@ -423,18 +432,7 @@ fn adding_a_client_twice_is_refused_and_keeps_the_first_secret_file() {
 #[test]
 fn rotating_a_secret_into_an_existing_world_readable_file_leaves_it_private() {
     let idp = Idp::migrated();
-    idp.ok(&[
-        "clients",
-        "add",
-        "--id",
-        "portal",
-        "--name",
-        "Portail",
-        "--redirect-uri",
-        "https://rp.example/cb",
-        "--secret-file",
-        idp.path("first.secret").to_str().unwrap(),
-    ]);
+    idp.ok(&add_portal(&idp.path("first.secret")));
     let file = idp.path("shared.secret");
     std::fs::write(&file, "old\n").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -467,18 +465,7 @@ fn a_secret_file_that_cannot_be_written_leaves_no_half_registered_client() {
     let blocker = idp.path("not-a-folder");
     std::fs::write(&blocker, "a file").unwrap();
     let impossible = blocker.join("portal.secret");
-    let run = idp.run(&[
-        "clients",
-        "add",
-        "--id",
-        "portal",
-        "--name",
-        "Portail",
-        "--redirect-uri",
-        "https://rp.example/cb",
-        "--secret-file",
-        impossible.to_str().unwrap(),
-    ]);
+    let run = idp.run(&add_portal(&impossible));
     assert_ne!(
         run.code,
         Some(0),
@@ -497,18 +484,7 @@ fn a_secret_file_that_cannot_be_written_leaves_no_half_registered_client() {
 fn a_user_is_added_once_and_a_second_time_is_refused_as_taken() {
     let idp = Idp::migrated();
     let password = idp.password_file();
-    let args = [
-        "users",
-        "add",
-        "--username",
-        "IP55555",
-        "--password-file",
-        password.to_str().unwrap(),
-        "--given-name",
-        "A",
-        "--family-name",
-        "B",
-    ];
+    let args = add_user("IP55555", password.to_str().unwrap());
     let added = idp.ok(&args);
     assert!(added.stdout.contains("IP55555"), "{added:?}");
     assert!(
@@ -540,6 +516,9 @@ fn hostile_client_registrations_are_refused_with_the_problem_named() {
             uri,
         ]
     };
+    // `portal` with a valid redirect URI and more.
+    let portal =
+        |extra: &[&'static str]| [base("portal", "https://rp.example/cb"), extra.to_vec()].concat();
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (
             base("portal", "http://rp.example/cb"),
@@ -562,39 +541,19 @@ fn hostile_client_registrations_are_refused_with_the_problem_named() {
             "a space in the id",
         ),
         (base("", "https://rp.example/cb"), "--id", "an empty id"),
+        (portal(&["--id-token-alg", "none"]), "RS256", "alg none"),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--id-token-alg", "none"],
-            ]
-            .concat(),
-            "RS256",
-            "alg none",
-        ),
-        (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--grant", "password"],
-            ]
-            .concat(),
+            portal(&["--grant", "password"]),
             "--grant password",
             "the password grant",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--grant", "implicit"],
-            ]
-            .concat(),
+            portal(&["--grant", "implicit"]),
             "--grant implicit",
             "the implicit grant",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--public", "--grant", "client_credentials"],
-            ]
-            .concat(),
+            portal(&["--public", "--grant", "client_credentials"]),
             "public client cannot use client_credentials",
             "a public client with client_credentials",
         ),
@@ -604,52 +563,28 @@ fn hostile_client_registrations_are_refused_with_the_problem_named() {
             "the code flow without a redirect URI",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--post-logout-redirect-uri", "http://evil.example/"],
-            ]
-            .concat(),
+            portal(&["--post-logout-redirect-uri", "http://evil.example/"]),
             "must use https",
             "an http post-logout URI",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--backchannel-logout-uri", "https://rp.example/bcl#x"],
-            ]
-            .concat(),
+            portal(&["--backchannel-logout-uri", "https://rp.example/bcl#x"]),
             "no fragment",
             "a back-channel URI with a fragment",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--scope", "open\"id"],
-            ]
-            .concat(),
+            portal(&["--scope", "open\"id"]),
             "--scope",
             "a scope with a quote",
         ),
         (
-            [
-                base("portal", "https://rp.example/cb"),
-                vec!["--public", "--secret-file", "x"],
-            ]
-            .concat(),
+            portal(&["--public", "--secret-file", "x"]),
             "cannot be used with",
             "a secret file for a public client",
         ),
     ];
     for (args, needle, why) in cases {
-        let run = idp.run(&args);
-        assert!(
-            matches!(run.code, Some(c) if c != 0),
-            "{why}: refused: {run:?}"
-        );
-        assert!(
-            run.stderr.contains(needle),
-            "{why}: the message says « {needle} »: {run:?}"
-        );
+        assert_refused(&idp.run(&args), needle, why);
     }
     let list = idp.ok(&["clients", "list"]);
     assert!(
@@ -665,76 +600,43 @@ fn hostile_user_additions_are_refused_with_the_problem_named() {
     let password = idp.password_file();
     let password = password.to_str().unwrap();
     let missing = idp.path("missing.txt");
-    let user = |username: &'static str, file: &str| -> Vec<String> {
-        [
-            "users",
-            "add",
-            "--username",
-            username,
-            "--password-file",
-            file,
-            "--given-name",
-            "A",
-            "--family-name",
-            "B",
-        ]
-        .map(str::to_owned)
-        .to_vec()
-    };
-    let cases: Vec<(Vec<String>, &str, &str)> = vec![
+    let missing = missing.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (
-            user("XX1", password),
+            add_user("XX1", password).to_vec(),
             "--username must look like IP12345",
             "the wrong prefix",
         ),
         (
-            user("IP", password),
+            add_user("IP", password).to_vec(),
             "--username must look like IP12345",
             "a prefix alone",
         ),
         (
-            user("IP12 345", password),
+            add_user("IP12 345", password).to_vec(),
             "--username must look like IP12345",
             "a space",
         ),
         (
-            user("CE12345", password),
+            add_user("CE12345", password).to_vec(),
             "--username must look like IP12345",
             "a staff name for a professional",
         ),
         (
-            user("IP55556", missing.to_str().unwrap()),
+            add_user("IP55556", missing).to_vec(),
             "cannot read --password-file",
             "a missing password file",
         ),
         (
-            [
-                user("IP55558", password),
-                vec!["--type".into(), "admin".into()],
-            ]
-            .concat(),
+            [&add_user("IP55558", password)[..], &["--type", "admin"]].concat(),
             "--type",
             "an unknown account type",
         ),
     ];
     for (args, needle, why) in cases {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let run = idp.run(&args);
-        assert!(
-            matches!(run.code, Some(c) if c != 0),
-            "{why}: refused: {run:?}"
-        );
-        assert!(
-            run.stderr.contains(needle),
-            "{why}: the message says « {needle} »: {run:?}"
-        );
+        assert_refused(&idp.run(&args), needle, why);
     }
-    let run = idp.run(
-        &user("IP55556", missing.to_str().unwrap())
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let run = idp.run(&add_user("IP55556", missing));
     assert!(
         run.stderr.contains("missing.txt"),
         "the message names the file: {run:?}"
@@ -819,18 +721,7 @@ fn an_empty_or_five_character_password_is_refused_for_a_new_account() {
     ] {
         let file = idp.path("weak.txt");
         std::fs::write(&file, content).unwrap();
-        let run = idp.run(&[
-            "users",
-            "add",
-            "--username",
-            "IP55557",
-            "--password-file",
-            file.to_str().unwrap(),
-            "--given-name",
-            "A",
-            "--family-name",
-            "B",
-        ]);
+        let run = idp.run(&add_user("IP55557", file.to_str().unwrap()));
         assert!(
             matches!(run.code, Some(c) if c != 0) && run.stderr.contains("password"),
             "{why} is refused with a message about the password (ASVS 6.2.1: at least 8 \

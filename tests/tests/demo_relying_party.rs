@@ -2,9 +2,8 @@
 //! the idp's login page and lands back on messaging, signed in; logout goes through the idp.
 
 use idp::keys::SigningAlg;
-use integration_tests::{
-    PASSWORD, TestApp, confidential_client, hidden_input, location, spawn_app,
-};
+use integration_tests::page::text;
+use integration_tests::{PASSWORD, TestApp, confidential_client, get, location, login, spawn_app};
 
 /// Registers messaging as a client of `app` and serves it over TLS; returns its URL.
 async fn start_messaging(app: &TestApp, alg: SigningAlg) -> String {
@@ -45,79 +44,41 @@ async fn a_person_signs_in_to_the_messaging_service_through_the_idp() {
     let rp_url = start_messaging(&app, SigningAlg::Es256).await;
     app.add_user("IP77777").await;
     let browser = app.new_browser();
-    let home = browser
-        .get(format!("{rp_url}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = text(&browser, format!("{rp_url}/")).await;
     assert!(home.contains("Se connecter"), "signed out at first: {home}");
 
-    let to_idp = browser.get(format!("{rp_url}/login")).send().await.unwrap();
+    let to_idp = get(&browser, format!("{rp_url}/login")).await;
     assert_eq!(to_idp.status(), 303);
     let authorize = location(&to_idp);
     assert!(
         authorize.starts_with(&app.url("/authorize")),
         "messaging sends the browser to the idp: {authorize}"
     );
-    let to_login = browser.get(&authorize).send().await.unwrap();
-    let login_page = browser
-        .get(app.url(&location(&to_login)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = [
-        ("csrf", hidden_input(&login_page, "csrf").unwrap()),
-        ("req", hidden_input(&login_page, "req").unwrap()),
-        ("username", "IP77777".to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    let back = browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let back = login::sign_in(&app, &browser, &authorize, "IP77777", PASSWORD).await;
     let callback = location(&back);
     assert!(
         callback.starts_with(&format!("{rp_url}/callback?")),
         "back to messaging: {callback}"
     );
-    let signed_in = browser.get(&callback).send().await.unwrap();
+    let signed_in = get(&browser, &callback).await;
     assert_eq!(
         location(&signed_in),
         "/",
         "the callback exchanges the code and goes home"
     );
-    let home = browser
-        .get(format!("{rp_url}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = text(&browser, format!("{rp_url}/")).await;
     assert!(
         home.contains("Bonjour Marie Tremblay (IP77777)"),
         "the id_token's names are shown: {home}"
     );
 
-    let out = browser
-        .get(format!("{rp_url}/logout"))
-        .send()
-        .await
-        .unwrap();
+    let out = get(&browser, format!("{rp_url}/logout")).await;
     let end_session = location(&out);
     assert!(
         end_session.starts_with(&app.url("/logout?id_token_hint=")),
         "logout goes through the idp: {end_session}"
     );
-    let ended = browser.get(&end_session).send().await.unwrap();
+    let ended = get(&browser, &end_session).await;
     assert_eq!(
         location(&ended),
         format!("{rp_url}/"),
@@ -130,12 +91,8 @@ async fn a_callback_with_a_forged_state_is_refused() {
     let app = spawn_app().await;
     let rp_url = start_messaging(&app, SigningAlg::Rs256).await;
     let browser = app.new_browser();
-    let _ = browser.get(format!("{rp_url}/login")).send().await.unwrap();
-    let forged = browser
-        .get(format!("{rp_url}/callback?code=abc&state=forged"))
-        .send()
-        .await
-        .unwrap();
+    let _ = get(&browser, format!("{rp_url}/login")).await;
+    let forged = get(&browser, format!("{rp_url}/callback?code=abc&state=forged")).await;
     assert_eq!(
         forged.status(),
         400,

@@ -13,94 +13,24 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use idp::admin::clients::Registration;
 use idp::keys::SigningAlg;
+use integration_tests::page::{element_tag, field_count, hidden_input, set_cookie, text, unescape};
 use integration_tests::{
-    PASSWORD, TestApp, confidential_client, hidden_input, location, rp, spawn_app,
+    CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, get, jwt, location,
+    login, oauth, provider, query_param, rp, spawn_app, urlencode, wait_until, with_query,
 };
 use openidconnect::core::{
     CoreClient, CoreJsonWebKey, CoreJsonWebKeySet, CoreJwsSigningAlgorithm, CoreProviderMetadata,
     CoreTokenResponse,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, JsonWebKey as _, OAuth2TokenResponse as _, PkceCodeVerifier,
-    RedirectUrl, TokenResponse as _,
+    AuthorizationCode, ClientId, CsrfToken, JsonWebKey as _, OAuth2TokenResponse as _,
+    PkceCodeVerifier, RedirectUrl, TokenResponse as _,
 };
 use serde_json::Value;
-
-/// The registered redirect URI of every client (never contacted: redirects are not followed).
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
-/// The session cookie.
-const SESSION_COOKIE: &str = "__Host-idp_session";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Undoes the HTML escaping of text and attribute values.
-fn unescape(html: &str) -> String {
-    html.replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&apos;", "'")
-        .replace("&#34;", "\"")
-        .replace("&#x22;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#x2d;", "-")
-        .replace("&#x5f;", "_")
-        .replace("&#x2f;", "/")
-        .replace("&#x3d;", "=")
-        .replace("&lt;", "<")
-        .replace("&#60;", "<")
-        .replace("&gt;", ">")
-        .replace("&#62;", ">")
-        .replace("&amp;", "&")
-        .replace("&#38;", "&")
-}
-
-/// The unescaped value of the (first) input named `name`.
-fn field(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(unescape(&html[start..end]))
-}
-
-/// How many inputs are named `name`.
-fn field_count(html: &str, name: &str) -> usize {
-    html.matches(&format!("name=\"{name}\"")).count()
-}
-
-/// The `<input …>` tag whose id is `id`.
-fn input_tag(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("an element with {marker}:\n{html}"));
-    let start = html[..at].rfind('<').unwrap();
-    let end = at + html[at..].find('>').unwrap() + 1;
-    html[start..end].to_owned()
-}
-
-/// A query parameter of a URL.
-fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The same URL with more query parameters.
-fn with(url: &url::Url, extra: &[(&str, &str)]) -> String {
-    let mut url = url.clone();
-    {
-        let mut pairs = url.query_pairs_mut();
-        for (k, v) in extra {
-            pairs.append_pair(k, v);
-        }
-    }
-    url.to_string()
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 /// The redirect to the relying party: a 303 to the registered callback.
 fn to_callback(response: &reqwest::Response, why: &str) -> url::Url {
@@ -117,54 +47,28 @@ fn to_callback(response: &reqwest::Response, why: &str) -> url::Url {
     url::Url::parse(&to).unwrap()
 }
 
+/// Checks an error answer at the callback: `error`, the request's `state`, and our `iss`.
+#[track_caller]
+fn assert_error_callback(app: &TestApp, callback: &url::Url, error: &str, state: &CsrfToken) {
+    assert_eq!(query_param(callback, "error").as_deref(), Some(error));
+    assert_eq!(
+        query_param(callback, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    assert_eq!(
+        query_param(callback, "iss").as_deref(),
+        Some(app.issuer.as_str())
+    );
+}
+
 /// The `req` of a relative `/login?req=…` or `/consent?req=…` location.
 fn req_of(app: &TestApp, relative: &str) -> String {
-    param(&url::Url::parse(&app.url(relative)).unwrap(), "req").expect("a req parameter")
+    query_param(&url::Url::parse(&app.url(relative)).unwrap(), "req").expect("a req parameter")
 }
 
-/// Submits the login page at `login_location` (relative) as `username`; the raw answer.
-async fn submit_login(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    login_location: &str,
-    username: &str,
-) -> reqwest::Response {
-    let page = browser.get(app.url(login_location)).send().await.unwrap();
-    assert_eq!(page.status(), 200, "the login page at {login_location}");
-    let html = page.text().await.unwrap();
-    let form = [
-        ("csrf", hidden_input(&html, "csrf").expect("csrf field")),
-        ("req", hidden_input(&html, "req").unwrap_or_default()),
-        ("username", username.to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Follows an authorization URL to the login page and signs in; the raw answer of the login.
-async fn sign_in(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    authorize_url: &str,
-    username: &str,
-) -> reqwest::Response {
-    let response = browser.get(authorize_url).send().await.unwrap();
-    assert_eq!(
-        response.status(),
-        303,
-        "an unknown browser is sent to the login page"
-    );
-    let login = location(&response);
-    assert!(
-        login.starts_with("/login?req="),
-        "sent to the login page, got {login}"
-    );
-    submit_login(app, browser, &login, username).await
+/// The first-party confidential client `portal`, with RS256 id_tokens.
+fn portal() -> Registration {
+    confidential_client("portal", CALLBACK, SigningAlg::Rs256)
 }
 
 /// A third-party (consent-requiring) confidential client.
@@ -199,10 +103,54 @@ async fn redeem(
     .expect("the code is redeemed")
 }
 
-/// The decoded JSON of one part (0 header, 1 payload) of a compact JWS.
-fn jws_part(token: &str, index: usize) -> Value {
-    let part = token.split('.').nth(index).expect("a compact JWS");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+/// Signs `username` in with `browser` for `client_id` (scope `openid`) and redeems the code.
+async fn sign_in_and_redeem(
+    app: &TestApp,
+    metadata: &CoreProviderMetadata,
+    browser: &reqwest::Client,
+    client_id: &str,
+    secret: Option<String>,
+    username: &str,
+) -> CoreTokenResponse {
+    let started = rp::start(metadata, client_id, CALLBACK, &["openid"]);
+    let response = login::sign_in(app, browser, started.url.as_str(), username, PASSWORD).await;
+    let code = rp::code_from(&to_callback(&response, "login"), app, &started.state);
+    redeem(app, metadata, client_id, secret, code, started.verifier).await
+}
+
+/// An idp with the confidential client `portal`, and a browser signed in to it.
+struct SignedIn {
+    app: TestApp,
+    secret: String,
+    metadata: CoreProviderMetadata,
+    browser: reqwest::Client,
+    /// The user's `sub`.
+    sub: String,
+    /// The token response for the code of the sign-in.
+    tokens: CoreTokenResponse,
+}
+
+/// Starts an idp with the client `portal` (id_tokens signed with `alg`) and signs `username` in.
+async fn signed_in_to_portal(alg: SigningAlg, username: &str) -> SignedIn {
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(confidential_client("portal", CALLBACK, alg)).await;
+    let secret = secret.unwrap();
+    let sub = app.add_user(username).await;
+    let browser = app.new_browser();
+    let client_secret = Some(secret.clone());
+    let tokens =
+        sign_in_and_redeem(&app, &metadata, &browser, "portal", client_secret, username).await;
+    SignedIn {
+        app,
+        secret,
+        metadata,
+        browser,
+        sub,
+        tokens,
+    }
 }
 
 /// The id_token of a token response, as a compact JWS.
@@ -210,34 +158,28 @@ fn id_token_of(tokens: &CoreTokenResponse) -> String {
     tokens.id_token().expect("an id_token").to_string()
 }
 
-/// `POST /token` with `grant_type=refresh_token`: status and JSON.
-async fn refresh(app: &TestApp, client_id: &str, secret: &str, token: &str) -> (u16, Value) {
-    let response = app
-        .new_browser()
-        .post(app.url("/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+/// The consent page at `consent` (relative): its `csrf` and `req` fields.
+async fn consent_form(app: &TestApp, browser: &reqwest::Client, consent: &str) -> (String, String) {
+    let html = text(browser, app.url(consent)).await;
+    let csrf = hidden_input(&html, "csrf").unwrap();
+    let req = hidden_input(&html, "req").unwrap();
+    (csrf, req)
 }
 
-/// `POST /introspect`: whether `token` is active.
-async fn active(app: &TestApp, client_id: &str, secret: &str, token: &str) -> bool {
-    let json: Value = app
-        .new_browser()
-        .post(app.url("/introspect"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("token", token)])
+/// Posts the consent form with `decision` (`allow` or `deny`).
+async fn decide(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    csrf: &str,
+    req: &str,
+    decision: &str,
+) -> reqwest::Response {
+    browser
+        .post(app.url("/consent"))
+        .form(&[("csrf", csrf), ("req", req), ("decision", decision)])
         .send()
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    json["active"].as_bool().expect("`active` in the answer")
 }
 
 /// Whether `browser` still has a live SSO session: a new authorization answers at once.
@@ -247,7 +189,7 @@ async fn has_session(
     client_id: &str,
 ) -> bool {
     let started = rp::start(metadata, client_id, CALLBACK, &["openid"]);
-    let response = browser.get(started.url.as_str()).send().await.unwrap();
+    let response = get(browser, started.url.as_str()).await;
     assert_eq!(response.status(), 303);
     let to = location(&response);
     if to.starts_with("/login?req=") {
@@ -264,16 +206,16 @@ async fn has_session(
 
 #[tokio::test]
 async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remembered() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(third_party("tiers", "Pharmacie Tiers"))
-        .await;
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(third_party("tiers", "Pharmacie Tiers")).await;
     let sub = app.add_user("IP40001").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
 
     let started = rp::start(&metadata, "tiers", CALLBACK, &["openid", "email"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40001").await;
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40001", PASSWORD).await;
     assert_eq!(
         response.status(),
         303,
@@ -285,7 +227,7 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
         "after login the browser goes to the consent page, got {consent}"
     );
 
-    let page = browser.get(app.url(&consent)).send().await.unwrap();
+    let page = get(&browser, app.url(&consent)).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     let text = unescape(&html);
@@ -311,43 +253,17 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
     let req = hidden_input(&html, "req").expect("a req field");
     assert_eq!(req, req_of(&app, &consent));
 
-    let allowed = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let allowed = decide(&app, &browser, &csrf, &req, "allow").await;
     let callback = to_callback(&allowed, "consent given");
     let code = rp::code_from(&callback, &app, &started.state);
-    let tokens = redeem(
-        &app,
-        &metadata,
-        "tiers",
-        secret.clone(),
-        code,
-        started.verifier,
-    )
-    .await;
+    let tokens = redeem(&app, &metadata, "tiers", secret, code, started.verifier).await;
     assert_eq!(
-        jws_part(&id_token_of(&tokens), 1)["sub"],
+        jwt::claims(&id_token_of(&tokens))["sub"],
         sub.as_str(),
         "the code is for the user who consented"
     );
 
-    let replay = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let replay = decide(&app, &browser, &csrf, &req, "allow").await;
     assert_eq!(
         replay.status(),
         400,
@@ -359,7 +275,7 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
         (&["openid"][..], "fewer scopes"),
     ] {
         let again = rp::start(&metadata, "tiers", CALLBACK, scopes);
-        let response = browser.get(again.url.as_str()).send().await.unwrap();
+        let response = get(&browser, again.url.as_str()).await;
         let callback = to_callback(&response, why);
         rp::code_from(&callback, &app, &again.state);
     }
@@ -370,7 +286,7 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
         CALLBACK,
         &["openid", "email", "profile"],
     );
-    let response = browser.get(more.url.as_str()).send().await.unwrap();
+    let response = get(&browser, more.url.as_str()).await;
     assert_eq!(response.status(), 303);
     assert!(
         location(&response).starts_with("/consent?req="),
@@ -379,11 +295,7 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
     );
 
     let forced = rp::start(&metadata, "tiers", CALLBACK, &["openid", "email"]);
-    let response = browser
-        .get(with(&forced.url, &[("prompt", "consent")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&browser, with_query(&forced.url, &[("prompt", "consent")])).await;
     assert_eq!(response.status(), 303);
     assert!(
         location(&response).starts_with("/consent?req="),
@@ -394,7 +306,8 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
     let other_user = app.new_browser();
     app.add_user("IP40002").await;
     let started = rp::start(&metadata, "tiers", CALLBACK, &["openid", "email"]);
-    let response = sign_in(&app, &other_user, started.url.as_str(), "IP40002").await;
+    let response =
+        login::sign_in(&app, &other_user, started.url.as_str(), "IP40002", PASSWORD).await;
     assert!(
         location(&response).starts_with("/consent?req="),
         "consent is remembered per user: another user is asked, got {}",
@@ -404,57 +317,21 @@ async fn a_third_party_client_gets_a_french_consent_page_and_the_answer_is_remem
 
 #[tokio::test]
 async fn denying_consent_sends_access_denied_with_state_and_iss_and_no_code() {
-    let app = spawn_app().await;
-    app.register_client(third_party("tiers", "Pharmacie Tiers"))
-        .await;
+    let Provider { app, metadata, .. } = provider(third_party("tiers", "Pharmacie Tiers")).await;
     app.add_user("IP40011").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "tiers", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40011").await;
-    let consent = location(&response);
-    let html = browser
-        .get(app.url(&consent))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_input(&html, "csrf").unwrap();
-    let req = hidden_input(&html, "req").unwrap();
-    let denied = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "deny"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40011", PASSWORD).await;
+    let (csrf, req) = consent_form(&app, &browser, &location(&response)).await;
+    let denied = decide(&app, &browser, &csrf, &req, "deny").await;
     let callback = to_callback(&denied, "consent denied");
-    assert_eq!(param(&callback, "error").as_deref(), Some("access_denied"));
-    assert_eq!(
-        param(&callback, "state").as_deref(),
-        Some(started.state.secret().as_str())
+    assert_error_callback(&app, &callback, "access_denied", &started.state);
+    assert!(
+        query_param(&callback, "code").is_none(),
+        "no code on a refusal"
     );
-    assert_eq!(
-        param(&callback, "iss").as_deref(),
-        Some(app.issuer.as_str())
-    );
-    assert!(param(&callback, "code").is_none(), "no code on a refusal");
 
-    let after = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let after = decide(&app, &browser, &csrf, &req, "allow").await;
     assert_eq!(
         after.status(),
         400,
@@ -462,7 +339,7 @@ async fn denying_consent_sends_access_denied_with_state_and_iss_and_no_code() {
     );
 
     let again = rp::start(&metadata, "tiers", CALLBACK, &["openid"]);
-    let response = browser.get(again.url.as_str()).send().await.unwrap();
+    let response = get(&browser, again.url.as_str()).await;
     assert!(
         location(&response).starts_with("/consent?req="),
         "a refusal is not remembered as consent, got {}",
@@ -472,72 +349,33 @@ async fn denying_consent_sends_access_denied_with_state_and_iss_and_no_code() {
 
 #[tokio::test]
 async fn prompt_none_for_a_third_party_without_consent_answers_consent_required() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     app.register_client(third_party("tiers", "Pharmacie Tiers"))
         .await;
     app.add_user("IP40021").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40021").await;
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40021", PASSWORD).await;
     to_callback(&response, "a first-party client needs no consent");
 
     let silent = rp::start(&metadata, "tiers", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&silent.url, &[("prompt", "none")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&browser, with_query(&silent.url, &[("prompt", "none")])).await;
     let callback = to_callback(&response, "prompt=none without consent");
-    assert_eq!(
-        param(&callback, "error").as_deref(),
-        Some("consent_required")
-    );
-    assert_eq!(
-        param(&callback, "state").as_deref(),
-        Some(silent.state.secret().as_str())
-    );
-    assert_eq!(
-        param(&callback, "iss").as_deref(),
-        Some(app.issuer.as_str())
-    );
-    assert!(param(&callback, "code").is_none());
+    assert_error_callback(&app, &callback, "consent_required", &silent.state);
+    assert!(query_param(&callback, "code").is_none());
 }
 
 #[tokio::test]
 async fn the_consent_form_refuses_a_missing_forged_or_foreign_csrf_token_with_a_400_page() {
-    let app = spawn_app().await;
-    app.register_client(third_party("tiers", "Pharmacie Tiers"))
-        .await;
+    let Provider { app, metadata, .. } = provider(third_party("tiers", "Pharmacie Tiers")).await;
     app.add_user("IP40031").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "tiers", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40031").await;
-    let consent = location(&response);
-    let html = browser
-        .get(app.url(&consent))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_input(&html, "csrf").unwrap();
-    let req = hidden_input(&html, "req").unwrap();
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40031", PASSWORD).await;
+    let (csrf, req) = consent_form(&app, &browser, &location(&response)).await;
 
     // A valid token, but for another browser's CSRF cookie.
-    let stranger = app.new_browser();
-    let stranger_html = stranger
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let stranger_html = text(&app.new_browser(), app.url("/login")).await;
     let foreign = hidden_input(&stranger_html, "csrf").unwrap();
     let mut forged = csrf.clone().into_bytes();
     forged[0] = if forged[0] == b'A' { b'B' } else { b'A' };
@@ -590,39 +428,23 @@ async fn the_consent_form_refuses_a_missing_forged_or_foreign_csrf_token_with_a_
         "a cross-site post with a good token is refused"
     );
 
-    let genuine = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let genuine = decide(&app, &browser, &csrf, &req, "allow").await;
     let callback = to_callback(&genuine, "the refused attempts did not consume the request");
     rp::code_from(&callback, &app, &started.state);
 }
 
 #[tokio::test]
 async fn a_request_waiting_for_a_fresh_login_cannot_be_completed_through_the_consent_form() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     app.add_user("IP40041").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40041").await;
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40041", PASSWORD).await;
     to_callback(&response, "first login");
 
     // The relying party demands a new login (step-up); the request is parked for /login.
     let step_up = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&step_up.url, &[("prompt", "login")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&browser, with_query(&step_up.url, &[("prompt", "login")])).await;
     let login = location(&response);
     assert!(
         login.starts_with("/login?req="),
@@ -631,25 +453,9 @@ async fn a_request_waiting_for_a_fresh_login_cannot_be_completed_through_the_con
     let req = req_of(&app, &login);
 
     // Someone at the signed-in browser skips the password by posting the consent form.
-    let html = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(&browser, app.url("/login")).await;
     let csrf = hidden_input(&html, "csrf").unwrap();
-    let response = browser
-        .post(app.url("/consent"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("req", req.as_str()),
-            ("decision", "allow"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = decide(&app, &browser, &csrf, &req, "allow").await;
     let to = response
         .headers()
         .get("location")
@@ -669,33 +475,21 @@ async fn a_request_waiting_for_a_fresh_login_cannot_be_completed_through_the_con
 
 #[tokio::test]
 async fn after_one_login_the_same_browser_gets_codes_for_every_client_without_the_login_page() {
-    let app = spawn_app().await;
-    let portal_secret = app
-        .register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let SignedIn {
+        app,
+        secret: portal_secret,
+        metadata,
+        browser,
+        sub,
+        tokens: first_tokens,
+    } = signed_in_to_portal(SigningAlg::Rs256, "IP40101").await;
     let billing_secret = app
         .register_client(confidential_client("billing", CALLBACK, SigningAlg::Es256))
         .await;
-    let sub = app.add_user("IP40101").await;
-    let metadata = rp::discover(&app).await;
-    let browser = app.new_browser();
-
-    let first = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, first.url.as_str(), "IP40101").await;
-    let code = rp::code_from(&to_callback(&response, "login"), &app, &first.state);
-    let first_tokens = redeem(
-        &app,
-        &metadata,
-        "portal",
-        portal_secret.clone(),
-        code,
-        first.verifier,
-    )
-    .await;
-    let first_claims = jws_part(&id_token_of(&first_tokens), 1);
+    let first_claims = jwt::claims(&id_token_of(&first_tokens));
 
     let second = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser.get(second.url.as_str()).send().await.unwrap();
+    let response = get(&browser, second.url.as_str()).await;
     let code = rp::code_from(
         &to_callback(&response, "same client, live session"),
         &app,
@@ -705,18 +499,14 @@ async fn after_one_login_the_same_browser_gets_codes_for_every_client_without_th
         &app,
         &metadata,
         "portal",
-        portal_secret,
+        Some(portal_secret),
         code,
         second.verifier,
     )
     .await;
 
     let silent = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&silent.url, &[("prompt", "none")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&browser, with_query(&silent.url, &[("prompt", "none")])).await;
     rp::code_from(
         &to_callback(&response, "prompt=none with a live session"),
         &app,
@@ -724,7 +514,7 @@ async fn after_one_login_the_same_browser_gets_codes_for_every_client_without_th
     );
 
     let other = rp::start(&metadata, "billing", CALLBACK, &["openid"]);
-    let response = browser.get(other.url.as_str()).send().await.unwrap();
+    let response = get(&browser, other.url.as_str()).await;
     let code = rp::code_from(
         &to_callback(&response, "another client, same browser"),
         &app,
@@ -739,7 +529,7 @@ async fn after_one_login_the_same_browser_gets_codes_for_every_client_without_th
         other.verifier,
     )
     .await;
-    let other_claims = jws_part(&id_token_of(&other_tokens), 1);
+    let other_claims = jwt::claims(&id_token_of(&other_tokens));
     assert_eq!(other_claims["sub"], sub.as_str(), "the same user");
     assert!(
         other_claims["aud"] == "billing" || other_claims["aud"] == serde_json::json!(["billing"]),
@@ -757,15 +547,13 @@ async fn after_one_login_the_same_browser_gets_codes_for_every_client_without_th
     );
 
     let fresh = app.new_browser();
-    let response = fresh
-        .get(
-            rp::start(&metadata, "billing", CALLBACK, &["openid"])
-                .url
-                .as_str(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &fresh,
+        rp::start(&metadata, "billing", CALLBACK, &["openid"])
+            .url
+            .as_str(),
+    )
+    .await;
     assert!(
         location(&response).starts_with("/login?req="),
         "another browser has no session"
@@ -824,28 +612,37 @@ async fn assert_form_post(response: reqwest::Response, why: &str) -> String {
     html
 }
 
+/// Checks the `state` and `iss` fields of a form_post page.
+#[track_caller]
+fn assert_state_and_iss(app: &TestApp, html: &str, state: &CsrfToken) {
+    assert_eq!(
+        hidden_input(html, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    assert_eq!(
+        hidden_input(html, "iss").as_deref(),
+        Some(app.issuer.as_str())
+    );
+}
+
 #[tokio::test]
 async fn form_post_answers_with_a_self_submitting_form_and_no_inline_script() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(portal()).await;
     app.add_user("IP40201").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let url = with(&started.url, &[("response_mode", "form_post")]);
-    let response = sign_in(&app, &browser, &url, "IP40201").await;
+    let url = with_query(&started.url, &[("response_mode", "form_post")]);
+    let response = login::sign_in(&app, &browser, &url, "IP40201", PASSWORD).await;
     let html = assert_form_post(response, "after login").await;
     assert_eq!(field_count(&html, "code"), 1);
     assert_eq!(field_count(&html, "state"), 1);
     assert_eq!(field_count(&html, "iss"), 1);
-    assert_eq!(
-        field(&html, "state").as_deref(),
-        Some(started.state.secret().as_str())
-    );
-    assert_eq!(field(&html, "iss").as_deref(), Some(app.issuer.as_str()));
-    let code = field(&html, "code").expect("a code field");
+    assert_state_and_iss(&app, &html, &started.state);
+    let code = hidden_input(&html, "code").expect("a code field");
     redeem(
         &app,
         &metadata,
@@ -856,12 +653,7 @@ async fn form_post_answers_with_a_self_submitting_form_and_no_inline_script() {
     )
     .await;
 
-    let script = app
-        .new_browser()
-        .get(app.url("/assets/form_post.js"))
-        .send()
-        .await
-        .unwrap();
+    let script = get(&app.new_browser(), app.url("/assets/form_post.js")).await;
     assert_eq!(script.status(), 200);
     assert!(
         script.headers()["content-type"]
@@ -873,56 +665,55 @@ async fn form_post_answers_with_a_self_submitting_form_and_no_inline_script() {
 
     // With a live session the answer is the same page at once.
     let again = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&again.url, &[("response_mode", "form_post")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &browser,
+        with_query(&again.url, &[("response_mode", "form_post")]),
+    )
+    .await;
     let html = assert_form_post(response, "single sign-on").await;
     assert_eq!(
-        field(&html, "state").as_deref(),
+        hidden_input(&html, "state").as_deref(),
         Some(again.state.secret().as_str())
     );
-    assert!(field(&html, "code").is_some());
+    assert!(hidden_input(&html, "code").is_some());
 }
 
 #[tokio::test]
 async fn errors_in_form_post_mode_are_posted_not_redirected() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
-    let metadata = rp::discover(&app).await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     let browser = app.new_browser();
 
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let url = with(
+    let url = with_query(
         &started.url,
         &[("response_mode", "form_post"), ("prompt", "none")],
     );
-    let response = browser.get(&url).send().await.unwrap();
+    let response = get(&browser, &url).await;
     let html = assert_form_post(response, "login_required").await;
-    assert_eq!(field(&html, "error").as_deref(), Some("login_required"));
     assert_eq!(
-        field(&html, "state").as_deref(),
-        Some(started.state.secret().as_str())
+        hidden_input(&html, "error").as_deref(),
+        Some("login_required")
     );
-    assert_eq!(field(&html, "iss").as_deref(), Some(app.issuer.as_str()));
+    assert_state_and_iss(&app, &html, &started.state);
     assert_eq!(field_count(&html, "code"), 0, "no code with an error");
 
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid", "admin"]);
-    let url = with(&started.url, &[("response_mode", "form_post")]);
-    let response = browser.get(&url).send().await.unwrap();
+    let url = with_query(&started.url, &[("response_mode", "form_post")]);
+    let response = get(&browser, &url).await;
     let html = assert_form_post(response, "invalid_scope").await;
-    assert_eq!(field(&html, "error").as_deref(), Some("invalid_scope"));
-    assert_eq!(field(&html, "iss").as_deref(), Some(app.issuer.as_str()));
+    assert_eq!(
+        hidden_input(&html, "error").as_deref(),
+        Some("invalid_scope")
+    );
+    assert_eq!(
+        hidden_input(&html, "iss").as_deref(),
+        Some(app.issuer.as_str())
+    );
 }
 
 #[tokio::test]
 async fn a_hostile_state_is_escaped_in_the_form_post_page_and_comes_back_exactly() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
-    let metadata = rp::discover(&app).await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
     let hostile = "\"><script>alert(1)</script><input name=\"code\" value=\"x";
     let mut url = started.url.clone();
@@ -937,40 +728,35 @@ async fn a_hostile_state_is_escaped_in_the_form_post_page_and_comes_back_exactly
         .append_pair("state", hostile)
         .append_pair("response_mode", "form_post")
         .append_pair("prompt", "none");
-    let response = app.new_browser().get(url.as_str()).send().await.unwrap();
+    let response = get(&app.new_browser(), url.as_str()).await;
     let html = assert_form_post(response, "hostile state").await;
     assert!(!html.contains("<script>alert"), "the state is escaped");
     assert_eq!(field_count(&html, "code"), 0, "no field was injected");
-    assert_eq!(field(&html, "state").as_deref(), Some(hostile));
+    assert_eq!(hidden_input(&html, "state").as_deref(), Some(hostile));
 }
 
 // ---------------------------------------------------------------------------------------------
 // 4. ui_locales and login_hint
 // ---------------------------------------------------------------------------------------------
 
+/// Follows `url` (one redirect) with `browser`; the page it leads to.
+async fn page_after(app: &TestApp, browser: &reqwest::Client, url: &str) -> String {
+    let response = get(browser, url).await;
+    text(browser, app.url(&location(&response))).await
+}
+
 #[tokio::test]
 async fn ui_locales_en_shows_the_login_page_in_english() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
-    let metadata = rp::discover(&app).await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&started.url, &[("ui_locales", "de en")]))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &browser,
+        with_query(&started.url, &[("ui_locales", "de en")]),
+    )
+    .await;
     assert_eq!(response.status(), 303);
-    let login = location(&response);
-    let html = browser
-        .get(app.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(&browser, app.url(&location(&response))).await;
     assert!(
         html.contains("<html lang=\"en\">"),
         "the first supported of ui_locales wins: English"
@@ -984,15 +770,7 @@ async fn ui_locales_en_shows_the_login_page_in_english() {
     );
 
     let french = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser.get(french.url.as_str()).send().await.unwrap();
-    let html = browser
-        .get(app.url(&location(&response)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_after(&app, &browser, french.url.as_str()).await;
     assert!(
         html.contains("<html lang=\"fr-CA\">"),
         "without ui_locales the page is French"
@@ -1001,39 +779,15 @@ async fn ui_locales_en_shows_the_login_page_in_english() {
 
 #[tokio::test]
 async fn ui_locales_en_keeps_the_login_page_english_after_a_refused_password() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     app.add_user("IP40311").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&started.url, &[("ui_locales", "en")]))
-        .send()
-        .await
-        .unwrap();
-    let html = browser
-        .get(app.url(&location(&response)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let url = with_query(&started.url, &[("ui_locales", "en")]);
+    let html = page_after(&app, &browser, &url).await;
     assert!(html.contains("<html lang=\"en\">"));
-    let form = [
-        ("csrf", hidden_input(&html, "csrf").unwrap()),
-        ("req", hidden_input(&html, "req").unwrap()),
-        ("username", "IP40311".to_owned()),
-        ("password", "not the password at all".to_owned()),
-    ];
-    let refused = browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let refused =
+        login::submit_form(&app, &browser, &html, "IP40311", "not the password at all").await;
     assert_eq!(refused.status(), 200);
     let html = refused.text().await.unwrap();
     assert!(
@@ -1046,25 +800,15 @@ async fn ui_locales_en_keeps_the_login_page_english_after_a_refused_password() {
 
 #[tokio::test]
 async fn ui_locales_en_carries_over_to_the_consent_page_after_login() {
-    let app = spawn_app().await;
-    app.register_client(third_party("tiers", "Pharmacie Tiers"))
-        .await;
+    let Provider { app, metadata, .. } = provider(third_party("tiers", "Pharmacie Tiers")).await;
     app.add_user("IP40321").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "tiers", CALLBACK, &["openid"]);
-    let url = with(&started.url, &[("ui_locales", "en")]);
-    let response = sign_in(&app, &browser, &url, "IP40321").await;
+    let url = with_query(&started.url, &[("ui_locales", "en")]);
+    let response = login::sign_in(&app, &browser, &url, "IP40321", PASSWORD).await;
     let consent = location(&response);
     assert!(consent.starts_with("/consent?req="));
-    let html = browser
-        .get(app.url(&consent))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text(&browser, app.url(&consent)).await;
     assert!(
         html.contains("<html lang=\"en\">"),
         "the consent page follows ui_locales=en like the login page did:\n{}",
@@ -1074,59 +818,41 @@ async fn ui_locales_en_carries_over_to_the_consent_page_after_login() {
 
 #[tokio::test]
 async fn login_hint_prefills_the_username_and_a_hostile_hint_is_escaped() {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     app.add_user("IP12345").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
 
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = browser
-        .get(with(&started.url, &[("login_hint", "IP12345")]))
-        .send()
-        .await
-        .unwrap();
-    let login = location(&response);
-    let html = browser
-        .get(app.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let tag = input_tag(&html, "username");
+    let response = get(
+        &browser,
+        with_query(&started.url, &[("login_hint", "IP12345")]),
+    )
+    .await;
+    let login_page = location(&response);
+    let html = text(&browser, app.url(&login_page)).await;
+    let tag = element_tag(&html, "username");
     assert!(
         tag.contains("value=\"IP12345\""),
         "the username is prefilled: {tag}"
     );
-    let password = input_tag(&html, "password");
+    let password = element_tag(&html, "password");
     assert!(
         !password.contains("value="),
         "the password never is: {password}"
     );
-    let response = submit_login(&app, &browser, &login, "IP12345").await;
+    let response = login::log_in(&app, &browser, &login_page, "IP12345", PASSWORD).await;
     rp::code_from(&to_callback(&response, "login"), &app, &started.state);
 
     let hostile = "\"><script>alert(1)</script>";
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = app
-        .new_browser()
-        .get(with(&started.url, &[("login_hint", hostile)]))
-        .send()
-        .await
-        .unwrap();
-    let html = browser
-        .get(app.url(&location(&response)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let response = get(
+        &app.new_browser(),
+        with_query(&started.url, &[("login_hint", hostile)]),
+    )
+    .await;
+    let html = text(&browser, app.url(&location(&response))).await;
     assert!(!html.contains("<script>alert"), "the hint is escaped");
-    let tag = input_tag(&html, "username");
+    let tag = element_tag(&html, "username");
     let value_at = tag.find("value=\"").unwrap() + "value=\"".len();
     let value = &tag[value_at..value_at + tag[value_at..].find('"').unwrap()];
     assert_eq!(unescape(value), hostile, "shown as typed, inert");
@@ -1186,16 +912,8 @@ async fn back_channel_receiver() -> (String, Received) {
 
 /// Verifies a compact JWS against the idp's JWKS; returns the header.
 async fn verify_against_jwks(app: &TestApp, token: &str) -> Value {
-    let header = jws_part(token, 0);
-    let jwks: CoreJsonWebKeySet = app
-        .new_browser()
-        .get(app.url("/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let header = jwt::header(token);
+    let jwks: CoreJsonWebKeySet = oauth::jwks(app).await;
     let kid = header["kid"].as_str().expect("a kid in the header");
     let key: &CoreJsonWebKey = jwks
         .keys()
@@ -1219,45 +937,45 @@ async fn verify_against_jwks(app: &TestApp, token: &str) -> Value {
 
 #[tokio::test]
 async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only() {
-    let app = spawn_app().await;
     let (base, received) = back_channel_receiver().await;
-    let secret = app
-        .register_client(Registration {
-            backchannel_logout_uri: Some(format!("{base}/bcl")),
-            ..confidential_client("bcl-rp", CALLBACK, SigningAlg::Es256)
-        })
-        .await;
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(Registration {
+        backchannel_logout_uri: Some(format!("{base}/bcl")),
+        ..confidential_client("bcl-rp", CALLBACK, SigningAlg::Es256)
+    })
+    .await;
     app.register_client(Registration {
         backchannel_logout_uri: Some(format!("{base}/other")),
         ..confidential_client("bystander", CALLBACK, SigningAlg::Rs256)
     })
     .await;
     let sub = app.add_user("IP40401").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
 
-    let started = rp::start(&metadata, "bcl-rp", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40401").await;
-    let code = rp::code_from(&to_callback(&response, "login"), &app, &started.state);
-    let tokens = redeem(&app, &metadata, "bcl-rp", secret, code, started.verifier).await;
+    let tokens = sign_in_and_redeem(&app, &metadata, &browser, "bcl-rp", secret, "IP40401").await;
     let id_token = id_token_of(&tokens);
-    let sid = jws_part(&id_token, 1)["sid"]
+    let sid = jwt::claims(&id_token)["sid"]
         .as_str()
         .expect("the id_token has a sid")
         .to_owned();
 
     let before = chrono::Utc::now().timestamp();
-    let response = browser
-        .get(format!("{}?id_token_hint={id_token}", app.url("/logout")))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &browser,
+        format!("{}?id_token_hint={id_token}", app.url("/logout")),
+    )
+    .await;
     assert_eq!(response.status(), 200, "the logged-out page");
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while received.on("/bcl").is_empty() && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(50),
+        async || !received.on("/bcl").is_empty(),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let posts = received.on("/bcl");
     assert_eq!(posts.len(), 1, "exactly one logout token: {posts:?}");
@@ -1278,7 +996,7 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
     let header = verify_against_jwks(&app, &token).await;
     assert_eq!(header["typ"], "logout+jwt", "explicit typing (§2.4)");
     assert_eq!(header["alg"], "ES256", "the client's registered algorithm");
-    let claims = jws_part(&token, 1);
+    let claims = jwt::claims(&token);
     assert_eq!(claims["iss"], app.issuer.as_str());
     let aud_ok = claims["aud"] == "bcl-rp"
         || claims["aud"]
@@ -1310,11 +1028,11 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
     );
 
     // Ending the same session again (the hint stays valid) sends nothing more.
-    browser
-        .get(format!("{}?id_token_hint={id_token}", app.url("/logout")))
-        .send()
-        .await
-        .unwrap();
+    get(
+        &browser,
+        format!("{}?id_token_hint={id_token}", app.url("/logout")),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         received.on("/bcl").len(),
@@ -1327,28 +1045,37 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
 // 6. RP-initiated logout
 // ---------------------------------------------------------------------------------------------
 
+/// Posts the logout confirmation form (client `portal`, returning to `after` with state `bye`).
+async fn confirm_logout(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    csrf: &str,
+    after: &str,
+) -> reqwest::Response {
+    browser
+        .post(app.url("/logout"))
+        .form(&[
+            ("csrf", csrf),
+            ("confirm", "yes"),
+            ("client_id", "portal"),
+            ("post_logout_redirect_uri", after),
+            ("state", "bye"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn logout_without_a_hint_asks_for_confirmation_and_ends_the_session_only_when_confirmed() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await
-        .unwrap();
-    app.add_user("IP40501").await;
-    let metadata = rp::discover(&app).await;
-    let browser = app.new_browser();
-    let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40501").await;
-    let code = rp::code_from(&to_callback(&response, "login"), &app, &started.state);
-    let tokens = redeem(
-        &app,
-        &metadata,
-        "portal",
-        Some(secret.clone()),
-        code,
-        started.verifier,
-    )
-    .await;
+    let SignedIn {
+        app,
+        secret,
+        metadata,
+        browser,
+        tokens,
+        ..
+    } = signed_in_to_portal(SigningAlg::Rs256, "IP40501").await;
     let refresh_token = tokens
         .refresh_token()
         .expect("a refresh token")
@@ -1357,15 +1084,15 @@ async fn logout_without_a_hint_asks_for_confirmation_and_ends_the_session_only_w
     let access_token = tokens.access_token().secret().clone();
 
     let after = format!("{CALLBACK}/after-logout");
-    let page = browser
-        .get(format!(
+    let page = get(
+        &browser,
+        format!(
             "{}?client_id=portal&post_logout_redirect_uri={}&state=bye",
             app.url("/logout"),
             urlencode(&after)
-        ))
-        .send()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     assert_eq!(page.status(), 200, "a confirmation page");
     assert!(
         page.headers().get("location").is_none(),
@@ -1378,31 +1105,26 @@ async fn logout_without_a_hint_asks_for_confirmation_and_ends_the_session_only_w
         "the question is asked in French:\n{html}"
     );
     let csrf = hidden_input(&html, "csrf").expect("a csrf field");
-    assert_eq!(field(&html, "confirm").as_deref(), Some("yes"));
-    assert_eq!(field(&html, "client_id").as_deref(), Some("portal"));
+    assert_eq!(hidden_input(&html, "confirm").as_deref(), Some("yes"));
+    assert_eq!(hidden_input(&html, "client_id").as_deref(), Some("portal"));
     assert_eq!(
-        field(&html, "post_logout_redirect_uri").as_deref(),
+        hidden_input(&html, "post_logout_redirect_uri").as_deref(),
         Some(after.as_str())
     );
-    assert_eq!(field(&html, "state").as_deref(), Some("bye"));
+    assert_eq!(hidden_input(&html, "state").as_deref(), Some("bye"));
     assert!(
         has_session(&browser, &metadata, "portal").await,
         "showing the question ends nothing"
     );
 
     // A confirmation with a forged token (a third party's auto-submitted form) ends nothing.
-    let forged = browser
-        .post(app.url("/logout"))
-        .form(&[
-            ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
-            ("confirm", "yes"),
-            ("client_id", "portal"),
-            ("post_logout_redirect_uri", after.as_str()),
-            ("state", "bye"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let forged = confirm_logout(
+        &app,
+        &browser,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        &after,
+    )
+    .await;
     assert_eq!(forged.status(), 200, "asked again");
     assert!(forged.headers().get("location").is_none());
     assert!(
@@ -1410,79 +1132,50 @@ async fn logout_without_a_hint_asks_for_confirmation_and_ends_the_session_only_w
         "a forged confirmation ends nothing"
     );
     assert!(
-        active(&app, "portal", &secret, &access_token).await,
+        oauth::active(&app, "portal", &secret, &access_token).await,
         "the session's access token is still active before confirmation"
     );
 
-    let confirmed = browser
-        .post(app.url("/logout"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("confirm", "yes"),
-            ("client_id", "portal"),
-            ("post_logout_redirect_uri", after.as_str()),
-            ("state", "bye"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let confirmed = confirm_logout(&app, &browser, &csrf, &after).await;
     assert_eq!(confirmed.status(), 303, "confirmed: back to the client");
     assert_eq!(location(&confirmed), format!("{after}?state=bye"));
-    let cleared = confirmed
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with(&format!("{SESSION_COOKIE}=")));
+    let cleared = set_cookie(&confirmed, SESSION_COOKIE).is_some();
     assert!(cleared, "the session cookie is cleared");
     assert!(
         !has_session(&browser, &metadata, "portal").await,
         "the session is over"
     );
-    let (status, json) = refresh(&app, "portal", &secret, &refresh_token).await;
+    let (status, json) = oauth::refresh(&app, "portal", &secret, &refresh_token).await;
     assert_eq!(
         (status, json["error"].as_str()),
         (400, Some("invalid_grant")),
         "the refresh token of the ended session is revoked with it"
     );
     assert!(
-        !active(&app, "portal", &secret, &access_token).await,
+        !oauth::active(&app, "portal", &secret, &access_token).await,
         "so is the access token"
     );
 }
 
 #[tokio::test]
 async fn logout_with_a_hint_revokes_the_refresh_token_of_the_session() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client("portal", CALLBACK, SigningAlg::EdDsa))
-        .await
-        .unwrap();
-    app.add_user("IP40511").await;
-    let metadata = rp::discover(&app).await;
-    let browser = app.new_browser();
-    let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40511").await;
-    let code = rp::code_from(&to_callback(&response, "login"), &app, &started.state);
-    let tokens = redeem(
-        &app,
-        &metadata,
-        "portal",
-        Some(secret.clone()),
-        code,
-        started.verifier,
-    )
-    .await;
+    let SignedIn {
+        app,
+        secret,
+        browser,
+        tokens,
+        ..
+    } = signed_in_to_portal(SigningAlg::EdDsa, "IP40511").await;
     let refresh_token = tokens.refresh_token().unwrap().secret().clone();
-    let response = browser
-        .get(format!(
+    let response = get(
+        &browser,
+        format!(
             "{}?id_token_hint={}",
             app.url("/logout"),
             id_token_of(&tokens)
-        ))
-        .send()
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     assert_eq!(
         response.status(),
         200,
@@ -1492,7 +1185,7 @@ async fn logout_with_a_hint_revokes_the_refresh_token_of_the_session() {
         unescape(&response.text().await.unwrap()).contains("Votre session est terminée"),
         "the French logged-out page"
     );
-    let (status, json) = refresh(&app, "portal", &secret, &refresh_token).await;
+    let (status, json) = oauth::refresh(&app, "portal", &secret, &refresh_token).await;
     assert_eq!(
         (status, json["error"].as_str()),
         (400, Some("invalid_grant")),
@@ -1502,38 +1195,29 @@ async fn logout_with_a_hint_revokes_the_refresh_token_of_the_session() {
 
 #[tokio::test]
 async fn a_hint_for_another_user_asks_for_confirmation_instead_of_logging_out() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
-    app.add_user("IP40521").await;
-    app.add_user("IP40522").await;
-    let metadata = rp::discover(&app).await;
-
     // Someone else's id_token.
-    let other = app.new_browser();
-    let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &other, started.url.as_str(), "IP40522").await;
-    let code = rp::code_from(&to_callback(&response, "login"), &app, &started.state);
-    let tokens = redeem(&app, &metadata, "portal", secret, code, started.verifier).await;
+    let SignedIn {
+        app,
+        metadata,
+        tokens,
+        ..
+    } = signed_in_to_portal(SigningAlg::Rs256, "IP40522").await;
     let foreign_hint = id_token_of(&tokens);
+    app.add_user("IP40521").await;
 
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40521").await;
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40521", PASSWORD).await;
     to_callback(&response, "login");
-    let page = browser
-        .get(format!(
-            "{}?id_token_hint={foreign_hint}",
-            app.url("/logout")
-        ))
-        .send()
-        .await
-        .unwrap();
+    let page = get(
+        &browser,
+        format!("{}?id_token_hint={foreign_hint}", app.url("/logout")),
+    )
+    .await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
-        hidden_input(&html, "csrf").is_some() && field(&html, "confirm").is_some(),
+        hidden_input(&html, "csrf").is_some() && hidden_input(&html, "confirm").is_some(),
         "the confirmation page"
     );
     assert!(
@@ -1542,17 +1226,15 @@ async fn a_hint_for_another_user_asks_for_confirmation_instead_of_logging_out() 
     );
 
     let tampered = {
-        let mut parts: Vec<String> = foreign_hint.split('.').map(str::to_owned).collect();
-        let mut claims = jws_part(&foreign_hint, 1);
+        let mut claims = jwt::claims(&foreign_hint);
         claims["sub"] = Value::String("someone-else".into());
-        parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
-        parts.join(".")
+        jwt::with_claims(&foreign_hint, &claims)
     };
-    let response = browser
-        .get(format!("{}?id_token_hint={tampered}", app.url("/logout")))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &browser,
+        format!("{}?id_token_hint={tampered}", app.url("/logout")),
+    )
+    .await;
     assert_eq!(
         response.status(),
         400,
@@ -1564,16 +1246,12 @@ async fn a_hint_for_another_user_asks_for_confirmation_instead_of_logging_out() 
 #[tokio::test]
 async fn a_post_logout_redirect_uri_without_client_or_hint_or_unregistered_is_refused_with_a_400_page()
  {
-    let app = spawn_app().await;
-    app.register_client(confidential_client("portal", CALLBACK, SigningAlg::Rs256))
-        .await;
+    let Provider { app, metadata, .. } = provider(portal()).await;
     app.add_user("IP40531").await;
-    let metadata = rp::discover(&app).await;
     let browser = app.new_browser();
     let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
-    let response = sign_in(&app, &browser, started.url.as_str(), "IP40531").await;
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40531", PASSWORD).await;
     to_callback(&response, "login");
-
     let registered = urlencode(&format!("{CALLBACK}/after-logout"));
     for (query, why) in [
         (
@@ -1593,11 +1271,7 @@ async fn a_post_logout_redirect_uri_without_client_or_hint_or_unregistered_is_re
             "a longer variant of the registered URI",
         ),
     ] {
-        let response = browser
-            .get(format!("{}?{query}", app.url("/logout")))
-            .send()
-            .await
-            .unwrap();
+        let response = get(&browser, format!("{}?{query}", app.url("/logout"))).await;
         assert_eq!(response.status(), 400, "{why}");
         assert!(
             response.headers().get("location").is_none(),
@@ -1623,7 +1297,7 @@ async fn a_post_logout_redirect_uri_without_client_or_hint_or_unregistered_is_re
 #[tokio::test]
 async fn the_home_page_without_a_session_sends_the_browser_to_the_login_page() {
     let app = spawn_app().await;
-    let response = app.new_browser().get(app.url("/")).send().await.unwrap();
+    let response = get(&app.new_browser(), app.url("/")).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/login");
     let forged = app
@@ -1671,11 +1345,11 @@ async fn a_direct_login_lands_on_the_home_page_with_the_name_and_the_services() 
     .await;
     app.add_user("IP40601").await;
     let browser = app.new_browser();
-    let response = submit_login(&app, &browser, "/login", "IP40601").await;
+    let response = login::log_in(&app, &browser, "/login", "IP40601", PASSWORD).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/", "a direct login goes home");
 
-    let home = browser.get(app.url("/")).send().await.unwrap();
+    let home = get(&browser, app.url("/")).await;
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
     assert!(html.contains("<html lang=\"fr-CA\">"));

@@ -7,12 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failure is a failed test.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use figment::providers::Serialized;
 use idp::keys::SigningAlg;
 use integration_tests::{
-    PASSWORD, TestApp, confidential_client, location, public_client, rp, spawn_app_with,
+    PASSWORD, TestApp, b64url, confidential_client, get, jwt, location, public_client, rp,
+    spawn_app_with, urlencode,
 };
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
@@ -204,10 +203,38 @@ impl Rp {
         format!("{}?{}", self.app.url("/authorize"), query.encode())
     }
 
+    /// `GET /authorize?{query}` with the browser that never signs in.
+    async fn authorize_raw(&self, query: &str) -> reqwest::Response {
+        let url = format!("{}?{query}", self.app.url("/authorize"));
+        get(&self.app.http, url).await
+    }
+
+    /// `GET /authorize` with `query`, from the browser that never signs in.
+    async fn authorize(&self, query: &Query) -> reqwest::Response {
+        self.authorize_raw(&query.encode()).await
+    }
+
+    /// `POST /authorize` with a form-encoded `body`, from the browser that never signs in.
+    async fn post_authorize(&self, body: String) -> reqwest::Response {
+        self.app
+            .http
+            .post(self.app.url("/authorize"))
+            .header(header::CONTENT_TYPE, FORM)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs a form-encoded body, as raw bytes, to `/token` without client authentication.
+    async fn post_token_form(&self, body: Vec<u8>) -> Answer {
+        self.post_raw("/token", Some(FORM), body).await
+    }
+
     /// A fresh code for `client_id`, bound to `S256(verifier)`, from the signed-in browser.
     async fn code(&self, client_id: &str, verifier: &str) -> String {
         let url = self.authorize_url(&Query::valid(client_id, &s256(verifier)));
-        let response = self.browser.get(&url).send().await.unwrap();
+        let response = get(&self.browser, &url).await;
         assert_eq!(
             response.status(),
             303,
@@ -300,13 +327,15 @@ impl Query {
 fn new_verifier() -> String {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).unwrap();
-    URL_SAFE_NO_PAD.encode(bytes)
+    b64url(bytes)
 }
 
 /// RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))).
 fn s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD
-        .encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()).as_ref())
+    b64url(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        verifier.as_bytes(),
+    ))
 }
 
 /// The only value of a query parameter that must appear exactly once.
@@ -419,6 +448,8 @@ fn assert_oauth_error(answer: &Answer, status: u16, error: &str, why: &str) {
     );
 }
 
+/// The content type of a form body.
+const FORM: &str = "application/x-www-form-urlencoded";
 const UNREGISTERED: &str = "pas enregistrée pour cette application";
 const NO_REDIRECT_URI: &str = "(redirect_uri)";
 const NO_CLIENT_ID: &str = "(client_id)";
@@ -569,23 +600,9 @@ async fn every_variant_of_the_registered_redirect_uri_gets_an_error_page_never_a
             None => Query::valid(RP, &challenge).without("redirect_uri"),
         }
         .set("response_type", "token");
-        let get = rp
-            .app
-            .http
-            .get(rp.authorize_url(&query))
-            .send()
-            .await
-            .unwrap();
+        let get = rp.authorize(&query).await;
         assert_error_page(get, message, &format!("GET with {why}")).await;
-        let post = rp
-            .app
-            .http
-            .post(rp.app.url("/authorize"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(query.encode())
-            .send()
-            .await
-            .unwrap();
+        let post = rp.post_authorize(query.encode()).await;
         assert_error_page(post, message, &format!("POST with {why}")).await;
     }
 }
@@ -621,13 +638,7 @@ async fn an_unknown_or_missing_client_id_gets_an_error_page_never_a_redirect() {
                 None => Query::valid(RP, &challenge).without("client_id"),
             }
             .set("redirect_uri", redirect_uri);
-            let response = rp
-                .app
-                .http
-                .get(rp.authorize_url(&query))
-                .send()
-                .await
-                .unwrap();
+            let response = rp.authorize(&query).await;
             assert_error_page(
                 response,
                 message,
@@ -727,13 +738,7 @@ async fn an_authorization_request_without_s256_pkce_is_refused_by_redirect_with_
         ),
     ];
     for (query, why) in cases {
-        let response = rp
-            .app
-            .http
-            .get(rp.authorize_url(&query))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize(&query).await;
         assert_error_redirect(&rp.app, &response, "invalid_request", STATE, why);
     }
 }
@@ -754,13 +759,7 @@ async fn implicit_and_hybrid_response_types_are_refused_with_unsupported_respons
         "code ",
     ] {
         let query = valid.clone().set("response_type", response_type);
-        let response = rp
-            .app
-            .http
-            .get(rp.authorize_url(&query))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize(&query).await;
         assert_error_redirect(
             &rp.app,
             &response,
@@ -769,13 +768,7 @@ async fn implicit_and_hybrid_response_types_are_refused_with_unsupported_respons
             &format!("response_type={response_type:?}"),
         );
     }
-    let response = rp
-        .app
-        .http
-        .get(rp.authorize_url(&valid.without("response_type")))
-        .send()
-        .await
-        .unwrap();
+    let response = rp.authorize(&valid.without("response_type")).await;
     assert_error_redirect(
         &rp.app,
         &response,
@@ -833,23 +826,13 @@ async fn other_invalid_authorization_requests_go_back_to_the_client_with_the_rig
         ),
     ];
     for (query, error, why) in cases {
-        let response = rp
-            .app
-            .http
-            .get(rp.authorize_url(&query))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize(&query).await;
         assert_error_redirect(&rp.app, &response, error, STATE, why);
     }
     // Without state, none is invented.
     let response = rp
-        .app
-        .http
-        .get(rp.authorize_url(&valid.without("state").set("response_type", "token")))
-        .send()
-        .await
-        .unwrap();
+        .authorize(&valid.without("state").set("response_type", "token"))
+        .await;
     assert_eq!(response.status(), 303);
     let to = url::Url::parse(&location(&response)).unwrap();
     assert!(
@@ -871,13 +854,7 @@ async fn a_malformed_max_age_is_refused_by_an_invalid_request_redirect() {
         "99999999999999999999999",
         " 10",
     ] {
-        let response = rp
-            .app
-            .http
-            .get(rp.authorize_url(&valid.clone().set("max_age", max_age)))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize(&valid.clone().set("max_age", max_age)).await;
         assert_error_redirect(
             &rp.app,
             &response,
@@ -942,13 +919,7 @@ async fn the_password_grant_and_unknown_grant_types_are_unsupported() {
 async fn prompt_none_without_a_session_answers_login_required_by_redirect() {
     let rp = setup().await;
     let query = Query::valid(RP, &s256(&new_verifier())).set("prompt", "none");
-    let response = rp
-        .app
-        .http
-        .get(rp.authorize_url(&query))
-        .send()
-        .await
-        .unwrap();
+    let response = rp.authorize(&query).await;
     assert_error_redirect(
         &rp.app,
         &response,
@@ -956,13 +927,11 @@ async fn prompt_none_without_a_session_answers_login_required_by_redirect() {
         STATE,
         "prompt=none and no session",
     );
-    let response = rp
-        .app
-        .new_browser()
-        .get(rp.authorize_url(&query.set("max_age", "0")))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &rp.app.new_browser(),
+        rp.authorize_url(&query.set("max_age", "0")),
+    )
+    .await;
     assert_error_redirect(
         &rp.app,
         &response,
@@ -1432,13 +1401,7 @@ async fn a_body_over_the_limit_at_the_token_endpoint_gets_413_with_a_json_error(
         "grant_type=authorization_code&code={}",
         "a".repeat(100 * 1024)
     );
-    let answer = rp
-        .post_raw(
-            "/token",
-            Some("application/x-www-form-urlencoded"),
-            body.into_bytes(),
-        )
-        .await;
+    let answer = rp.post_token_form(body.into_bytes()).await;
     assert_oauth_error(&answer, 413, "invalid_request", "a 100 KB body at /token");
     assert_security_headers(&answer.headers, "a 100 KB body at /token");
 }
@@ -1453,15 +1416,7 @@ async fn a_body_over_the_limit_at_a_page_endpoint_gets_a_413_page_with_security_
             .encode(),
         "n".repeat(100 * 1024)
     );
-    let response = rp
-        .app
-        .http
-        .post(rp.app.url("/authorize"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = rp.post_authorize(body).await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let html = response.text().await.unwrap();
@@ -1490,16 +1445,14 @@ async fn a_repeated_parameter_is_refused_at_authorize_and_at_token() {
             rp.app.url("/authorize"),
             urlencode(value)
         );
-        let response = rp.app.http.get(&url).send().await.unwrap();
+        let response = get(&rp.app.http, &url).await;
         assert_error_page(response, MALFORMED, &format!("{name} twice at /authorize")).await;
     }
-    let response = rp
-        .app
-        .http
-        .get(rp.app.url("/authorize?client_id=a&client_id=b"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &rp.app.http,
+        rp.app.url("/authorize?client_id=a&client_id=b"),
+    )
+    .await;
     assert_error_page(response, MALFORMED, "client_id=a&client_id=b at /authorize").await;
 
     for (body, why) in [
@@ -1516,21 +1469,11 @@ async fn a_repeated_parameter_is_refused_at_authorize_and_at_token() {
             "code twice",
         ),
     ] {
-        let answer = rp
-            .post_raw(
-                "/token",
-                Some("application/x-www-form-urlencoded"),
-                body.into(),
-            )
-            .await;
+        let answer = rp.post_token_form(body.into()).await;
         assert_oauth_error(&answer, 400, "invalid_request", &format!("{why} at /token"));
     }
     let answer = rp
-        .post_raw(
-            "/token",
-            Some("application/x-www-form-urlencoded"),
-            b"grant_type=client_credentials&client_id=rp&client_id=rp".to_vec(),
-        )
+        .post_token_form(b"grant_type=client_credentials&client_id=rp&client_id=rp".to_vec())
         .await;
     assert_oauth_error(
         &answer,
@@ -1596,13 +1539,7 @@ async fn control_characters_and_oversized_values_are_a_clear_400() {
         ),
     ];
     for (query, why) in authorize {
-        let response = rp
-            .app
-            .http
-            .get(format!("{}?{query}", rp.app.url("/authorize")))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize_raw(&query).await;
         assert_error_page(response, MALFORMED, why).await;
     }
     let token: Vec<(Vec<u8>, &str)> = vec![
@@ -1624,9 +1561,7 @@ async fn control_characters_and_oversized_values_are_a_clear_400() {
         ),
     ];
     for (body, why) in token {
-        let answer = rp
-            .post_raw("/token", Some("application/x-www-form-urlencoded"), body)
-            .await;
+        let answer = rp.post_token_form(body).await;
         assert_oauth_error(&answer, 400, "invalid_request", why);
     }
 }
@@ -1664,13 +1599,7 @@ async fn non_utf8_bytes_in_parameters_are_a_clear_400() {
         ),
     ];
     for (query, message, why) in pages {
-        let response = rp
-            .app
-            .http
-            .get(format!("{}?{query}", rp.app.url("/authorize")))
-            .send()
-            .await
-            .unwrap();
+        let response = rp.authorize_raw(&query).await;
         assert_error_page(response, message, why).await;
     }
     // Every one is refused while parsing, as a malformed request.
@@ -1697,9 +1626,7 @@ async fn non_utf8_bytes_in_parameters_are_a_clear_400() {
         ),
     ];
     for (body, error, why) in token {
-        let answer = rp
-            .post_raw("/token", Some("application/x-www-form-urlencoded"), body)
-            .await;
+        let answer = rp.post_token_form(body).await;
         assert_oauth_error(&answer, 400, error, why);
     }
 }
@@ -1713,13 +1640,7 @@ async fn a_non_utf8_state_is_refused_rather_than_echoed_altered() {
         "{}&state=%FF%FE",
         Query::valid(RP, "short").without("state").encode()
     );
-    let response = rp
-        .app
-        .http
-        .get(format!("{}?{query}", rp.app.url("/authorize")))
-        .send()
-        .await
-        .unwrap();
+    let response = rp.authorize_raw(&query).await;
     let status = response.status().as_u16();
     assert_ne!(status, 500, "never a 500");
     if status == 303 {
@@ -1773,9 +1694,7 @@ async fn the_token_endpoint_only_takes_form_encoded_bodies() {
         let answer = rp.post_raw("/token", content_type, body).await;
         assert_oauth_error(&answer, 400, "invalid_request", why);
     }
-    let answer = rp
-        .post_raw("/token", Some("application/x-www-form-urlencoded"), form)
-        .await;
+    let answer = rp.post_token_form(form).await;
     assert_eq!(
         answer.status, 200,
         "the same request form-encoded works: {}",
@@ -1815,8 +1734,8 @@ async fn the_token_endpoint_answers_other_methods_with_405_and_a_json_error() {
 #[tokio::test]
 async fn userinfo_refuses_garbage_and_missing_bearer_tokens_with_401() {
     let rp = setup().await;
-    let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"at+jwt"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(
+    let none_header = b64url(br#"{"alg":"none","typ":"at+jwt"}"#);
+    let claims = b64url(
         json!({"iss": rp.app.issuer, "sub": "00000000-0000-0000-0000-000000000000", "aud": RP, "client_id": RP,
                "iat": 0, "exp": 4_102_444_800_i64, "jti": "forged", "scope": "openid profile"})
         .to_string(),
@@ -1874,23 +1793,17 @@ async fn an_id_token_or_a_tampered_access_token_is_not_accepted_as_an_access_tok
         "introspection does not take an id_token for an access token"
     );
 
-    let parts: Vec<&str> = access.split('.').collect();
-    let mut claims: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let mut claims = jwt::claims(&access);
     claims["scope"] = json!("openid profile email api");
-    let tampered = format!(
-        "{}.{}.{}",
-        parts[0],
-        URL_SAFE_NO_PAD.encode(claims.to_string()),
-        parts[2]
-    );
+    let tampered = jwt::with_claims(&access, &claims);
     let answer = rp.userinfo(Some(&format!("Bearer {tampered}"))).await;
     assert_eq!(
         answer.status, 401,
         "a re-scoped access token with the old signature: {}",
         answer.json
     );
-    let unsigned = format!("{}.{}.", parts[0], parts[1]);
+    let (signed, _) = access.rsplit_once('.').unwrap();
+    let unsigned = format!("{signed}.");
     assert_eq!(
         rp.userinfo(Some(&format!("Bearer {unsigned}")))
             .await
@@ -1907,13 +1820,11 @@ async fn an_id_token_or_a_tampered_access_token_is_not_accepted_as_an_access_tok
 #[tokio::test]
 async fn discovery_advertises_only_the_code_flow_with_s256_and_signed_id_tokens() {
     let rp = setup().await;
-    let response = rp
-        .app
-        .http
-        .get(rp.app.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &rp.app.http,
+        rp.app.url("/.well-known/openid-configuration"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let doc: Value = response.json().await.unwrap();
     let strings = |name: &str| -> Vec<String> {
@@ -2056,7 +1967,7 @@ async fn error_pages_and_token_errors_carry_every_security_header() {
     ];
     let mut responses = Vec::new();
     for (url, status, why) in pages {
-        let response = rp.app.http.get(&url).send().await.unwrap();
+        let response = get(&rp.app.http, &url).await;
         assert_eq!(response.status().as_u16(), status, "{why}");
         responses.push((response.headers().clone(), why));
     }
@@ -2158,11 +2069,7 @@ async fn logout_never_redirects_to_an_unregistered_post_logout_redirect_uri() {
                 .extend_pairs(&params)
                 .finish()
         );
-        let response = rp.app.http.get(&url).send().await.unwrap();
+        let response = get(&rp.app.http, &url).await;
         assert_error_page(response, "après déconnexion", why).await;
     }
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

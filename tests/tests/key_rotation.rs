@@ -4,22 +4,34 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use idp::keys::SigningAlg;
+use integration_tests::jwt::{header, kid};
+use integration_tests::oauth::{self, field, jwks_kids};
 use integration_tests::rp::{self, algs};
-use integration_tests::{PASSWORD, TestApp, confidential_client, spawn_app};
+use integration_tests::wait_until;
+use integration_tests::{
+    CALLBACK, PASSWORD, Provider, TestApp, b64url, confidential_client, provider,
+};
 use openidconnect::core::{CoreClient, CoreIdToken, CoreIdTokenVerifier};
 use openidconnect::{ClientId, ClientSecret, Nonce};
 use serde_json::Value;
 
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
 const CLIENT: &str = "rotating";
 /// id_tokens are RS256 for this client, access tokens ES256: two keys rotate independently.
 const ID_TOKEN_ALG: SigningAlg = SigningAlg::Rs256;
 
 /// Longer than `keys.cache_secs` (1 s in config/test.toml): every node has reloaded its keys.
-const CACHE_REFRESH: Duration = Duration::from_millis(1500);
+/// The key set of a node is a cache (`keys.cache_secs` = 1 in tests): wait, within a bound,
+/// until this node's JWKS shows the rotation, rather than sleeping a fixed time.
+async fn until_rotation_seen(app: &TestApp, before: &HashSet<String>) {
+    let seen = wait_until(
+        Duration::from_secs(15),
+        Duration::from_millis(100),
+        async || jwks_kids(app).await != *before,
+    )
+    .await;
+    assert!(seen, "the rotation reaches the node's JWKS within 15 s");
+}
 
 struct SignedIn {
     app: TestApp,
@@ -30,13 +42,13 @@ struct SignedIn {
 }
 
 async fn signed_in() -> SignedIn {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client(CLIENT, CALLBACK, ID_TOKEN_ALG))
-        .await
-        .unwrap();
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(confidential_client(CLIENT, CALLBACK, ID_TOKEN_ALG)).await;
+    let secret = secret.unwrap();
     app.add_user("IP27182").await;
-    let metadata = rp::discover(&app).await;
     let started = rp::start(&metadata, CLIENT, CALLBACK, &["openid", "profile"]);
     let callback = rp::sign_in(
         &app.new_browser(),
@@ -47,13 +59,8 @@ async fn signed_in() -> SignedIn {
     )
     .await;
     let code = rp::code_from(&callback, &app, &started.state);
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.secret().as_str()),
-        ("redirect_uri", CALLBACK),
-        ("code_verifier", started.verifier.secret().as_str()),
-    ];
-    let (status, tokens) = token(&app, &secret, &form).await;
+    let verifier = started.verifier.secret();
+    let (status, tokens) = oauth::redeem(&app, CLIENT, &secret, code.secret(), verifier).await;
     assert_eq!(status, 200, "{tokens}");
     SignedIn {
         app,
@@ -63,81 +70,16 @@ async fn signed_in() -> SignedIn {
     }
 }
 
-async fn token(app: &TestApp, secret: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app
-        .new_browser()
-        .post(app.url("/token"))
-        .basic_auth(CLIENT, Some(secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
 /// A refresh: fresh tokens signed by whichever key signs now.
 async fn refreshed(s: &SignedIn) -> Value {
-    let (status, body) = token(
-        &s.app,
-        &s.secret,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &field(&s.tokens, "refresh_token")),
-        ],
-    )
-    .await;
+    let refresh_token = field(&s.tokens, "refresh_token");
+    let (status, body) = oauth::refresh(&s.app, CLIENT, &s.secret, &refresh_token).await;
     assert_eq!(status, 200, "{body}");
     body
 }
 
-fn field(body: &Value, name: &str) -> String {
-    body[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} in {body}"))
-        .to_owned()
-}
-
-fn header(jws: &str) -> Value {
-    serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(jws.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-fn kid(jws: &str) -> String {
-    header(jws)["kid"].as_str().expect("a kid").to_owned()
-}
-
-async fn jwks_kids(app: &TestApp) -> HashSet<String> {
-    let jwks: Value = app
-        .new_browser()
-        .get(app.url("/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 async fn userinfo_status(app: &TestApp, access_token: &str) -> u16 {
-    app.new_browser()
-        .get(app.url("/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    oauth::userinfo(app, access_token).await.0
 }
 
 /// Verifies an id_token as a relying party that discovers the provider (and its JWKS) now.
@@ -180,8 +122,9 @@ async fn tokens_signed_before_a_rotation_still_verify_after_it() {
         .await
         .expect("the id_token verifies before the rotation");
 
+    let before = jwks_kids(&s.app).await;
     s.app.rotate_keys(0).await;
-    tokio::time::sleep(CACHE_REFRESH).await;
+    until_rotation_seen(&s.app, &before).await;
 
     let published = jwks_kids(&s.app).await;
     assert!(
@@ -216,7 +159,7 @@ async fn with_a_pre_publication_delay_the_next_key_is_published_but_does_not_sig
     let old_id_kid = kid(&field(&s.tokens, "id_token"));
 
     s.app.rotate_keys(3600).await;
-    tokio::time::sleep(CACHE_REFRESH).await;
+    until_rotation_seen(&s.app, &before).await;
 
     let after = jwks_kids(&s.app).await;
     let next: HashSet<_> = after.difference(&before).cloned().collect();
@@ -256,7 +199,7 @@ async fn after_an_immediate_rotation_new_tokens_are_signed_with_a_new_key() {
     let before = jwks_kids(&s.app).await;
 
     s.app.rotate_keys(0).await;
-    tokio::time::sleep(CACHE_REFRESH).await;
+    until_rotation_seen(&s.app, &before).await;
 
     let new = refreshed(&s).await;
     let access = field(&new, "access_token");
@@ -297,11 +240,11 @@ async fn an_access_token_signed_by_a_key_outside_the_jwks_is_refused() {
     let stranger = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
     let forge = |kid: &str| {
         let header = serde_json::json!({"alg": "ES256", "typ": "at+jwt", "kid": kid});
-        let input = format!("{}.{payload}", URL_SAFE_NO_PAD.encode(header.to_string()));
+        let input = format!("{}.{payload}", b64url(header.to_string()));
         let signature = stranger
             .sign(&SystemRandom::new(), input.as_bytes())
             .unwrap();
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+        format!("{input}.{}", b64url(signature))
     };
     assert_eq!(
         userinfo_status(&s.app, &forge(&kid(&access))).await,

@@ -3,46 +3,12 @@
 //! pages, security headers, and the `prompt=login` / `max_age` re-authentication rules.
 
 use idp::keys::SigningAlg;
-use integration_tests::rp;
+use integration_tests::page::{cookie_value, hidden_input, input_tag, set_cookie, text, unescape};
 use integration_tests::{
-    PASSWORD, TestApp, confidential_client, hidden_input, location, spawn_app,
+    CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, get, location,
+    login, provider, query_param, rp, spawn_app, with_query,
 };
-
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
-const SESSION_COOKIE: &str = "__Host-idp_session";
-
-/// Undoes the HTML escaping of text and attribute values.
-fn unescape(html: &str) -> String {
-    html.replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&apos;", "'")
-        .replace("&#34;", "\"")
-        .replace("&#x22;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#x2d;", "-")
-        .replace("&#x5f;", "_")
-        .replace("&#x2f;", "/")
-        .replace("&#x3d;", "=")
-        .replace("&lt;", "<")
-        .replace("&#60;", "<")
-        .replace("&gt;", ">")
-        .replace("&#62;", ">")
-        .replace("&amp;", "&")
-        .replace("&#38;", "&")
-}
-
-/// The `<input …>` tag whose id is `id`.
-fn input_tag(html: &str, id: &str) -> String {
-    let marker = format!("id=\"{id}\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("an element with {marker}"));
-    let start = html[..at].rfind('<').unwrap();
-    let end = at + html[at..].find('>').unwrap() + 1;
-    let tag = &html[start..end];
-    assert!(tag.starts_with("<input"), "#{id} is an input: {tag}");
-    tag.to_owned()
-}
+use openidconnect::core::CoreProviderMetadata;
 
 /// The text of the login error message, if the page shows one.
 fn error_message(html: &str) -> Option<String> {
@@ -53,29 +19,12 @@ fn error_message(html: &str) -> Option<String> {
 
 /// The value of the session cookie a response sets, with its attributes.
 fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
-        .map(str::to_owned)
-}
-
-fn cookie_value(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned()
+    set_cookie(response, SESSION_COOKIE)
 }
 
 /// GET /login (no pending request): the page and the CSRF token for `browser`.
 async fn login_form(app: &TestApp, browser: &reqwest::Client) -> (String, String) {
-    let page = browser.get(app.url("/login")).send().await.unwrap();
+    let page = get(browser, app.url("/login")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     let csrf = hidden_input(&html, "csrf").expect("csrf field");
@@ -89,19 +38,7 @@ async fn post_login(
     username: &str,
     password: &str,
 ) -> reqwest::Response {
-    let (_, csrf) = login_form(app, browser).await;
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("req", ""),
-        ("username", username),
-        ("password", password),
-    ];
-    browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    login::log_in(app, browser, "/login", username, password).await
 }
 
 /// The page shown for a refused login, with what legitimately varies (the CSRF token and the
@@ -124,29 +61,33 @@ async fn refusal_page(
     (status, message, shown)
 }
 
-async fn register(app: &TestApp, client_id: &str) -> rp::Started {
-    app.register_client(confidential_client(client_id, CALLBACK, SigningAlg::Es256))
-        .await;
-    let metadata = rp::discover(app).await;
-    rp::start(&metadata, client_id, CALLBACK, &["openid"])
+/// Starts an idp with the client `client_id`: the provider and an authorization request for it.
+async fn register(client_id: &str) -> (TestApp, CoreProviderMetadata, rp::Started) {
+    let Provider { app, metadata, .. } =
+        provider(confidential_client(client_id, CALLBACK, SigningAlg::Es256)).await;
+    let started = rp::start(&metadata, client_id, CALLBACK, &["openid"]);
+    (app, metadata, started)
+}
+
+/// POSTs `form` to `path` with `browser`, with extra request headers.
+async fn post(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    headers: &[(&str, &str)],
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = browser.post(app.url(path)).form(form);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
 }
 
 /// A pending request id: follows an authorization request to the login page.
 async fn pending_request(app: &TestApp, browser: &reqwest::Client, url: &str) -> String {
-    let response = browser.get(url).send().await.unwrap();
-    assert_eq!(response.status(), 303);
-    let login = location(&response);
-    assert!(
-        login.starts_with("/login?req="),
-        "sent to the login page: {login}"
-    );
-    let parsed = url::Url::parse(&app.url(&login)).unwrap();
-    parsed
-        .query_pairs()
-        .find(|(k, _)| k == "req")
-        .unwrap()
-        .1
-        .into_owned()
+    let login = login::page_location(browser, url).await;
+    query_param(&url::Url::parse(&app.url(&login)).unwrap(), "req").unwrap()
 }
 
 #[tokio::test]
@@ -170,14 +111,7 @@ async fn the_login_page_is_french_by_default() {
 async fn the_login_page_is_english_with_lang_en_or_an_english_accept_language() {
     let app = spawn_app().await;
     let browser = app.new_browser();
-    let by_query = browser
-        .get(app.url("/login?lang=en"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let by_query = text(&browser, app.url("/login?lang=en")).await;
     let by_header = browser
         .get(app.url("/login"))
         .header("accept-language", "en-US,en;q=0.9")
@@ -201,32 +135,15 @@ async fn the_login_page_is_english_with_lang_en_or_an_english_accept_language() 
 
 #[tokio::test]
 async fn the_language_switch_link_keeps_the_pending_request() {
-    let app = spawn_app().await;
-    let started = register(&app, "switch").await;
+    let (app, _, started) = register("switch").await;
     let browser = app.new_browser();
     let req = pending_request(&app, &browser, started.url.as_str()).await;
-    let french = browser
-        .get(app.url(&format!("/login?req={req}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let french = unescape(&french);
+    let french = unescape(&text(&browser, app.url(&format!("/login?req={req}"))).await);
     assert!(
         french.contains(&format!("href=\"/login?req={req}&lang=en\"")),
         "the French page links to the English one for the same request"
     );
-    let english = browser
-        .get(app.url(&format!("/login?req={req}&lang=en")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let english = unescape(&english);
+    let english = unescape(&text(&browser, app.url(&format!("/login?req={req}&lang=en"))).await);
     assert!(
         english.contains(&format!("href=\"/login?req={req}&lang=fr-CA\"")),
         "and back"
@@ -335,37 +252,17 @@ async fn a_login_without_a_valid_csrf_token_or_from_another_origin_is_refused() 
     let (_, csrf) = login_form(&app, &browser).await;
     let good = [("username", "IP30001"), ("password", PASSWORD), ("req", "")];
 
-    let missing = browser
-        .post(app.url("/login"))
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
+    let missing = post(&app, &browser, "/login", &[], &good).await;
     let forged_token = "A".repeat(43);
     let mut forged_form = good.to_vec();
     forged_form.push(("csrf", forged_token.as_str()));
-    let forged = browser
-        .post(app.url("/login"))
-        .form(&forged_form)
-        .send()
-        .await
-        .unwrap();
+    let forged = post(&app, &browser, "/login", &[], &forged_form).await;
     let mut with_token = good.to_vec();
     with_token.push(("csrf", csrf.as_str()));
-    let cross_origin = browser
-        .post(app.url("/login"))
-        .header("origin", "https://evil.example")
-        .form(&with_token)
-        .send()
-        .await
-        .unwrap();
-    let cross_site = browser
-        .post(app.url("/login"))
-        .header("sec-fetch-site", "cross-site")
-        .form(&with_token)
-        .send()
-        .await
-        .unwrap();
+    let evil_origin = [("origin", "https://evil.example")];
+    let cross_origin = post(&app, &browser, "/login", &evil_origin, &with_token).await;
+    let cross_site_fetch = [("sec-fetch-site", "cross-site")];
+    let cross_site = post(&app, &browser, "/login", &cross_site_fetch, &with_token).await;
     for (case, response) in [
         ("missing", missing),
         ("forged", forged),
@@ -384,12 +281,7 @@ async fn a_login_without_a_valid_csrf_token_or_from_another_origin_is_refused() 
             "{case}: the translated message:\n{html}"
         );
     }
-    let english = browser
-        .post(app.url("/login?lang=en"))
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
+    let english = post(&app, &browser, "/login?lang=en", &[], &good).await;
     assert_eq!(english.status(), 400);
     let html = english.text().await.unwrap();
     assert!(
@@ -397,12 +289,7 @@ async fn a_login_without_a_valid_csrf_token_or_from_another_origin_is_refused() 
         "the message in English:\n{html}"
     );
 
-    let control = browser
-        .post(app.url("/login"))
-        .form(&with_token)
-        .send()
-        .await
-        .unwrap();
+    let control = post(&app, &browser, "/login", &[], &with_token).await;
     assert_eq!(
         control.status(),
         303,
@@ -425,16 +312,13 @@ async fn a_login_posted_by_a_browser_from_our_own_page_is_accepted() {
         ("username", "IP30002"),
         ("password", PASSWORD),
     ];
-    let response = browser
-        .post(app.url("/login"))
-        .header("origin", "null")
-        .header("sec-fetch-site", "same-origin")
-        .header("sec-fetch-mode", "navigate")
-        .header("sec-fetch-dest", "document")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let from_our_page = [
+        ("origin", "null"),
+        ("sec-fetch-site", "same-origin"),
+        ("sec-fetch-mode", "navigate"),
+        ("sec-fetch-dest", "document"),
+    ];
+    let response = post(&app, &browser, "/login", &from_our_page, &form).await;
     assert_eq!(
         response.status(),
         303,
@@ -517,9 +401,8 @@ async fn the_session_cookie_is_host_prefixed_secure_http_only_and_lax() {
 
 #[tokio::test]
 async fn the_session_id_changes_at_each_login_and_the_old_one_is_ended() {
-    let app = spawn_app().await;
+    let (app, _, started) = register("relogin").await;
     app.add_user("IP50002").await;
-    let started = register(&app, "relogin").await;
     let browser = app.new_browser();
     let first = post_login(&app, &browser, "IP50002", PASSWORD).await;
     let first = cookie_value(&session_set_cookie(&first).expect("a session cookie"));
@@ -559,16 +442,16 @@ async fn health_readiness_and_metrics_answer() {
     let app = spawn_app().await;
     app.add_user("IP60001").await;
     let http = app.new_browser();
-    let health = http.get(app.url("/healthz")).send().await.unwrap();
+    let health = get(&http, app.url("/healthz")).await;
     assert_eq!(health.status(), 200);
-    let ready = http.get(app.url("/readyz")).send().await.unwrap();
+    let ready = get(&http, app.url("/readyz")).await;
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.unwrap(), "ready");
     assert_eq!(
         post_login(&app, &http, "IP60001", PASSWORD).await.status(),
         303
     );
-    let metrics = http.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = get(&http, app.url("/metrics")).await;
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
     assert!(
@@ -589,12 +472,7 @@ async fn an_oversized_login_post_gets_a_413_french_page() {
         ("username", "IP1"),
         ("password", big.as_str()),
     ];
-    let response = browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = post(&app, &browser, "/login", &[], &form).await;
     assert_eq!(
         response.status(),
         413,
@@ -622,15 +500,10 @@ async fn an_oversized_login_post_gets_a_413_french_page() {
 async fn pages_carry_the_security_headers() {
     let app = spawn_app().await;
     let browser = app.new_browser();
-    let page = browser.get(app.url("/login")).send().await.unwrap();
-    let refused = browser
-        .post(app.url("/login"))
-        .form(&[("username", "x")])
-        .send()
-        .await
-        .unwrap();
+    let page = get(&browser, app.url("/login")).await;
+    let refused = post(&app, &browser, "/login", &[], &[("username", "x")]).await;
     assert_eq!(refused.status(), 400);
-    let missing = browser.get(app.url("/no-such-page")).send().await.unwrap();
+    let missing = get(&browser, app.url("/no-such-page")).await;
     assert_eq!(missing.status(), 404);
     for (what, response) in [
         ("login page", page),
@@ -661,71 +534,53 @@ async fn pages_carry_the_security_headers() {
 
 #[tokio::test]
 async fn prompt_login_shows_the_login_page_despite_a_live_session() {
-    let app = spawn_app().await;
+    let (app, metadata, started) = register("reauth").await;
     app.add_user("IP70001").await;
-    let started = register(&app, "reauth").await;
     let browser = app.new_browser();
     let callback = rp::sign_in(&browser, &app, started.url.as_str(), "IP70001", PASSWORD).await;
     rp::code_from(&callback, &app, &started.state);
 
-    let metadata = rp::discover(&app).await;
     let again = rp::start(&metadata, "reauth", CALLBACK, &["openid"]);
-    let response = browser.get(again.url.as_str()).send().await.unwrap();
+    let response = get(&browser, again.url.as_str()).await;
     assert!(
         location(&response).starts_with(CALLBACK),
         "the live session answers at once"
     );
 
-    let mut forced = rp::start(&metadata, "reauth", CALLBACK, &["openid"]);
-    forced.url.query_pairs_mut().append_pair("prompt", "login");
-    let response = browser.get(forced.url.as_str()).send().await.unwrap();
+    let forced = rp::start(&metadata, "reauth", CALLBACK, &["openid"]);
+    let response = get(&browser, with_query(&forced.url, &[("prompt", "login")])).await;
     assert_eq!(response.status(), 303);
     let login = location(&response);
     assert!(
         login.starts_with("/login?req="),
         "prompt=login asks for the password again: {login}"
     );
-    let page = browser.get(app.url(&login)).send().await.unwrap();
+    let page = get(&browser, app.url(&login)).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("type=\"password\""), "the login form");
-    let form = [
-        ("csrf", hidden_input(&html, "csrf").unwrap()),
-        ("req", hidden_input(&html, "req").unwrap()),
-        ("username", "IP70001".to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    let response = browser
-        .post(app.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = login::submit_form(&app, &browser, &html, "IP70001", PASSWORD).await;
     let callback = url::Url::parse(&location(&response)).unwrap();
     rp::code_from(&callback, &app, &forced.state);
 }
 
 #[tokio::test]
 async fn max_age_zero_forces_a_new_login_once_the_last_one_is_a_second_old() {
-    let app = spawn_app().await;
+    let (app, metadata, started) = register("maxage").await;
     app.add_user("IP70002").await;
-    let started = register(&app, "maxage").await;
     let browser = app.new_browser();
     rp::sign_in(&browser, &app, started.url.as_str(), "IP70002", PASSWORD).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
-    let metadata = rp::discover(&app).await;
-    let mut recent = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
-    recent.url.query_pairs_mut().append_pair("max_age", "3600");
-    let response = browser.get(recent.url.as_str()).send().await.unwrap();
+    let recent = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+    let response = get(&browser, with_query(&recent.url, &[("max_age", "3600")])).await;
     assert!(
         location(&response).starts_with(CALLBACK),
         "a login within max_age is enough"
     );
 
-    let mut zero = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
-    zero.url.query_pairs_mut().append_pair("max_age", "0");
-    let response = browser.get(zero.url.as_str()).send().await.unwrap();
+    let zero = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+    let response = get(&browser, with_query(&zero.url, &[("max_age", "0")])).await;
     assert_eq!(response.status(), 303);
     assert!(
         location(&response).starts_with("/login?req="),

@@ -4,43 +4,54 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use idp::keys::SigningAlg;
+use integration_tests::jwt::kid;
+use integration_tests::oauth::{self, field, jwks_kids, userinfo};
+use integration_tests::page::{cookie_value, set_cookie};
 use integration_tests::rp::{self, algs};
+use integration_tests::wait_until;
 use integration_tests::{
-    PASSWORD, TestApp, confidential_client, hidden_input, location, spawn_app,
+    CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, location, login,
+    provider, urlencode,
 };
-use openidconnect::core::{CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
+use openidconnect::core::{
+    CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreProviderMetadata,
+};
 use openidconnect::{
     ClientId, ClientSecret, IssuerUrl, Nonce, OAuth2TokenResponse, RedirectUrl, TokenResponse,
     TokenUrl,
 };
 use serde_json::Value;
 
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
 const CLIENT: &str = "portal";
 const USER: &str = "IP31415";
-const SESSION_COOKIE: &str = "__Host-idp_session";
 
-/// Node A, node B (same issuer as A), the client's secret, and the user's `sub`.
+/// Node A, node B (same issuer as A), the client's secret, the user's `sub`, and the provider
+/// as the client discovered it.
 struct Cluster {
     a: TestApp,
     b: TestApp,
     secret: String,
     sub: String,
+    metadata: CoreProviderMetadata,
 }
 
 async fn cluster() -> Cluster {
-    let a = spawn_app().await;
+    let Provider {
+        app: a,
+        secret,
+        metadata,
+    } = provider(confidential_client(CLIENT, CALLBACK, SigningAlg::Es256)).await;
     let b = a.spawn_peer_node().await;
     assert_ne!(a.port, b.port);
-    let secret = a
-        .register_client(confidential_client(CLIENT, CALLBACK, SigningAlg::Es256))
-        .await
-        .unwrap();
     let sub = a.add_user(USER).await;
-    Cluster { a, b, secret, sub }
+    Cluster {
+        a,
+        b,
+        secret: secret.unwrap(),
+        sub,
+        metadata,
+    }
 }
 
 /// A completed login on `node`: the authorization response and the SSO session cookie value.
@@ -52,48 +63,18 @@ struct LoggedIn {
 
 /// Authorize and log in on `node`, reading the session cookie from the login response.
 async fn log_in_on(c: &Cluster, node: &TestApp) -> LoggedIn {
-    let metadata = rp::discover(&c.a).await;
-    let started = rp::start(&metadata, CLIENT, CALLBACK, &["openid", "profile"]);
+    let started = rp::start(&c.metadata, CLIENT, CALLBACK, &["openid", "profile"]);
     let authorize = node.url(&path_and_query(&started.url));
     let browser = node.new_browser();
-    let response = browser.get(&authorize).send().await.unwrap();
-    assert_eq!(response.status(), 303);
-    let login = location(&response);
-    assert!(login.starts_with("/login?req="), "{login}");
-    let html = browser
-        .get(node.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = [
-        ("csrf", hidden_input(&html, "csrf").unwrap()),
-        ("req", hidden_input(&html, "req").unwrap()),
-        ("username", USER.to_owned()),
-        ("password", PASSWORD.to_owned()),
-    ];
-    let response = browser
-        .post(node.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let login = login::page_location(&browser, &authorize).await;
+    let response = login::log_in(node, &browser, &login, USER, PASSWORD).await;
     assert_eq!(
         response.status(),
         303,
         "the login succeeds on {}",
         node.issuer
     );
-    let session = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{SESSION_COOKIE}=")))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("a session cookie");
+    let session = cookie_value(&set_cookie(&response, SESSION_COOKIE).expect("a session cookie"));
     let callback = url::Url::parse(&location(&response)).unwrap();
     LoggedIn {
         callback,
@@ -108,97 +89,19 @@ fn path_and_query(url: &url::Url) -> String {
 
 /// A token endpoint request to `node`, authenticated with HTTP Basic.
 async fn token(c: &Cluster, node: &TestApp, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = node
-        .new_browser()
-        .post(node.url("/token"))
-        .basic_auth(CLIENT, Some(&c.secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    oauth::token(node, CLIENT, &c.secret, form).await
 }
 
 async fn redeem(c: &Cluster, node: &TestApp, login: &LoggedIn) -> Value {
     let code = rp::code_from(&login.callback, &c.a, &login.started.state);
-    let (status, body) = token(
-        c,
-        node,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", code.secret()),
-            ("redirect_uri", CALLBACK),
-            ("code_verifier", login.started.verifier.secret()),
-        ],
-    )
-    .await;
+    let verifier = login.started.verifier.secret();
+    let (status, body) = oauth::redeem(node, CLIENT, &c.secret, code.secret(), verifier).await;
     assert_eq!(status, 200, "the code is redeemed: {body}");
     body
 }
 
 async fn refresh(c: &Cluster, node: &TestApp, refresh_token: &str) -> (u16, Value) {
-    token(
-        c,
-        node,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ],
-    )
-    .await
-}
-
-fn field(body: &Value, name: &str) -> String {
-    body[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} in {body}"))
-        .to_owned()
-}
-
-/// GET /userinfo on `node`: the status and, on success, the `sub`.
-async fn userinfo(node: &TestApp, access_token: &str) -> (u16, Option<String>) {
-    let response = node
-        .new_browser()
-        .get(node.url("/userinfo"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body: Value = if status == 200 {
-        response.json().await.unwrap()
-    } else {
-        Value::Null
-    };
-    (status, body["sub"].as_str().map(str::to_owned))
-}
-
-/// The `kid` in a compact JWS's header.
-fn kid(jws: &str) -> String {
-    let header = URL_SAFE_NO_PAD
-        .decode(jws.split('.').next().unwrap())
-        .unwrap();
-    let header: Value = serde_json::from_slice(&header).unwrap();
-    header["kid"].as_str().expect("a kid").to_owned()
-}
-
-async fn jwks_kids(node: &TestApp) -> HashSet<String> {
-    let jwks: Value = node
-        .new_browser()
-        .get(node.url("/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
+    oauth::refresh(node, CLIENT, &c.secret, refresh_token).await
 }
 
 /// An authorization request sent to `node` with only a copied session cookie.
@@ -207,8 +110,7 @@ async fn authorize_with_cookie(
     node: &TestApp,
     session: &str,
 ) -> (reqwest::Response, rp::Started) {
-    let metadata = rp::discover(&c.a).await;
-    let started = rp::start(&metadata, CLIENT, CALLBACK, &["openid"]);
+    let started = rp::start(&c.metadata, CLIENT, CALLBACK, &["openid"]);
     let response = node
         .new_browser()
         .get(node.url(&path_and_query(&started.url)))
@@ -225,9 +127,8 @@ async fn a_code_issued_on_node_a_is_redeemed_at_node_b_and_its_id_token_verifies
     let login = log_in_on(&c, &c.a).await;
     let code = rp::code_from(&login.callback, &c.a, &login.started.state);
 
-    let metadata = rp::discover(&c.a).await;
     let client = CoreClient::from_provider_metadata(
-        metadata,
+        c.metadata.clone(),
         ClientId::new(CLIENT.into()),
         rp::secret(Some(c.secret.clone())),
     )
@@ -348,7 +249,16 @@ async fn a_key_rotation_done_once_is_seen_by_both_nodes() {
     assert!(before_a.contains(&old_kid));
 
     c.a.rotate_keys(0).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await; // keys.cache_secs = 1
+    // Each node's key set is a cache (keys.cache_secs = 1): wait, within a bound, for both.
+    for node in [&c.a, &c.b] {
+        let seen = wait_until(
+            Duration::from_secs(15),
+            Duration::from_millis(100),
+            async || jwks_kids(node).await != before_a,
+        )
+        .await;
+        assert!(seen, "the rotation reaches every node within 15 s");
+    }
 
     let (status, rotated) = refresh(&c, &c.a, &field(&tokens, "refresh_token")).await;
     assert_eq!(status, 200);
@@ -384,15 +294,7 @@ async fn a_key_rotation_done_once_is_seen_by_both_nodes() {
         added.contains(&kid(&id_token)),
         "the id_token is signed by a new key too"
     );
-    let jwks_of_b: CoreJsonWebKeySet =
-        c.b.new_browser()
-            .get(c.b.url("/jwks.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let jwks_of_b: CoreJsonWebKeySet = oauth::jwks(&c.b).await;
     let verifier = CoreIdTokenVerifier::new_confidential_client(
         ClientId::new(CLIENT.into()),
         ClientSecret::new(c.secret.clone()),
@@ -441,8 +343,7 @@ async fn logging_out_on_node_a_ends_the_session_on_node_b() {
     let logout = format!(
         "/logout?id_token_hint={}&client_id={CLIENT}&post_logout_redirect_uri={}&state=bye",
         field(&tokens, "id_token"),
-        url::form_urlencoded::byte_serialize(format!("{CALLBACK}/after-logout").as_bytes())
-            .collect::<String>()
+        urlencode(&format!("{CALLBACK}/after-logout"))
     );
     let response =
         c.a.new_browser()

@@ -5,7 +5,8 @@
 use idp::keys::SigningAlg;
 use integration_tests::rp::{self, algs};
 use integration_tests::{
-    PASSWORD, TestApp, confidential_client, location, public_client, spawn_app,
+    CALLBACK, PASSWORD, Provider, confidential_client, get, location, provider, public_client,
+    urlencode,
 };
 use openidconnect::core::{CoreClient, CoreIdTokenVerifier};
 use openidconnect::{
@@ -13,21 +14,23 @@ use openidconnect::{
     TokenIntrospectionResponse, TokenResponse,
 };
 
-const CALLBACK: &str = "http://127.0.0.1:9/callback";
-
-async fn full_sign_in(app: &TestApp, client_id: &str, alg: SigningAlg, public: bool) {
+/// Signs a user in with a fresh client `client_id`, then uses and ends everything it got.
+async fn full_sign_in(client_id: &str, alg: SigningAlg, public: bool) {
     let registration = if public {
         public_client(client_id, CALLBACK, alg)
     } else {
         confidential_client(client_id, CALLBACK, alg)
     };
-    let secret = app.register_client(registration).await;
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(registration).await;
     let sub = app
         .add_user(&format!("IP{}", &client_id.len() * 1000 + 7))
         .await;
     let username = format!("ip{}", &client_id.len() * 1000 + 7); // case-insensitive
-    let metadata = rp::discover(app).await;
-    let http = rp::http(app);
+    let http = rp::http(&app);
     let client = CoreClient::from_provider_metadata(
         metadata.clone(),
         ClientId::new(client_id.into()),
@@ -44,8 +47,8 @@ async fn full_sign_in(app: &TestApp, client_id: &str, alg: SigningAlg, public: b
         &["openid", "profile", "email"],
     );
     let browser = app.new_browser();
-    let callback = rp::sign_in(&browser, app, started.url.as_str(), &username, PASSWORD).await;
-    let code = rp::code_from(&callback, app, &started.state);
+    let callback = rp::sign_in(&browser, &app, started.url.as_str(), &username, PASSWORD).await;
+    let code = rp::code_from(&callback, &app, &started.state);
 
     let tokens = client
         .exchange_code(code)
@@ -142,7 +145,7 @@ async fn full_sign_in(app: &TestApp, client_id: &str, alg: SigningAlg, public: b
         id_token,
         urlencode(&format!("{CALLBACK}/after-logout"))
     );
-    let response = browser.get(&logout).send().await.unwrap();
+    let response = get(&browser, &logout).await;
     assert_eq!(
         response.status(),
         303,
@@ -152,64 +155,41 @@ async fn full_sign_in(app: &TestApp, client_id: &str, alg: SigningAlg, public: b
         location(&response),
         format!("{CALLBACK}/after-logout?state=bye")
     );
-    let again = browser
-        .get(started_url(app, &metadata, client_id))
-        .send()
-        .await
-        .unwrap();
+    let again = rp::start(&metadata, client_id, CALLBACK, &["openid"]);
+    let again = get(&browser, again.url.as_str()).await;
     assert!(
         location(&again).starts_with("/login"),
         "after logout the session is gone"
     );
 }
 
-fn started_url(
-    _app: &TestApp,
-    metadata: &openidconnect::core::CoreProviderMetadata,
-    client_id: &str,
-) -> String {
-    rp::start(metadata, client_id, CALLBACK, &["openid"])
-        .url
-        .to_string()
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 #[tokio::test]
 async fn a_confidential_es256_client_signs_a_user_in_end_to_end() {
-    full_sign_in(&spawn_app().await, "portal-es256", SigningAlg::Es256, false).await;
+    full_sign_in("portal-es256", SigningAlg::Es256, false).await;
 }
 
 #[tokio::test]
 async fn a_confidential_rs256_client_signs_a_user_in_end_to_end() {
-    full_sign_in(
-        &spawn_app().await,
-        "billing-rs256",
-        SigningAlg::Rs256,
-        false,
-    )
-    .await;
+    full_sign_in("billing-rs256", SigningAlg::Rs256, false).await;
 }
 
 #[tokio::test]
 async fn a_public_pkce_client_signs_a_user_in_end_to_end() {
-    full_sign_in(&spawn_app().await, "spa", SigningAlg::Rs256, true).await;
+    full_sign_in("spa", SigningAlg::Rs256, true).await;
 }
 
 #[tokio::test]
 async fn an_eddsa_client_gets_an_id_token_it_can_verify() {
-    full_sign_in(&spawn_app().await, "selat-eddsa", SigningAlg::EdDsa, false).await;
+    full_sign_in("selat-eddsa", SigningAlg::EdDsa, false).await;
 }
 
 #[tokio::test]
 async fn a_service_client_gets_a_token_by_client_credentials() {
-    let app = spawn_app().await;
-    let secret = app
-        .register_client(confidential_client("notices", CALLBACK, SigningAlg::Rs256))
-        .await;
-    let metadata = rp::discover(&app).await;
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(confidential_client("notices", CALLBACK, SigningAlg::Rs256)).await;
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new("notices".into()),
