@@ -124,7 +124,7 @@ pub fn router(state: AppState) -> Router {
     let pages = guarded(
         Router::new()
             .merge(login::router(&state))
-            .merge(oidc::page_router())
+            .merge(oidc::page_router(&state))
             .fallback(|| async { StatusCode::NOT_FOUND }),
         &state,
     )

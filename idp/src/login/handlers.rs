@@ -51,7 +51,7 @@ pub async fn show(
     uri: Uri,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
-    let req = query.req.filter(|r| is_request_id(r));
+    let req = query.req.filter(|r| authorize::is_parked_id(r));
     let parked = parked_request(&app, req.as_deref()).await?;
     let lang = flow_lang(&uri, &headers, parked.as_ref());
     let hint = parked.and_then(|r| r.login_hint).unwrap_or_default();
@@ -68,7 +68,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
-    let req = form.req.filter(|r| is_request_id(r));
+    let req = form.req.filter(|r| authorize::is_parked_id(r));
     let username = form.username.unwrap_or_default();
     let outcome = authenticate(
         &app,
@@ -193,12 +193,4 @@ fn flow_lang(
 ) -> Lang {
     let hint = parked.and_then(|r| r.ui_locales.as_deref());
     crate::web::lang::negotiate_with_hint(uri.query(), headers, hint)
-}
-
-/// Pending-request ids are our own 43-character base64url tokens.
-fn is_request_id(id: &str) -> bool {
-    id.len() == 43
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -61,23 +61,32 @@ pub async fn open(
     Ok((jar.add(cookie), session))
 }
 
-/// Ends a session everywhere, revokes the refresh tokens born in it, and tells the relying
-/// parties that registered for back-channel logout.
+/// Ends a session everywhere: every access token minted in it is revoked (Redis, first, so a
+/// Redis failure leaves nothing half done), then the session and the refresh tokens born in
+/// it end in one transaction, then the relying parties registered for back-channel logout are
+/// told. Safe to repeat.
 pub async fn end(app: &AppState, sid: &str) -> Result<(), StoreError> {
-    let db = app.db.get().await?;
-    if !sessions::end(&db, sid).await? {
-        return Ok(());
-    }
-    let revoked = crate::store::refresh::revoke_by_sid(&db, sid).await?;
     let ttl = app.config.tokens.access_token_ttl_secs;
-    for family in revoked {
-        crate::store::revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;
+    crate::store::revoked::revoke_sid(&app.kv, sid, ttl).await?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
+    let was_live = sessions::end(&tx, sid).await?;
+    crate::store::refresh::revoke_by_sid(&tx, sid).await?;
+    tx.commit().await?;
+    if was_live {
+        crate::oidc::backchannel::notify(app, sid).await;
     }
-    crate::oidc::backchannel::notify(app, sid).await;
     Ok(())
 }
 
-/// The jar without the session cookie.
+/// The jar without the session cookie (a `__Host-` removal must itself be Secure, or the
+/// browser ignores it).
 pub fn forget(jar: CookieJar) -> CookieJar {
-    jar.remove(Cookie::build(SESSION_COOKIE).path("/"))
+    jar.remove(
+        Cookie::build(SESSION_COOKIE)
+            .path("/")
+            .secure(true)
+            .http_only(true)
+            .same_site(SameSite::Lax),
+    )
 }

@@ -20,7 +20,9 @@ struct LogoutToken {
     exp: i64,
     jti: String,
     sid: String,
-    sub: String,
+    /// Omitted when the session's account cannot be read: `sid` identifies it (§2.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
     events: serde_json::Value,
 }
 
@@ -41,14 +43,13 @@ pub async fn notify(app: &AppState, sid: &str) {
         Ok(db) => sessions::account_of(&db, sid).await.ok().flatten(),
         Err(_) => None,
     }
-    .map(|id| id.to_string())
-    .unwrap_or_default();
+    .map(|id| id.to_string());
     for (client_id, uri) in targets {
         let app = app.clone();
         let sid = sid.to_owned();
         let sub = sub.clone();
         tokio::spawn(async move {
-            if let Err(e) = send(&app, &client_id, &uri, &sid, &sub).await {
+            if let Err(e) = send(&app, &client_id, &uri, &sid, sub.as_deref()).await {
                 tracing::warn!(client = %client_id, error = %e, "back-channel logout failed");
             }
         });
@@ -60,7 +61,7 @@ async fn send(
     client_id: &str,
     uri: &str,
     sid: &str,
-    sub: &str,
+    sub: Option<&str>,
 ) -> anyhow::Result<()> {
     let alg = {
         let db = app.db.get().await?;
@@ -82,7 +83,7 @@ async fn send(
             .take(22)
             .collect(),
         sid: sid.to_owned(),
-        sub: sub.to_owned(),
+        sub: sub.map(str::to_owned),
         events: json!({ "http://schemas.openid.net/event/backchannel-logout": {} }),
     };
     let token = app

@@ -50,6 +50,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let req = query
         .req
+        .filter(|r| authorize::is_parked_id(r))
         .ok_or(PageError::BadRequest("error-request-expired"))?;
     let Some(_session) = session::current(&app, &jar).await? else {
         return Ok(Redirect::to(&format!("/login?req={req}")).into_response());

@@ -74,6 +74,15 @@ impl OAuthError {
         )
     }
 
+    /// `insufficient_scope` (403, RFC 6750 §3.1): the token lacks the scope this needs.
+    pub fn insufficient_scope() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "the access token lacks the openid scope",
+        )
+    }
+
     /// `server_error` (500) after logging the cause.
     pub fn server(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "token endpoint failure");
@@ -135,12 +144,19 @@ impl IntoResponse for OAuthError {
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if self.status == StatusCode::UNAUTHORIZED {
-            let challenge = if self.basic_challenge {
-                "Basic realm=\"idp\""
-            } else {
-                "Bearer error=\"invalid_token\""
-            };
+        // RFC 6749 §5.2: a Basic challenge when the client used Basic, none for a failed
+        // client_secret_post; RFC 6750 §3: Bearer challenges for the protected resources.
+        let challenge = match (self.status, self.code) {
+            (StatusCode::UNAUTHORIZED, "invalid_client") if self.basic_challenge => {
+                Some("Basic realm=\"idp\"")
+            }
+            (StatusCode::UNAUTHORIZED, "invalid_token") => Some("Bearer error=\"invalid_token\""),
+            (StatusCode::FORBIDDEN, "insufficient_scope") => {
+                Some("Bearer error=\"insufficient_scope\", scope=\"openid\"")
+            }
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
             headers.insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),

@@ -35,6 +35,8 @@ pub async fn handle(
     let hint = params.get("token_type_hint");
     let answer = if hint != Some("refresh_token") && token.contains('.') {
         match verify::access_token(&app, token).await {
+            // RFC 7662 §4: a client learns nothing about tokens that are not its own.
+            Ok(c) if c.client_id != client.id && c.aud != client.id => json!({ "active": false }),
             Ok(c) => json!({
                 "active": true, "scope": c.scope, "client_id": c.client_id, "token_type": "Bearer",
                 "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,

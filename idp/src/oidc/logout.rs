@@ -68,6 +68,16 @@ pub async fn post(
 ) -> Result<Response, PageError> {
     let params =
         Params::parse(&body).map_err(|_| PageError::BadRequest("error-logout-malformed"))?;
+    // A relying party's cross-site form POST does not carry our SameSite=Lax session cookie:
+    // answering it would say "logged out" while the session lives on. Re-send it as a
+    // top-level GET, which carries the cookie (RP-Initiated Logout §2 allows both methods).
+    let same_origin = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-origin");
+    if jar.get(session::SESSION_COOKIE).is_none() && !same_origin {
+        let query = params.to_query();
+        return Ok(Redirect::to(&format!("/logout?{query}")).into_response());
+    }
     logout(&app, lang, jar, &headers, &params).await
 }
 
@@ -158,6 +168,10 @@ async fn logout(
 
 /// An id_token_hint must be ours (signature, issuer); it may have expired (§2).
 async fn verify_hint(app: &AppState, token: &str) -> Result<Hint, PageError> {
+    // Our other JWTs (access and logout tokens) are typed; an id_token is not (OIDC Core).
+    if super::verify::typ_is(token, "at+jwt") || super::verify::typ_is(token, "logout+jwt") {
+        return Err(PageError::BadRequest("error-logout-hint"));
+    }
     let payload = app
         .keys
         .verify(token)

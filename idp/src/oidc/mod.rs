@@ -46,11 +46,14 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         .merge(limited)
 }
 
-/// Browser-facing endpoints, rendered as pages.
-pub fn page_router() -> Router<AppState> {
-    Router::new()
+/// Browser-facing endpoints, rendered as pages. Authorization and consent park requests in
+/// Redis, so they are shaped per IP like login and token.
+pub fn page_router(state: &AppState) -> Router<AppState> {
+    let parking = Router::new()
         .route("/authorize", get(authorize::get).post(authorize::post))
-        .route("/consent", get(consent::show).post(consent::submit))
+        .route("/consent", get(consent::show).post(consent::submit));
+    Router::new()
+        .merge(with_per_ip_limit(parking, state))
         .route("/logout", get(logout::get).post(logout::post))
 }
 

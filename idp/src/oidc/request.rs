@@ -57,6 +57,13 @@ impl Params {
         Ok(Self(map))
     }
 
+    /// The parameters re-encoded as a query string (ASCII only, safe in a `Location`).
+    pub fn to_query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.0.iter())
+            .finish()
+    }
+
     /// A parameter's value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
@@ -236,6 +243,16 @@ pub fn validate(
                 .map_err(|_| fail("invalid_request", "max_age must be a non-negative integer"))?,
         ),
     };
+    // Bounds on what is parked in Redis for every anonymous request.
+    if state.as_ref().is_some_and(|s| s.len() > 1024) {
+        return Err(fail(
+            "invalid_request",
+            "state is too long (1024 bytes at most)",
+        ));
+    }
+    if params.get("ui_locales").is_some_and(|l| l.len() > 64) {
+        return Err(fail("invalid_request", "ui_locales is too long"));
+    }
     let nonce = params.get("nonce").map(str::to_owned);
     if nonce.as_ref().is_some_and(|n| n.len() > 512) {
         return Err(fail("invalid_request", "nonce is too long"));

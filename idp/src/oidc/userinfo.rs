@@ -31,7 +31,7 @@ pub async fn handle(
     };
     let scope = Scope::parse(&claims.scope).map_err(|_| OAuthError::invalid_token())?;
     if !scope.contains("openid") {
-        return Err(OAuthError::invalid_token());
+        return Err(OAuthError::insufficient_scope());
     }
     let account_id = claims
         .sub

@@ -73,7 +73,14 @@ pub async fn access_token(app: &AppState, token: &str) -> Result<Arc<AccessClaim
     if claims.exp <= Utc::now().timestamp() {
         return Err(Rejected::Invalid);
     }
-    if revoked::is_revoked(&app.kv, &claims.jti, claims.gid.as_deref()).await? {
+    if revoked::is_revoked(
+        &app.kv,
+        &claims.jti,
+        claims.gid.as_deref(),
+        claims.sid.as_deref(),
+    )
+    .await?
+    {
         return Err(Rejected::Invalid);
     }
     Ok(claims)
@@ -100,7 +107,7 @@ async fn verify_signature_and_claims(
 
 /// Whether the JOSE header's `typ` is `expected` (RFC 8725 §3.11: explicit typing keeps an
 /// id_token from being used as an access token).
-fn typ_is(token: &str, expected: &str) -> bool {
+pub(crate) fn typ_is(token: &str, expected: &str) -> bool {
     use base64::Engine as _;
     let Some(header) = token.split('.').next() else {
         return false;

@@ -38,6 +38,9 @@ pub enum Taken {
     Replayed(Option<String>),
     /// Never issued, or expired.
     Unknown,
+    /// Issued to another client: left in place for the client it belongs to (RFC 6749
+    /// §4.1.3), so a leaked code presented by someone else cannot spend it.
+    OtherClient,
 }
 
 const PENDING: &str = "pending";
@@ -45,8 +48,11 @@ const REPLAYED: &str = "replayed";
 
 static TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local v = redis.call('GETDEL', KEYS[1])
+        r"local v = redis.call('GET', KEYS[1])
           if v then
+            local ok, grant = pcall(cjson.decode, v)
+            if (not ok) or grant['client_id'] ~= ARGV[2] then return {3, ''} end
+            redis.call('DEL', KEYS[1])
             redis.call('SET', KEYS[2], 'pending', 'EX', ARGV[1])
             return {1, v}
           end
@@ -80,13 +86,19 @@ pub async fn put(
         .ok_or_else(|| StoreError::Corrupt("code digest collision".into()))
 }
 
-/// Takes a code atomically; the used marker lives `replay_ttl_secs`.
-pub async fn take(kv: &Kv, digest: &str, replay_ttl_secs: u64) -> Result<Taken, StoreError> {
+/// Takes a code atomically for `client_id`; the used marker lives `replay_ttl_secs`.
+pub async fn take(
+    kv: &Kv,
+    digest: &str,
+    client_id: &str,
+    replay_ttl_secs: u64,
+) -> Result<Taken, StoreError> {
     let mut conn = kv.conn();
     let (state, value): (u8, String) = TAKE
         .key(kv.key("code", digest))
         .key(kv.key("code-used", digest))
         .arg(replay_ttl_secs)
+        .arg(client_id)
         .invoke_async(&mut conn)
         .await?;
     Ok(match state {
@@ -95,6 +107,7 @@ pub async fn take(kv: &Kv, digest: &str, replay_ttl_secs: u64) -> Result<Taken, 
         ),
         2 if value == PENDING || value == REPLAYED => Taken::Replayed(None),
         2 => Taken::Replayed(Some(value)),
+        3 => Taken::OtherClient,
         _ => Taken::Unknown,
     })
 }

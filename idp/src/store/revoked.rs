@@ -14,13 +14,26 @@ pub async fn revoke_grant(kv: &Kv, grant: &str, ttl_secs: u64) -> Result<(), Sto
     set(kv, kv.key("revoked-grant", grant), ttl_secs).await
 }
 
-/// Whether the token or its grant was revoked.
-pub async fn is_revoked(kv: &Kv, jti: &str, grant: Option<&str>) -> Result<bool, StoreError> {
+/// Revokes every access token minted in an SSO session (logout).
+pub async fn revoke_sid(kv: &Kv, sid: &str, ttl_secs: u64) -> Result<(), StoreError> {
+    set(kv, kv.key("revoked-sid", sid), ttl_secs).await
+}
+
+/// Whether the token, its grant or its session was revoked.
+pub async fn is_revoked(
+    kv: &Kv,
+    jti: &str,
+    grant: Option<&str>,
+    sid: Option<&str>,
+) -> Result<bool, StoreError> {
     let mut conn = kv.conn();
     let mut pipe = redis::pipe();
     pipe.cmd("EXISTS").arg(kv.key("revoked-jti", jti));
     if let Some(grant) = grant {
         pipe.cmd("EXISTS").arg(kv.key("revoked-grant", grant));
+    }
+    if let Some(sid) = sid {
+        pipe.cmd("EXISTS").arg(kv.key("revoked-sid", sid));
     }
     let found: Vec<u8> = pipe.query_async(&mut conn).await?;
     Ok(found.contains(&1))

@@ -67,6 +67,14 @@ pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreEr
     Ok(sql::execute(client, SQL, &[&sid]).await? == 1)
 }
 
+/// Whether a session is live, holding a share lock until the transaction ends so a
+/// concurrent logout (an UPDATE of the row) is ordered before or after, never during.
+pub async fn lock_live(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
+    const SQL: &str = "SELECT 1 FROM sso_sessions WHERE sid = $1 AND ended_at IS NULL \
+                       AND expires_at > now() FOR SHARE";
+    Ok(sql::query_opt(client, SQL, &[&sid]).await?.is_some())
+}
+
 /// The account a session (live or ended) belongs to.
 pub async fn account_of(
     client: &impl GenericClient,

@@ -31,9 +31,14 @@ pub async fn exchange(
         .get("code")
         .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
     let digest = SecretToken::presented(code).digest_b64();
-    let grant = match codes::take(&app.kv, &digest, REPLAY_MEMORY_SECS).await? {
+    let grant = match codes::take(&app.kv, &digest, &client.id, REPLAY_MEMORY_SECS).await? {
         Taken::Fresh(grant) => grant,
         Taken::Unknown => return Err(OAuthError::invalid_grant("the code is invalid or expired")),
+        Taken::OtherClient => {
+            return Err(OAuthError::invalid_grant(
+                "the code was issued to another client",
+            ));
+        }
         Taken::Replayed(issued) => {
             if let Some(issued) = issued {
                 revoke_issued(app, &issued).await?;
@@ -44,11 +49,6 @@ pub async fn exchange(
             ));
         }
     };
-    if grant.client_id != client.id {
-        return Err(OAuthError::invalid_grant(
-            "the code was issued to another client",
-        ));
-    }
     if params.get("redirect_uri") != Some(grant.redirect_uri.as_str()) {
         return Err(OAuthError::invalid_grant(
             "redirect_uri does not match the authorization request",
@@ -62,6 +62,12 @@ pub async fn exchange(
     let (account, refresh_token) = {
         let mut db = app.db.get().await.map_err(StoreError::from)?;
         let tx = db.transaction().await.map_err(StoreError::from)?;
+        // A logout between the code and its redemption ends the grant too.
+        if !sessions::lock_live(&tx, &grant.sid).await? {
+            return Err(OAuthError::invalid_grant(
+                "the session of this code has ended",
+            ));
+        }
         let account = user::ensure_enabled(accounts::get(&tx, grant.account_id).await?)?;
         sessions::add_client(&tx, &grant.sid, &client.id).await?;
         let refresh_token = if client.grant_types.iter().any(|g| g == "refresh_token") {
