@@ -169,6 +169,17 @@ ensure_database() {
   fi
 }
 
+# fresh_database NAME: drop NAME (ending its connections) and create it empty. Each test
+# works in its own schema of the test database; starting every run from an empty database
+# keeps those schemas from piling up across runs.
+fresh_database() {
+  local name="$1"
+  [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "bad database name: $name"
+  psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -XqAt \
+    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" >/dev/null
+  ensure_database "$name"
+}
+
 # ------------------------------------------------------------------------------------- Redis
 
 redis_answers() {

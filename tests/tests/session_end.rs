@@ -26,11 +26,13 @@ async fn signed_in(grants: &[&str]) -> (Provider, reqwest::Client, String, Strin
     (p, browser, code, started.verifier.secret().clone())
 }
 
-#[tokio::test]
-async fn a_code_redeemed_after_its_session_ended_is_refused() {
-    let (p, browser, code, verifier) = signed_in(&["authorization_code", "refresh_token"]).await;
+/// Opens the logout confirmation page and confirms it; the answer.
+async fn log_out_confirmed(
+    app: &integration_tests::TestApp,
+    browser: &reqwest::Client,
+) -> reqwest::Response {
     let confirm = browser
-        .get(p.app.url("/logout"))
+        .get(app.url("/logout"))
         .send()
         .await
         .unwrap()
@@ -39,12 +41,18 @@ async fn a_code_redeemed_after_its_session_ended_is_refused() {
         .unwrap();
     let csrf = integration_tests::hidden_input(&confirm, "csrf").expect("the confirmation form");
     let form = [("csrf", csrf.as_str()), ("confirm", "yes")];
-    let ended = browser
-        .post(p.app.url("/logout"))
+    browser
+        .post(app.url("/logout"))
         .form(&form)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_code_redeemed_after_its_session_ended_is_refused() {
+    let (p, browser, code, verifier) = signed_in(&["authorization_code", "refresh_token"]).await;
+    let ended = log_out_confirmed(&p.app, &browser).await;
     assert_eq!(ended.status(), 200, "the logged-out page");
     let (status, body) = redeem(&p.app, "rp", p.secret.as_deref().unwrap(), &code, &verifier).await;
     assert_eq!(
@@ -120,22 +128,7 @@ async fn a_cross_site_logout_post_without_our_cookie_is_resent_as_a_get() {
 #[tokio::test]
 async fn logout_removes_the_host_cookie_with_attributes_browsers_accept() {
     let (p, browser, _, _) = signed_in(&["authorization_code"]).await;
-    let confirm = browser
-        .get(p.app.url("/logout"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = integration_tests::hidden_input(&confirm, "csrf").unwrap();
-    let form = [("csrf", csrf.as_str()), ("confirm", "yes")];
-    let ended = browser
-        .post(p.app.url("/logout"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let ended = log_out_confirmed(&p.app, &browser).await;
     let removal =
         set_cookie(&ended, integration_tests::SESSION_COOKIE).expect("the cookie is removed");
     let lower = removal.to_ascii_lowercase();
