@@ -120,6 +120,11 @@ pub struct ClientAdd {
 pub enum UsersCommand {
     /// Add an account.
     Add(UserAdd),
+    /// Lift every lock of an account (help desk, after establishing the caller's identity).
+    Unlock {
+        /// IP…, CE… or e-mail alias.
+        username: String,
+    },
 }
 
 /// `users add`.
@@ -188,6 +193,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Clients(command) => clients(&config, command).await,
         Command::Users(UsersCommand::Add(add)) => users_add(&config, add).await,
+        Command::Users(UsersCommand::Unlock { username }) => {
+            let pool = store::pool(&config.database)?;
+            let db = pool.get().await?;
+            let kv = store::Kv::connect(&config.redis.url, &config.redis.key_prefix)
+                .await
+                .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
+            admin::users::unlock(&db, &kv, &username).await?;
+            println!("account `{username}` unlocked");
+            Ok(())
+        }
         Command::Keys(command) => keys(&config, command).await,
         Command::DevSetup => crate::dev::setup(&config).await,
     }

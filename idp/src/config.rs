@@ -177,14 +177,18 @@ pub struct PasswordConfig {
     pub parallelism: u32,
 }
 
-/// Per-account failure counter.
+/// Per-account failure counter and escalating lock.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LockoutConfig {
     /// Failures before a temporary lock.
     pub max_failures: u32,
-    /// Length of the temporary lock.
+    /// Length of the first temporary lock; each next one doubles.
     pub lock_secs: u64,
+    /// Temporary locks before the account waits for the help desk.
+    pub max_temporary_locks: u32,
+    /// How long past locks count toward escalation.
+    pub escalation_window_secs: u64,
 }
 
 /// Per-IP shaping of the login and token endpoints.
@@ -289,6 +293,16 @@ impl Config {
         }
         if self.redis.key_prefix.contains(['{', '}']) {
             return invalid("redis.key_prefix", "must not contain braces");
+        }
+        if self.lockout.max_failures == 0 || self.lockout.lock_secs == 0 {
+            return invalid(
+                "lockout.max_failures",
+                "failures and lock_secs must be at least 1",
+            );
+        }
+        if self.lockout.max_temporary_locks > 20 {
+            // 2^20 × lock_secs is already years: a larger value is a typo.
+            return invalid("lockout.max_temporary_locks", "must be at most 20");
         }
         if self.server.max_concurrent_hashes == 0 {
             return invalid("server.max_concurrent_hashes", "must be at least 1");

@@ -92,3 +92,31 @@ pub async fn add(
         Ok(id) => Ok(id),
     }
 }
+
+/// Lifts every lock of an account — the help-desk lock in Postgres, the temporary lock and the
+/// failure and escalation counters in Redis — after the help desk has established the caller's
+/// identity. Returns the account's id; an unknown name is an error.
+pub async fn unlock(
+    db: &impl GenericClient,
+    kv: &crate::store::Kv,
+    username: &str,
+) -> Result<uuid::Uuid, AddUserError> {
+    let name = LoginName::parse(username)
+        .map_err(|_| AddUserError::Invalid("the username is empty or malformed".into()))?;
+    let found = accounts::find_by_login_name(db, &name.folded())
+        .await?
+        .ok_or_else(|| AddUserError::Invalid(format!("no account `{username}`")))?;
+    let id = found.account.id;
+    accounts::unlock(db, id).await?;
+    crate::store::counters::clear(kv, id).await?;
+    let event = crate::store::audit::Event {
+        kind: "unlock",
+        outcome: "success",
+        account_id: Some(id),
+        client_id: None,
+        ip: None,
+        detail: serde_json::json!({ "by": "help_desk" }),
+    };
+    crate::store::audit::record(db, &event).await?;
+    Ok(id)
+}

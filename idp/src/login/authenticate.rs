@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::domain::{LoginName, Password};
 use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
+use crate::store::counters::AfterFailure;
 use crate::store::{audit, counters};
 use crate::web::PageError;
 
@@ -35,8 +36,10 @@ pub async fn authenticate(
         let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
-    // Fail closed when Redis is unreachable: the lock cannot be checked (PageError 503).
+    // A help-desk lock (Postgres) or a temporary lock (Redis). Fail closed when Redis is
+    // unreachable: the lock cannot be checked (PageError 503).
     let locked = match &found {
+        Some(found) if found.account.locked_at.is_some() => true,
         Some(found) => counters::is_locked(&app.kv, found.account.id).await?,
         None => false,
     };
@@ -60,16 +63,9 @@ pub async fn authenticate(
     };
     match outcome {
         Err((reason, _)) => {
-            if reason != "locked"
-                && counters::record_failure(
-                    &app.kv,
-                    account.id,
-                    app.config.lockout.max_failures,
-                    app.config.lockout.lock_secs,
-                )
-                .await?
-            {
-                record(app, "locked", Some(account.id), ip, "too_many_failures").await;
+            // A refused attempt on a locked account is not counted again: the lock stands.
+            if reason != "locked" {
+                after_failure(app, account.id, ip).await?;
             }
             record(app, "failure", Some(account.id), ip, reason).await;
             crate::metrics::login(if reason == "locked" {
@@ -91,6 +87,30 @@ pub async fn authenticate(
             Ok(Ok(account))
         }
     }
+}
+
+/// Counts a failure; a lock it triggers is audited, and past `max_temporary_locks` the account
+/// is locked in Postgres until the help desk unlocks it (it survives a Redis restart).
+async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> Result<(), PageError> {
+    match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
+        AfterFailure::Counted => {}
+        AfterFailure::LockedFor(secs) => {
+            record(
+                app,
+                "locked",
+                Some(account),
+                ip,
+                &format!("temporary_{secs}s"),
+            )
+            .await;
+        }
+        AfterFailure::HelpDeskLock => {
+            let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+            accounts::lock_for_help_desk(&db, account).await?;
+            record(app, "locked", Some(account), ip, "until_help_desk").await;
+        }
+    }
+    Ok(())
 }
 
 /// Audit a login event; an audit failure is logged, never shown.

@@ -28,6 +28,8 @@ pub struct Account {
     pub locale: String,
     /// Set when the account may not sign in.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Set when too many lockouts wait for the help desk.
+    pub locked_at: Option<DateTime<Utc>>,
 }
 
 /// An account and its password hash, found by a login name.
@@ -59,7 +61,7 @@ pub struct NewAccount<'a> {
 }
 
 const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a.email_verified, \
-                       a.profession, a.account_type, a.locale, a.disabled_at";
+                       a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at";
 
 /// Finds an account by any of its login names (already case-folded).
 pub async fn find_by_login_name(
@@ -124,6 +126,20 @@ pub async fn rehash_password(
     Ok(())
 }
 
+/// Locks an account until the help desk unlocks it (kept on a first lock's date).
+pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE accounts SET locked_at = coalesce(locked_at, now()) WHERE id = $1";
+    sql::execute(client, SQL, &[&id]).await?;
+    Ok(())
+}
+
+/// Lifts a help-desk lock. Returns whether the account was locked.
+pub async fn unlock(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    const SQL: &str =
+        "UPDATE accounts SET locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL";
+    Ok(sql::execute(client, SQL, &[&id]).await? == 1)
+}
+
 fn from_row(row: &tokio_postgres::Row) -> Account {
     Account {
         id: row.get("id"),
@@ -136,5 +152,6 @@ fn from_row(row: &tokio_postgres::Row) -> Account {
         account_type: row.get("account_type"),
         locale: row.get("locale"),
         disabled_at: row.get("disabled_at"),
+        locked_at: row.get("locked_at"),
     }
 }

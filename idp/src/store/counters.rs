@@ -1,24 +1,43 @@
-//! Per-account failure counter and temporary lock, atomic in Redis so every node sees the same
-//! count (the lockout policy itself grows in the credential-lifecycle issue).
+//! Per-account failure counter and escalating lock, atomic in Redis so every node sees the
+//! same count. `failures` wrong answers lock the account for `lock_secs`, the next lock for
+//! twice that, and so on; past `max_temporary_locks` the script says so and the caller records
+//! a help-desk lock in Postgres. The three keys share the account's hash tag (Redis Cluster).
 
 use redis::Script;
 use std::sync::LazyLock;
 use uuid::Uuid;
 
 use super::{Kv, StoreError};
+use crate::config::LockoutConfig;
 
+/// KEYS: failures, lock, lock count. ARGV: max failures, base lock secs, max temporary locks,
+/// how long past locks are remembered. Returns 0 (counted), the lock's seconds, or -1 (too
+/// many locks: the help desk must unlock).
 static FAIL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"local n = redis.call('INCR', KEYS[1])
           if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-          if n >= tonumber(ARGV[1]) then
-            redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-            redis.call('DEL', KEYS[1])
-            return 1
-          end
-          return 0",
+          if n < tonumber(ARGV[1]) then return 0 end
+          redis.call('DEL', KEYS[1])
+          local locks = redis.call('INCR', KEYS[3])
+          redis.call('EXPIRE', KEYS[3], ARGV[4])
+          if locks > tonumber(ARGV[3]) then return -1 end
+          local secs = tonumber(ARGV[2]) * (2 ^ (locks - 1))
+          redis.call('SET', KEYS[2], '1', 'EX', secs)
+          return secs",
     )
 });
+
+/// What one more failure did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Counted; not locked.
+    Counted,
+    /// Locked for this many seconds.
+    LockedFor(u64),
+    /// Too many temporary locks: lock until the help desk unlocks.
+    HelpDeskLock,
+}
 
 /// Whether the account is temporarily locked.
 pub async fn is_locked(kv: &Kv, account: Uuid) -> Result<bool, StoreError> {
@@ -30,31 +49,39 @@ pub async fn is_locked(kv: &Kv, account: Uuid) -> Result<bool, StoreError> {
     Ok(n == 1)
 }
 
-/// Counts a failure; at `max_failures` the account locks for `lock_secs`. Returns whether
-/// this failure locked it.
+/// Counts a failure under the lockout policy.
 pub async fn record_failure(
     kv: &Kv,
     account: Uuid,
-    max_failures: u32,
-    lock_secs: u64,
-) -> Result<bool, StoreError> {
+    policy: &LockoutConfig,
+) -> Result<AfterFailure, StoreError> {
     let id = account.to_string();
     let mut conn = kv.conn();
-    let locked: u8 = FAIL
+    let outcome: i64 = FAIL
         .key(kv.key("fail", &id))
         .key(kv.key("lock", &id))
-        .arg(max_failures)
-        .arg(lock_secs)
+        .key(kv.key("locks", &id))
+        .arg(policy.max_failures)
+        .arg(policy.lock_secs)
+        .arg(policy.max_temporary_locks)
+        .arg(policy.escalation_window_secs)
         .invoke_async(&mut conn)
         .await?;
-    Ok(locked == 1)
+    Ok(match outcome {
+        0 => AfterFailure::Counted,
+        secs if secs > 0 => AfterFailure::LockedFor(secs.unsigned_abs()),
+        _ => AfterFailure::HelpDeskLock,
+    })
 }
 
-/// Forgets the failures after a successful login.
+/// Forgets failures and past locks (a successful login, or the help desk's unlock).
 pub async fn clear(kv: &Kv, account: Uuid) -> Result<(), StoreError> {
+    let id = account.to_string();
     let mut conn = kv.conn();
     let _: u8 = redis::cmd("DEL")
-        .arg(kv.key("fail", &account.to_string()))
+        .arg(kv.key("fail", &id))
+        .arg(kv.key("lock", &id))
+        .arg(kv.key("locks", &id))
         .query_async(&mut conn)
         .await?;
     Ok(())
