@@ -195,10 +195,12 @@ pub struct LockoutConfig {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitConfig {
-    /// Sustained requests per second per IP.
+    /// Sustained requests per second per IP (per process).
     pub per_ip_per_second: u32,
-    /// Burst per IP.
+    /// Burst per IP (per process).
     pub per_ip_burst: u32,
+    /// Password checks per IP per minute across every node (Redis).
+    pub password_checks_per_ip_per_minute: u32,
 }
 
 /// Logs.

@@ -9,7 +9,7 @@ use crate::domain::{LoginName, Password};
 use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
-use crate::store::{audit, counters};
+use crate::store::{audit, counters, windows};
 use crate::web::PageError;
 
 /// Why a login did not succeed; only the log and the audit trail see the difference.
@@ -32,6 +32,12 @@ pub async fn authenticate(
     let (Ok(name), Ok(password)) = (LoginName::parse(name), Password::parse(password)) else {
         return Ok(Err(Failure::Incomplete));
     };
+    // Per-IP password checks across every node (tower-governor only sees this process).
+    let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
+    if !windows::allow(&app.kv, "password", ip, limit).await? {
+        record(app, "throttled", None, ip, "ip_window").await;
+        return Err(PageError::TooMany);
+    }
     let found = {
         let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
         accounts::find_by_login_name(&db, &name.folded()).await?

@@ -13,6 +13,7 @@ pub mod pending;
 pub mod refresh;
 pub mod revoked;
 pub mod sessions;
+pub mod windows;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;

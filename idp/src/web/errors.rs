@@ -23,6 +23,9 @@ pub enum PageError {
     /// The body is over `server.body_limit_bytes`.
     #[error("payload too large")]
     TooLarge,
+    /// Too many attempts from this address across every node; retry in a minute.
+    #[error("too many requests")]
+    TooMany,
     /// Too many requests at once (password hashing saturated); try again shortly.
     #[error("busy")]
     Busy,
@@ -70,6 +73,7 @@ impl IntoResponse for PageError {
             PageError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+            PageError::TooMany => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
             PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
             PageError::Unavailable(detail) => {
                 tracing::error!(%detail, "dependency unavailable");
@@ -82,6 +86,11 @@ impl IntoResponse for PageError {
         };
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorMessage(key));
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
