@@ -34,6 +34,8 @@ pub struct Config {
     pub session: SessionConfig,
     /// Argon2id cost.
     pub password: PasswordConfig,
+    /// What a new password must be.
+    pub password_policy: crate::password_policy::PasswordPolicyConfig,
     /// Per-account failure counter.
     pub lockout: LockoutConfig,
     /// Per-IP request shaping.
@@ -305,6 +307,10 @@ impl Config {
         if self.lockout.max_temporary_locks > 20 {
             // 2^20 × lock_secs is already years: a larger value is a typo.
             return invalid("lockout.max_temporary_locks", "must be at most 20");
+        }
+        if !(8..=128).contains(&self.password_policy.min_length) {
+            // ASVS 6.2.1: at least 8; 128 is the longest password accepted.
+            return invalid("password_policy.min_length", "must be between 8 and 128");
         }
         if self.server.max_concurrent_hashes == 0 {
             return invalid("server.max_concurrent_hashes", "must be at least 1");

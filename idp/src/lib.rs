@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod ops;
 pub mod password;
+pub mod password_policy;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

@@ -193,7 +193,9 @@ impl TestApp {
             profession: Some("pharmacien".into()),
             account_type: "professional".into(),
         };
-        let id = idp::admin::users::add(&tx, &hasher, user).await.unwrap();
+        let id = idp::admin::users::add(&tx, &hasher, &policy(), user)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         id.to_string()
     }
@@ -213,6 +215,14 @@ impl TestApp {
         .await
         .unwrap();
         tx.commit().await.unwrap();
+    }
+}
+
+/// The default password policy, as config/default.toml sets it.
+fn policy() -> idp::password_policy::PasswordPolicyConfig {
+    idp::password_policy::PasswordPolicyConfig {
+        min_length: 12,
+        agency_names: vec!["Régie".into(), "RAMQ".into()],
     }
 }
 

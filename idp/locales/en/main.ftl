@@ -51,3 +51,6 @@ error-logout-malformed = The sign-out request is not valid.
 error-logout-hint = The token given for signing out is not valid.
 error-logout-client-mismatch = The sign-out request does not match the application.
 error-logout-redirect = The return address after sign-out is not registered for this application.
+password-too-short = The password must have at least { $min } characters.
+password-personal = The password must not contain your username, your name or your e-mail address.
+password-agency-name = The password must not contain the agency's name.

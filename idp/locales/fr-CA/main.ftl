@@ -51,3 +51,6 @@ error-logout-malformed = La demande de déconnexion est invalide.
 error-logout-hint = Le jeton fourni pour la déconnexion est invalide.
 error-logout-client-mismatch = La demande de déconnexion ne correspond pas à l'application.
 error-logout-redirect = L'adresse de retour après déconnexion n'est pas enregistrée pour cette application.
+password-too-short = Le mot de passe doit compter au moins { $min } caractères.
+password-personal = Le mot de passe ne doit contenir ni votre nom d'utilisateur, ni votre nom, ni votre adresse courriel.
+password-agency-name = Le mot de passe ne doit pas contenir le nom de la Régie.

@@ -2,6 +2,7 @@
 
 use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
+use crate::password_policy::{self, Context, PasswordPolicyConfig};
 use crate::store::accounts::{self, NewAccount};
 use crate::store::{GenericClient, StoreError};
 
@@ -42,6 +43,7 @@ pub enum AddUserError {
 pub async fn add(
     db: &impl GenericClient,
     hasher: &Hasher,
+    policy: &PasswordPolicyConfig,
     user: NewUser,
 ) -> Result<uuid::Uuid, AddUserError> {
     let name = LoginName::parse(&user.username)
@@ -71,8 +73,16 @@ pub async fn add(
             "--given-name and --family-name are required".into(),
         ));
     }
-    let password = Password::parse_new(&user.password)
+    let password = Password::parse(&user.password)
         .map_err(|e| AddUserError::Invalid(format!("password: {e}")))?;
+    let context = Context {
+        username: name.as_ref(),
+        given_name: &user.given_name,
+        family_name: &user.family_name,
+        email: user.email.as_deref(),
+    };
+    password_policy::check(policy, &password, context)
+        .map_err(|refusal| AddUserError::Invalid(format!("password refused: {refusal}")))?;
     let phc = hasher
         .hash(&password)
         .await

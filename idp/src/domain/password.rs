@@ -7,9 +7,6 @@ use unicode_normalization::UnicodeNormalization;
 /// Longest password accepted (ASVS 6.2.9 asks for at least 64; we take 128).
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// Shortest new password accepted (ASVS 6.2.1 asks for at least 8; the agency's policy is 12).
-pub const MIN_NEW_PASSWORD_CHARS: usize = 12;
-
 /// A candidate password.
 #[derive(Debug)]
 pub struct Password(SecretString);
@@ -31,17 +28,6 @@ impl Password {
         Ok(Self(SecretString::from(normalised)))
     }
 
-    /// A password being set (not one being verified): also at least
-    /// `MIN_NEW_PASSWORD_CHARS` characters after normalisation.
-    pub fn parse_new(raw: &str) -> Result<Self, PasswordError> {
-        let password = Self::parse(raw)?;
-        let chars = std::str::from_utf8(password.expose_bytes()).map_or(0, |s| s.chars().count());
-        if chars < MIN_NEW_PASSWORD_CHARS {
-            return Err(PasswordError::TooShort);
-        }
-        Ok(password)
-    }
-
     /// The normalised bytes, for the hash function only.
     pub fn expose_bytes(&self) -> &[u8] {
         self.0.expose_secret().as_bytes()
@@ -57,9 +43,6 @@ pub enum PasswordError {
     /// Over the maximum length.
     #[error("too long (at most 128 characters)")]
     TooLong,
-    /// Under the minimum length of a new password.
-    #[error("too short (at least 12 characters)")]
-    TooShort,
 }
 
 #[cfg(test)]
@@ -85,19 +68,6 @@ mod tests {
             PasswordError::TooLong
         );
         assert_eq!(Password::parse("").unwrap_err(), PasswordError::Empty);
-    }
-
-    #[test]
-    fn a_new_password_needs_twelve_characters_but_a_login_takes_any() {
-        assert_eq!(
-            Password::parse_new("elevenchars").unwrap_err(),
-            PasswordError::TooShort
-        );
-        assert!(Password::parse_new("twelve chars").is_ok());
-        assert!(
-            Password::parse("short").is_ok(),
-            "an existing password is verified, not judged"
-        );
     }
 
     #[test]
