@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::request::{self, AuthorizationRequest, Params, Untrusted};
+use super::request::{self, AuthorizationRequest, Params, Refused};
 use super::respond;
 use crate::app::AppState;
 use crate::domain::{Scope, SecretToken};
@@ -85,19 +85,19 @@ async fn authorize(
         .map_err(PageError::BadRequest)?;
     let request = match request::validate(&client, &params, redirect_uri) {
         Ok(request) => request,
-        Err(Untrusted::Page(key)) => return Err(PageError::BadRequest(key)),
-        Err(Untrusted::Redirect {
+        Err(Refused {
             redirect_uri,
             response_mode,
             state,
             error,
             description,
         }) => {
+            let state = state.as_deref();
             return respond::error(
                 app,
                 &redirect_uri,
                 response_mode,
-                state.as_deref(),
+                state,
                 error,
                 &description,
             );

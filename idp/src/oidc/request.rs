@@ -114,25 +114,20 @@ pub struct AuthorizationRequest {
     pub ui_locales: Option<String>,
 }
 
-/// The first check of a request: can we trust its redirect URI at all?
+/// A request refused after its redirect URI was found registered: the error goes back there
+/// (RFC 6749 §4.1.2.1). Errors before that point are pages, never redirects.
 #[derive(Debug)]
-pub enum Untrusted {
-    /// Unknown client, or a redirect URI that is not registered exactly: show a page, never
-    /// redirect (RFC 6749 §4.1.2.1).
-    Page(&'static str),
-    /// The redirect URI is safe; send `error` there.
-    Redirect {
-        /// Where.
-        redirect_uri: String,
-        /// How.
-        response_mode: ResponseMode,
-        /// Echoed.
-        state: Option<String>,
-        /// RFC 6749 error code.
-        error: &'static str,
-        /// Human-readable description.
-        description: String,
-    },
+pub struct Refused {
+    /// Where.
+    pub redirect_uri: String,
+    /// How.
+    pub response_mode: ResponseMode,
+    /// Echoed.
+    pub state: Option<String>,
+    /// RFC 6749 error code.
+    pub error: &'static str,
+    /// Human-readable description.
+    pub description: String,
 }
 
 /// Checks that the redirect URI is registered for the client: a simple string comparison
@@ -158,14 +153,14 @@ pub fn validate(
     client: &Client,
     params: &Params,
     redirect_uri: String,
-) -> Result<AuthorizationRequest, Untrusted> {
+) -> Result<AuthorizationRequest, Refused> {
     let state = params.get("state").map(str::to_owned);
     let mode = match params.get("response_mode") {
         None | Some("query") => Some(ResponseMode::Query),
         Some("form_post") => Some(ResponseMode::FormPost),
         Some(_) => None,
     };
-    let fail = |error: &'static str, description: &str| Untrusted::Redirect {
+    let fail = |error: &'static str, description: &str| Refused {
         redirect_uri: redirect_uri.clone(),
         response_mode: mode.unwrap_or(ResponseMode::Query),
         state: state.clone(),

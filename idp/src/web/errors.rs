@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::lang::negotiate;
 use super::page;
-use crate::i18n::Lang;
 
 /// A failure shown to a person as a page.
 #[derive(Debug, thiserror::Error)]
@@ -137,9 +136,4 @@ pub fn key_for_status(status: StatusCode) -> &'static str {
         s if s.is_client_error() => "error-bad-request",
         _ => "error-internal",
     }
-}
-
-/// The default language, for callers without a request.
-pub fn default_lang() -> Lang {
-    Lang::default()
 }

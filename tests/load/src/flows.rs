@@ -103,19 +103,9 @@ impl Target {
 
     /// `POST /introspect`; the token must come back active.
     pub async fn introspect(&self, http: &reqwest::Client, token: &str) -> anyhow::Result<()> {
-        let response = http
-            .post(self.url("/introspect")?)
-            .header(header::AUTHORIZATION, self.basic.clone())
-            .form(&[("token", token)])
-            .send()
+        let body = self
+            .post_authenticated(http, "/introspect", &[("token", token)])
             .await?;
-        let status = response.status();
-        let body = response.bytes().await?;
-        ensure!(
-            status == StatusCode::OK,
-            "introspect: {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
         let answer: Introspection = serde_json::from_slice(&body)?;
         ensure!(answer.active, "introspect: token not active");
         Ok(())
@@ -227,8 +217,19 @@ impl Target {
         http: &reqwest::Client,
         form: &[(&str, &str)],
     ) -> anyhow::Result<Tokens> {
+        let body = self.post_authenticated(http, "/token", form).await?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// POSTs a form with the client's Basic credentials; the body of a 200 answer.
+    async fn post_authenticated(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<Vec<u8>> {
         let response = http
-            .post(self.url("/token")?)
+            .post(self.url(path)?)
             .header(header::AUTHORIZATION, self.basic.clone())
             .form(form)
             .send()
@@ -237,10 +238,10 @@ impl Target {
         let body = response.bytes().await?;
         ensure!(
             status == StatusCode::OK,
-            "token: {status}: {}",
+            "POST {path}: {status}: {}",
             String::from_utf8_lossy(&body)
         );
-        Ok(serde_json::from_slice(&body)?)
+        Ok(body.to_vec())
     }
 
     /// A 302/303 answer's `Location`, resolved against the idp.
