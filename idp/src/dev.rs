@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::admin::clients::{Registration, RegistrationError};
+use crate::admin::clients::Registration;
 use crate::admin::users::{AddUserError, NewUser};
 use crate::config::Config;
 use crate::keys::SigningAlg;
@@ -43,10 +43,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             id: "demo-portal".into(),
             name: "Messagerie sécurisée (démonstration)".into(),
             public: false,
-            redirect_uris: vec![
-                "https://localhost:8445/callback".into(),
-                "http://127.0.0.1:8445/callback".into(),
-            ],
+            redirect_uris: vec!["https://localhost:8444/callback".into()],
             post_logout_redirect_uris: vec!["https://localhost:8444/".into()],
             grant_types: vec![
                 "authorization_code".into(),
@@ -71,13 +68,19 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             backchannel_logout_uri: None,
         },
     ];
+    // The demo clients are registered afresh on every run, so they always match this code
+    // (a registration from an older checkout would keep its old redirect URIs).
     for registration in demos {
         let id = registration.id.clone();
-        match admin::clients::register(&db, &key, registration).await {
-            Ok(Some(secret)) => write_private(demo_secret_file, &secret)?,
-            Ok(None) | Err(RegistrationError::Taken) => {}
-            Err(e) => return Err(anyhow::anyhow!("demo client `{id}`: {e}")),
+        let tx = db.transaction().await?;
+        crate::store::clients::delete(&tx, &id).await?;
+        let secret = admin::clients::register(&tx, &key, registration)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo client `{id}`: {e}"))?;
+        if let Some(secret) = secret {
+            write_private(demo_secret_file, &secret)?;
         }
+        tx.commit().await?;
     }
     let hasher = crate::password::Hasher::new(config.password, 2, Duration::from_secs(60))?;
     let users = [
