@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
     let pages = guarded(
         Router::new()
             .merge(login::router(&state))
+            .merge(oidc::with_per_ip_limit(
+                crate::credentials::router().merge(crate::questions::router()),
+                &state,
+            ))
             .merge(oidc::page_router(&state))
             .fallback(|| async { StatusCode::NOT_FOUND }),
         &state,

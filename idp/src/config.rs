@@ -36,6 +36,12 @@ pub struct Config {
     pub password: PasswordConfig,
     /// What a new password must be.
     pub password_policy: crate::password_policy::PasswordPolicyConfig,
+    /// The catalogue of secret questions and the rules for answers.
+    pub secret_questions: crate::questions::QuestionsConfig,
+    /// "Mot de passe oublié?".
+    pub recovery: crate::recovery::RecoveryConfig,
+    /// Outgoing e-mail.
+    pub mail: crate::mail::MailConfig,
     /// Per-account failure counter.
     pub lockout: LockoutConfig,
     /// Per-IP request shaping.
@@ -311,6 +317,27 @@ impl Config {
         if !(8..=128).contains(&self.password_policy.min_length) {
             // ASVS 6.2.1: at least 8; 128 is the longest password accepted.
             return invalid("password_policy.min_length", "must be between 8 and 128");
+        }
+        if self.password_policy.min_strength > 4 {
+            return invalid("password_policy.min_strength", "must be between 0 and 4");
+        }
+        if self.password_policy.temporary_ttl_hours == 0 {
+            return invalid("password_policy.temporary_ttl_hours", "must be at least 1");
+        }
+        if let Err(reason) = self.secret_questions.check() {
+            return invalid("secret_questions", &reason);
+        }
+        if self.recovery.max_failed_challenges == 0 || self.recovery.challenge_ttl_secs == 0 {
+            return invalid(
+                "recovery.max_failed_challenges",
+                "failed challenges and challenge_ttl_secs must be at least 1",
+            );
+        }
+        if self.recovery.assistance.is_empty() {
+            return invalid(
+                "recovery.assistance",
+                "needs at least one assistance centre",
+            );
         }
         if self.server.max_concurrent_hashes == 0 {
             return invalid("server.max_concurrent_hashes", "must be at least 1");

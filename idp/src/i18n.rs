@@ -123,23 +123,32 @@ mod tests {
 
     #[test]
     fn every_french_message_has_an_english_one() {
-        let fr = include_str!("../locales/fr-CA/main.ftl");
-        let en = include_str!("../locales/en/main.ftl");
-        let keys = |s: &'static str| -> Vec<&'static str> {
-            s.lines()
-                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
-                .filter(|k| !k.starts_with('#') && !k.is_empty())
+        // Each feature keeps its messages in its own file (main.ftl, mail.ftl, …).
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        let keys = |path: std::path::PathBuf| -> Vec<String> {
+            std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .lines()
+                .filter(|l| !l.starts_with([' ', '#', '.']))
+                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_owned()))
+                .filter(|k| !k.is_empty())
                 .collect()
         };
-        let (fr, en) = (keys(fr), keys(en));
-        for key in &fr {
-            assert!(en.contains(key), "missing English message {key}");
+        let files: Vec<_> = std::fs::read_dir(dir.join("fr-CA"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(files.len() > 1, "message files found: {files:?}");
+        let mut seen = std::collections::HashSet::new();
+        for file in files {
+            let fr = keys(dir.join("fr-CA").join(&file));
+            let en = keys(dir.join("en").join(&file));
+            for key in &fr {
+                assert!(en.contains(key), "missing English message {key} in {file:?}");
+                assert!(seen.insert(key.clone()), "message {key} defined twice");
+            }
+            assert_eq!(fr.len(), en.len(), "{file:?}: different message sets");
         }
-        assert_eq!(
-            fr.len(),
-            en.len(),
-            "the two languages have different message sets"
-        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! a minimum length (12 by default), at most 128 characters, no composition rules, and no
 //! password built on what an attacker knows of the user — their username, names, e-mail — or
 //! on the agency's name. Each refusal carries its reason, shown in the user's language.
-//! (History and maximum age come with the password-change flows.)
+//! Common passwords are refused by zxcvbn's estimate; history and expiry are enforced where a
+//! password is set (`credentials::change`) and checked at login.
 
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
@@ -17,20 +18,38 @@ pub struct PasswordPolicyConfig {
     pub min_length: usize,
     /// Words naming the agency that no password may contain.
     pub agency_names: Vec<String>,
+    /// Lowest zxcvbn score (0–4) accepted: refuses common and easily guessed passwords.
+    pub min_strength: u8,
+    /// A new password may not be one of the last `history` passwords (0: no history).
+    pub history: u32,
+    /// Days a password lasts before it must be changed at the next login (0: never expires).
+    /// The seed's mechanism; ASVS 6.2.10 advises against it (docs/SECURITY.md).
+    pub max_age_days: u32,
+    /// Hours a temporary password set by the help desk stays usable.
+    pub temporary_ttl_hours: u32,
 }
 
 /// Why a new password was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// Under the minimum length.
     #[error("too short: at least {0} characters")]
     TooShort(usize),
+    /// Over the 128 characters a password may have.
+    #[error("too long: at most 128 characters")]
+    TooLong,
     /// It contains the username, a name or the e-mail of the account.
     #[error("it contains your username, your name or your e-mail address")]
     Personal,
     /// It contains the agency's name.
     #[error("it contains the agency's name")]
     AgencyName,
+    /// A common or easily guessed password (zxcvbn score under `min_strength`).
+    #[error("it is too common or too easy to guess")]
+    Common,
+    /// One of the account's last `history` passwords.
+    #[error("it was used recently")]
+    Reused,
 }
 
 impl Refusal {
@@ -38,8 +57,11 @@ impl Refusal {
     pub fn message_key(&self) -> &'static str {
         match self {
             Refusal::TooShort(_) => "password-too-short",
+            Refusal::TooLong => "password-too-long",
             Refusal::Personal => "password-personal",
             Refusal::AgencyName => "password-agency-name",
+            Refusal::Common => "password-common",
+            Refusal::Reused => "password-reused",
         }
     }
 }
@@ -89,7 +111,17 @@ pub fn check(
     {
         return Err(Refusal::AgencyName);
     }
+    if strength(text) < policy.min_strength {
+        return Err(Refusal::Common);
+    }
     Ok(())
+}
+
+/// zxcvbn's score (0–4) of the first 64 characters: its matching grows faster than linearly
+/// with length, and a password whose first 64 characters are strong is strong.
+fn strength(text: &str) -> u8 {
+    let head: String = text.chars().take(64).collect();
+    u8::from(zxcvbn::zxcvbn(&head, &[]).score())
 }
 
 /// Whether `folded` contains `word` (folded too), ignoring words under 3 characters.
@@ -114,6 +146,10 @@ mod tests {
         PasswordPolicyConfig {
             min_length: 12,
             agency_names: vec!["Régie".into(), "RAMQ".into()],
+            min_strength: 3,
+            history: 5,
+            max_age_days: 365,
+            temporary_ttl_hours: 72,
         }
     }
 
@@ -181,8 +217,11 @@ mod tests {
         use crate::i18n::Lang;
         for refusal in [
             Refusal::TooShort(12),
+            Refusal::TooLong,
             Refusal::Personal,
             Refusal::AgencyName,
+            Refusal::Common,
+            Refusal::Reused,
         ] {
             for lang in [Lang::Fr, Lang::En] {
                 let key = refusal.message_key();
@@ -192,6 +231,16 @@ mod tests {
         }
         let fr = Lang::Fr.t_args("password-too-short", &[("min", "12".into())]);
         assert!(fr.contains("12 caractères"), "{fr}");
+    }
+
+    #[test]
+    fn common_and_guessable_passwords_are_refused() {
+        for password in ["password1234", "qwertyuiopasdf", "aaaaaaaaaaaaaaaa", "123456789012"] {
+            assert_eq!(check_str(password), Err(Refusal::Common), "{password}");
+        }
+        // A long password is scored on its first 64 characters, quickly.
+        let long = format!("{}{}", "correct horse battery staple ", "z".repeat(99));
+        assert_eq!(check_str(&long), Ok(()));
     }
 
     #[test]

@@ -125,6 +125,7 @@ pub async fn unlock(
         account_id: Some(id),
         client_id: None,
         ip: None,
+        user_agent: None,
         detail: serde_json::json!({ "by": "help_desk" }),
     };
     crate::store::audit::record(db, &event).await?;

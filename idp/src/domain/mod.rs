@@ -6,7 +6,7 @@ mod scope;
 mod secret_token;
 
 pub use login_name::LoginName;
-pub use password::Password;
+pub use password::{Password, PasswordError};
 pub use scope::Scope;
 pub use secret_token::SecretToken;
 

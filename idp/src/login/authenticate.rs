@@ -4,12 +4,16 @@
 
 use std::net::IpAddr;
 
+use chrono::Utc;
+
 use crate::app::AppState;
+use crate::credentials::restricted::RestrictedWhy;
 use crate::domain::{LoginName, Password};
+use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
-use crate::store::{audit, counters, windows};
+use crate::store::{audit, counters, passwords, windows};
 use crate::web::PageError;
 
 /// Why a login did not succeed; only the log and the audit trail see the difference.
@@ -21,14 +25,24 @@ pub enum Failure {
     Refused,
 }
 
+/// A user who proved who they are.
+#[derive(Debug)]
+pub struct Authenticated {
+    /// The account.
+    pub account: Account,
+    /// Set when the password is expired or temporary: no session until it is changed.
+    pub must_change: Option<RestrictedWhy>,
+}
+
 /// Checks credentials; on success the failure counter is cleared and the hash upgraded when
-/// the cost parameters changed.
+/// the cost parameters changed. An expired temporary password fails like a wrong one; a valid
+/// one is spent by this login (single use).
 pub async fn authenticate(
     app: &AppState,
     name: &str,
     password: &str,
     ip: IpAddr,
-) -> Result<Result<Account, Failure>, PageError> {
+) -> Result<Result<Authenticated, Failure>, PageError> {
     let (Ok(name), Ok(password)) = (LoginName::parse(name), Password::parse(password)) else {
         return Ok(Err(Failure::Incomplete));
     };
@@ -60,11 +74,14 @@ pub async fn authenticate(
         return Ok(Err(Failure::Refused));
     };
     let account = found.account;
+    let now = Utc::now();
+    let temporary_spent = found.temporary_expires_at.is_some_and(|t| t <= now);
     let refused = |reason: &'static str| (reason, verdict);
     let outcome = match verdict {
         _ if locked => Err(refused("locked")),
         _ if account.disabled_at.is_some() => Err(refused("disabled")),
         Verdict::Mismatch => Err(refused("wrong_password")),
+        _ if temporary_spent => Err(refused("temporary_password_spent")),
         Verdict::Match | Verdict::MatchNeedsRehash => Ok(verdict),
     };
     match outcome {
@@ -82,22 +99,83 @@ pub async fn authenticate(
             Ok(Err(Failure::Refused))
         }
         Ok(verdict) => {
+            let must_change = if found.temporary_expires_at.is_some() {
+                let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+                if !passwords::spend_temporary(&db, account.id).await? {
+                    record(app, "failure", Some(account.id), ip, "temporary_password_spent").await;
+                    return Ok(Err(Failure::Refused));
+                }
+                Some(RestrictedWhy::Temporary)
+            } else {
+                let max_age = i64::from(app.config.password_policy.max_age_days);
+                let expired = max_age > 0
+                    && found
+                        .changed_at
+                        .is_some_and(|at| now - at > chrono::Duration::days(max_age));
+                expired.then_some(RestrictedWhy::Expired)
+            };
             counters::clear(&app.kv, account.id).await?;
-            if verdict == Verdict::MatchNeedsRehash {
+            if verdict == Verdict::MatchNeedsRehash && must_change.is_none() {
                 let phc = app.hasher.hash(&password).await?;
                 let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-                accounts::rehash_password(&db, account.id, &phc).await?;
+                passwords::rehash(&db, account.id, &phc).await?;
             }
-            record(app, "success", Some(account.id), ip, "password").await;
+            let reason = match must_change {
+                None => "password",
+                Some(RestrictedWhy::Expired) => "password_expired",
+                Some(RestrictedWhy::Temporary) => "temporary_password",
+            };
+            record(app, "success", Some(account.id), ip, reason).await;
             crate::metrics::login("success");
-            Ok(Ok(account))
+            Ok(Ok(Authenticated {
+                account,
+                must_change,
+            }))
         }
     }
 }
 
-/// Counts a failure; a lock it triggers is audited, and past `max_temporary_locks` the account
-/// is locked in Postgres until the help desk unlocks it (it survives a Redis restart).
-async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> Result<(), PageError> {
+/// Checks the password of a signed-in user before a sensitive change (ASVS 6.2.3): a wrong
+/// one counts toward the account's lockout like a failed login, and a locked account is
+/// refused whatever is typed.
+pub async fn reverify(
+    app: &AppState,
+    account: &Account,
+    raw: &str,
+    ip: IpAddr,
+) -> Result<bool, PageError> {
+    let Ok(password) = Password::parse(raw) else {
+        return Ok(false);
+    };
+    let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
+    if !windows::allow(&app.kv, "password", ip, limit).await? {
+        return Err(PageError::TooMany);
+    }
+    let (phc, help_desk_lock) = {
+        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let fresh = accounts::get(&db, account.id).await?;
+        let phc = passwords::current(&db, account.id).await?;
+        (phc, fresh.is_none_or(|a| a.locked_at.is_some()))
+    };
+    let locked = help_desk_lock || counters::is_locked(&app.kv, account.id).await?;
+    let phc = phc.filter(|_| !locked);
+    let verdict = app.hasher.verify(&password, phc.as_deref()).await?;
+    if verdict != Verdict::Mismatch {
+        counters::clear(&app.kv, account.id).await?;
+        return Ok(true);
+    }
+    if !locked {
+        after_failure(app, account.id, ip).await?;
+    }
+    record(app, "failure", Some(account.id), ip, "current_password").await;
+    Ok(false)
+}
+
+/// Counts a failure; a lock it triggers is audited and e-mailed, and past `max_temporary_locks`
+/// the account is locked in Postgres until the help desk unlocks it (it survives a Redis
+/// restart). Wrong recovery answers count here too: all of an account's names and every
+/// check of its secrets share this one counter.
+pub async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> Result<(), PageError> {
     match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
         AfterFailure::Counted => {}
         AfterFailure::LockedFor(secs) => {
@@ -109,13 +187,25 @@ async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> Resul
                 &format!("temporary_{secs}s"),
             )
             .await;
+            notify_lock(app, account, false).await?;
         }
         AfterFailure::HelpDeskLock => {
             let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
             accounts::lock_for_help_desk(&db, account).await?;
             record(app, "locked", Some(account), ip, "until_help_desk").await;
+            notify_lock(app, account, true).await?;
         }
     }
+    Ok(())
+}
+
+/// Tells the owner their account was locked (when it has an address).
+async fn notify_lock(app: &AppState, account: uuid::Uuid, until_help_desk: bool) -> Result<(), PageError> {
+    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+    let Some(to) = accounts::get(&db, account).await?.as_ref().and_then(Recipient::of) else {
+        return Ok(());
+    };
+    mail::enqueue(&db, &to, &Notice::AccountLocked { until_help_desk }).await?;
     Ok(())
 }
 
@@ -134,6 +224,7 @@ async fn record(
         account_id,
         client_id: None,
         ip: Some(ip),
+        user_agent: None,
         detail: serde_json::json!({ "reason": reason }),
     };
     let result = match app.db.get().await {

@@ -8,6 +8,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{Failure, authenticate, session};
+use crate::credentials::restricted;
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::oidc::authorize;
@@ -77,8 +78,8 @@ pub async fn submit(
         ip,
     )
     .await?;
-    let account = match outcome {
-        Ok(account) => account,
+    let authenticated = match outcome {
+        Ok(authenticated) => authenticated,
         Err(failure) => {
             let parked = parked_request(&app, req.as_deref()).await?;
             let lang = flow_lang(&uri, &headers, parked.as_ref());
@@ -90,6 +91,20 @@ pub async fn submit(
             return render(&app, lang, jar, req, shown, Some(lang.t(key)));
         }
     };
+    let account = authenticated.account;
+    if let Some(why) = authenticated.must_change {
+        // No session until the password is changed: the parked request waits in the
+        // restricted state and resumes when it is done.
+        let request = match &req {
+            Some(id) => pending::get::<authorize::Pending>(&app.kv, id).await?,
+            None => None,
+        };
+        let answered = {
+            let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+            crate::store::questions::answered(&db, account.id).await?.len()
+        };
+        return restricted::begin(&app, jar, account.id, why, answered, request).await;
+    }
     let (jar, session) = session::open(&app, jar, account.id).await?;
     match req {
         Some(id) => {

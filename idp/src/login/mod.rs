@@ -10,7 +10,7 @@ use axum::routing::get;
 
 use crate::app::AppState;
 
-pub use authenticate::{Failure, authenticate};
+pub use authenticate::{Authenticated, Failure, after_failure, authenticate, reverify};
 
 /// `/`, `/login`.
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -32,13 +32,17 @@ pub struct Account {
     pub locked_at: Option<DateTime<Utc>>,
 }
 
-/// An account and its password hash, found by a login name.
+/// An account and its password credential, found by a login name.
 #[derive(Debug)]
 pub struct AccountWithPassword {
     /// The account.
     pub account: Account,
     /// PHC string, when a password is set.
     pub phc: Option<String>,
+    /// When the password was last set (its age decides expiry).
+    pub changed_at: Option<DateTime<Utc>>,
+    /// Set when the password is a temporary one from the help desk: when it stops working.
+    pub temporary_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A new account.
@@ -69,13 +73,16 @@ pub async fn find_by_login_name(
     folded: &str,
 ) -> Result<Option<AccountWithPassword>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS}, p.phc FROM account_names n JOIN accounts a ON a.id = n.account_id \
+        "SELECT {COLUMNS}, p.phc, p.changed_at, p.temporary_expires_at \
+         FROM account_names n JOIN accounts a ON a.id = n.account_id \
          LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
     );
     let row = sql::query_opt(client, &sql, &[&folded]).await?;
     Ok(row.map(|row| AccountWithPassword {
         account: from_row(&row),
         phc: row.get("phc"),
+        changed_at: row.get("changed_at"),
+        temporary_expires_at: row.get("temporary_expires_at"),
     }))
 }
 
@@ -115,21 +122,43 @@ pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result
     Ok(id)
 }
 
-/// Replaces the password hash (a rehash with new parameters keeps `changed_at`).
-pub async fn rehash_password(
-    client: &impl GenericClient,
-    id: Uuid,
-    phc: &str,
-) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE password_credentials SET phc = $2 WHERE account_id = $1";
-    sql::execute(client, SQL, &[&id, &phc]).await?;
-    Ok(())
-}
-
 /// Locks an account until the help desk unlocks it (kept on a first lock's date).
 pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE accounts SET locked_at = coalesce(locked_at, now()) WHERE id = $1";
     sql::execute(client, SQL, &[&id]).await?;
+    Ok(())
+}
+
+/// Every login name of an account (username and e-mail alias), as stored (folded).
+pub async fn names(client: &impl GenericClient, id: Uuid) -> Result<Vec<String>, StoreError> {
+    const SQL: &str =
+        "SELECT name_folded FROM account_names WHERE account_id = $1 ORDER BY created_at";
+    let rows = sql::query(client, SQL, &[&id]).await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Makes a proven address the account's e-mail and its e-mail login name, replacing a
+/// previous alias (the `IP…`/`CE…` username always stays). A name another account holds
+/// fails on `account_names_pkey`.
+pub async fn set_email_alias(
+    client: &impl GenericClient,
+    id: Uuid,
+    email: &str,
+) -> Result<(), StoreError> {
+    const DROP_OLD: &str = "DELETE FROM account_names WHERE account_id = $1 AND kind = 'email'";
+    const NAME: &str =
+        "INSERT INTO account_names (name_folded, account_id, kind) VALUES ($1, $2, 'email')";
+    const EMAIL: &str = "UPDATE accounts SET email = $2, email_verified = true WHERE id = $1";
+    sql::execute(client, DROP_OLD, &[&id]).await?;
+    sql::execute(client, NAME, &[&email.to_lowercase(), &id]).await?;
+    sql::execute(client, EMAIL, &[&id, &email]).await?;
+    Ok(())
+}
+
+/// Sets the language notices and pages use for the account.
+pub async fn set_locale(client: &impl GenericClient, id: Uuid, locale: &str) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE accounts SET locale = $2 WHERE id = $1";
+    sql::execute(client, SQL, &[&id, &locale]).await?;
     Ok(())
 }
 

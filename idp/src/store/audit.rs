@@ -1,4 +1,5 @@
 //! The audit trail (ASVS 16.3.1): every authentication event with its outcome, never a secret.
+//! Append-only: the table refuses updates and deletes (migration V3).
 
 use std::net::IpAddr;
 
@@ -19,14 +20,16 @@ pub struct Event<'a> {
     pub client_id: Option<&'a str>,
     /// From where.
     pub ip: Option<IpAddr>,
+    /// The browser's `User-Agent`, truncated.
+    pub user_agent: Option<&'a str>,
     /// Anything else worth keeping (never a secret).
     pub detail: serde_json::Value,
 }
 
 /// Appends an event.
 pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<(), StoreError> {
-    const SQL: &str = "INSERT INTO audit_events (id, kind, outcome, account_id, client_id, ip, detail) \
-                       VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7)";
+    const SQL: &str = "INSERT INTO audit_events (id, kind, outcome, account_id, client_id, ip, user_agent, detail) \
+                       VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7, $8)";
     let ip = event.ip.map(|ip| ip.to_string());
     sql::execute(
         client,
@@ -38,9 +41,22 @@ pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<()
             &event.account_id,
             &event.client_id,
             &ip,
+            &event.user_agent,
             &event.detail,
         ],
     )
     .await?;
     Ok(())
+}
+
+/// Appends an event outside any transaction; a failure is logged, never shown (the action it
+/// records has already happened).
+pub async fn note(db: &deadpool_postgres::Pool, event: &Event<'_>) {
+    let result = match db.get().await {
+        Ok(client) => record(&client, event).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, kind = event.kind, "audit event not recorded");
+    }
 }

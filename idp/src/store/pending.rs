@@ -1,44 +1,25 @@
-//! Authorization requests waiting for a login or a consent, kept in Redis for 10 minutes under
-//! a random id so the flow resumes on whichever node the browser reaches next.
+//! Authorization requests waiting for a login, a consent or a forced credential change, kept
+//! in Redis for 10 minutes under a random id so the flow resumes on whichever node the browser
+//! reaches next.
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::{Kv, StoreError};
+use super::{Kv, StoreError, ephemeral};
 
 /// How long a user has to sign in before the request must start again.
 pub const PENDING_TTL_SECS: u64 = 600;
 
 /// Stores a pending request.
 pub async fn put<T: Serialize>(kv: &Kv, id: &str, request: &T) -> Result<(), StoreError> {
-    let json = serde_json::to_string(request).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut conn = kv.conn();
-    let _: () = redis::cmd("SET")
-        .arg(kv.key("pending", id))
-        .arg(json)
-        .arg("EX")
-        .arg(PENDING_TTL_SECS)
-        .query_async(&mut conn)
-        .await?;
-    Ok(())
+    ephemeral::put(kv, "pending", id, request, PENDING_TTL_SECS).await
 }
 
 /// Reads a pending request, if it has not expired.
 pub async fn get<T: DeserializeOwned>(kv: &Kv, id: &str) -> Result<Option<T>, StoreError> {
-    let mut conn = kv.conn();
-    let json: Option<String> = redis::cmd("GET")
-        .arg(kv.key("pending", id))
-        .query_async(&mut conn)
-        .await?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .transpose()
+    ephemeral::get(kv, "pending", id).await
 }
 
 /// Forgets a pending request once it is answered.
 pub async fn delete(kv: &Kv, id: &str) -> Result<(), StoreError> {
-    let mut conn = kv.conn();
-    let _: u8 = redis::cmd("DEL")
-        .arg(kv.key("pending", id))
-        .query_async(&mut conn)
-        .await?;
-    Ok(())
+    ephemeral::delete(kv, "pending", id).await
 }

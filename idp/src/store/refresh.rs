@@ -133,6 +133,20 @@ pub async fn revoke_by_sid(
         .collect())
 }
 
+/// Revokes every live family of an account (a recovered password); returns their ids.
+pub async fn revoke_for_account(
+    client: &impl GenericClient,
+    account_id: Uuid,
+) -> Result<Vec<Uuid>, StoreError> {
+    const SQL: &str = "UPDATE refresh_families SET revoked_at = now() \
+                       WHERE account_id = $1 AND revoked_at IS NULL RETURNING id";
+    Ok(sql::query(client, SQL, &[&account_id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 fn presented(row: &tokio_postgres::Row) -> Presented {
     Presented {
         expires_at: row.get("token_expires_at"),

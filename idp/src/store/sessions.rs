@@ -49,6 +49,37 @@ pub async fn find_live(
         .map(|r| from_row(&r)))
 }
 
+/// A session as the account settings list it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// Public session id.
+    pub sid: String,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// Last request seen.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// The live sessions of an account, newest first.
+pub async fn live_for_account(
+    client: &impl GenericClient,
+    account_id: Uuid,
+    idle_secs: f64,
+) -> Result<Vec<Listed>, StoreError> {
+    const SQL: &str = "SELECT sid, created_at, last_seen_at FROM sso_sessions \
+                       WHERE account_id = $1 AND ended_at IS NULL AND expires_at > now() \
+                       AND last_seen_at > now() - make_interval(secs => $2) ORDER BY created_at DESC";
+    let rows = sql::query(client, SQL, &[&account_id, &idle_secs]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Listed {
+            sid: r.get(0),
+            created_at: r.get(1),
+            last_seen_at: r.get(2),
+        })
+        .collect())
+}
+
 /// Records activity (callers throttle this to about once a minute).
 pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreError> {
     sql::execute(

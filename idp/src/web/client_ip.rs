@@ -50,6 +50,33 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Who is asking, for the audit trail: the resolved address and the `User-Agent` (at most
+/// 256 characters, control characters dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// The client address.
+    pub ip: IpAddr,
+    /// The browser's self-description, when sent.
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Requester {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().filter(|c| !c.is_control()).take(256).collect());
+        Ok(Self { ip, user_agent })
+    }
+}
+
 /// tower-governor keyed by the same resolution.
 #[derive(Debug, Clone)]
 pub struct GovernorKey {

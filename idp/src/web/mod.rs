@@ -10,7 +10,7 @@ pub mod headers;
 pub mod lang;
 pub mod page;
 
-pub use client_ip::ClientIp;
+pub use client_ip::{ClientIp, Requester};
 pub use errors::PageError;
 pub use form::Form;
 pub use lang::RequestLang;

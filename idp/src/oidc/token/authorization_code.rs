@@ -147,6 +147,7 @@ async fn audit_replay(app: &AppState, client: &Client) {
         account_id: None,
         client_id: Some(&client.id),
         ip: None,
+        user_agent: None,
         detail: serde_json::json!({}),
     };
     if let Ok(db) = app.db.get().await

@@ -1,0 +1,14 @@
+form-has-errors = The form has errors. Correct the fields shown.
+password-current = Current password
+password-current-wrong = The current password is incorrect.
+password-new = New password
+password-confirm = Confirm the new password
+password-rules = At least { $min } characters, up to 128. An easy-to-remember passphrase works well; pasting is allowed.
+password-submit = Save the password
+password-mismatch = The confirmation does not match the new password.
+password-new-title = New password
+password-expired-intro = Your password has expired. Choose a new one to use the online services.
+password-temporary-intro = You signed in with a temporary password. Choose your new password.
+password-too-long = The password must be at most 128 characters.
+password-common = This password is too common or too easy to guess. Choose a longer or less predictable one.
+password-reused = This password was used recently. Choose another one.

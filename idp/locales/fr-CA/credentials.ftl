@@ -1,0 +1,14 @@
+form-has-errors = Le formulaire contient des erreurs. Corrigez les champs indiqués.
+password-current = Mot de passe actuel
+password-current-wrong = Le mot de passe actuel est incorrect.
+password-new = Nouveau mot de passe
+password-confirm = Confirmez le nouveau mot de passe
+password-rules = Au moins { $min } caractères, jusqu'à 128. Une phrase de passe facile à retenir convient très bien; le collage est permis.
+password-submit = Enregistrer le mot de passe
+password-mismatch = La confirmation ne correspond pas au nouveau mot de passe.
+password-new-title = Nouveau mot de passe
+password-expired-intro = Votre mot de passe est expiré. Choisissez-en un nouveau pour accéder aux services en ligne.
+password-temporary-intro = Vous vous êtes connecté avec un mot de passe temporaire. Choisissez votre nouveau mot de passe.
+password-too-long = Le mot de passe doit compter au plus 128 caractères.
+password-common = Ce mot de passe est trop courant ou trop facile à deviner. Choisissez-en un plus long ou moins prévisible.
+password-reused = Ce mot de passe a déjà été utilisé récemment. Choisissez-en un autre.

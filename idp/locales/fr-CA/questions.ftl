@@ -1,0 +1,16 @@
+questions-title = Questions secrètes
+questions-intro-required = Avant de continuer, choisissez { $n } questions secrètes différentes et répondez-y. Elles vous permettront de changer votre mot de passe oublié en tout temps, sans appeler la Régie.
+questions-intro-settings = Choisissez { $n } questions secrètes différentes et répondez-y. Vos nouvelles réponses remplaceront les anciennes. Entrez d'abord votre mot de passe actuel.
+questions-row = Question { $n }
+questions-question = Question
+questions-choose = Choisissez une question
+questions-answer = Réponse
+questions-submit = Enregistrer mes questions secrètes
+questions-error-pick = Question { $n } : choisissez une question dans la liste.
+questions-error-duplicate = Question { $n } : cette question est déjà choisie; choisissez-en une autre.
+questions-error-missing = Réponse { $n } : entrez une réponse.
+questions-error-too-short = Réponse { $n } : la réponse doit compter au moins { $min } caractères.
+questions-error-too-long = Réponse { $n } : la réponse doit compter au plus 80 caractères.
+questions-error-personal = Réponse { $n } : la réponse ne doit pas être votre nom d'utilisateur ni votre nom.
+questions-error-password = Réponse { $n } : la réponse ne doit pas être votre mot de passe.
+questions-error-repeated = Réponse { $n } : chaque réponse doit être différente des autres.

@@ -1,0 +1,139 @@
+//! The one place a password is set by its owner — after expiry, after a temporary password,
+//! from the account settings, at the end of a recovery: the policy (length, personal words,
+//! agency name, strength), the history, then in one transaction the new hash, the notice and
+//! the audit event. Other sessions are ended afterwards (ASVS 7.4.3).
+
+use chrono::{DateTime, Utc};
+
+use crate::app::AppState;
+use crate::domain::{Password, PasswordError};
+use crate::mail::{self, Notice, Recipient};
+use crate::password::Verdict;
+use crate::password_policy::{self, Context, Refusal};
+use crate::store::accounts::Account;
+use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
+use crate::web::{PageError, Requester};
+
+/// Why the password changes (audited, and decides the notice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// It had expired.
+    Expired,
+    /// It was a temporary password from the help desk.
+    Temporary,
+    /// The user chose to, from the account settings.
+    Settings,
+    /// The user forgot it and answered their secret questions.
+    Recovery,
+}
+
+impl Why {
+    fn as_str(self) -> &'static str {
+        match self {
+            Why::Expired => "expired",
+            Why::Temporary => "temporary",
+            Why::Settings => "settings",
+            Why::Recovery => "recovery",
+        }
+    }
+}
+
+/// Checks and sets a new password. `Ok(Err(refusal))` is a password the policy refuses (shown
+/// to the user); `Err` is a failure of the idp. `keep_sid` is the session that stays signed in
+/// (none after a recovery: every session ends).
+pub async fn set_password(
+    app: &AppState,
+    account: &Account,
+    raw: &str,
+    why: Why,
+    keep_sid: Option<&str>,
+    requester: &Requester,
+) -> Result<Result<(), Refusal>, PageError> {
+    let policy = &app.config.password_policy;
+    let password = match Password::parse(raw) {
+        Ok(password) => password,
+        Err(PasswordError::Empty) => return Ok(Err(Refusal::TooShort(policy.min_length))),
+        Err(PasswordError::TooLong) => return Ok(Err(Refusal::TooLong)),
+    };
+    let context = Context {
+        username: &account.username,
+        given_name: &account.given_name,
+        family_name: &account.family_name,
+        email: account.email.as_deref(),
+    };
+    if let Err(refusal) = password_policy::check(policy, &password, context) {
+        return Ok(Err(refusal));
+    }
+    let recent = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        passwords::recent(&db, account.id, policy.history).await?
+    };
+    for phc in &recent {
+        if app.hasher.verify(&password, Some(phc)).await? != Verdict::Mismatch {
+            return Ok(Err(Refusal::Reused));
+        }
+    }
+    let phc = app.hasher.hash(&password).await?;
+    store(app, account, &phc, None, why, requester).await?;
+    end_other_sessions(app, account, keep_sid).await?;
+    Ok(Ok(()))
+}
+
+/// Writes a password hash with its notice and audit event, in one transaction.
+pub async fn store(
+    app: &AppState,
+    account: &Account,
+    phc: &str,
+    temporary_expires_at: Option<DateTime<Utc>>,
+    why: Why,
+    requester: &Requester,
+) -> Result<(), PageError> {
+    let mut db = app.db.get().await.map_err(StoreError::from)?;
+    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let history = app.config.password_policy.history;
+    passwords::set(&tx, account.id, phc, temporary_expires_at, history).await?;
+    if let Some(to) = Recipient::of(account) {
+        let notice = match why {
+            Why::Recovery => Notice::PasswordRecovered,
+            _ => Notice::PasswordChanged,
+        };
+        mail::enqueue(&tx, &to, &notice).await?;
+    }
+    let event = audit::Event {
+        kind: "password_changed",
+        outcome: "success",
+        account_id: Some(account.id),
+        client_id: None,
+        ip: Some(requester.ip),
+        user_agent: requester.user_agent.as_deref(),
+        detail: serde_json::json!({ "reason": why.as_str() }),
+    };
+    audit::record(&tx, &event).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Ends every session of the account but `keep_sid`, and revokes every refresh token (and the
+/// access tokens of those grants) born outside it.
+pub async fn end_other_sessions(
+    app: &AppState,
+    account: &Account,
+    keep_sid: Option<&str>,
+) -> Result<(), PageError> {
+    let idle = app.config.session.idle_secs as f64;
+    let live = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        sessions::live_for_account(&db, account.id, idle).await?
+    };
+    for session in live.iter().filter(|s| Some(s.sid.as_str()) != keep_sid) {
+        crate::login::session::end(app, &session.sid).await?;
+    }
+    if keep_sid.is_none() {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        let ttl = app.config.tokens.access_token_ttl_secs;
+        for family in refresh::revoke_for_account(&db, account.id).await? {
+            revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Credentials that must change: setting a password (`change.rs`, shared by every flow), the
+//! new-password form (`form.rs`), and the restricted state after a login with an expired or
+//! temporary password (`restricted.rs`, `handlers.rs`).
+
+mod change;
+pub mod form;
+mod handlers;
+pub mod restricted;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::app::AppState;
+
+pub use change::{Why, end_other_sessions, set_password, store};
+
+/// `/password/new`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/password/new", get(handlers::show).post(handlers::submit))
+}

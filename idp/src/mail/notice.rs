@@ -1,0 +1,67 @@
+//! What an e-mail says. A notice never carries a secret: no password, no answer; the only
+//! links are single-use proofs, and a delivered row forgets them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+use crate::store::accounts::Account;
+
+/// Who a notice goes to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    /// The address.
+    pub address: String,
+    /// The language the account chose (French unless English).
+    pub lang: Lang,
+    /// First and last name, for the greeting.
+    pub name: String,
+}
+
+impl Recipient {
+    /// The account's own address, when it has one.
+    pub fn of(account: &Account) -> Option<Self> {
+        let address = account.email.clone()?;
+        Some(Self::at(account, address))
+    }
+
+    /// Another address for the account (an alias being proven).
+    pub fn at(account: &Account, address: String) -> Self {
+        Self {
+            address,
+            lang: Lang::from_tag(&account.locale).unwrap_or_default(),
+            name: format!("{} {}", account.given_name, account.family_name),
+        }
+    }
+}
+
+/// The kinds of e-mail the idp sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// The password was changed (settings, expiry, temporary password).
+    PasswordChanged,
+    /// A forgotten password was replaced through recovery; other sessions were ended.
+    PasswordRecovered,
+    /// The secret questions were set or changed.
+    QuestionsChanged,
+    /// A new login name (an e-mail alias) now signs in to the account.
+    UsernameChanged {
+        /// The new name.
+        name: String,
+    },
+    /// Too many failed attempts locked the account.
+    AccountLocked {
+        /// Until the help desk unlocks it (else for a while).
+        until_help_desk: bool,
+    },
+    /// Proves ownership of an address that is to become a login name.
+    VerifyAlias {
+        /// Single-use link, built from the public URL.
+        link: String,
+    },
+    /// Opens a recovery (policy `recovery.email_proof`).
+    RecoveryLink {
+        /// Single-use link, built from the public URL.
+        link: String,
+    },
+}

@@ -1,0 +1,291 @@
+//! The *Questions secrètes* page: in the restricted state after an expired or temporary
+//! password (`/questions`), and from the account settings (`/account/questions`, current
+//! password required).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+
+use super::save::{self, Pick, RowError};
+use crate::app::AppState;
+use crate::credentials::restricted::{self, Step};
+use crate::i18n::Lang;
+use crate::login::session;
+use crate::store::accounts::{self, Account};
+use crate::store::{StoreError, sessions::Session};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
+
+/// One row of the page.
+#[derive(Debug, Default)]
+struct Row {
+    n: usize,
+    question: Option<String>,
+    answer: String,
+    hint: Option<String>,
+    question_error: Option<String>,
+    answer_error: Option<String>,
+}
+
+/// The page.
+#[derive(Template)]
+#[template(path = "questions.html")]
+struct QuestionsPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    action: &'static str,
+    intro: String,
+    ask_current: bool,
+    current_error: Option<String>,
+    catalogue: Vec<(String, String)>,
+    rows: Vec<Row>,
+    errors: Vec<(String, String)>,
+}
+
+/// Where the page is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Restricted,
+    Settings,
+}
+
+impl Mode {
+    fn action(self) -> &'static str {
+        match self {
+            Mode::Restricted => Step::Questions.path(),
+            Mode::Settings => "/account/questions",
+        }
+    }
+}
+
+/// What a submitted page got wrong.
+#[derive(Debug, Default)]
+struct Submitted {
+    picks: Vec<Pick>,
+    rows: Vec<(usize, RowError)>,
+    current_wrong: bool,
+}
+
+/// `GET /questions`.
+pub async fn show_restricted(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    if restricted::at(&app, &jar, Step::Questions).await?.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    render(&app, lang, jar, Mode::Restricted, Submitted::default())
+}
+
+/// `POST /questions`.
+pub async fn submit_restricted(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, field(&pairs, "csrf"))?;
+    let Some((id, state)) = restricted::at(&app, &jar, Step::Questions).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let account = account(&app, state.account_id).await?;
+    let picks = picks(&app, &pairs);
+    match save::save(&app, &account, &picks, None, &requester).await? {
+        Ok(()) => restricted::step_done(&app, jar, &id, state).await,
+        Err(rows) => {
+            let submitted = Submitted {
+                picks,
+                rows,
+                current_wrong: false,
+            };
+            render(&app, lang, jar, Mode::Restricted, submitted)
+        }
+    }
+}
+
+/// `GET /account/questions`.
+pub async fn show_settings(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    if signed_in(&app, &jar).await?.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    render(&app, lang, jar, Mode::Settings, Submitted::default())
+}
+
+/// `POST /account/questions`: the current password first, then the answers.
+pub async fn submit_settings(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, field(&pairs, "csrf"))?;
+    let Some(session) = signed_in(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let account = account(&app, session.account_id).await?;
+    let picks = picks(&app, &pairs);
+    let password = field(&pairs, "current_password").unwrap_or_default();
+    if !crate::login::reverify(&app, &account, password, requester.ip).await? {
+        let submitted = Submitted {
+            picks,
+            rows: Vec::new(),
+            current_wrong: true,
+        };
+        return render(&app, lang, jar, Mode::Settings, submitted);
+    }
+    match save::save(&app, &account, &picks, Some(password), &requester).await? {
+        Ok(()) => Ok(Redirect::to("/account?done=questions").into_response()),
+        Err(rows) => {
+            let submitted = Submitted {
+                picks,
+                rows,
+                current_wrong: false,
+            };
+            render(&app, lang, jar, Mode::Settings, submitted)
+        }
+    }
+}
+
+async fn signed_in(app: &AppState, jar: &CookieJar) -> Result<Option<Session>, PageError> {
+    Ok(session::current(app, jar).await?)
+}
+
+async fn account(app: &AppState, id: uuid::Uuid) -> Result<Account, PageError> {
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    accounts::get(&db, id)
+        .await?
+        .ok_or(PageError::BadRequest("error-request-expired"))
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The rows `question_1`/`answer_1` … `question_N`/`answer_N` (missing ones are empty).
+fn picks(app: &AppState, pairs: &[(String, String)]) -> Vec<Pick> {
+    (1..=app.config.secret_questions.required)
+        .map(|n| Pick {
+            question: field(pairs, &format!("question_{n}"))
+                .unwrap_or_default()
+                .to_owned(),
+            answer: field(pairs, &format!("answer_{n}"))
+                .unwrap_or_default()
+                .to_owned(),
+        })
+        .collect()
+}
+
+fn render(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    mode: Mode,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let config = &app.config.secret_questions;
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let mut errors = Vec::new();
+    let current_error = submitted.current_wrong.then(|| lang.t("password-current-wrong"));
+    if let Some(e) = &current_error {
+        errors.push(("current_password".to_owned(), e.clone()));
+    }
+    let rows = (1..=config.required)
+        .map(|n| {
+            let pick = submitted.picks.get(n - 1);
+            let question = pick
+                .map(|p| p.question.clone())
+                .filter(|q| config.find(q).is_some());
+            let error = submitted
+                .rows
+                .iter()
+                .find(|(i, _)| *i == n - 1)
+                .map(|(_, e)| *e);
+            let message = |e: RowError| {
+                let min = config.min_answer_chars.to_string();
+                lang.t_args(e.message_key(), &[("min", min), ("n", n.to_string())])
+            };
+            let (question_error, answer_error) = match error {
+                Some(e @ (RowError::NoQuestion | RowError::DuplicateQuestion)) => {
+                    (Some(message(e)), None)
+                }
+                Some(e @ RowError::Answer(_)) => (None, Some(message(e))),
+                None => (None, None),
+            };
+            if let Some(e) = &question_error {
+                errors.push((format!("question_{n}"), e.clone()));
+            }
+            if let Some(e) = &answer_error {
+                errors.push((format!("answer_{n}"), e.clone()));
+            }
+            // An answer refused for being the password is not written back into the page.
+            let keep = !matches!(
+                error,
+                Some(RowError::Answer(super::answer::AnswerRefusal::Password))
+            );
+            Row {
+                n,
+                hint: question
+                    .as_deref()
+                    .and_then(|q| config.find(q))
+                    .and_then(|q| q.hint(lang))
+                    .map(str::to_owned),
+                question,
+                answer: pick
+                    .filter(|_| keep)
+                    .map(|p| p.answer.chars().take(80).collect())
+                    .unwrap_or_default(),
+                question_error,
+                answer_error,
+            }
+        })
+        .collect();
+    let catalogue = config
+        .catalogue
+        .iter()
+        .map(|q| {
+            let text = match q.hint(lang) {
+                Some(hint) => format!("{} ({hint})", q.text(lang)),
+                None => q.text(lang).to_owned(),
+            };
+            (q.id.clone(), text)
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let intro_key = match mode {
+        Mode::Restricted => "questions-intro-required",
+        Mode::Settings => "questions-intro-settings",
+    };
+    let page = QuestionsPage {
+        lang,
+        title: lang.t("questions-title"),
+        switch_href: page::switch_href(mode.action(), lang),
+        csrf,
+        action: mode.action(),
+        intro: lang.t_args(intro_key, &[("n", config.required.to_string())]),
+        ask_current: mode == Mode::Settings,
+        current_error,
+        catalogue,
+        rows,
+        errors,
+    };
+    Ok((jar, page::html(status, &page)).into_response())
+}

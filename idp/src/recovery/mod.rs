@@ -1,0 +1,90 @@
+//! "Mot de passe oublié?": a forgotten password replaced without a phone call, by answering
+//! secret questions (hardened as docs/SECURITY.md explains).
+
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+
+/// `[recovery]` in configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryConfig {
+    /// Failed challenges before recovery closes for the account until the help desk reopens it.
+    pub max_failed_challenges: i32,
+    /// How long the same questions stay asked.
+    pub challenge_ttl_secs: u64,
+    /// Whether an e-mailed single-use link comes before the questions.
+    pub email_proof: EmailProof,
+    /// Life of an e-mailed recovery link.
+    pub link_ttl_secs: u64,
+    /// The assistance centres shown when an account has no questions.
+    pub assistance: Vec<AssistanceCentre>,
+}
+
+/// Policy `recovery.email_proof`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailProof {
+    /// Questions only.
+    Off,
+    /// A link first when the account has a verified e-mail.
+    WhenAvailable,
+    /// A link first, always: an account without a verified e-mail cannot recover alone.
+    Required,
+}
+
+/// A help line (the source document lists one for pharmacists, one for other professionals).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistanceCentre {
+    /// Who it serves, in French.
+    pub name_fr: String,
+    /// Who it serves, in English.
+    pub name_en: String,
+    /// Numbers by region.
+    pub phones: Vec<Phone>,
+    /// Opening hours, in French.
+    pub hours_fr: String,
+    /// Opening hours, in English.
+    pub hours_en: String,
+}
+
+/// One number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phone {
+    /// Region, in French.
+    pub region_fr: String,
+    /// Region, in English.
+    pub region_en: String,
+    /// The number as dialled.
+    pub number: String,
+}
+
+impl AssistanceCentre {
+    /// Who it serves.
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.name_fr,
+            Lang::En => &self.name_en,
+        }
+    }
+
+    /// Its hours.
+    pub fn hours(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.hours_fr,
+            Lang::En => &self.hours_en,
+        }
+    }
+}
+
+impl Phone {
+    /// The region.
+    pub fn region(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.region_fr,
+            Lang::En => &self.region_en,
+        }
+    }
+}

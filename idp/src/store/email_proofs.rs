@@ -1,0 +1,75 @@
+//! Single-use e-mailed proofs (an alias's ownership, the link before recovery questions). The
+//! link carries a 256-bit random token; only its digest is kept here.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError, sql};
+
+/// What a proof is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// An address that becomes a login name.
+    Alias,
+    /// Opens a recovery.
+    Recovery,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Alias => "alias",
+            Purpose::Recovery => "recovery",
+        }
+    }
+}
+
+/// A proof that was spent.
+#[derive(Debug, Clone)]
+pub struct Spent {
+    /// Whose.
+    pub account_id: Uuid,
+    /// The address it was sent to.
+    pub email: String,
+}
+
+/// Records a proof sent to `email`, valid until `expires_at`. Earlier unspent proofs of the
+/// same purpose for the account stop working (only the latest link counts).
+pub async fn insert(
+    client: &impl GenericClient,
+    token_hash: &[u8],
+    account_id: Uuid,
+    purpose: Purpose,
+    email: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    const SUPERSEDE: &str = "UPDATE email_proofs SET used_at = now() \
+                             WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL";
+    const INSERT: &str = "INSERT INTO email_proofs (token_hash, account_id, purpose, email, expires_at) \
+                          VALUES ($1, $2, $3, $4, $5)";
+    sql::execute(client, SUPERSEDE, &[&account_id, &purpose.as_str()]).await?;
+    sql::execute(
+        client,
+        INSERT,
+        &[&token_hash, &account_id, &purpose.as_str(), &email, &expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Spends a proof: it works once, before it expires, for its purpose only.
+pub async fn spend(
+    client: &impl GenericClient,
+    token_hash: &[u8],
+    purpose: Purpose,
+) -> Result<Option<Spent>, StoreError> {
+    const SQL: &str = "UPDATE email_proofs SET used_at = now() \
+                       WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
+                       RETURNING account_id, email";
+    Ok(sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()])
+        .await?
+        .map(|r| Spent {
+            account_id: r.get(0),
+            email: r.get(1),
+        }))
+}

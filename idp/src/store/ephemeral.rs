@@ -1,0 +1,62 @@
+//! Short-lived JSON records in Redis under a random id, shared by every node: parked
+//! authorization requests, forced credential changes, recovery challenges. Each expires by
+//! itself; `take` reads and deletes in one step for single-use records.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{Kv, StoreError};
+
+/// Stores a record for `ttl_secs`.
+pub async fn put<T: Serialize>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    value: &T,
+    ttl_secs: u64,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut conn = kv.conn();
+    let _: () = redis::cmd("SET")
+        .arg(kv.key(kind, id))
+        .arg(json)
+        .arg("EX")
+        .arg(ttl_secs.max(1))
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads a record, if it has not expired.
+pub async fn get<T: DeserializeOwned>(kv: &Kv, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+    let mut conn = kv.conn();
+    let json: Option<String> = redis::cmd("GET")
+        .arg(kv.key(kind, id))
+        .query_async(&mut conn)
+        .await?;
+    parse(json)
+}
+
+/// Reads and deletes a record at once: only one caller ever gets it.
+pub async fn take<T: DeserializeOwned>(kv: &Kv, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+    let mut conn = kv.conn();
+    let json: Option<String> = redis::cmd("GETDEL")
+        .arg(kv.key(kind, id))
+        .query_async(&mut conn)
+        .await?;
+    parse(json)
+}
+
+/// Forgets a record.
+pub async fn delete(kv: &Kv, kind: &str, id: &str) -> Result<(), StoreError> {
+    let mut conn = kv.conn();
+    let _: u8 = redis::cmd("DEL")
+        .arg(kv.key(kind, id))
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
+fn parse<T: DeserializeOwned>(json: Option<String>) -> Result<Option<T>, StoreError> {
+    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
