@@ -223,6 +223,10 @@ fn policy() -> idp::password_policy::PasswordPolicyConfig {
     idp::password_policy::PasswordPolicyConfig {
         min_length: 12,
         agency_names: vec!["Régie".into(), "RAMQ".into()],
+        min_strength: 3,
+        history: 5,
+        max_age_days: 365,
+        temporary_ttl_hours: 72,
     }
 }
 
