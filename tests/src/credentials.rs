@@ -1,0 +1,56 @@
+//! Setting up an account's credentials directly in the store: secret questions with known
+//! answers, an aged password, a temporary password.
+
+use idp::questions::answer;
+
+use crate::TestApp;
+
+/// The answer a test gives to a question: derived from its id, distinct for each.
+pub fn answer_for(question_id: &str) -> String {
+    format!("Réponse à {question_id}")
+}
+
+/// Gives `sub` answers to the first `n` questions of the catalogue (`answer_for` each); returns
+/// their ids.
+pub async fn give_questions(app: &TestApp, sub: &str, n: usize) -> Vec<String> {
+    let hasher = test_hasher();
+    let mut hashed = Vec::new();
+    for q in catalogue().catalogue.iter().take(n) {
+        let normalised = answer::normalise(&answer_for(&q.id)).unwrap();
+        let input = answer::hash_input(&q.id, &normalised).unwrap();
+        hashed.push((q.id.clone(), hasher.hash(&input).await.unwrap()));
+    }
+    let db = app.deployment.db.get().await.unwrap();
+    let id: uuid::Uuid = sub.parse().unwrap();
+    idp::store::questions::replace(&db, id, &hashed).await.unwrap();
+    hashed.into_iter().map(|(q, _)| q).collect()
+}
+
+/// The secret questions of the test configuration.
+pub fn catalogue() -> idp::questions::QuestionsConfig {
+    idp::config::Config::figment(&crate::repo_root().join("config"), "test")
+        .extract_inner("secret_questions")
+        .unwrap()
+}
+
+/// Makes the password of `sub` look `days` old.
+pub async fn age_password(app: &TestApp, sub: &str, days: i32) {
+    let db = app.deployment.db.get().await.unwrap();
+    let id: uuid::Uuid = sub.parse().unwrap();
+    db.execute(
+        "UPDATE password_credentials SET changed_at = now() - make_interval(days => $2) WHERE account_id = $1",
+        &[&id, &days],
+    )
+    .await
+    .unwrap();
+}
+
+/// The hasher the tests' configuration uses (cheap Argon2id parameters).
+pub fn test_hasher() -> idp::password::Hasher {
+    let config = idp::config::PasswordConfig {
+        memory_kib: 8192,
+        iterations: 1,
+        parallelism: 1,
+    };
+    idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap()
+}
