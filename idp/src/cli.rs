@@ -125,6 +125,12 @@ pub enum UsersCommand {
         /// IP…, CE… or e-mail alias.
         username: String,
     },
+    /// Issue a temporary password (help desk): printed once, single use, expires after
+    /// password_policy.temporary_ttl_hours; the first login forces a new password.
+    TempPassword {
+        /// IP…, CE… or e-mail alias.
+        username: String,
+    },
 }
 
 /// `users add`.
@@ -201,6 +207,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
             admin::users::unlock(&db, &kv, &username).await?;
             println!("account `{username}` unlocked");
+            Ok(())
+        }
+        Command::Users(UsersCommand::TempPassword { username }) => {
+            let pool = store::pool(&config.database)?;
+            let mut db = pool.get().await?;
+            let tx = db.transaction().await?;
+            let hasher = crate::password::Hasher::new(config.password, 1, Duration::from_secs(30))?;
+            let issued =
+                admin::temp_password::issue(&tx, &hasher, &config.password_policy, &username)
+                    .await?;
+            tx.commit().await?;
+            println!(
+                "temporary password for `{username}` (shown once, single use, expires {}):\n{}",
+                issued.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                issued.password
+            );
             Ok(())
         }
         Command::Keys(command) => keys(&config, command).await,

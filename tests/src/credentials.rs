@@ -22,7 +22,9 @@ pub async fn give_questions(app: &TestApp, sub: &str, n: usize) -> Vec<String> {
     }
     let db = app.deployment.db.get().await.unwrap();
     let id: uuid::Uuid = sub.parse().unwrap();
-    idp::store::questions::replace(&db, id, &hashed).await.unwrap();
+    idp::store::questions::replace(&db, id, &hashed)
+        .await
+        .unwrap();
     hashed.into_iter().map(|(q, _)| q).collect()
 }
 
@@ -53,4 +55,29 @@ pub fn test_hasher() -> idp::password::Hasher {
         parallelism: 1,
     };
     idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap()
+}
+
+/// Issues a help-desk temporary password to `username`, as `idp users temp-password` does.
+pub async fn issue_temporary(app: &TestApp, username: &str) -> String {
+    let policy: idp::password_policy::PasswordPolicyConfig =
+        idp::config::Config::figment(&crate::repo_root().join("config"), "test")
+            .extract_inner("password_policy")
+            .unwrap();
+    let db = app.deployment.db.get().await.unwrap();
+    idp::admin::temp_password::issue(&db, &test_hasher(), &policy, username)
+        .await
+        .unwrap()
+        .password
+}
+
+/// The form of the *Questions secrètes* page filled with the first `required` questions of
+/// the catalogue and their `answer_for` answers.
+pub fn questions_form(csrf: String) -> Vec<(String, String)> {
+    let config = catalogue();
+    let mut form = vec![("csrf".to_owned(), csrf)];
+    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
+        form.push((format!("question_{}", i + 1), q.id.clone()));
+        form.push((format!("answer_{}", i + 1), answer_for(&q.id)));
+    }
+    form
 }

@@ -2,4 +2,5 @@
 //! (and the seeding of dev and tests) until the admin console exists.
 
 pub mod clients;
+pub mod temp_password;
 pub mod users;

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
+use super::answer::AnswerRefusal;
 use super::save::{self, Pick, RowError};
 use crate::app::AppState;
 use crate::credentials::restricted::{self, Step};
@@ -200,7 +201,9 @@ fn render(
     let config = &app.config.secret_questions;
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let mut errors = Vec::new();
-    let current_error = submitted.current_wrong.then(|| lang.t("password-current-wrong"));
+    let current_error = submitted
+        .current_wrong
+        .then(|| lang.t("password-current-wrong"));
     if let Some(e) = &current_error {
         errors.push(("current_password".to_owned(), e.clone()));
     }
@@ -210,22 +213,25 @@ fn render(
             let question = pick
                 .map(|p| p.question.clone())
                 .filter(|q| config.find(q).is_some());
-            let error = submitted
-                .rows
-                .iter()
-                .find(|(i, _)| *i == n - 1)
-                .map(|(_, e)| *e);
+            let errors_of_row = submitted.rows.iter().filter(|(i, _)| *i == n - 1);
             let message = |e: RowError| {
                 let min = config.min_answer_chars.to_string();
                 lang.t_args(e.message_key(), &[("min", min), ("n", n.to_string())])
             };
-            let (question_error, answer_error) = match error {
-                Some(e @ (RowError::NoQuestion | RowError::DuplicateQuestion)) => {
-                    (Some(message(e)), None)
+            let mut question_error = None;
+            let mut answer_error = None;
+            let mut refused_as_password = false;
+            for (_, e) in errors_of_row {
+                match e {
+                    RowError::NoQuestion | RowError::DuplicateQuestion => {
+                        question_error = Some(message(*e));
+                    }
+                    RowError::Answer(refusal) => {
+                        refused_as_password = *refusal == AnswerRefusal::Password;
+                        answer_error = Some(message(*e));
+                    }
                 }
-                Some(e @ RowError::Answer(_)) => (None, Some(message(e))),
-                None => (None, None),
-            };
+            }
             if let Some(e) = &question_error {
                 errors.push((format!("question_{n}"), e.clone()));
             }
@@ -233,10 +239,7 @@ fn render(
                 errors.push((format!("answer_{n}"), e.clone()));
             }
             // An answer refused for being the password is not written back into the page.
-            let keep = !matches!(
-                error,
-                Some(RowError::Answer(super::answer::AnswerRefusal::Password))
-            );
+            let keep = !refused_as_password;
             Row {
                 n,
                 hint: question

@@ -1,0 +1,366 @@
+//! The restricted state (issue 3): a login with an expired or a temporary password proves who
+//! the user is but opens no session — no relying party gets a code — until the *Questions
+//! secrètes* page (when fewer than 8 are set) and a new password are done; then the original
+//! authorization request resumes.
+
+use idp::keys::SigningAlg;
+use integration_tests::credentials::{
+    age_password, give_questions, issue_temporary, questions_form,
+};
+use integration_tests::login::{log_in, page_location};
+use integration_tests::rp::{self, algs};
+use integration_tests::{
+    CALLBACK, PASSWORD, Provider, TestApp, confidential_client, hidden_input, location, provider,
+    spawn_app,
+};
+use openidconnect::core::{CoreClient, CoreIdTokenVerifier};
+use openidconnect::{ClientId, RedirectUrl, TokenResponse};
+
+const NEW_PASSWORD: &str = "une toute nouvelle phrase de passe";
+
+/// GETs a page of the flow (200) and returns its CSRF token and HTML.
+async fn open(app: &TestApp, browser: &reqwest::Client, path: &str) -> (String, String) {
+    let page = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{path} is shown");
+    let html = page.text().await.unwrap();
+    (hidden_input(&html, "csrf").expect("csrf field"), html)
+}
+
+/// Fills the *Questions secrètes* page; the raw answer.
+async fn answer_questions(app: &TestApp, browser: &reqwest::Client) -> reqwest::Response {
+    let (csrf, html) = open(app, browser, "/questions").await;
+    assert!(html.contains("Questions secrètes"), "the page is in French");
+    assert_eq!(
+        html.matches("<select").count(),
+        8,
+        "eight questions to pick"
+    );
+    browser
+        .post(app.url("/questions"))
+        .form(&questions_form(csrf))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Fills the new-password page; the raw answer.
+async fn choose_password(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
+    let (csrf, _) = open(app, browser, "/password/new").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("new_password", new),
+        ("confirm_password", confirm),
+    ];
+    browser
+        .post(app.url("/password/new"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
+    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
+    answer.status() == 303
+}
+
+async fn answers_stored(app: &TestApp, sub: &str) -> i64 {
+    let db = app.deployment.db.get().await.unwrap();
+    let id: uuid::Uuid = sub.parse().unwrap();
+    db.query_one(
+        "SELECT count(*) FROM secret_answers WHERE account_id = $1",
+        &[&id],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+#[tokio::test]
+async fn an_expired_password_leads_through_the_questions_and_a_new_password_back_to_the_relying_party()
+ {
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(confidential_client("portal", CALLBACK, SigningAlg::Rs256)).await;
+    let sub = app.add_user("IP41001").await;
+    age_password(&app, &sub, 400).await;
+
+    let started = rp::start(&metadata, "portal", CALLBACK, &["openid", "profile"]);
+    let browser = app.new_browser();
+    let login = page_location(&browser, started.url.as_str()).await;
+    let answer = log_in(&app, &browser, &login, "IP41001", PASSWORD).await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        location(&answer),
+        "/questions",
+        "no questions yet: that page first"
+    );
+
+    // Restricted: no session, so the relying party gets nothing yet.
+    let again = browser.get(started.url.as_str()).send().await.unwrap();
+    assert!(
+        location(&again).starts_with("/login?req="),
+        "no session exists in the restricted state"
+    );
+    let home = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        location(&home),
+        "/login",
+        "the home page is not open either"
+    );
+    let skip = browser.get(app.url("/password/new")).send().await.unwrap();
+    assert_eq!(
+        location(&skip),
+        "/login",
+        "the password step waits for the questions"
+    );
+
+    let answer = answer_questions(&app, &browser).await;
+    assert_eq!(answer.status(), 303);
+    assert_eq!(location(&answer), "/password/new");
+    assert_eq!(answers_stored(&app, &sub).await, 8);
+
+    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(
+        answer.status(),
+        303,
+        "the last step resumes the authorization"
+    );
+    let callback = url::Url::parse(&location(&answer)).unwrap();
+    assert!(
+        callback.as_str().starts_with(CALLBACK),
+        "back to the relying party: {callback}"
+    );
+    let code = rp::code_from(&callback, &app, &started.state);
+    let client = CoreClient::from_provider_metadata(
+        metadata.clone(),
+        ClientId::new("portal".into()),
+        rp::secret(secret),
+    )
+    .set_redirect_uri(RedirectUrl::new(CALLBACK.into()).unwrap());
+    let tokens = client
+        .exchange_code(code)
+        .unwrap()
+        .set_pkce_verifier(started.verifier)
+        .request_async(&rp::http(&app))
+        .await
+        .expect("the resumed request's code is redeemed");
+    let verifier: CoreIdTokenVerifier = client
+        .id_token_verifier()
+        .set_allowed_algs(algs(SigningAlg::Rs256));
+    let claims = tokens
+        .id_token()
+        .expect("an id_token")
+        .claims(&verifier, &started.nonce)
+        .expect("the id_token verifies");
+    assert_eq!(claims.subject().as_str(), sub);
+
+    assert!(
+        !logs_in(&app, "IP41001", PASSWORD).await,
+        "the old password is gone"
+    );
+    assert!(
+        logs_in(&app, "IP41001", NEW_PASSWORD).await,
+        "the new one works, unexpired"
+    );
+    let db = app.deployment.db.get().await.unwrap();
+    let reason: String = db
+        .query_one(
+            "SELECT detail->>'reason' FROM audit_events WHERE kind = 'password_changed'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reason, "expired", "the change is audited with its reason");
+}
+
+#[tokio::test]
+async fn with_questions_already_set_an_expired_password_goes_straight_to_the_new_password() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41002").await;
+    give_questions(&app, &sub, 8).await;
+    age_password(&app, &sub, 400).await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41002", PASSWORD).await;
+    assert_eq!(location(&answer), "/password/new");
+    let questions = browser.get(app.url("/questions")).send().await.unwrap();
+    assert_eq!(
+        location(&questions),
+        "/login",
+        "the questions page is not a step here"
+    );
+
+    let answer = choose_password(&app, &browser, PASSWORD, PASSWORD).await;
+    assert_eq!(
+        answer.status(),
+        400,
+        "the expired password cannot be chosen again"
+    );
+    let html = answer.text().await.unwrap();
+    assert!(
+        html.contains("déjà été utilisé"),
+        "history refusal, in French: {html}"
+    );
+
+    let answer = choose_password(&app, &browser, NEW_PASSWORD, "something else entirely").await;
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.unwrap().contains("ne correspond pas"));
+
+    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(location(&answer), "/", "no relying party: the home page");
+    let home = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200, "signed in once the password is changed");
+}
+
+#[tokio::test]
+async fn a_temporary_password_forces_a_new_password_then_the_questions() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41003").await;
+    let temporary = issue_temporary(&app, "IP41003").await;
+    assert!(
+        !logs_in(&app, "IP41003", PASSWORD).await,
+        "the old password is replaced"
+    );
+
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "ip41003", &temporary).await;
+    assert_eq!(
+        location(&answer),
+        "/password/new",
+        "temporary: the password first"
+    );
+
+    let answer = choose_password(&app, &browser, "password1234", "password1234").await;
+    assert_eq!(answer.status(), 400);
+    let html = answer.text().await.unwrap();
+    assert!(
+        html.contains("trop courant"),
+        "a common password is refused, saying why"
+    );
+    assert!(
+        html.contains("aria-invalid=\"true\""),
+        "the error is tied to the field"
+    );
+
+    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(
+        location(&answer),
+        "/questions",
+        "then the questions, fewer than 8 being set"
+    );
+    let answer = answer_questions(&app, &browser).await;
+    assert_eq!(location(&answer), "/");
+    assert_eq!(answers_stored(&app, &sub).await, 8);
+    assert!(logs_in(&app, "IP41003", NEW_PASSWORD).await);
+}
+
+#[tokio::test]
+async fn a_temporary_password_works_once_and_not_after_it_expires() {
+    let app = spawn_app().await;
+    app.add_user("IP41004").await;
+    let temporary = issue_temporary(&app, "IP41004").await;
+    let first = log_in(&app, &app.new_browser(), "/login", "IP41004", &temporary).await;
+    assert_eq!(
+        location(&first),
+        "/password/new",
+        "the first use is accepted"
+    );
+    assert!(
+        !logs_in(&app, "IP41004", &temporary).await,
+        "a second use of the same temporary password is refused"
+    );
+
+    app.add_user("IP41005").await;
+    let temporary = issue_temporary(&app, "IP41005").await;
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE password_credentials SET temporary_expires_at = now() - interval '1 minute' \
+         FROM accounts a WHERE a.id = account_id AND a.username = 'IP41005'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let answer = log_in(&app, &app.new_browser(), "/login", "IP41005", &temporary).await;
+    assert_eq!(
+        answer.status(),
+        200,
+        "an expired temporary password fails like a wrong one"
+    );
+    assert!(answer.text().await.unwrap().contains("incorrect"));
+}
+
+#[tokio::test]
+async fn the_restricted_steps_refuse_forged_or_missing_state() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41006").await;
+    age_password(&app, &sub, 400).await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41006", PASSWORD).await;
+    assert_eq!(location(&answer), "/questions");
+
+    // Without the CSRF token: refused, nothing stored.
+    let form = questions_form(String::new());
+    let answer = browser
+        .post(app.url("/questions"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    assert_eq!(answers_stored(&app, &sub).await, 0);
+
+    // Two rows with the same question and an answer equal to the username.
+    let (csrf, _) = open(&app, &browser, "/questions").await;
+    let mut form = questions_form(csrf);
+    form[3].1 = form[1].1.clone(); // question_2 = question_1
+    form[4].1 = "ip41006".into(); // answer_2 = the username
+    let answer = browser
+        .post(app.url("/questions"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let html = integration_tests::page::unescape(&answer.text().await.unwrap());
+    assert!(html.contains("déjà choisie"), "duplicate question named");
+    assert!(html.contains("nom d'utilisateur"), "personal answer named");
+    assert!(
+        html.contains(&format!("value=\"{}\"", form[6].1)),
+        "the answers that were fine are kept in the form"
+    );
+    assert_eq!(
+        answers_stored(&app, &sub).await,
+        0,
+        "nothing is partly written"
+    );
+
+    // Another browser without the restricted cookie, and a forged cookie.
+    let stranger = app.new_browser();
+    let answer = stranger.get(app.url("/password/new")).send().await.unwrap();
+    assert_eq!(location(&answer), "/login");
+    let forged = stranger
+        .get(app.url("/questions"))
+        .header("cookie", "__Host-idp_restricted=../../etc/passwd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&forged), "/login");
+
+    // An oversized form is refused with a page, not a 500.
+    let big = "a".repeat(100_000);
+    let answer = browser
+        .post(app.url("/questions"))
+        .form(&[("csrf", big.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+}
