@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
 
+pub mod chromium;
 pub mod credentials;
 pub mod jwt;
 pub mod login;

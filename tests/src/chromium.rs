@@ -1,0 +1,169 @@
+//! A real headless Chromium through WebDriver (chromedriver) for the page tests: a driver per
+//! test, killed with its browser on drop, and bounded helpers for keyboard use.
+//!
+//! `CHROMEDRIVER` and `CHROMIUM` override the paths (default `/usr/bin/chromedriver` and
+//! `/usr/bin/chromium`). Every wait is bounded, so a missing or broken driver fails fast.
+
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder};
+
+use crate::wait_until;
+
+/// The bound on every wait: driver start, session creation, page loads, redirects.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A chromedriver process (and the Chromium it starts) owned by one test; killed on drop, even
+/// when the test fails.
+pub struct Driver {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port.
+    pub async fn start() -> Driver {
+        let path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = free_port();
+        let dir =
+            std::env::temp_dir().join(format!("idp-browser-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = std::fs::File::create(dir.join("chromedriver.log")).unwrap();
+        let child = Command::new(&path)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            // Its own process group, so Drop can end chromedriver and its Chromium together.
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start chromedriver at {path} (set CHROMEDRIVER): {e}")
+            });
+        let mut driver = Driver { child, port, dir };
+        let listening = wait_until(WAIT, Duration::from_millis(50), async || {
+            if let Some(status) = driver.child.try_wait().unwrap() {
+                panic!(
+                    "chromedriver exited at start with {status}:\n{}",
+                    driver.log()
+                );
+            }
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+        .await;
+        assert!(
+            listening,
+            "chromedriver did not listen on {port} within {WAIT:?}:\n{}",
+            driver.log()
+        );
+        driver
+    }
+
+    /// chromedriver's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("chromedriver.log")).unwrap_or_default()
+    }
+
+    /// A WebDriver session with a headless Chromium on a fresh profile.
+    pub async fn session(&self) -> Client {
+        idp::tls::install_crypto_provider();
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let profile = self.dir.join("profile");
+        let capabilities = serde_json::json!({
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--ignore-certificate-errors", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--lang=fr-CA",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                // A browser set to Canadian French, as most of the agency's users have.
+                "prefs": {"intl": {"accept_languages": "fr-CA,fr"}},
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let mut builder = ClientBuilder::rustls().expect("rustls connector for WebDriver");
+        builder.capabilities(capabilities);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        match tokio::time::timeout(WAIT, builder.connect(&url)).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!(
+                "no WebDriver session (is {binary} a working Chromium? set CHROMIUM): {e}\n{}",
+                self.log()
+            ),
+            Err(_) => panic!("no WebDriver session within {WAIT:?}:\n{}", self.log()),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The group id is chromedriver's pid (process_group(0)): this reaches only what we started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Awaits a WebDriver command, failing the test after `WAIT`.
+pub async fn bounded<T, E: std::fmt::Debug>(
+    what: &str,
+    command: impl std::future::IntoFuture<Output = Result<T, E>>,
+) -> T {
+    match tokio::time::timeout(WAIT, command.into_future()).await {
+        Ok(Ok(value)) => value,
+        Ok(Err(e)) => panic!("{what}: {e:?}"),
+        Err(_) => panic!("{what}: no answer within {WAIT:?}"),
+    }
+}
+
+/// Presses and releases one key.
+pub async fn press(browser: &Client, key: Key) {
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key.into() })
+        .then(KeyAction::Up { value: key.into() });
+    bounded("a key press", browser.perform_actions(actions)).await;
+}
+
+/// Types `keys` into the focused element, then presses Tab.
+pub async fn type_then_tab(browser: &Client, what: &str, keys: &str) {
+    bounded(what, browser.active_element())
+        .await
+        .send_keys(keys)
+        .await
+        .unwrap();
+    press(browser, Key::Tab).await;
+}
+
+/// What has the focus: `tag#id[type]`.
+pub async fn focused(browser: &Client) -> String {
+    let script = "const e = document.activeElement; \
+                  return e.tagName.toLowerCase() + '#' + e.id + '[' + (e.getAttribute('type') || '') + ']';";
+    let value = bounded("reading the focus", browser.execute(script, vec![])).await;
+    value.as_str().unwrap_or_default().to_owned()
+}

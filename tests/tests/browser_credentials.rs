@@ -1,0 +1,116 @@
+//! The expired-password path in a real headless Chromium, in French: login → *Questions
+//! secrètes* (eight questions picked from the lists, answers typed) → new password → the
+//! online-services home page, signed in.
+
+use fantoccini::{Client, Locator};
+use integration_tests::chromium::{Driver, WAIT, bounded};
+use integration_tests::credentials::{age_password, answer_for, catalogue};
+use integration_tests::{PASSWORD, TestApp, spawn_app, wait_until};
+
+/// Types into the field with `id`.
+async fn fill(browser: &Client, id: &str, text: &str) {
+    let field = bounded(id, browser.find(Locator::Id(id))).await;
+    bounded(id, field.send_keys(text)).await;
+}
+
+async fn submit(browser: &Client) {
+    let button = bounded(
+        "the submit button",
+        browser.find(Locator::Css("button[type=submit]")),
+    )
+    .await;
+    bounded("submitting", button.click()).await;
+}
+
+/// Waits until the browser is on `path` of the app.
+async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
+    let expected = app.url(path);
+    let arrived = wait_until(WAIT, std::time::Duration::from_millis(100), async || {
+        browser
+            .current_url()
+            .await
+            .is_ok_and(|u| u.as_str().trim_end_matches('/') == expected.trim_end_matches('/'))
+    })
+    .await;
+    let now = browser.current_url().await.map(|u| u.to_string());
+    assert!(arrived, "expected {expected}, the browser is at {now:?}");
+}
+
+async fn heading(browser: &Client) -> String {
+    let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
+    bounded("its text", h1.text()).await
+}
+
+#[tokio::test]
+async fn an_expired_password_is_replaced_in_french_through_the_questions_page() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP80101").await;
+    age_password(&app, &sub, 400).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+
+    bounded("the login page", browser.goto(&app.url("/login"))).await;
+    fill(&browser, "username", "IP80101").await;
+    fill(&browser, "password", PASSWORD).await;
+    submit(&browser).await;
+
+    arrives_at(&browser, &app, "/questions").await;
+    assert_eq!(heading(&browser).await, "Questions secrètes");
+    let config = catalogue();
+    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
+        let n = i + 1;
+        let select = bounded(
+            "a question list",
+            browser.find(Locator::Id(&format!("question_{n}"))),
+        )
+        .await;
+        bounded("picking a question", select.select_by_value(&q.id)).await;
+        fill(&browser, &format!("answer_{n}"), &answer_for(&q.id)).await;
+    }
+    submit(&browser).await;
+
+    arrives_at(&browser, &app, "/password/new").await;
+    assert_eq!(heading(&browser).await, "Nouveau mot de passe");
+    let intro = bounded("the page", browser.find(Locator::Css("main"))).await;
+    assert!(
+        bounded("its text", intro.text()).await.contains("expiré"),
+        "the page says why"
+    );
+    // A refused password first: the reason is shown next to the field, in French.
+    fill(&browser, "new_password", "password1234").await;
+    fill(&browser, "confirm_password", "password1234").await;
+    submit(&browser).await;
+    let error = bounded(
+        "the field error",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("new_password-error")),
+    )
+    .await;
+    assert!(
+        bounded("its text", error.text())
+            .await
+            .contains("trop courant")
+    );
+    let field = bounded("the field", browser.find(Locator::Id("new_password"))).await;
+    assert_eq!(
+        bounded("aria-invalid", field.attr("aria-invalid"))
+            .await
+            .as_deref(),
+        Some("true")
+    );
+
+    fill(&browser, "new_password", "le fleuve gèle en janvier").await;
+    fill(&browser, "confirm_password", "le fleuve gèle en janvier").await;
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/").await;
+    let page = bounded("the home page", browser.find(Locator::Css("main"))).await;
+    assert!(
+        bounded("its text", page.text())
+            .await
+            .contains("Marie Tremblay"),
+        "signed in: the home page greets the user"
+    );
+    let _ = browser.close().await;
+}
