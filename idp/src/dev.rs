@@ -16,6 +16,9 @@ use crate::{admin, store};
 pub const DEMO_PROFESSIONAL: (&str, &str) = ("IP12345", "demo-professionnel-2026");
 /// Demo staff member.
 pub const DEMO_STAFF: (&str, &str) = ("CE67890", "demo-personnel-2026");
+/// Demo professional whose password is expired and who has no secret questions yet: signing
+/// in walks the *Questions secrètes* page and the new-password page.
+pub const DEMO_EXPIRED: (&str, &str) = ("IP24680", "demo-expire-2026");
 
 /// Prepares a development environment.
 pub async fn setup(config: &Config) -> anyhow::Result<()> {
@@ -92,6 +95,13 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             "professional",
         ),
         (DEMO_STAFF, "Jean", "Gagnon", None, "staff"),
+        (
+            DEMO_EXPIRED,
+            "Luc",
+            "Bouchard",
+            Some("pharmacien"),
+            "professional",
+        ),
     ];
     for ((username, password), given, family, profession, kind) in users {
         let tx = db.transaction().await?;
@@ -110,6 +120,14 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             Err(e) => return Err(anyhow::anyhow!("demo account `{username}`: {e}")),
         }
     }
+    // Expired again on every run, so the demo of the expired-password path can be repeated
+    // (a password chosen there is kept: only its age is reset).
+    db.execute(
+        "UPDATE password_credentials p SET changed_at = now() - interval '400 days' \
+         FROM accounts a WHERE a.id = p.account_id AND a.username = $1",
+        &[&DEMO_EXPIRED.0],
+    )
+    .await?;
     println!();
     println!("  Identity provider   {issuer}/  (home page: sign in and see your services)");
     println!("  Discovery           {issuer}/.well-known/openid-configuration");
@@ -119,6 +137,10 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
         DEMO_PROFESSIONAL.0, DEMO_PROFESSIONAL.1
     );
     println!("  Demo staff          {} / {}", DEMO_STAFF.0, DEMO_STAFF.1);
+    println!(
+        "  Expired password    {} / {}  (walks the secret questions and a new password)",
+        DEMO_EXPIRED.0, DEMO_EXPIRED.1
+    );
     println!(
         "  Demo clients        demo-portal (confidential, secret in {}), demo-spa (public, PKCE)",
         demo_secret_file.display()

@@ -235,12 +235,33 @@ mod tests {
 
     #[test]
     fn common_and_guessable_passwords_are_refused() {
-        for password in ["password1234", "qwertyuiopasdf", "aaaaaaaaaaaaaaaa", "123456789012"] {
+        for password in [
+            "password1234",
+            "qwertyuiopasdf",
+            "aaaaaaaaaaaaaaaa",
+            "123456789012",
+        ] {
             assert_eq!(check_str(password), Err(Refusal::Common), "{password}");
         }
         // A long password is scored on its first 64 characters, quickly.
         let long = format!("{}{}", "correct horse battery staple ", "z".repeat(99));
         assert_eq!(check_str(&long), Ok(()));
+    }
+
+    #[test]
+    fn the_demo_accounts_passwords_meet_the_policy() {
+        for (username, password) in [
+            crate::dev::DEMO_PROFESSIONAL,
+            crate::dev::DEMO_STAFF,
+            crate::dev::DEMO_EXPIRED,
+        ] {
+            let context = Context {
+                username,
+                ..Context::default()
+            };
+            let password = Password::parse(password).unwrap();
+            assert_eq!(check(&policy(), &password, context), Ok(()), "{username}");
+        }
     }
 
     #[test]
