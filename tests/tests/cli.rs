@@ -497,6 +497,36 @@ fn a_user_is_added_once_and_a_second_time_is_refused_as_taken() {
     idp.fails(&lower, "already taken");
 }
 
+#[test]
+fn the_help_desk_issues_a_temporary_password_shown_once() {
+    let idp = Idp::migrated();
+    let password = idp.password_file();
+    idp.ok(&add_user("IP55556", password.to_str().unwrap()));
+    let issued = idp.ok(&["users", "temp-password", "ip55556"]);
+    let temporary = issued
+        .stdout
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    assert_eq!(
+        temporary.len(),
+        24,
+        "a generated password on the last line: {issued:?}"
+    );
+    assert_eq!(temporary.matches('-').count(), 4, "{temporary}");
+    assert!(issued.stdout.contains("single use"), "{issued:?}");
+    let again = idp.ok(&["users", "temp-password", "IP55556"]);
+    assert_ne!(
+        again.stdout.lines().last(),
+        Some(temporary.as_str()),
+        "each one is new"
+    );
+    idp.fails(&["users", "temp-password", "IP00000"], "no account");
+    idp.fails(&["users", "temp-password", ""], "malformed");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hostile input
 // ---------------------------------------------------------------------------------------------

@@ -364,3 +364,31 @@ async fn the_restricted_steps_refuse_forged_or_missing_state() {
         .unwrap();
     assert_eq!(answer.status(), 413);
 }
+
+#[tokio::test]
+async fn the_audit_trail_cannot_be_rewritten() {
+    let app = spawn_app().await;
+    app.add_user("IP41007").await;
+    assert!(!logs_in(&app, "IP41007", "not the password!").await);
+    let db = app.deployment.db.get().await.unwrap();
+    let failures: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE kind = 'login' AND outcome = 'failure'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(failures, 1, "the failed login is audited");
+    for statement in [
+        "UPDATE audit_events SET outcome = 'success'",
+        "DELETE FROM audit_events",
+    ] {
+        let refused = db.execute(statement, &[]).await;
+        assert!(
+            refused.is_err_and(|e| e.to_string().contains("append-only")
+                || format!("{e:?}").contains("append-only")),
+            "{statement} is refused"
+        );
+    }
+}
