@@ -16,6 +16,19 @@ use crate::{admin, store};
 pub const DEMO_PROFESSIONAL: (&str, &str) = ("IP12345", "demo-professionnel-2026");
 /// Demo staff member.
 pub const DEMO_STAFF: (&str, &str) = ("CE67890", "demo-personnel-2026");
+/// The demo professional's secret questions and answers (question id, answer), for trying
+/// "Mot de passe oublié?" (and for the recovery benchmark).
+pub const DEMO_ANSWERS: [(&str, &str); 8] = [
+    ("first-pet", "Filou"),
+    ("mother-birthplace", "Rimouski"),
+    ("first-school", "École Saint-Jean"),
+    ("childhood-street", "rue des Érables"),
+    ("first-employer", "Dépanneur Chez Paul"),
+    ("grandmother-given-name", "Thérèse"),
+    ("first-car", "Toyota Corolla"),
+    ("childhood-friend", "Sébastien"),
+];
+
 /// Demo professional whose password is expired and who has no secret questions yet: signing
 /// in walks the *Questions secrètes* page and the new-password page.
 pub const DEMO_EXPIRED: (&str, &str) = ("IP24680", "demo-expire-2026");
@@ -120,6 +133,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             Err(e) => return Err(anyhow::anyhow!("demo account `{username}`: {e}")),
         }
     }
+    seed_demo_answers(&db, &hasher, config).await?;
     // Expired again on every run, so the demo of the expired-password path can be repeated
     // (a password chosen there is kept: only its age is reset).
     db.execute(
@@ -138,6 +152,15 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
     );
     println!("  Demo staff          {} / {}", DEMO_STAFF.0, DEMO_STAFF.1);
     println!(
+        "  Secret answers of {} (for « Mot de passe oublié? »):",
+        DEMO_PROFESSIONAL.0
+    );
+    for (id, answer) in DEMO_ANSWERS {
+        if let Some(question) = config.secret_questions.find(id) {
+            println!("      {} → {answer}", question.fr);
+        }
+    }
+    println!(
         "  Expired password    {} / {}  (walks the secret questions and a new password)",
         DEMO_EXPIRED.0, DEMO_EXPIRED.1
     );
@@ -146,6 +169,38 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
         demo_secret_file.display()
     );
     println!();
+    Ok(())
+}
+
+/// Gives the demo professional the `DEMO_ANSWERS`, unless they already set questions.
+async fn seed_demo_answers(
+    db: &impl store::GenericClient,
+    hasher: &crate::password::Hasher,
+    config: &Config,
+) -> anyhow::Result<()> {
+    use crate::questions::answer;
+    let folded = DEMO_PROFESSIONAL.0.to_lowercase();
+    let Some(found) = store::accounts::find_by_login_name(db, &folded).await? else {
+        return Ok(());
+    };
+    if !store::questions::answered(db, found.account.id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let mut hashed = Vec::new();
+    for (id, raw) in DEMO_ANSWERS {
+        anyhow::ensure!(
+            config.secret_questions.find(id).is_some(),
+            "demo question `{id}` is not in the catalogue"
+        );
+        let normalised = answer::normalise(raw).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let input = answer::hash_input(id, &normalised)
+            .ok_or_else(|| anyhow::anyhow!("demo answer too long"))?;
+        hashed.push((id.to_owned(), hasher.hash(&input).await?));
+    }
+    store::questions::replace(db, found.account.id, &hashed).await?;
     Ok(())
 }
 
