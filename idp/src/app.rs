@@ -125,7 +125,9 @@ pub fn router(state: AppState) -> Router {
         Router::new()
             .merge(login::router(&state))
             .merge(oidc::with_per_ip_limit(
-                crate::credentials::router().merge(crate::questions::router()),
+                crate::credentials::router()
+                    .merge(crate::questions::router())
+                    .merge(crate::recovery::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -120,7 +120,8 @@ pub struct ClientAdd {
 pub enum UsersCommand {
     /// Add an account.
     Add(UserAdd),
-    /// Lift every lock of an account (help desk, after establishing the caller's identity).
+    /// Lift every lock of an account and reopen its recovery (help desk, after establishing
+    /// the caller's identity).
     Unlock {
         /// IP…, CE… or e-mail alias.
         username: String,

@@ -104,8 +104,9 @@ pub async fn add(
 }
 
 /// Lifts every lock of an account — the help-desk lock in Postgres, the temporary lock and the
-/// failure and escalation counters in Redis — after the help desk has established the caller's
-/// identity. Returns the account's id; an unknown name is an error.
+/// failure and escalation counters in Redis — and reopens a closed recovery, after the help
+/// desk has established the caller's identity. Returns the account's id; an unknown name is an
+/// error.
 pub async fn unlock(
     db: &impl GenericClient,
     kv: &crate::store::Kv,
@@ -118,6 +119,7 @@ pub async fn unlock(
         .ok_or_else(|| AddUserError::Invalid(format!("no account `{username}`")))?;
     let id = found.account.id;
     accounts::unlock(db, id).await?;
+    let recovery_reopened = accounts::reopen_recovery(db, id).await?;
     crate::store::counters::clear(kv, id).await?;
     let event = crate::store::audit::Event {
         kind: "unlock",
@@ -126,7 +128,7 @@ pub async fn unlock(
         client_id: None,
         ip: None,
         user_agent: None,
-        detail: serde_json::json!({ "by": "help_desk" }),
+        detail: serde_json::json!({ "by": "help_desk", "recovery_reopened": recovery_reopened }),
     };
     crate::store::audit::record(db, &event).await?;
     Ok(id)

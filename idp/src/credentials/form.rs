@@ -74,7 +74,7 @@ pub fn render(
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let min = app.config.password_policy.min_length;
-    let refusal = |r: Refusal| lang.t_args(r.message_key(), &[("min", min.to_string().into())]);
+    let refusal = |r: Refusal| lang.t_args(r.message_key(), &[("min", min.to_string())]);
     let status = if error == FormError::None {
         StatusCode::OK
     } else {

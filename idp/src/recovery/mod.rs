@@ -1,9 +1,39 @@
 //! "Mot de passe oublié?": a forgotten password replaced without a phone call, by answering
 //! secret questions (hardened as docs/SECURITY.md explains).
+//!
+//! The walk: `start.rs` (the name, or the e-mailed link first) → `answers.rs` (the account's
+//! challenge, `challenge.rs`) → `reset.rs` (the new password, then a success page). `flow.rs`
+//! keeps one browser's progress and decides who may recover; `pages.rs` renders.
 
+mod answers;
+mod challenge;
+mod flow;
+mod pages;
+mod reset;
+mod start;
+
+use axum::Router;
+use axum::routing::get;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::i18n::Lang;
+
+pub use flow::RECOVERY_COOKIE;
+
+/// `/recovery` (the name), `/recovery/link` (the e-mailed proof), `/recovery/questions`,
+/// `/recovery/password`, `/recovery/done`. Every POST is CSRF-checked.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/recovery", get(start::show).post(start::submit))
+        .route("/recovery/link", get(start::follow_link))
+        .route(
+            "/recovery/questions",
+            get(answers::show).post(answers::submit),
+        )
+        .route("/recovery/password", get(reset::show).post(reset::submit))
+        .route("/recovery/done", get(reset::done))
+}
 
 /// `[recovery]` in configuration.
 #[derive(Debug, Clone, Deserialize)]

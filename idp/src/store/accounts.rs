@@ -156,7 +156,11 @@ pub async fn set_email_alias(
 }
 
 /// Sets the language notices and pages use for the account.
-pub async fn set_locale(client: &impl GenericClient, id: Uuid, locale: &str) -> Result<(), StoreError> {
+pub async fn set_locale(
+    client: &impl GenericClient,
+    id: Uuid,
+    locale: &str,
+) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE accounts SET locale = $2 WHERE id = $1";
     sql::execute(client, SQL, &[&id, &locale]).await?;
     Ok(())
@@ -183,4 +187,70 @@ fn from_row(row: &tokio_postgres::Row) -> Account {
         disabled_at: row.get("disabled_at"),
         locked_at: row.get("locked_at"),
     }
+}
+
+/// Where an account stands with "Mot de passe oublié?" (migration V3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryStanding {
+    /// Failed challenges since the last success or reopening.
+    pub failures: i32,
+    /// Set when too many failed challenges closed recovery until the help desk reopens it.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Reads an account's recovery standing.
+pub async fn recovery_standing(
+    client: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<RecoveryStanding>, StoreError> {
+    const SQL: &str = "SELECT recovery_failures, recovery_closed_at FROM accounts WHERE id = $1";
+    Ok(sql::query_opt(client, SQL, &[&id])
+        .await?
+        .map(|r| RecoveryStanding {
+            failures: r.get(0),
+            closed_at: r.get(1),
+        }))
+}
+
+/// Counts one failed recovery challenge, closing recovery when the count reaches `max` (in one
+/// statement, so concurrent failures are all counted). Returns the new standing and whether
+/// this failure is the one that closed it.
+pub async fn record_recovery_failure(
+    client: &impl GenericClient,
+    id: Uuid,
+    max: i32,
+) -> Result<(RecoveryStanding, bool), StoreError> {
+    const SQL: &str = "UPDATE accounts SET recovery_failures = recovery_failures + 1, \
+                       recovery_closed_at = CASE WHEN recovery_failures + 1 >= $2 \
+                           THEN coalesce(recovery_closed_at, now()) ELSE recovery_closed_at END \
+                       WHERE id = $1 RETURNING recovery_failures, recovery_closed_at";
+    let row = sql::query_one(client, SQL, &[&id, &max]).await?;
+    let standing = RecoveryStanding {
+        failures: row.get(0),
+        closed_at: row.get(1),
+    };
+    Ok((standing, standing.failures == max))
+}
+
+/// Forgets failed challenges after a challenge answered right.
+pub async fn clear_recovery_failures(
+    client: &impl GenericClient,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "UPDATE accounts SET recovery_failures = 0 WHERE id = $1 AND recovery_failures <> 0";
+    sql::execute(client, SQL, &[&id]).await?;
+    Ok(())
+}
+
+/// Reopens recovery (the help desk): failures forgotten, closing lifted. Returns whether it
+/// was closed.
+pub async fn reopen_recovery(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    const SQL: &str = "WITH before AS (SELECT recovery_closed_at FROM accounts WHERE id = $1 FOR UPDATE) \
+                       UPDATE accounts a SET recovery_failures = 0, recovery_closed_at = NULL \
+                       FROM before WHERE a.id = $1 \
+                       RETURNING before.recovery_closed_at IS NOT NULL";
+    Ok(sql::query_opt(client, SQL, &[&id])
+        .await?
+        .is_some_and(|r| r.get::<_, bool>(0)))
 }

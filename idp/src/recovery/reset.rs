@@ -1,0 +1,95 @@
+//! `/recovery/password`: the new password, once the questions were answered right (the shared
+//! form, the shared `set_password`: policy, history, notice, audit, and every session and
+//! refresh token of the account ended). Then `/recovery/done`; the user is not signed in.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::flow::{self, Stage};
+use super::pages::{self, Message};
+use crate::app::AppState;
+use crate::credentials::form::{self, Fields, FormError};
+use crate::credentials::{Why, set_password};
+use crate::store::{StoreError, accounts};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+
+/// The form.
+#[derive(Debug, Deserialize)]
+pub struct NewPasswordForm {
+    csrf: Option<String>,
+    new_password: Option<String>,
+    confirm_password: Option<String>,
+}
+
+fn fields() -> Fields {
+    Fields {
+        action: Stage::NewPassword.path(),
+        title_key: "recovery-password-title",
+        intro_key: Some("recovery-password-intro"),
+        ..Fields::default()
+    }
+}
+
+/// `GET /recovery/password`.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    if let Err(response) = flow::at(&app, lang, &jar, Stage::NewPassword).await? {
+        return Ok(response);
+    }
+    form::render(&app, lang, jar, fields(), FormError::None)
+}
+
+/// `POST /recovery/password`.
+pub async fn submit(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(input): Form<NewPasswordForm>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
+    let held = match flow::at(&app, lang, &jar, Stage::NewPassword).await? {
+        Ok(held) => held,
+        Err(response) => return Ok(response),
+    };
+    let new = input.new_password.unwrap_or_default();
+    if Some(new.as_str()) != input.confirm_password.as_deref() {
+        return form::render(&app, lang, jar, fields(), FormError::Confirm);
+    }
+    let account = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        accounts::get(&db, held.record.account_id).await?
+    };
+    // Disabled or locked for the help desk since the answers: the recovery ends here.
+    let Some(account) = account.filter(|a| a.disabled_at.is_none() && a.locked_at.is_none()) else {
+        let jar = flow::finish(&app, jar, &held).await?;
+        let page = pages::message(&app, lang, Message::Expired, Stage::NewPassword.path());
+        return Ok((jar, page).into_response());
+    };
+    let outcome = set_password(&app, &account, &new, Why::Recovery, None, &requester).await?;
+    if let Err(refusal) = outcome {
+        return form::render(&app, lang, jar, fields(), FormError::New(refusal));
+    }
+    let jar = flow::finish(&app, jar, &held).await?;
+    flow::note(
+        &app,
+        "succeeded",
+        Some(account.id),
+        &requester,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok((jar, Redirect::to("/recovery/done")).into_response())
+}
+
+/// `GET /recovery/done`: the password was changed; a link to sign in with it.
+pub async fn done(State(app): State<AppState>, RequestLang(lang): RequestLang) -> Response {
+    pages::message(&app, lang, Message::Done, "/recovery/done")
+}

@@ -1,0 +1,197 @@
+//! `/recovery`: the user names their account; `/recovery/link`: the e-mailed link that comes
+//! first when policy `recovery.email_proof` asks for it.
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::challenge;
+use super::flow::{self, Eligibility};
+use super::pages::{self, Message};
+use crate::app::AppState;
+use crate::domain::{LoginName, SecretToken};
+use crate::mail::{self, Notice, Recipient};
+use crate::store::accounts::{self, Account};
+use crate::store::email_proofs::{self, Purpose};
+use crate::store::{StoreError, audit};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+
+/// Shortest time between two recovery links e-mailed to one account.
+const MAIL_INTERVAL_SECS: u64 = 60;
+
+/// The name form.
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    csrf: Option<String>,
+    username: Option<String>,
+}
+
+/// `GET /recovery`.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    pages::start(&app, lang, jar, "", None)
+}
+
+/// `POST /recovery`: the questions (or the e-mailed link) for an account that can recover
+/// online; for any other name — unknown, no questions, disabled, recovery closed — the same
+/// assistance page.
+pub async fn submit(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<StartForm>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
+    let raw = form.username.unwrap_or_default();
+    if raw.trim().is_empty() {
+        return pages::start(&app, lang, jar, "", Some("recovery-error-missing"));
+    }
+    // Too long, or control characters: said plainly, and never echoed back.
+    let Ok(name) = LoginName::parse(&raw) else {
+        return pages::start(&app, lang, jar, "", Some("recovery-error-malformed"));
+    };
+    let found = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        accounts::find_by_login_name(&db, &name.folded()).await?
+    };
+    let eligibility = flow::assess(&app, found.map(|f| f.account), false).await?;
+    proceed(&app, lang, jar, eligibility, &requester).await
+}
+
+/// `GET /recovery/link?token=…`: spends the e-mailed proof (once, before it expires), then on
+/// to the questions.
+pub async fn follow_link(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let token = query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    });
+    let Some(token) = token.filter(|t| crate::oidc::authorize::is_parked_id(t)) else {
+        return Ok(pages::message(
+            &app,
+            lang,
+            Message::BadLink,
+            "/recovery/link",
+        ));
+    };
+    let token = SecretToken::presented(&token);
+    let account = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        match email_proofs::spend(&db, &token.digest(), Purpose::Recovery).await? {
+            Some(spent) => accounts::get(&db, spent.account_id).await?,
+            None => None,
+        }
+    };
+    let Some(account) = account else {
+        flow::note(
+            &app,
+            "link_refused",
+            None,
+            &requester,
+            serde_json::json!({}),
+        )
+        .await;
+        return Ok(pages::message(
+            &app,
+            lang,
+            Message::BadLink,
+            "/recovery/link",
+        ));
+    };
+    flow::note(
+        &app,
+        "link_followed",
+        Some(account.id),
+        &requester,
+        serde_json::json!({}),
+    )
+    .await;
+    let eligibility = flow::assess(&app, Some(account), true).await?;
+    proceed(&app, lang, jar, eligibility, &requester).await
+}
+
+/// Acts on what a recovery may do.
+async fn proceed(
+    app: &AppState,
+    lang: crate::i18n::Lang,
+    jar: CookieJar,
+    eligibility: Eligibility,
+    requester: &Requester,
+) -> Result<Response, PageError> {
+    match eligibility {
+        Eligibility::Refused(account, reason) => {
+            let detail = serde_json::json!({ "reason": reason });
+            flow::note(app, "refused", account, requester, detail).await;
+            Ok(pages::assistance(app, lang, None))
+        }
+        Eligibility::Link(account, email) => {
+            // One e-mail a minute per account: asking again cannot flood the mailbox. The
+            // page is the same; the link already sent still works.
+            if flow::first_mail_in(app, account.id, MAIL_INTERVAL_SECS).await? {
+                send_link(app, &account, email, requester).await?;
+            } else {
+                let detail = serde_json::json!({ "reason": "mail_interval" });
+                flow::note(app, "link_withheld", Some(account.id), requester, detail).await;
+            }
+            Ok(pages::message(app, lang, Message::CheckEmail, "/recovery"))
+        }
+        Eligibility::Questions(account, answered) => {
+            let (_, reused) = challenge::open(app, account.id, &answered).await?;
+            let detail = serde_json::json!({ "reused_challenge": reused });
+            flow::note(app, "started", Some(account.id), requester, detail).await;
+            flow::begin(app, jar, account.id).await
+        }
+    }
+}
+
+/// E-mails a single-use link to the account's verified address: the proof, the notice and
+/// the audit event in one transaction. The link is built from the configured public URL,
+/// never from the request's `Host` or `X-Forwarded-Host`.
+async fn send_link(
+    app: &AppState,
+    account: &Account,
+    email: String,
+    requester: &Requester,
+) -> Result<(), PageError> {
+    let token = SecretToken::generate().map_err(PageError::internal)?;
+    let ttl = i64::try_from(app.config.recovery.link_ttl_secs).unwrap_or(i64::MAX);
+    let expires_at = Utc::now() + chrono::Duration::seconds(ttl.min(86_400 * 30));
+    let link = format!("{}/recovery/link?token={}", app.issuer, token.expose());
+    let to = Recipient::at(account, email);
+    let mut db = app.db.get().await.map_err(StoreError::from)?;
+    let tx = db.transaction().await.map_err(StoreError::from)?;
+    email_proofs::insert(
+        &tx,
+        &token.digest(),
+        account.id,
+        Purpose::Recovery,
+        &to.address,
+        expires_at,
+    )
+    .await?;
+    mail::enqueue(&tx, &to, &Notice::RecoveryLink { link }).await?;
+    let event = flow::event(
+        "link_sent",
+        Some(account.id),
+        requester,
+        serde_json::json!({}),
+    );
+    audit::record(&tx, &event).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(event = "recovery", outcome = "link_sent", account = %account.id);
+    Ok(())
+}
