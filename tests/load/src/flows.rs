@@ -12,7 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 /// Name of the CSRF cookie the login page sets.
-const CSRF_COOKIE: &str = "__Host-idp_csrf";
+pub(crate) const CSRF_COOKIE: &str = "__Host-idp_csrf";
 
 /// A request that takes longer than this is an error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -67,7 +67,7 @@ impl Target {
         })
     }
 
-    fn url(&self, path: &str) -> anyhow::Result<Url> {
+    pub(crate) fn url(&self, path: &str) -> anyhow::Result<Url> {
         Ok(self.base.join(path)?)
     }
 
@@ -245,7 +245,7 @@ impl Target {
     }
 
     /// A 302/303 answer's `Location`, resolved against the idp.
-    async fn redirect_target(
+    pub(crate) async fn redirect_target(
         &self,
         response: reqwest::Response,
         step: &str,
@@ -309,7 +309,7 @@ fn random_b64(n: usize) -> anyhow::Result<String> {
 }
 
 /// The value of a cookie set by the response.
-fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -321,7 +321,7 @@ fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String
 }
 
 /// The value of `<input … name="NAME" value="…">` in the login page.
-fn hidden_input(page: &str, name: &str) -> Option<String> {
+pub(crate) fn hidden_input(page: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.find(&marker)? + marker.len();
     let end = page.get(start..)?.find('"')? + start;

@@ -7,6 +7,7 @@
 mod flows;
 mod hashref;
 mod procfs;
+mod recovery;
 mod stats;
 
 use std::io::Write as _;
@@ -49,6 +50,9 @@ struct Cli {
     /// What to measure.
     #[arg(long, value_enum)]
     scenario: Scenario,
+    /// Name of the row in the results (the scenario's name by default).
+    #[arg(long)]
+    label: Option<String>,
     /// Concurrent workers, each with its own connection.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
@@ -108,6 +112,8 @@ enum Scenario {
     Refresh,
     /// authorize → login page → password → code → tokens.
     Login,
+    /// « Mot de passe oublié? » → username → three right answers (one account per worker).
+    Recovery,
 }
 
 impl Scenario {
@@ -119,6 +125,7 @@ impl Scenario {
             Scenario::Jwks => "jwks",
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
+            Scenario::Recovery => "recovery",
         }
     }
 }
@@ -154,6 +161,8 @@ struct Worker {
     chain: Option<String>,
     /// Refresh: chains restarted by a login after a failed rotation.
     relogins: u64,
+    /// Recovery: the account this worker recovers.
+    account: Option<Arc<recovery::Account>>,
 }
 
 impl Worker {
@@ -172,6 +181,10 @@ impl Worker {
             Scenario::ClientCredentials => target.client_credentials(&http).await.map(drop),
             Scenario::Introspect => target.introspect(&http, &self.token).await,
             Scenario::Login => target.login(&http).await.map(drop),
+            Scenario::Recovery => match &self.account {
+                Some(account) => recovery::attempt(target, &http, account).await,
+                None => bail!("recovery: no account for this worker"),
+            },
             Scenario::Refresh => {
                 let current = match self.chain.take() {
                     Some(c) => c,
@@ -257,6 +270,13 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
     } else {
         Arc::from("")
     };
+    let accounts = if cli.scenario == Scenario::Recovery {
+        recovery::seed(&cli.config_dir, &cli.idp_env, cli.concurrency)
+            .await
+            .context("recovery set-up: seeding the accounts")?
+    } else {
+        Vec::new()
+    };
     let mut workers = Vec::with_capacity(cli.concurrency);
     for i in 0..cli.concurrency {
         let http = if cli.new_connection_per_request {
@@ -280,6 +300,7 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
             token: Arc::clone(&token),
             chain,
             relogins: 0,
+            account: accounts.get(i).cloned(),
         });
     }
     Ok(workers)
@@ -324,7 +345,7 @@ async fn main() -> anyhow::Result<()> {
         cli.password.clone(),
     )?);
 
-    let cost = if cli.scenario == Scenario::Login {
+    let cost = if matches!(cli.scenario, Scenario::Login | Scenario::Recovery) {
         Some(password_cost(&cli)?)
     } else {
         None
@@ -378,7 +399,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let report = Report::new(stats::ReportInput {
-        scenario: cli.scenario.name(),
+        scenario: cli
+            .label
+            .clone()
+            .unwrap_or_else(|| cli.scenario.name().to_owned()),
         concurrency: cli.concurrency,
         new_connections: cli.new_connection_per_request,
         elapsed,
