@@ -1,0 +1,118 @@
+//! « Mot de passe oublié? » in a real headless Chromium, in French: from the link at the bottom
+//! of the login page, the username, three of the eight secret questions, a new password, the
+//! success page — then a sign-in with the new password.
+
+use fantoccini::{Client, Locator};
+use integration_tests::chromium::{Driver, WAIT, bounded};
+use integration_tests::credentials::{answer_for, catalogue, give_questions};
+use integration_tests::{TestApp, spawn_app, wait_until};
+
+const NEW_PASSWORD: &str = "les outardes reviennent en avril";
+
+async fn fill(browser: &Client, id: &str, text: &str) {
+    let field = bounded(
+        id,
+        browser.wait().at_most(WAIT).for_element(Locator::Id(id)),
+    )
+    .await;
+    bounded(id, field.send_keys(text)).await;
+}
+
+async fn submit(browser: &Client) {
+    let button = bounded(
+        "the submit button",
+        browser.find(Locator::Css("button[type=submit]")),
+    )
+    .await;
+    bounded("submitting", button.click()).await;
+}
+
+async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
+    let expected = app.url(path);
+    let arrived = wait_until(WAIT, std::time::Duration::from_millis(100), async || {
+        browser
+            .current_url()
+            .await
+            .is_ok_and(|u| u.as_str() == expected)
+    })
+    .await;
+    let now = browser.current_url().await.map(|u| u.to_string());
+    assert!(arrived, "expected {expected}, the browser is at {now:?}");
+}
+
+async fn heading(browser: &Client) -> String {
+    let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
+    bounded("its text", h1.text()).await
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_replaced_in_french_with_three_secret_questions() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP80201").await;
+    give_questions(&app, &sub, 8).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+
+    bounded("the login page", browser.goto(&app.url("/login"))).await;
+    let link = bounded(
+        "the forgotten-password link",
+        browser.find(Locator::LinkText("Mot de passe oublié?")),
+    )
+    .await;
+    bounded("following it", link.click()).await;
+    arrives_at(&browser, &app, "/recovery").await;
+    fill(&browser, "username", "IP80201").await;
+    submit(&browser).await;
+
+    arrives_at(&browser, &app, "/recovery/questions").await;
+    let catalogue = catalogue();
+    let mut asked = 0;
+    for n in 1..=8 {
+        let Ok(label) = browser
+            .find(Locator::Css(&format!("label[for=answer_{n}]")))
+            .await
+        else {
+            break;
+        };
+        let text = bounded("the question", label.text()).await;
+        let question = catalogue
+            .catalogue
+            .iter()
+            .find(|q| text.contains(&q.fr))
+            .unwrap_or_else(|| panic!("a question of the catalogue, in French: {text}"));
+        // Typed in capitals without accents: the answers are normalised.
+        let typed = answer_for(&question.id)
+            .to_uppercase()
+            .replace('É', "E")
+            .replace('À', "A");
+        fill(&browser, &format!("answer_{n}"), &typed).await;
+        asked += 1;
+    }
+    assert_eq!(asked, 3, "three of the eight questions are asked");
+    submit(&browser).await;
+
+    arrives_at(&browser, &app, "/recovery/password").await;
+    fill(&browser, "new_password", NEW_PASSWORD).await;
+    fill(&browser, "confirm_password", NEW_PASSWORD).await;
+    submit(&browser).await;
+
+    arrives_at(&browser, &app, "/recovery/done").await;
+    assert_eq!(heading(&browser).await, "Mot de passe changé");
+    let login = bounded(
+        "the sign-in link",
+        browser.find(Locator::LinkText("Se connecter aux services en ligne")),
+    )
+    .await;
+    bounded("following it", login.click()).await;
+    fill(&browser, "username", "IP80201").await;
+    fill(&browser, "password", NEW_PASSWORD).await;
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/").await;
+    let page = bounded("the home page", browser.find(Locator::Css("main"))).await;
+    assert!(
+        bounded("its text", page.text())
+            .await
+            .contains("Marie Tremblay")
+    );
+    let _ = browser.close().await;
+}
