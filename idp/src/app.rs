@@ -194,6 +194,7 @@ pub struct Application {
     tls: Option<RustlsConfig>,
     router: Router,
     handle: axum_server::Handle<SocketAddr>,
+    mail: crate::mail::Worker,
 }
 
 impl Application {
@@ -220,12 +221,14 @@ impl Application {
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let state = AppState::connect(config).await?;
+        let mail = crate::mail::Worker::new(state.db.clone(), &state.config.mail)?;
         Ok(Self {
             port,
             listener,
             tls,
             router: router(state),
             handle: axum_server::Handle::new(),
+            mail,
         })
     }
 
@@ -242,6 +245,8 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests (up to 10 s).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let handle = self.handle.clone();
+        // The outbox is delivered while the node serves (dropping `mail` also stops it).
+        let mail = self.mail.spawn();
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");
@@ -269,6 +274,7 @@ impl Application {
                     .await?
             }
         }
+        mail.stop().await;
         Ok(())
     }
 }

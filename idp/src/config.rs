@@ -339,6 +339,9 @@ impl Config {
                 "needs at least one assistance centre",
             );
         }
+        if let Err((key, reason)) = self.mail.check() {
+            return invalid(key, &reason);
+        }
         if self.server.max_concurrent_hashes == 0 {
             return invalid("server.max_concurrent_hashes", "must be at least 1");
         }

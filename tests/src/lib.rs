@@ -15,6 +15,7 @@ pub mod login;
 pub mod oauth;
 pub mod page;
 pub mod rp;
+pub mod smtp;
 
 pub use page::hidden_input;
 
@@ -44,6 +45,8 @@ pub struct TestApp {
     pub deployment: Arc<Deployment>,
     /// Stops this node.
     pub handle: axum_server::Handle<std::net::SocketAddr>,
+    /// The deployment's SMTP sink: every e-mail the idp sends lands here.
+    pub smtp: smtp::Sink,
 }
 
 /// What nodes of one deployment share: database schema, Redis prefix, secrets, CA.
@@ -60,6 +63,8 @@ pub struct Deployment {
     secrets: [String; 3],
     /// A pool on the test schema, for assertions.
     pub db: deadpool_postgres::Pool,
+    /// The SMTP sink every node sends to.
+    pub smtp: smtp::Sink,
 }
 
 /// A password that passes every check.
@@ -117,12 +122,14 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
     std::fs::write(dir.join("cert.pem"), chain_pem).unwrap();
     std::fs::write(dir.join("key.pem"), key_pem).unwrap();
     let schema = format!("t_{id}");
+    let smtp = smtp::Sink::start();
     let config = base_config(
         &schema,
         &format!("test:{id}:"),
         &dir,
         &[random_b64(), random_b64(), random_b64()],
         0,
+        smtp.port(),
         &tweak,
     );
     let pool = idp::store::pool(&config.database).unwrap();
@@ -146,6 +153,7 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
         dir,
         secrets,
         db: pool,
+        smtp,
     });
     start_node(deployment, &tweak).await
 }
@@ -278,6 +286,7 @@ async fn start_node(
         &deployment.dir,
         &deployment.secrets,
         port,
+        deployment.smtp.port(),
         tweak,
     );
     let app = idp::app::Application::build_on(config, listener)
@@ -289,6 +298,7 @@ async fn start_node(
         issuer: format!("https://127.0.0.1:{port}"),
         port,
         http: browser(&deployment.ca_pem),
+        smtp: deployment.smtp.clone(),
         deployment,
         handle,
     }
@@ -300,6 +310,7 @@ fn base_config(
     dir: &std::path::Path,
     secrets: &[String; 3],
     port: u16,
+    smtp_port: u16,
     tweak: &dyn Fn(figment::Figment) -> figment::Figment,
 ) -> Config {
     let figment = Config::figment(&repo_root().join("config"), "test")
@@ -316,7 +327,10 @@ fn base_config(
         .merge(Serialized::default("server.tls_key", dir.join("key.pem")))
         .merge(Serialized::default("keys.encryption_key", &secrets[0]))
         .merge(Serialized::default("tokens.client_secret_key", &secrets[1]))
-        .merge(Serialized::default("session.csrf_key", &secrets[2]));
+        .merge(Serialized::default("session.csrf_key", &secrets[2]))
+        .merge(Serialized::default("mail.smtp_host", "127.0.0.1"))
+        .merge(Serialized::default("mail.smtp_port", smtp_port))
+        .merge(Serialized::default("mail.security", "none"));
     Config::from_figment(tweak(figment)).unwrap()
 }
 

@@ -183,18 +183,34 @@ async fn recovery_events(app: &TestApp, sub: &str) -> Vec<String> {
     .collect()
 }
 
-/// The links of the recovery e-mails in the outbox, oldest first.
+/// The links of the recovery e-mails delivered to the SMTP sink, oldest first (after every
+/// recovery e-mail written to the outbox was delivered).
 async fn mailed_links(app: &TestApp) -> Vec<String> {
     let db = app.deployment.db.get().await.unwrap();
-    db.query(
-        "SELECT notice->>'link' FROM outbox WHERE notice->>'kind' = 'recovery_link' ORDER BY id",
-        &[],
+    let delivered = integration_tests::wait_until(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(50),
+        async || {
+            let pending: i64 = db
+                .query_one(
+                    "SELECT count(*) FROM outbox WHERE notice->>'kind' = 'recovery_link' AND sent_at IS NULL",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            pending == 0
+        },
     )
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
+    .await;
+    assert!(delivered, "the recovery e-mails are delivered");
+    app.smtp
+        .messages()
+        .await
+        .iter()
+        .flat_map(|m| m.links())
+        .filter(|l| l.contains("/recovery/link?token="))
+        .collect()
 }
 
 async fn verify_email(app: &TestApp, sub: &str) {

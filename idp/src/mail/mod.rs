@@ -4,10 +4,15 @@
 //! (`transport.rs`), retrying with backoff, so an SMTP outage loses no notification.
 
 mod notice;
+pub mod render;
+pub mod transport;
+pub mod worker;
 
 use serde::Deserialize;
 
 pub use notice::{Notice, Recipient};
+pub use render::{Rendered, render};
+pub use worker::{Running, Worker};
 
 use crate::store::{GenericClient, StoreError, outbox};
 
@@ -42,6 +47,46 @@ pub struct MailConfig {
     pub proof_ttl_secs: u64,
 }
 
+impl MailConfig {
+    /// The rules `Config::check` applies to `[mail]`: the offending key and why.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.smtp_host.trim().is_empty() {
+            return Err(("mail.smtp_host", "must not be empty".into()));
+        }
+        if self.smtp_port == 0 {
+            return Err(("mail.smtp_port", "must be a port number".into()));
+        }
+        if let Err(e) = self.from.parse::<lettre::message::Mailbox>() {
+            return Err(("mail.from", format!("not a mailbox: {e}")));
+        }
+        if self.poll_ms == 0 {
+            return Err(("mail.poll_ms", "must be at least 1".into()));
+        }
+        if self.retry_base_secs == 0 {
+            return Err(("mail.retry_base_secs", "must be at least 1".into()));
+        }
+        if self.max_attempts < 1 {
+            return Err(("mail.max_attempts", "must be at least 1".into()));
+        }
+        if self.proof_ttl_secs == 0 {
+            return Err(("mail.proof_ttl_secs", "must be at least 1".into()));
+        }
+        if self.username.is_some() && self.password.is_none() && self.password_file.is_none() {
+            return Err((
+                "mail.password",
+                "missing for mail.username: set it or its _file".into(),
+            ));
+        }
+        if self.username.is_none() && (self.password.is_some() || self.password_file.is_some()) {
+            return Err((
+                "mail.username",
+                "missing: a password is set without a user".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Transport security to the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,4 +108,63 @@ pub async fn enqueue(
 ) -> Result<(), StoreError> {
     let notice = serde_json::to_value(notice).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     outbox::insert(client, &to.address, to.lang.tag(), &to.name, &notice).await
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::providers::Serialized;
+
+    use crate::config::Config;
+
+    fn load(key: &str, value: serde_json::Value) -> Result<Config, String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+        Config::from_figment(Config::figment(&dir, "test").merge(Serialized::default(key, value)))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn nonsense_mail_settings_stop_the_start_up_with_the_key_named() {
+        use serde_json::json;
+        // (key set, value, key named in the error, why)
+        let cases = [
+            (
+                "mail.poll_ms",
+                json!(0),
+                "mail.poll_ms",
+                "a worker that never waits",
+            ),
+            (
+                "mail.max_attempts",
+                json!(0),
+                "mail.max_attempts",
+                "a message never tried",
+            ),
+            (
+                "mail.retry_base_secs",
+                json!(0),
+                "mail.retry_base_secs",
+                "retries without pause",
+            ),
+            (
+                "mail.from",
+                json!("not a mailbox"),
+                "mail.from",
+                "an unusable From",
+            ),
+            (
+                "mail.username",
+                json!("idp"),
+                "mail.password",
+                "a user without a password",
+            ),
+        ];
+        for (key, value, named, why) in cases {
+            let error = load(key, value).expect_err(why);
+            assert!(error.contains(named), "{why}: {error}");
+        }
+        assert!(
+            load("mail.poll_ms", json!(100)).is_ok(),
+            "a sane value loads"
+        );
+    }
 }

@@ -17,8 +17,104 @@ pub async fn insert(
     sql::execute(
         client,
         SQL,
-        &[&Uuid::now_v7(), &recipient, &recipient_name, &locale, notice],
+        &[
+            &Uuid::now_v7(),
+            &recipient,
+            &recipient_name,
+            &locale,
+            notice,
+        ],
     )
     .await?;
+    Ok(())
+}
+
+/// A message taken from the outbox by one worker.
+#[derive(Debug)]
+pub struct Claimed {
+    /// Row id.
+    pub id: Uuid,
+    /// Address.
+    pub recipient: String,
+    /// Name for the greeting.
+    pub recipient_name: String,
+    /// `fr-CA` or `en`.
+    pub locale: String,
+    /// The notice (`Notice` as JSON).
+    pub notice: serde_json::Value,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+}
+
+/// Takes up to `limit` due messages (oldest first) and hides them from every other worker for
+/// `lease_secs`: `SKIP LOCKED` lets two nodes claim at once without ever taking the same row,
+/// and a worker that dies mid-send leaves its rows to be retried when the lease ends.
+pub async fn claim(
+    client: &impl GenericClient,
+    limit: i64,
+    max_attempts: i32,
+    lease_secs: f64,
+) -> Result<Vec<Claimed>, StoreError> {
+    const SQL: &str = "UPDATE outbox \
+                       SET attempts = attempts + 1, \
+                           next_attempt_at = now() + $3::float8 * interval '1 second' \
+                       WHERE id = ANY(ARRAY( \
+                           SELECT id FROM outbox \
+                           WHERE sent_at IS NULL AND next_attempt_at <= now() AND attempts < $2 \
+                           ORDER BY next_attempt_at \
+                           LIMIT $1 \
+                           FOR UPDATE SKIP LOCKED)) \
+                       RETURNING id, recipient, recipient_name, locale, notice, attempts";
+    let rows = sql::query(client, SQL, &[&limit, &max_attempts, &lease_secs]).await?;
+    let mut claimed: Vec<Claimed> = rows
+        .iter()
+        .map(|row| Claimed {
+            id: row.get(0),
+            recipient: row.get(1),
+            recipient_name: row.get(2),
+            locale: row.get(3),
+            notice: row.get(4),
+            attempts: row.get(5),
+        })
+        .collect();
+    // UUIDv7 ids sort by creation: send in the order the changes happened.
+    claimed.sort_by_key(|c| c.id);
+    Ok(claimed)
+}
+
+/// Marks a message delivered. Only the notice's kind is kept: a delivered row holds no link.
+pub async fn mark_sent(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE outbox \
+                       SET sent_at = now(), last_error = NULL, \
+                           notice = jsonb_build_object('kind', notice->'kind') \
+                       WHERE id = $1";
+    sql::execute(client, SQL, &[&id]).await?;
+    Ok(())
+}
+
+/// Records a failed attempt; the next one waits `retry_secs`.
+pub async fn mark_failed(
+    client: &impl GenericClient,
+    id: Uuid,
+    error: &str,
+    retry_secs: f64,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE outbox \
+                       SET last_error = $2, next_attempt_at = now() + $3::float8 * interval '1 second' \
+                       WHERE id = $1";
+    sql::execute(client, SQL, &[&id, &error, &retry_secs]).await?;
+    Ok(())
+}
+
+/// Records a failure that no retry can fix: the message is never attempted again.
+pub async fn give_up(
+    client: &impl GenericClient,
+    id: Uuid,
+    error: &str,
+    max_attempts: i32,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE outbox SET last_error = $2, attempts = GREATEST(attempts, $3) \
+                       WHERE id = $1";
+    sql::execute(client, SQL, &[&id, &error, &max_attempts]).await?;
     Ok(())
 }

@@ -1,0 +1,32 @@
+# E-mails sent by the online services (idp/src/mail/render.rs). Nothing secret: never a
+# password or an answer; the only links are single-use.
+mail-greeting = Hello { $name },
+mail-signature = The Régie's online services
+mail-link-fallback = If the button does not work, copy this address into your browser:
+mail-footer-automatic = This e-mail was sent automatically. Please do not reply to it.
+mail-footer-not-you = If you did not do this, contact the professionals' assistance centre without delay.
+mail-password-changed-subject = Your password was changed
+mail-password-changed-body = The password of your online services account was changed.
+mail-password-changed-next = If you made this change, there is nothing else to do.
+mail-password-recovered-subject = Your password was replaced
+mail-password-recovered-body = The password of your online services account was replaced through "Forgot your password?" and your secret questions.
+mail-password-recovered-next = For your security, all your open sessions were ended. Sign in again with your new password.
+mail-questions-changed-subject = Your secret questions were changed
+mail-questions-changed-body = The secret questions of your online services account and their answers were changed.
+mail-questions-changed-next = They let you replace your password online if you forget it.
+mail-username-changed-subject = Your username was changed
+mail-username-changed-body = You can now sign in to the online services with the username { $username }.
+mail-username-changed-next = Your former username remains valid. You can manage your usernames in Account settings.
+mail-account-locked-subject = Your account is locked
+mail-account-locked-body = Your online services account was locked for a while after several unsuccessful sign-in attempts.
+mail-account-locked-next = The lock will be lifted automatically after a delay (15 minutes the first time, longer with each new lock). If you forgot your password, then use the "Forgot your password?" link on the sign-in page.
+mail-account-locked-help-desk-body = Your online services account was locked after repeated unsuccessful sign-in attempts.
+mail-account-locked-help-desk-next = To unlock it, contact the professionals' assistance centre.
+mail-verify-alias-subject = Confirm your e-mail address
+mail-verify-alias-body = You asked for this e-mail address to become a username of your online services account. To confirm that it is yours, open the link below.
+mail-verify-alias-next = This link works only once and for a limited time. If you did not ask for this, ignore this e-mail: your account stays unchanged.
+mail-verify-alias-action = Confirm my e-mail address
+mail-recovery-link-subject = Forgot your password: continue your request
+mail-recovery-link-body = You asked to replace the forgotten password of your online services account. To continue, open the link below, then answer your secret questions.
+mail-recovery-link-next = This link works only once and for a limited time. If you did not ask for this, ignore this e-mail: your password stays unchanged.
+mail-recovery-link-action = Continue my request

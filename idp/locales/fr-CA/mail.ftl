@@ -1,0 +1,32 @@
+# Courriels envoyés par les services en ligne (idp/src/mail/render.rs). Aucun secret : jamais
+# de mot de passe ni de réponse; les seuls liens sont à usage unique.
+mail-greeting = Bonjour { $name },
+mail-signature = Services en ligne de la Régie
+mail-link-fallback = Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :
+mail-footer-automatic = Ce courriel vous est envoyé automatiquement. Veuillez ne pas y répondre.
+mail-footer-not-you = Si vous n'êtes pas à l'origine de cette opération, communiquez sans tarder avec le Centre d'assistance aux professionnels.
+mail-password-changed-subject = Votre mot de passe a été modifié
+mail-password-changed-body = Le mot de passe de votre compte des services en ligne a été modifié.
+mail-password-changed-next = Si vous avez fait ce changement, vous n'avez rien d'autre à faire.
+mail-password-recovered-subject = Votre mot de passe a été remplacé
+mail-password-recovered-body = Le mot de passe de votre compte des services en ligne a été remplacé au moyen de la fonction « Mot de passe oublié? » et de vos questions secrètes.
+mail-password-recovered-next = Par sécurité, toutes vos sessions ouvertes ont été fermées. Connectez-vous de nouveau avec votre nouveau mot de passe.
+mail-questions-changed-subject = Vos questions secrètes ont été modifiées
+mail-questions-changed-body = Les questions secrètes de votre compte des services en ligne et leurs réponses ont été modifiées.
+mail-questions-changed-next = Elles vous permettront de remplacer votre mot de passe en ligne si vous l'oubliez.
+mail-username-changed-subject = Votre nom d'utilisateur a été modifié
+mail-username-changed-body = Vous pouvez maintenant vous connecter aux services en ligne avec le nom d'utilisateur { $username }.
+mail-username-changed-next = Votre ancien nom d'utilisateur demeure valide. Vous pouvez gérer vos noms d'utilisateur dans les Paramètres du compte.
+mail-account-locked-subject = Votre compte est verrouillé
+mail-account-locked-body = Votre compte des services en ligne a été verrouillé temporairement à la suite de plusieurs tentatives de connexion infructueuses.
+mail-account-locked-next = Le verrouillage sera levé automatiquement après un délai (15 minutes la première fois, plus long à chaque nouveau verrouillage). Si vous avez oublié votre mot de passe, utilisez ensuite le lien « Mot de passe oublié? » de la page de connexion.
+mail-account-locked-help-desk-body = Votre compte des services en ligne a été verrouillé à la suite de tentatives de connexion infructueuses répétées.
+mail-account-locked-help-desk-next = Pour le déverrouiller, communiquez avec le Centre d'assistance aux professionnels.
+mail-verify-alias-subject = Confirmez votre adresse courriel
+mail-verify-alias-body = Vous avez demandé que cette adresse courriel devienne un nom d'utilisateur de votre compte des services en ligne. Pour confirmer qu'elle vous appartient, ouvrez le lien ci-dessous.
+mail-verify-alias-next = Ce lien ne peut servir qu'une seule fois et pour une durée limitée. Si vous n'avez pas fait cette demande, ne tenez pas compte de ce courriel : votre compte reste inchangé.
+mail-verify-alias-action = Confirmer mon adresse courriel
+mail-recovery-link-subject = Mot de passe oublié : poursuivez votre demande
+mail-recovery-link-body = Vous avez demandé à remplacer le mot de passe oublié de votre compte des services en ligne. Pour poursuivre, ouvrez le lien ci-dessous, puis répondez à vos questions secrètes.
+mail-recovery-link-next = Ce lien ne peut servir qu'une seule fois et pour une durée limitée. Si vous n'avez pas fait cette demande, ne tenez pas compte de ce courriel : votre mot de passe reste inchangé.
+mail-recovery-link-action = Poursuivre ma demande
