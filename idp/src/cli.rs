@@ -357,7 +357,7 @@ async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
         profession: add.profession,
         account_type: add.account_type,
     };
-    let id = admin::users::add(&tx, &hasher, &config.password_policy, user).await?;
+    let id = admin::users::add(&tx, &hasher, config.user_rules(), user).await?;
     tx.commit().await?;
     println!("account `{}` added (sub {id})", add.username);
     Ok(())

@@ -34,6 +34,8 @@ pub struct Config {
     pub session: SessionConfig,
     /// Argon2id cost.
     pub password: PasswordConfig,
+    /// The shape of usernames.
+    pub usernames: crate::admin::users::UsernamesConfig,
     /// What a new password must be.
     pub password_policy: crate::password_policy::PasswordPolicyConfig,
     /// The catalogue of secret questions and the rules for answers.
@@ -324,6 +326,9 @@ impl Config {
         if self.password_policy.temporary_ttl_hours == 0 {
             return invalid("password_policy.temporary_ttl_hours", "must be at least 1");
         }
+        if let Err(reason) = self.usernames.check() {
+            return invalid("usernames", &reason);
+        }
         if let Err(reason) = self.secret_questions.check() {
             return invalid("secret_questions", &reason);
         }
@@ -399,6 +404,14 @@ impl Config {
             .as_str()
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// What a new account must meet (username format, password policy).
+    pub fn user_rules(&self) -> crate::admin::users::Rules<'_> {
+        crate::admin::users::Rules {
+            usernames: &self.usernames,
+            policy: &self.password_policy,
+        }
     }
 
     /// The longest lifetime of a token a signing key may have signed.

@@ -203,7 +203,7 @@ impl TestApp {
             profession: Some("pharmacien".into()),
             account_type: "professional".into(),
         };
-        let id = idp::admin::users::add(&tx, &hasher, &policy(), user)
+        let id = idp::admin::users::add(&tx, &hasher, rules(&usernames(), &policy()), user)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -229,6 +229,21 @@ impl TestApp {
 }
 
 /// The default password policy, as config/default.toml sets it.
+fn rules<'a>(
+    usernames: &'a idp::admin::users::UsernamesConfig,
+    policy: &'a idp::password_policy::PasswordPolicyConfig,
+) -> idp::admin::users::Rules<'a> {
+    idp::admin::users::Rules { usernames, policy }
+}
+
+fn usernames() -> idp::admin::users::UsernamesConfig {
+    idp::admin::users::UsernamesConfig {
+        professional_prefix: "IP".into(),
+        staff_prefix: "CE".into(),
+        max_length: 20,
+    }
+}
+
 fn policy() -> idp::password_policy::PasswordPolicyConfig {
     idp::password_policy::PasswordPolicyConfig {
         min_length: 12,

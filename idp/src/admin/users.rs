@@ -1,5 +1,7 @@
 //! Adding accounts (seeding and tests until the help-desk console exists).
 
+use serde::Deserialize;
+
 use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
 use crate::password_policy::{self, Context, PasswordPolicyConfig};
@@ -39,28 +41,84 @@ pub enum AddUserError {
     Store(#[from] StoreError),
 }
 
+/// `[usernames]` in configuration: the shape of the usernames the agency gives out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsernamesConfig {
+    /// Prefix of professionals' usernames (`IP`).
+    pub professional_prefix: String,
+    /// Prefix of staff usernames (`CE`).
+    pub staff_prefix: String,
+    /// Longest username, prefix included.
+    pub max_length: usize,
+}
+
+impl UsernamesConfig {
+    /// Checked at start-up: distinct, non-empty ASCII letter prefixes that fit.
+    pub fn check(&self) -> Result<(), String> {
+        let letters = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic());
+        if !letters(&self.professional_prefix) || !letters(&self.staff_prefix) {
+            return Err("prefixes must be ASCII letters".into());
+        }
+        if self
+            .professional_prefix
+            .eq_ignore_ascii_case(&self.staff_prefix)
+        {
+            return Err("the two prefixes must differ".into());
+        }
+        let longest = self.professional_prefix.len().max(self.staff_prefix.len());
+        if self.max_length <= longest || self.max_length > 64 {
+            return Err("max_length must leave room after the prefix and be at most 64".into());
+        }
+        Ok(())
+    }
+
+    /// Whether `name` is a well-formed username for `account_type`: the prefix (any case),
+    /// then ASCII letters and digits, at most `max_length` in all.
+    pub fn accepts(&self, name: &str, account_type: &str) -> bool {
+        let prefix = self.prefix(account_type);
+        name.len() > prefix.len()
+            && name.len() <= self.max_length
+            && name.is_char_boundary(prefix.len())
+            && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && name[prefix.len()..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+    }
+
+    fn prefix(&self, account_type: &str) -> &str {
+        if account_type == "staff" {
+            &self.staff_prefix
+        } else {
+            &self.professional_prefix
+        }
+    }
+}
+
+/// What a new account must meet.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// The username format.
+    pub usernames: &'a UsernamesConfig,
+    /// The password policy.
+    pub policy: &'a PasswordPolicyConfig,
+}
+
 /// Adds an account with its password; returns its id (the `sub`).
 pub async fn add(
     db: &impl GenericClient,
     hasher: &Hasher,
-    policy: &PasswordPolicyConfig,
+    rules: Rules<'_>,
     user: NewUser,
 ) -> Result<uuid::Uuid, AddUserError> {
+    let policy = rules.policy;
     let name = LoginName::parse(&user.username)
         .map_err(|_| AddUserError::Invalid("--username is empty or malformed".into()))?;
-    let upper = name.as_ref().to_ascii_uppercase();
-    let expected_prefix = if user.account_type == "staff" {
-        "CE"
-    } else {
-        "IP"
-    };
-    if !upper.starts_with(expected_prefix)
-        || !upper[2..].chars().all(|c| c.is_ascii_alphanumeric())
-        || upper.len() < 3
-    {
+    let expected_prefix = rules.usernames.prefix(&user.account_type);
+    if !rules.usernames.accepts(name.as_ref(), &user.account_type) {
         return Err(AddUserError::Invalid(format!(
-            "--username must look like {expected_prefix}12345 for a {} account",
-            user.account_type
+            "--username must look like {expected_prefix}12345 (at most {} characters) for a {} account",
+            rules.usernames.max_length, user.account_type
         )));
     }
     if !matches!(user.account_type.as_str(), "professional" | "staff") {
@@ -132,4 +190,41 @@ pub async fn unlock(
     };
     crate::store::audit::record(db, &event).await?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_configured_format() {
+        let format = UsernamesConfig {
+            professional_prefix: "IP".into(),
+            staff_prefix: "CE".into(),
+            max_length: 12,
+        };
+        assert!(format.check().is_ok());
+        assert!(format.accepts("IP12345", "professional"));
+        assert!(format.accepts("ip12345", "professional"));
+        assert!(format.accepts("CE67890", "staff"));
+        assert!(
+            !format.accepts("CE67890", "professional"),
+            "the prefix goes with the type"
+        );
+        assert!(
+            !format.accepts("IP", "professional"),
+            "something after the prefix"
+        );
+        assert!(!format.accepts("IP12-345", "professional"));
+        assert!(
+            !format.accepts("IP1234567890123", "professional"),
+            "too long"
+        );
+        assert!(!format.accepts("Ié12345", "professional"), "not ASCII");
+        let same = UsernamesConfig {
+            staff_prefix: "ip".into(),
+            ..format
+        };
+        assert!(same.check().is_err());
+    }
 }

@@ -55,7 +55,7 @@ pub async fn seed(config_dir: &Path, env: &str, n: usize) -> anyhow::Result<Vec<
             profession: Some("pharmacien".into()),
             account_type: "professional".into(),
         };
-        match idp::admin::users::add(&db, &hasher, &config.password_policy, user).await {
+        match idp::admin::users::add(&db, &hasher, config.user_rules(), user).await {
             Ok(_) | Err(idp::admin::users::AddUserError::Taken) => {}
             Err(e) => bail!("bench account {username}: {e}"),
         }

@@ -332,7 +332,7 @@ mod tests {
             },
         };
         let report = Report::new(ReportInput {
-            scenario: "jwks",
+            scenario: "jwks".to_owned(),
             concurrency: 2,
             new_connections: false,
             elapsed: Duration::from_secs(1),
