@@ -12,6 +12,9 @@ use crate::config::Config;
 use crate::keys::SigningAlg;
 use crate::{admin, store};
 
+/// Where the demo relying party (messaging, https://localhost:8444) receives its codes.
+pub const DEMO_PORTAL_CALLBACK: &str = "https://localhost:8444/callback";
+
 /// Demo professional.
 pub const DEMO_PROFESSIONAL: (&str, &str) = ("IP12345", "demo-professionnel-2026");
 /// Demo staff member.
@@ -59,7 +62,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             id: "demo-portal".into(),
             name: "Messagerie sécurisée (démonstration)".into(),
             public: false,
-            redirect_uris: vec!["https://localhost:8444/callback".into()],
+            redirect_uris: vec![DEMO_PORTAL_CALLBACK.into()],
             post_logout_redirect_uris: vec!["https://localhost:8444/".into()],
             grant_types: vec![
                 "authorization_code".into(),

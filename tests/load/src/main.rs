@@ -39,7 +39,7 @@ struct Cli {
     #[arg(long, default_value = ".local/demo/demo-portal.secret")]
     client_secret_file: PathBuf,
     /// A registered redirect URI of the client.
-    #[arg(long, default_value = "https://localhost:8445/callback")]
+    #[arg(long, default_value = idp::dev::DEMO_PORTAL_CALLBACK)]
     redirect_uri: String,
     /// Account for the login and refresh scenarios.
     #[arg(long, default_value = idp::dev::DEMO_PROFESSIONAL.0)]
