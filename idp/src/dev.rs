@@ -126,7 +126,12 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             password: password.into(),
             given_name: given.into(),
             family_name: family.into(),
-            email: None,
+            // Demo addresses: their notices land in the dev mail sink (.local/mail/).
+            email: Some(format!(
+                "{}.{}@example.org",
+                given.to_lowercase(),
+                family.to_lowercase()
+            )),
             profession: profession.map(str::to_owned),
             account_type: kind.into(),
         };
