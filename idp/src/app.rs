@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             .merge(login::router(&state))
             .merge(oidc::with_per_ip_limit(
                 crate::credentials::router()
+                    .merge(crate::account::router())
                     .merge(crate::questions::router())
                     .merge(crate::recovery::router()),
                 &state,

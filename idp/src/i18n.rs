@@ -144,7 +144,10 @@ mod tests {
             let fr = keys(dir.join("fr-CA").join(&file));
             let en = keys(dir.join("en").join(&file));
             for key in &fr {
-                assert!(en.contains(key), "missing English message {key} in {file:?}");
+                assert!(
+                    en.contains(key),
+                    "missing English message {key} in {file:?}"
+                );
                 assert!(seen.insert(key.clone()), "message {key} defined twice");
             }
             assert_eq!(fr.len(), en.len(), "{file:?}: different message sets");

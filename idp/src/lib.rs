@@ -3,6 +3,7 @@
 //! A request walks handler → feature function → store function; each folder below is one
 //! feature and holds its router, handlers and logic.
 
+pub mod account;
 pub mod admin;
 pub mod app;
 pub mod cli;

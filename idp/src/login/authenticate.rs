@@ -102,7 +102,14 @@ pub async fn authenticate(
             let must_change = if found.temporary_expires_at.is_some() {
                 let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
                 if !passwords::spend_temporary(&db, account.id).await? {
-                    record(app, "failure", Some(account.id), ip, "temporary_password_spent").await;
+                    record(
+                        app,
+                        "failure",
+                        Some(account.id),
+                        ip,
+                        "temporary_password_spent",
+                    )
+                    .await;
                     return Ok(Err(Failure::Refused));
                 }
                 Some(RestrictedWhy::Temporary)
@@ -175,7 +182,11 @@ pub async fn reverify(
 /// the account is locked in Postgres until the help desk unlocks it (it survives a Redis
 /// restart). Wrong recovery answers count here too: all of an account's names and every
 /// check of its secrets share this one counter.
-pub async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> Result<(), PageError> {
+pub async fn after_failure(
+    app: &AppState,
+    account: uuid::Uuid,
+    ip: IpAddr,
+) -> Result<(), PageError> {
     match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
         AfterFailure::Counted => {}
         AfterFailure::LockedFor(secs) => {
@@ -200,9 +211,17 @@ pub async fn after_failure(app: &AppState, account: uuid::Uuid, ip: IpAddr) -> R
 }
 
 /// Tells the owner their account was locked (when it has an address).
-async fn notify_lock(app: &AppState, account: uuid::Uuid, until_help_desk: bool) -> Result<(), PageError> {
+async fn notify_lock(
+    app: &AppState,
+    account: uuid::Uuid,
+    until_help_desk: bool,
+) -> Result<(), PageError> {
     let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-    let Some(to) = accounts::get(&db, account).await?.as_ref().and_then(Recipient::of) else {
+    let Some(to) = accounts::get(&db, account)
+        .await?
+        .as_ref()
+        .and_then(Recipient::of)
+    else {
         return Ok(());
     };
     mail::enqueue(&db, &to, &Notice::AccountLocked { until_help_desk }).await?;

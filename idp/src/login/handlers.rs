@@ -1,4 +1,4 @@
-//! Login page handlers and the online-services home page.
+//! Login page handlers.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -8,12 +8,12 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{Failure, authenticate, session};
-use crate::credentials::restricted;
 use crate::app::AppState;
+use crate::credentials::restricted;
 use crate::i18n::Lang;
 use crate::oidc::authorize;
-use crate::store::{clients, pending};
-use crate::web::{ClientIp, Form, PageError, RequestLang, csrf, page};
+use crate::store::pending;
+use crate::web::{ClientIp, Form, PageError, csrf, page};
 
 /// The login page.
 #[derive(Template)]
@@ -101,7 +101,9 @@ pub async fn submit(
         };
         let answered = {
             let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-            crate::store::questions::answered(&db, account.id).await?.len()
+            crate::store::questions::answered(&db, account.id)
+                .await?
+                .len()
         };
         return restricted::begin(&app, jar, account.id, why, answered, request).await;
     }
@@ -113,53 +115,6 @@ pub async fn submit(
         }
         None => Ok((jar, Redirect::to("/")).into_response()),
     }
-}
-
-/// The online-services home page.
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    lang: Lang,
-    title: String,
-    switch_href: String,
-    given_name: String,
-    family_name: String,
-    services: Vec<(String, String)>,
-}
-
-/// `GET /`: who is signed in and the services they can open (single sign-on).
-pub async fn home(
-    State(app): State<AppState>,
-    RequestLang(lang): RequestLang,
-    jar: CookieJar,
-    uri: Uri,
-) -> Result<Response, PageError> {
-    let Some(session) = session::current(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
-    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-    let account = crate::store::accounts::get(&db, session.account_id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    let services = clients::list(&db)
-        .await?
-        .into_iter()
-        .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
-        .filter_map(|c| {
-            let first = c.redirect_uris.first()?;
-            let origin = url::Url::parse(first).ok()?.origin().ascii_serialization();
-            Some((c.name, origin))
-        })
-        .collect();
-    let page = HomePage {
-        lang,
-        title: lang.t("home-title"),
-        switch_href: page::switch_href(&uri.to_string(), lang),
-        given_name: account.given_name,
-        family_name: account.family_name,
-        services,
-    };
-    Ok(page::html(StatusCode::OK, &page))
 }
 
 /// The login page; a failed attempt shows it again with the name typed and the one message

@@ -1,5 +1,6 @@
 //! Login at the provider and the SSO session: the login page (`IP…`/`CE…` or alias, and
-//! password), the per-account failure counter, and the online-services home page.
+//! password) and the per-account failure counter. The online-services home page is in
+//! `account/`.
 
 mod authenticate;
 mod handlers;
@@ -12,10 +13,8 @@ use crate::app::AppState;
 
 pub use authenticate::{Authenticated, Failure, after_failure, authenticate, reverify};
 
-/// `/`, `/login`.
+/// `/login`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let login = Router::new().route("/login", get(handlers::show).post(handlers::submit));
-    Router::new()
-        .route("/", get(handlers::home))
-        .merge(crate::oidc::with_per_ip_limit(login, state))
+    crate::oidc::with_per_ip_limit(login, state)
 }

@@ -81,16 +81,20 @@ pub struct Forbidden<'a> {
 }
 
 /// Checks one normalised answer against the rules (not against the other answers).
-pub fn check(normalised: &str, min_chars: usize, forbidden: Forbidden<'_>) -> Result<(), AnswerRefusal> {
+pub fn check(
+    normalised: &str,
+    min_chars: usize,
+    forbidden: Forbidden<'_>,
+) -> Result<(), AnswerRefusal> {
     if normalised.chars().count() < min_chars {
         return Err(AnswerRefusal::TooShort);
     }
     let full_name = format!("{} {}", forbidden.given_name, forbidden.family_name);
-    let personal = forbidden
-        .names
-        .iter()
-        .map(String::as_str)
-        .chain([forbidden.given_name, forbidden.family_name, full_name.as_str()]);
+    let personal = forbidden.names.iter().map(String::as_str).chain([
+        forbidden.given_name,
+        forbidden.family_name,
+        full_name.as_str(),
+    ]);
     for word in personal {
         if normalise(word).is_ok_and(|w| w == normalised) {
             return Err(AnswerRefusal::Personal);

@@ -115,7 +115,10 @@ impl QuestionsConfig {
                 return Err(format!("question id `{}` appears twice", q.id));
             }
             if q.fr.trim().is_empty() || q.en.trim().is_empty() {
-                return Err(format!("question `{}` needs a French and an English text", q.id));
+                return Err(format!(
+                    "question `{}` needs a French and an English text",
+                    q.id
+                ));
             }
         }
         Ok(())

@@ -51,7 +51,13 @@ pub async fn insert(
     sql::execute(
         client,
         INSERT,
-        &[&token_hash, &account_id, &purpose.as_str(), &email, &expires_at],
+        &[
+            &token_hash,
+            &account_id,
+            &purpose.as_str(),
+            &email,
+            &expires_at,
+        ],
     )
     .await?;
     Ok(())
@@ -66,10 +72,12 @@ pub async fn spend(
     const SQL: &str = "UPDATE email_proofs SET used_at = now() \
                        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
                        RETURNING account_id, email";
-    Ok(sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()])
-        .await?
-        .map(|r| Spent {
-            account_id: r.get(0),
-            email: r.get(1),
-        }))
+    Ok(
+        sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()])
+            .await?
+            .map(|r| Spent {
+                account_id: r.get(0),
+                email: r.get(1),
+            }),
+    )
 }

@@ -27,7 +27,11 @@ pub async fn put<T: Serialize>(
 }
 
 /// Reads a record, if it has not expired.
-pub async fn get<T: DeserializeOwned>(kv: &Kv, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+pub async fn get<T: DeserializeOwned>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
     let mut conn = kv.conn();
     let json: Option<String> = redis::cmd("GET")
         .arg(kv.key(kind, id))
@@ -37,7 +41,11 @@ pub async fn get<T: DeserializeOwned>(kv: &Kv, kind: &str, id: &str) -> Result<O
 }
 
 /// Reads and deletes a record at once: only one caller ever gets it.
-pub async fn take<T: DeserializeOwned>(kv: &Kv, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+pub async fn take<T: DeserializeOwned>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
     let mut conn = kv.conn();
     let json: Option<String> = redis::cmd("GETDEL")
         .arg(kv.key(kind, id))

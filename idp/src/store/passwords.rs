@@ -42,7 +42,11 @@ pub async fn set(
 
 /// The hashes a new password may not match: the current one (unless temporary) and the
 /// history, newest first, at most `n` in all.
-pub async fn recent(client: &impl GenericClient, id: Uuid, n: u32) -> Result<Vec<String>, StoreError> {
+pub async fn recent(
+    client: &impl GenericClient,
+    id: Uuid,
+    n: u32,
+) -> Result<Vec<String>, StoreError> {
     const SQL: &str = "SELECT phc FROM ( \
                          SELECT phc, changed_at AS at FROM password_credentials \
                          WHERE account_id = $1 AND temporary_expires_at IS NULL \

@@ -5,7 +5,10 @@ use uuid::Uuid;
 use super::{GenericClient, StoreError, sql};
 
 /// Ids of the questions an account answered.
-pub async fn answered(client: &impl GenericClient, account: Uuid) -> Result<Vec<String>, StoreError> {
+pub async fn answered(
+    client: &impl GenericClient,
+    account: Uuid,
+) -> Result<Vec<String>, StoreError> {
     const SQL: &str =
         "SELECT question_id FROM secret_answers WHERE account_id = $1 ORDER BY question_id";
     let rows = sql::query(client, SQL, &[&account]).await?;

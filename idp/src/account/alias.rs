@@ -1,0 +1,193 @@
+//! `GET /account/username/verify?token=…`: the link e-mailed by `username.rs`. Following it
+//! proves the address belongs to the account's owner; the address then becomes a login name
+//! beside the `IP…`/`CE…` username, and the account's e-mail. The link may be opened on another
+//! device, so no session is needed: the proof is bound to its account. It works once, before it
+//! expires; only the latest link of an account works.
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::{message, note, record};
+use crate::app::AppState;
+use crate::domain::SecretToken;
+use crate::i18n::Lang;
+use crate::mail::{self, Notice, Recipient};
+use crate::store::StoreError;
+use crate::store::accounts;
+use crate::store::email_proofs::{self, Purpose};
+use crate::web::{PageError, RequestLang, Requester};
+
+/// The language link of these pages leads home: the token is spent, never carried along.
+const SWITCH: &str = "/";
+
+/// What following a link did.
+#[derive(Debug)]
+enum Outcome {
+    /// The address is now a login name.
+    Confirmed {
+        username: String,
+        alias: String,
+        replaced: Option<String>,
+    },
+    /// Unknown, spent, superseded or expired, or the account is disabled.
+    Refused,
+    /// Another account took the address since the link was sent.
+    Taken,
+}
+
+/// `GET /account/username/verify?token=…`.
+pub async fn verify(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let token = query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    });
+    let Some(token) = token.filter(|t| crate::oidc::authorize::is_parked_id(t)) else {
+        let detail = serde_json::json!({ "reason": "malformed_link" });
+        note(
+            &app,
+            "username_changed",
+            "refused",
+            None,
+            &requester,
+            detail,
+        )
+        .await;
+        return Ok(refused(lang, "account-alias-bad-link"));
+    };
+    let outcome = confirm(&app, &SecretToken::presented(&token), &requester).await?;
+    Ok(match outcome {
+        Outcome::Confirmed {
+            username,
+            alias,
+            replaced,
+        } => confirmed(lang, username, alias, replaced),
+        Outcome::Refused => refused(lang, "account-alias-link-refused"),
+        Outcome::Taken => message(
+            lang,
+            StatusCode::CONFLICT,
+            "account-alias-refused-title",
+            vec![lang.t("account-alias-taken")],
+            vec![("/account/username", lang.t("account-alias-try-again"))],
+            SWITCH,
+        ),
+    })
+}
+
+/// Spends the proof and sets the alias, the notices and the audit event in one transaction:
+/// either all of it happens or none (a name taken meanwhile leaves the proof unspent).
+async fn confirm(
+    app: &AppState,
+    token: &SecretToken,
+    requester: &Requester,
+) -> Result<Outcome, PageError> {
+    let mut db = app.db.get().await.map_err(StoreError::from)?;
+    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let Some(spent) = email_proofs::spend(&tx, &token.digest(), Purpose::Alias).await? else {
+        drop(tx);
+        let detail = serde_json::json!({ "reason": "link_spent_expired_or_unknown" });
+        note(app, "username_changed", "refused", None, requester, detail).await;
+        return Ok(Outcome::Refused);
+    };
+    let account = accounts::get(&tx, spent.account_id)
+        .await?
+        .filter(|a| a.disabled_at.is_none());
+    let Some(account) = account else {
+        tx.commit().await.map_err(StoreError::from)?;
+        let detail = serde_json::json!({ "reason": "account_disabled" });
+        let id = Some(spent.account_id);
+        note(app, "username_changed", "refused", id, requester, detail).await;
+        return Ok(Outcome::Refused);
+    };
+    let replaced = accounts::names(&tx, account.id)
+        .await?
+        .into_iter()
+        .find(|n| n.contains('@'))
+        .filter(|old| *old != spent.email.to_lowercase());
+    match accounts::set_email_alias(&tx, account.id, &spent.email).await {
+        Ok(()) => {}
+        Err(e) if e.constraint() == Some("account_names_pkey") => {
+            drop(tx);
+            let detail = serde_json::json!({ "reason": "taken", "address": spent.email });
+            let id = Some(account.id);
+            note(app, "username_changed", "refused", id, requester, detail).await;
+            return Ok(Outcome::Taken);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let notice = Notice::UsernameChanged {
+        name: spent.email.clone(),
+    };
+    mail::enqueue(&tx, &Recipient::at(&account, spent.email.clone()), &notice).await?;
+    // The address notices went to until now hears of it too: a session thief who moved the
+    // account's e-mail does not silence its owner.
+    let previous = account
+        .email
+        .clone()
+        .filter(|old| old.to_lowercase() != spent.email.to_lowercase());
+    if let Some(old) = &previous {
+        mail::enqueue(&tx, &Recipient::at(&account, old.clone()), &notice).await?;
+    }
+    let detail = serde_json::json!({
+        "name": spent.email,
+        "replaced_alias": replaced,
+        "previous_email_told": previous.is_some(),
+    });
+    record(
+        &tx,
+        "username_changed",
+        "success",
+        account.id,
+        requester,
+        detail,
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    tracing::info!(event = "username_changed", account = %account.id);
+    Ok(Outcome::Confirmed {
+        username: account.username,
+        alias: spent.email,
+        replaced,
+    })
+}
+
+/// The success page: both names work now.
+fn confirmed(lang: Lang, username: String, alias: String, replaced: Option<String>) -> Response {
+    let mut paragraphs = vec![lang.t_args(
+        "account-alias-confirmed",
+        &[("username", username), ("alias", alias)],
+    )];
+    if let Some(old) = replaced {
+        paragraphs.push(lang.t_args("account-alias-replaced", &[("old", old)]));
+    }
+    paragraphs.push(lang.t("account-alias-confirmed-mail"));
+    message(
+        lang,
+        StatusCode::OK,
+        "account-alias-confirmed-title",
+        paragraphs,
+        vec![(
+            "/account?done=username",
+            lang.t("account-alias-to-settings"),
+        )],
+        SWITCH,
+    )
+}
+
+/// A link that cannot be used: a 400 page that says what to do.
+fn refused(lang: Lang, key: &str) -> Response {
+    message(
+        lang,
+        StatusCode::BAD_REQUEST,
+        "account-alias-refused-title",
+        vec![lang.t(key)],
+        vec![("/account/username", lang.t("account-alias-try-again"))],
+        SWITCH,
+    )
+}

@@ -1,0 +1,117 @@
+//! The online-services home page (`/`): the user's first and last name and the *Paramètres du
+//! compte* menu on the left, the services they can open on the right (single sign-on). And the
+//! menu as its own page (`/account`), where each settings page comes back with its confirmation.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+
+use super::{MenuItem, menu, signed_in};
+use crate::app::AppState;
+use crate::i18n::Lang;
+use crate::store::{StoreError, clients};
+use crate::web::{PageError, RequestLang, page};
+
+/// The home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    given_name: String,
+    family_name: String,
+    menu: Vec<MenuItem>,
+    services: Vec<(String, String)>,
+}
+
+/// The *Paramètres du compte* page.
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    given_name: String,
+    family_name: String,
+    menu: Vec<MenuItem>,
+    done: Option<String>,
+}
+
+/// `GET /`: who is signed in, the menu, and the services they can open.
+pub async fn home(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    uri: Uri,
+) -> Result<Response, PageError> {
+    let Some(user) = signed_in(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    let services = clients::list(&db)
+        .await?
+        .into_iter()
+        .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
+        .filter_map(|c| {
+            let first = c.redirect_uris.first()?;
+            let origin = url::Url::parse(first).ok()?.origin().ascii_serialization();
+            Some((c.name, origin))
+        })
+        .collect();
+    let page = HomePage {
+        lang,
+        title: lang.t("home-title"),
+        switch_href: page::switch_href(&uri.to_string(), lang),
+        given_name: user.account.given_name,
+        family_name: user.account.family_name,
+        menu: menu(lang),
+        services,
+    };
+    Ok(page::html(StatusCode::OK, &page))
+}
+
+/// `GET /account`: the menu, with the confirmation of the change just made (`?done=`, one of a
+/// fixed set; anything else shows nothing).
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let Some(user) = signed_in(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let done = query
+        .as_deref()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "done")
+                .and_then(|(_, v)| done_key(&v))
+        })
+        .map(|key| lang.t(key));
+    let page = AccountPage {
+        lang,
+        title: lang.t("account-title"),
+        switch_href: page::switch_href(&uri.to_string(), lang),
+        given_name: user.account.given_name,
+        family_name: user.account.family_name,
+        menu: menu(lang),
+        done,
+    };
+    Ok(page::html(StatusCode::OK, &page))
+}
+
+/// The confirmation shown for `?done=…`.
+fn done_key(done: &str) -> Option<&'static str> {
+    match done {
+        "password" => Some("account-done-password"),
+        "questions" => Some("account-done-questions"),
+        "username" => Some("account-done-username"),
+        "sessions" => Some("account-done-sessions"),
+        _ => None,
+    }
+}

@@ -1,0 +1,76 @@
+//! `/account/password` (« Changer de mot de passe »): the shared new-password form with the
+//! current password asked first (ASVS 6.2.3). A wrong current password counts toward the
+//! account's lockout; the policy and history apply; this session stays signed in and every
+//! other one ends (ASVS 7.4.3); the owner is told by e-mail (`credentials::set_password`).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::signed_in;
+use crate::app::AppState;
+use crate::credentials::form::{self, Fields, FormError};
+use crate::credentials::{Why, set_password};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+
+/// The form.
+#[derive(Debug, Deserialize)]
+pub struct ChangeForm {
+    csrf: Option<String>,
+    current_password: Option<String>,
+    new_password: Option<String>,
+    confirm_password: Option<String>,
+}
+
+fn fields() -> Fields {
+    Fields {
+        action: "/account/password",
+        title_key: "account-password-title",
+        intro_key: Some("account-password-intro"),
+        ask_current: true,
+        ..Fields::default()
+    }
+}
+
+/// `GET /account/password`.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    if signed_in(&app, &jar).await?.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    form::render(&app, lang, jar, fields(), FormError::None)
+}
+
+/// `POST /account/password`: confirmation, current password, then the policy.
+pub async fn submit(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(input): Form<ChangeForm>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
+    let Some(user) = signed_in(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let new = input.new_password.unwrap_or_default();
+    if Some(new.as_str()) != input.confirm_password.as_deref() {
+        return form::render(&app, lang, jar, fields(), FormError::Confirm);
+    }
+    let current = input.current_password.unwrap_or_default();
+    if !crate::login::reverify(&app, &user.account, &current, requester.ip).await? {
+        return form::render(&app, lang, jar, fields(), FormError::Current);
+    }
+    let keep = Some(user.session.sid.as_str());
+    let outcome = set_password(&app, &user.account, &new, Why::Settings, keep, &requester).await?;
+    if let Err(refusal) = outcome {
+        return form::render(&app, lang, jar, fields(), FormError::New(refusal));
+    }
+    Ok(Redirect::to("/account?done=password").into_response())
+}
