@@ -121,9 +121,30 @@ async fn alias_link(app: &TestApp, browser: &reqwest::Client, email: &str) -> St
     mail.links().first().cloned().expect("a link in the e-mail")
 }
 
-/// Follows an e-mailed link in a browser without a session: (status, page text).
+/// Follows an e-mailed link in a browser without a session, as a person does: opens it (the
+/// GET only shows a button) and, when the button is there, presses it (the POST spends the
+/// link). (status, page text) of the last answer.
 async fn follow(app: &TestApp, link: &str) -> (u16, String) {
-    let answer = app.new_browser().get(link).send().await.unwrap();
+    let browser = app.new_browser();
+    let opened = browser.get(link).send().await.unwrap();
+    let status = opened.status().as_u16();
+    let html = opened.text().await.unwrap();
+    if status != 200 {
+        return (status, unescape(&html));
+    }
+    assert!(
+        html.contains("<form method=\"post\" action=\"/account/username/verify\">"),
+        "a well-formed link shows its button: {html}"
+    );
+    let csrf = hidden_input(&html, "csrf").expect("a csrf field");
+    let token = hidden_input(&html, "token").expect("the token, to post");
+    let answer = post(
+        app,
+        &browser,
+        "/account/username/verify",
+        &[("csrf", csrf.as_str()), ("token", token.as_str())],
+    )
+    .await;
     let status = answer.status().as_u16();
     (status, unescape(&answer.text().await.unwrap()))
 }
@@ -405,7 +426,47 @@ async fn a_verification_link_works_once_and_a_malformed_one_is_refused() {
     let browser = signed_in(&app, "IP70103").await;
     let link = alias_link(&app, &browser, "once@example.net").await;
 
+    // A mail scanner or a link preview opens the link: nothing is spent, nothing is told.
+    let scanner = app.new_browser();
+    let unknown = app.url(&format!(
+        "/account/username/verify?token={}",
+        "A".repeat(43)
+    ));
+    let token = link.rsplit('=').next().unwrap().to_owned();
+    let mut shown = Vec::new();
+    for url in [&link, &link, &unknown] {
+        let opened = scanner.get(url.as_str()).send().await.unwrap();
+        assert_eq!(opened.status(), 200, "{url}");
+        let html = unescape(&opened.text().await.unwrap());
+        assert!(html.contains("Confirmer votre adresse courriel"), "{html}");
+        assert!(html.contains(">Confirmer mon adresse</button>"), "{html}");
+        let csrf = hidden_input(&html, "csrf").unwrap();
+        shown.push(
+            html.replace(&csrf, "")
+                .replace(&token, "TOKEN")
+                .replace(&"A".repeat(43), "TOKEN"),
+        );
+    }
+    assert_eq!(
+        shown[0], shown[2],
+        "the same page for any well-formed token"
+    );
+    assert!(
+        !logs_in(&app, "once@example.net", PASSWORD).await,
+        "opening the link proved nothing"
+    );
+    let forged = post(
+        &app,
+        &app.new_browser(),
+        "/account/username/verify",
+        &[("token", token.as_str())],
+    )
+    .await;
+    assert_eq!(forged.status(), 400, "no CSRF token: nothing spent");
+    assert!(unescape(&forged.text().await.unwrap()).contains("Votre page a expiré"));
+
     assert_eq!(follow(&app, &link).await.0, 200, "the first time");
+    assert!(logs_in(&app, "once@example.net", PASSWORD).await);
     let (status, text) = follow(&app, &link).await;
     assert_eq!(status, 400, "reused");
     assert!(text.contains("a déjà servi, a expiré"), "{text}");
@@ -424,6 +485,20 @@ async fn a_verification_link_works_once_and_a_malformed_one_is_refused() {
         assert_eq!(status, 400, "{why}");
         assert!(text.contains("role=\"alert\""), "{why}: an alert");
         assert!(!text.contains("<script>"), "{why}: nothing echoed");
+    }
+    let browser = app.new_browser();
+    let (csrf, _) = open(
+        &app,
+        &browser,
+        "/account/username/verify?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    )
+    .await;
+    for token in ["", "short", "<script>"] {
+        let form = [("csrf", csrf.as_str()), ("token", token)];
+        let answer = post(&app, &browser, "/account/username/verify", &form).await;
+        assert_eq!(answer.status(), 400, "a malformed token posted: {token:?}");
+        let text = unescape(&answer.text().await.unwrap());
+        assert!(text.contains("incomplet ou mal formé"), "{text}");
     }
 }
 

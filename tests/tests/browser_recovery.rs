@@ -1,11 +1,13 @@
 //! « Mot de passe oublié? » in a real headless Chromium, in French: from the link at the bottom
 //! of the login page, the username, three of the eight secret questions, a new password, the
-//! success page — then a sign-in with the new password.
+//! success page — then a sign-in with the new password. And the e-mailed link of policy
+//! `recovery.email_proof`: opening it shows a button, pressing it opens the questions.
 
 use fantoccini::{Client, Locator};
+use figment::providers::Serialized;
 use integration_tests::chromium::{Driver, WAIT, bounded};
 use integration_tests::credentials::{answer_for, catalogue, give_questions};
-use integration_tests::{TestApp, spawn_app, wait_until};
+use integration_tests::{TestApp, spawn_app, spawn_app_with, wait_until};
 
 const NEW_PASSWORD: &str = "les outardes reviennent en avril";
 
@@ -114,5 +116,47 @@ async fn a_forgotten_password_is_replaced_in_french_with_three_secret_questions(
             .await
             .contains("Marie Tremblay")
     );
+    let _ = browser.close().await;
+}
+
+#[tokio::test]
+async fn an_emailed_recovery_link_opens_a_button_that_leads_to_the_questions() {
+    let app = spawn_app_with(|f| {
+        f.merge(Serialized::default(
+            "recovery.email_proof",
+            "when_available",
+        ))
+    })
+    .await;
+    let sub = app.add_user("IP80202").await;
+    give_questions(&app, &sub, 8).await;
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE accounts SET email_verified = true WHERE username = 'IP80202'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+
+    bounded("the recovery page", browser.goto(&app.url("/recovery"))).await;
+    fill(&browser, "username", "IP80202").await;
+    submit(&browser).await;
+    let mails = app.smtp.wait_for("ip80202@example.org", 1).await;
+    let link = mails[0].links()[0].clone();
+
+    // Opened from the e-mail: a page with one button, nothing spent yet.
+    bounded("the e-mailed link", browser.goto(&link)).await;
+    assert_eq!(heading(&browser).await, "Poursuivre votre demande");
+    let button = bounded(
+        "the button",
+        browser.find(Locator::Css("button[type=submit]")),
+    )
+    .await;
+    assert_eq!(bounded("its text", button.text()).await, "Continuer");
+    bounded("pressing it", button.click()).await;
+    arrives_at(&browser, &app, "/recovery/questions").await;
+    assert_eq!(heading(&browser).await, "Questions secrètes");
     let _ = browser.close().await;
 }

@@ -333,8 +333,12 @@ async fn the_restricted_steps_refuse_forged_or_missing_state() {
     assert!(html.contains("déjà choisie"), "duplicate question named");
     assert!(html.contains("nom d'utilisateur"), "personal answer named");
     assert!(
-        html.contains(&format!("value=\"{}\"", form[6].1)),
-        "the answers that were fine are kept in the form"
+        !html.contains(&form[6].1) && !html.contains(&form[2].1),
+        "answers are never written back into the page"
+    );
+    assert!(
+        html.contains(&format!("value=\"{}\" selected", form[5].1)),
+        "the questions picked stay picked"
     );
     assert_eq!(
         answers_stored(&app, &sub).await,
@@ -391,4 +395,201 @@ async fn the_audit_trail_cannot_be_rewritten() {
             "{statement} is refused"
         );
     }
+}
+
+#[tokio::test]
+async fn the_temporary_password_cannot_become_the_lasting_one() {
+    let app = spawn_app().await;
+    app.add_user("IP41008").await;
+    let temporary = issue_temporary(&app, "IP41008").await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41008", &temporary).await;
+    assert_eq!(location(&answer), "/password/new");
+    let answer = choose_password(&app, &browser, &temporary, &temporary).await;
+    assert_eq!(
+        answer.status(),
+        400,
+        "the temporary password is refused as the new one"
+    );
+    assert!(answer.text().await.unwrap().contains("déjà été utilisé"));
+}
+
+#[tokio::test]
+async fn questions_owed_after_a_temporary_password_are_asked_at_the_next_login() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41009").await;
+    let temporary = issue_temporary(&app, "IP41009").await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41009", &temporary).await;
+    assert_eq!(location(&answer), "/password/new");
+    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(location(&answer), "/questions");
+
+    // The user leaves here. Their next login opens no session: the questions come first.
+    let later = app.new_browser();
+    let answer = log_in(&app, &later, "/login", "IP41009", NEW_PASSWORD).await;
+    assert_eq!(
+        location(&answer),
+        "/questions",
+        "the questions are still owed"
+    );
+    let home = later.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&home), "/login", "no session yet");
+    let answer = answer_questions(&app, &later).await;
+    assert_eq!(location(&answer), "/");
+    assert_eq!(answers_stored(&app, &sub).await, 8);
+    assert!(
+        logs_in(&app, "IP41009", NEW_PASSWORD).await,
+        "then logins are normal"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_equal_to_the_password_is_refused_in_the_restricted_state() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41010").await;
+    age_password(&app, &sub, 400).await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41010", PASSWORD).await;
+    assert_eq!(location(&answer), "/questions");
+    let (csrf, _) = open(&app, &browser, "/questions").await;
+    let mut form = questions_form(csrf);
+    form[6].1 = PASSWORD.to_owned(); // answer_3 = the password, as typed
+    let answer = browser
+        .post(app.url("/questions"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let html = integration_tests::page::unescape(&answer.text().await.unwrap());
+    assert!(
+        html.contains("ne doit pas être votre mot de passe"),
+        "{html}"
+    );
+    assert!(!html.contains(PASSWORD), "the password is not written back");
+    assert_eq!(answers_stored(&app, &sub).await, 0);
+}
+
+#[tokio::test]
+async fn the_restricted_state_ends_when_the_account_is_locked_meanwhile() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP41011").await;
+    give_questions(&app, &sub, 8).await;
+    age_password(&app, &sub, 400).await;
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41011", PASSWORD).await;
+    assert_eq!(location(&answer), "/password/new");
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE accounts SET locked_at = now() WHERE username = 'IP41011'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let page = browser.get(app.url("/password/new")).send().await.unwrap();
+    assert_eq!(
+        location(&page),
+        "/login",
+        "a help-desk lock ends the restricted state"
+    );
+}
+
+#[tokio::test]
+async fn login_events_are_audited_with_the_user_agent() {
+    let app = spawn_app().await;
+    app.add_user("IP41012").await;
+    let browser = app.new_browser();
+    let page = browser.get(app.url("/login")).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    let form = [
+        ("csrf", hidden_input(&html, "csrf").unwrap()),
+        ("username", "IP41012".to_owned()),
+        ("password", PASSWORD.to_owned()),
+    ];
+    let answer = browser
+        .post(app.url("/login"))
+        .header("user-agent", "Navigateur d'essai/1.0")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    let db = app.deployment.db.get().await.unwrap();
+    let agent: Option<String> = db
+        .query_one(
+            "SELECT user_agent FROM audit_events WHERE kind = 'login' AND outcome = 'success'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(agent.as_deref(), Some("Navigateur d'essai/1.0"));
+}
+
+#[tokio::test]
+async fn a_password_change_in_the_settings_revokes_refresh_tokens_of_idle_sessions() {
+    let Provider {
+        app,
+        secret,
+        metadata,
+    } = provider(confidential_client("portal", CALLBACK, SigningAlg::Rs256)).await;
+    let secret = secret.unwrap();
+    app.add_user("IP41013").await;
+    // A relying party holds a refresh token from a session that has since gone idle.
+    let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
+    let old_browser = app.new_browser();
+    let callback = rp::sign_in(
+        &old_browser,
+        &app,
+        started.url.as_str(),
+        "IP41013",
+        PASSWORD,
+    )
+    .await;
+    let code = rp::code_from(&callback, &app, &started.state);
+    let (status, tokens) = integration_tests::oauth::redeem(
+        &app,
+        "portal",
+        &secret,
+        code.secret(),
+        started.verifier.secret(),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh_token = integration_tests::oauth::field(&tokens, "refresh_token");
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE sso_sessions SET last_seen_at = now() - interval '1 day'",
+        &[],
+    )
+    .await
+    .unwrap();
+
+    let browser = app.new_browser();
+    let answer = log_in(&app, &browser, "/login", "IP41013", PASSWORD).await;
+    assert_eq!(answer.status(), 303);
+    let (csrf, _) = open(&app, &browser, "/account/password").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("current_password", PASSWORD),
+        ("new_password", NEW_PASSWORD),
+        ("confirm_password", NEW_PASSWORD),
+    ];
+    let answer = browser
+        .post(app.url("/account/password"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303, "the password is changed");
+    let (status, body) =
+        integration_tests::oauth::refresh(&app, "portal", &secret, &refresh_token).await;
+    assert_eq!(
+        status, 400,
+        "the idle session's refresh token is revoked: {body}"
+    );
+    assert_eq!(body["error"], "invalid_grant");
+    let home = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200, "the session that changed it stays");
 }

@@ -283,22 +283,45 @@ async fn two_nodes_deliver_each_message_exactly_once() {
 }
 
 #[tokio::test]
-async fn a_message_that_cannot_be_addressed_is_abandoned_not_retried() {
+async fn a_message_that_cannot_be_addressed_is_abandoned_not_retried_and_keeps_no_link() {
     let app = spawn_app().await;
+    let link = "https://127.0.0.1/recovery/link?token=s3cr3t-abandoned&lang=fr";
     enqueue(&app, "not an address", Notice::PasswordChanged).await;
-    let abandoned = wait_until(
-        Duration::from_secs(10),
-        Duration::from_millis(50),
-        async || outbox_row(&app, "not an address").await.1.is_some(),
+    enqueue(
+        &app,
+        "pas une adresse",
+        Notice::RecoveryLink { link: link.into() },
     )
     .await;
-    assert!(abandoned, "the failure is recorded");
-    let (attempts, error, sent, _) = outbox_row(&app, "not an address").await;
-    assert!(!sent);
-    assert_eq!(attempts, 20, "at mail.max_attempts: never claimed again");
-    assert!(
-        error.unwrap().contains("recipient address"),
-        "the reason is kept"
-    );
+    for address in ["not an address", "pas une adresse"] {
+        let abandoned = wait_until(
+            Duration::from_secs(10),
+            Duration::from_millis(50),
+            async || outbox_row(&app, address).await.1.is_some(),
+        )
+        .await;
+        assert!(abandoned, "the failure is recorded");
+        let (attempts, error, sent, _) = outbox_row(&app, address).await;
+        assert!(!sent);
+        assert_eq!(attempts, 20, "at mail.max_attempts: never claimed again");
+        assert!(
+            error.unwrap().contains("recipient address"),
+            "the reason is kept"
+        );
+    }
     assert!(app.smtp.messages().await.is_empty(), "nothing was sent");
+
+    // An abandoned row, like a delivered one, keeps only the notice's kind: no usable link.
+    let (_, _, _, stored) = outbox_row(&app, "pas une adresse").await;
+    assert_eq!(stored, serde_json::json!({ "kind": "recovery_link" }));
+    let db = app.deployment.db.get().await.unwrap();
+    let anywhere: i64 = db
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE outbox::text LIKE '%s3cr3t%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(anywhere, 0, "the token is nowhere in the outbox");
 }

@@ -41,6 +41,13 @@ async fn start(app: &TestApp, browser: &reqwest::Client, username: &str) -> reqw
         .unwrap()
 }
 
+/// GETs an absolute URL that must be shown (200); its HTML.
+async fn page_at(app: &TestApp, url: &str) -> String {
+    let answer = app.new_browser().get(url).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{url} is shown");
+    text_of(answer).await
+}
+
 /// Starts a recovery that must lead to the questions; returns the ids of the questions asked,
 /// in the order shown.
 async fn start_to_questions(
@@ -154,6 +161,18 @@ async fn failures_in_redis(app: &TestApp, sub: &str) -> i64 {
     n.unwrap_or(0)
 }
 
+/// Seconds left to the account's challenge in Redis (-2: none).
+async fn challenge_ttl(app: &TestApp, sub: &str) -> i64 {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}recovery-challenge:{{{sub}}}", app.deployment.prefix);
+    redis::cmd("TTL")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .unwrap()
+}
+
 /// `recovery_failures` and whether recovery is closed, from Postgres.
 async fn recovery_standing(app: &TestApp, sub: &str) -> (i32, bool) {
     let db = app.deployment.db.get().await.unwrap();
@@ -211,6 +230,26 @@ async fn mailed_links(app: &TestApp) -> Vec<String> {
         .flat_map(|m| m.links())
         .filter(|l| l.contains("/recovery/link?token="))
         .collect()
+}
+
+/// Opens an e-mailed recovery link in `browser`: the GET shows a page with one button and
+/// spends nothing; the button posts the token. The raw answer to the POST.
+async fn follow_link(app: &TestApp, browser: &reqwest::Client, link: &str) -> reqwest::Response {
+    let shown = browser.get(link).send().await.unwrap();
+    assert_eq!(shown.status(), 200, "a well-formed link shows its button");
+    let html = shown.text().await.unwrap();
+    assert!(
+        html.contains("<form method=\"post\" action=\"/recovery/link\">"),
+        "{html}"
+    );
+    let csrf = hidden_input(&html, "csrf").expect("a csrf field");
+    let token = hidden_input(&html, "token").expect("the token, to post");
+    browser
+        .post(app.url("/recovery/link"))
+        .form(&[("csrf", csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn verify_email(app: &TestApp, sub: &str) {
@@ -439,6 +478,10 @@ async fn wrong_answers_count_toward_the_lockout_and_the_same_questions_stay_aske
     );
     let again = start_to_questions(&app, &browser, "ip51002").await;
     assert_eq!(again, questions, "starting over gets the same questions");
+    assert!(
+        challenge_ttl(&app, &sub).await > 6 * 86_400,
+        "kept for days: waiting for it to expire draws no easier questions"
+    );
 
     // The counter is the login's: four bad passwords more lock the account (5 failures).
     for _ in 0..4 {
@@ -503,6 +546,32 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
             .await
             .ends_with(&["failed".to_owned(), "closed".to_owned()])
     );
+    // The owner is told, in French by default, with the way out and nothing secret.
+    let mails = app.smtp.wait_for("ip51003@example.org", 1).await;
+    let closed_mails: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject == "Changement de mot de passe en ligne bloqué")
+        .collect();
+    assert_eq!(
+        closed_mails.len(),
+        1,
+        "one e-mail for one closing: {mails:?}"
+    );
+    let mail = closed_mails[0];
+    assert!(
+        mail.text
+            .contains("« Mot de passe oublié? » est maintenant bloquée"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("Centre d'assistance aux professionnels"));
+    for typed in one_wrong(&questions) {
+        assert!(
+            !mail.raw.contains(typed.as_str()),
+            "no answer in the e-mail"
+        );
+    }
+    assert!(mail.links().is_empty(), "no link in it");
 
     let closed = start(&app, &app.new_browser(), "IP51003").await;
     assert_eq!(
@@ -527,6 +596,310 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
     assert_eq!(recovery_standing(&app, &sub).await, (0, false), "reopened");
     let reopened = start_to_questions(&app, &app.new_browser(), "IP51003").await;
     assert_eq!(reopened.len(), 3, "recovery works again");
+
+    // Reopening also forgets the questions under way: the next recovery draws new ones.
+    assert!(challenge_ttl(&app, &sub).await > 0, "a challenge under way");
+    idp::admin::users::unlock(&db, &kv, "IP51003")
+        .await
+        .unwrap();
+    assert_eq!(challenge_ttl(&app, &sub).await, -2, "no challenge any more");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel answers, and recovery closed meanwhile
+// ---------------------------------------------------------------------------------------------
+
+/// A browser at the questions of `username`, with a filled form ready to post.
+async fn ready_to_answer(
+    app: &TestApp,
+    username: &str,
+    answers: impl Fn(&[String]) -> Vec<String>,
+) -> (reqwest::Client, Vec<(String, String)>) {
+    let browser = app.new_browser();
+    let questions = start_to_questions(app, &browser, username).await;
+    let html = page(app, &browser, "/recovery/questions").await;
+    let mut form = vec![("csrf".to_owned(), hidden_input(&html, "csrf").unwrap())];
+    for (i, a) in answers(&questions).into_iter().enumerate() {
+        form.push((format!("answer_{}", i + 1), a));
+    }
+    (browser, form)
+}
+
+/// How many audit events of the account have `outcome`.
+async fn events_with(app: &TestApp, sub: &str, outcome: &str) -> usize {
+    recovery_events(app, sub)
+        .await
+        .iter()
+        .filter(|o| *o == outcome)
+        .count()
+}
+
+#[tokio::test]
+async fn answers_posted_in_parallel_are_checked_one_set_at_a_time_and_never_past_the_limit() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP51020").await;
+    give_questions(&app, &sub, 8).await;
+    // Ten browsers (an attacker's) at the questions of one account, forms filled, connections
+    // open: then every form is posted at once.
+    let mut ready = Vec::new();
+    for _ in 0..10 {
+        ready.push(ready_to_answer(&app, "IP51020", one_wrong).await);
+    }
+    let mut posts = tokio::task::JoinSet::new();
+    for (browser, form) in ready {
+        let url = app.url("/recovery/questions");
+        posts.spawn(async move {
+            let answer = browser.post(url).form(&form).send().await.unwrap();
+            answer.status().as_u16()
+        });
+    }
+    let statuses = posts.join_all().await;
+
+    let checked = events_with(&app, &sub, "failed").await;
+    assert!(
+        (1..=3).contains(&checked),
+        "at most max_failed_challenges sets checked, got {checked}: {statuses:?}"
+    );
+    assert!(
+        statuses.contains(&429),
+        "a set posted while another is checked waits its turn: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 400, 429].contains(s)),
+        "wrong (400), closed (200, the assistance page) or busy (429): {statuses:?}"
+    );
+    let (failures, _) = recovery_standing(&app, &sub).await;
+    assert_eq!(
+        usize::try_from(failures).unwrap(),
+        checked,
+        "one failure per set checked, no more"
+    );
+    assert_eq!(
+        usize::try_from(failures_in_redis(&app, &sub).await).unwrap(),
+        checked,
+        "the lockout counted the sets checked"
+    );
+    assert!(events_with(&app, &sub, "closed").await <= 1);
+
+    // Whatever got through, never past the limit: posting on closes recovery at 3.
+    for _ in 0..5 {
+        let (browser, form) = ready_to_answer(&app, "IP51020", one_wrong).await;
+        let answer = browser
+            .post(app.url("/recovery/questions"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 200 {
+            break;
+        }
+    }
+    assert_eq!(recovery_standing(&app, &sub).await, (3, true));
+    assert_eq!(events_with(&app, &sub, "failed").await, 3);
+}
+
+#[tokio::test]
+async fn a_set_posted_while_the_account_is_being_checked_is_neither_checked_nor_counted() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP51021").await;
+    give_questions(&app, &sub, 8).await;
+    let browser = app.new_browser();
+    let questions = start_to_questions(&app, &browser, "IP51021").await;
+
+    // Another node is checking this account's answers: it holds the flight.
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}recovery-check:{{{sub}}}", app.deployment.prefix);
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg("another-node")
+        .arg("EX")
+        .arg(15)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let answer = submit_answers(&app, &browser, &right_answers(&questions)).await;
+    assert_eq!(answer.status(), 429, "busy, even with the right answers");
+    assert!(answer.headers().contains_key("retry-after"));
+    assert!(text_of(answer).await.contains("Trop de tentatives"));
+    let answer = submit_answers(&app, &browser, &one_wrong(&questions)).await;
+    assert_eq!(answer.status(), 429);
+    assert_eq!(
+        recovery_standing(&app, &sub).await,
+        (0, false),
+        "not counted"
+    );
+    assert_eq!(failures_in_redis(&app, &sub).await, 0);
+    let held: Option<String> = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        held.as_deref(),
+        Some("another-node"),
+        "its flight is left alone"
+    );
+
+    // Once it lands, the next set is checked, and the flight is let go afterwards.
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let answer = submit_answers(&app, &browser, &one_wrong(&questions)).await;
+    assert_eq!(answer.status(), 400);
+    assert_eq!(recovery_standing(&app, &sub).await, (1, false));
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(exists, 0, "released after the failure was recorded");
+    let answer = submit_answers(&app, &browser, &right_answers(&questions)).await;
+    assert_eq!(location(&answer), "/recovery/password");
+    assert_eq!(
+        recovery_events(&app, &sub).await,
+        ["started", "throttled", "throttled", "failed", "answered"]
+    );
+}
+
+#[tokio::test]
+async fn once_recovery_closes_no_browser_goes_further_even_one_already_past_the_questions() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP51022").await;
+    give_questions(&app, &sub, 8).await;
+
+    // The owner answers right and is at the new-password step…
+    let owner = app.new_browser();
+    let questions = start_to_questions(&app, &owner, "IP51022").await;
+    let answer = submit_answers(&app, &owner, &right_answers(&questions)).await;
+    assert_eq!(location(&answer), "/recovery/password");
+    // …another browser, at the questions of the same account, waits…
+    let (waiting, waiting_form) = ready_to_answer(&app, "IP51022", right_answers).await;
+    // …and a third fails three challenges: recovery closes.
+    let attacker = app.new_browser();
+    let theirs = start_to_questions(&app, &attacker, "IP51022").await;
+    for _ in 0..3 {
+        submit_answers(&app, &attacker, &one_wrong(&theirs)).await;
+    }
+    assert_eq!(recovery_standing(&app, &sub).await, (3, true));
+
+    // The waiting browser's right answers are no longer checked.
+    let answer = waiting
+        .post(app.url("/recovery/questions"))
+        .form(&waiting_form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "the assistance page");
+    assert!(set_cookie(&answer, RECOVERY_COOKIE).is_some_and(|c| c.contains("Max-Age=0")));
+    assert!(text_of(answer).await.contains("mot de passe temporaire"));
+
+    // The owner's browser cannot set a password any more.
+    let shown = owner
+        .get(app.url("/recovery/password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), 200, "the assistance page, not the form");
+    assert!(set_cookie(&shown, RECOVERY_COOKIE).is_some_and(|c| c.contains("Max-Age=0")));
+    let html = text_of(shown).await;
+    assert!(html.contains("mot de passe temporaire"), "{html}");
+    assert!(!html.contains("new_password"), "{html}");
+    assert!(
+        logs_in(&app, "IP51022", PASSWORD).await,
+        "the password did not change"
+    );
+    assert_eq!(
+        events_with(&app, &sub, "failed").await,
+        3,
+        "only the attacker's sets were checked after the owner's"
+    );
+    assert_eq!(events_with(&app, &sub, "refused").await, 2);
+    assert_eq!(events_with(&app, &sub, "succeeded").await, 0);
+}
+
+#[tokio::test]
+async fn a_browser_at_the_new_password_step_cannot_post_one_once_recovery_closed() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP51023").await;
+    give_questions(&app, &sub, 8).await;
+    let owner = app.new_browser();
+    let questions = start_to_questions(&app, &owner, "IP51023").await;
+    let answer = submit_answers(&app, &owner, &right_answers(&questions)).await;
+    assert_eq!(location(&answer), "/recovery/password");
+    let html = page(&app, &owner, "/recovery/password").await;
+    let csrf = hidden_input(&html, "csrf").unwrap();
+
+    // Closed meanwhile (failed challenges elsewhere).
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE accounts SET recovery_closed_at = now(), recovery_failures = 3 WHERE username = 'IP51023'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let answer = owner
+        .post(app.url("/recovery/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("new_password", NEW_PASSWORD),
+            ("confirm_password", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "the assistance page");
+    assert!(text_of(answer).await.contains("mot de passe temporaire"));
+    assert!(!logs_in(&app, "IP51023", NEW_PASSWORD).await, "not set");
+    assert!(logs_in(&app, "IP51023", PASSWORD).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The start, limited per address
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn starts_are_limited_per_address_whatever_the_names() {
+    let app = spawn_app_with(|f| {
+        f.merge(Serialized::default(
+            "rate_limit.password_checks_per_ip_per_minute",
+            3,
+        ))
+    })
+    .await;
+    let sub = app.add_user("IP51024").await;
+    give_questions(&app, &sub, 8).await;
+    // The window is a calendar minute: begin early in one.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 45 {
+        let wait = u64::try_from(61 - second).unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    let browser = app.new_browser();
+    for (name, status) in [
+        ("IP59990", 200),
+        ("IP51024", 303),
+        ("quelqu.un@example.org", 200),
+    ] {
+        assert_eq!(start(&app, &browser, name).await.status(), status, "{name}");
+    }
+    for name in ["IP59991", "IP51024"] {
+        let answer = start(&app, &app.new_browser(), name).await;
+        assert_eq!(answer.status(), 429, "{name}: over the limit, known or not");
+        assert!(answer.headers().contains_key("retry-after"));
+        assert!(text_of(answer).await.contains("Trop de tentatives"));
+    }
+    // A form left empty or malformed looks nothing up, and says so rather than 429.
+    let answer = start(&app, &browser, "").await;
+    assert_eq!(answer.status(), 400);
+    assert!(
+        recovery_events(&app, &sub)
+            .await
+            .contains(&"started".to_owned()),
+        "the first start went through"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,9 +1022,37 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
     );
     assert_eq!(recovery_events(&app, &sub).await, ["link_sent"]);
 
+    // A mail scanner or a link preview opens the link: nothing is spent, nothing is told.
+    let scanner = app.new_browser();
+    for _ in 0..2 {
+        let opened = scanner.get(link.as_str()).send().await.unwrap();
+        assert_eq!(opened.status(), 200);
+        assert!(
+            set_cookie(&opened, RECOVERY_COOKIE).is_none(),
+            "no recovery yet"
+        );
+        let html = text_of(opened).await;
+        assert!(html.contains("Poursuivre votre demande"), "{html}");
+        assert!(html.contains(">Continuer</button>"), "one button: {html}");
+    }
+    let unknown = format!("{prefix}{}", "A".repeat(43));
+    let unknown_page = without_csrf(&page_at(&app, &unknown).await);
+    let known_page = without_csrf(&page_at(&app, link).await);
+    let token = link.strip_prefix(&prefix).unwrap();
+    assert_eq!(
+        known_page.replace(token, "TOKEN"),
+        unknown_page.replace(&"A".repeat(43), "TOKEN"),
+        "the GET tells nothing about the token beyond its shape"
+    );
+    assert_eq!(
+        recovery_events(&app, &sub).await,
+        ["link_sent"],
+        "opening the link spent nothing"
+    );
+
     let follower = app.new_browser();
-    let followed = follower.get(link.as_str()).send().await.unwrap();
-    assert_eq!(followed.status(), 303, "the link opens the questions");
+    let followed = follow_link(&app, &follower, link).await;
+    assert_eq!(followed.status(), 303, "the button opens the questions");
     assert_eq!(location(&followed), "/recovery/questions");
     assert!(set_cookie(&followed, RECOVERY_COOKIE).is_some());
     let questions = asked(&page(&app, &follower, "/recovery/questions").await);
@@ -659,7 +1060,7 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
     let answer = submit_answers(&app, &follower, &right_answers(&questions)).await;
     assert_eq!(location(&answer), "/recovery/password");
 
-    let reused = app.new_browser().get(link.as_str()).send().await.unwrap();
+    let reused = follow_link(&app, &app.new_browser(), link).await;
     assert_eq!(reused.status(), 400, "a link works once");
     let html = text_of(reused).await;
     assert!(html.contains("Ce lien n'est plus valide"), "{html}");
@@ -667,6 +1068,9 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
         html.contains("href=\"/recovery\""),
         "with a way to start again"
     );
+    let unknown = follow_link(&app, &app.new_browser(), &unknown).await;
+    assert_eq!(unknown.status(), 400, "an unknown token, on the POST");
+    assert!(text_of(unknown).await.contains("Ce lien n'est plus valide"));
     for bad in [
         "/recovery/link",
         "/recovery/link?token=abc",
@@ -676,6 +1080,26 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
         assert_eq!(answer.status(), 400, "{bad}");
         assert!(text_of(answer).await.contains("Ce lien n'est plus valide"));
     }
+    let browser = app.new_browser();
+    let csrf = hidden_input(&page(&app, &browser, "/recovery").await, "csrf").unwrap();
+    for token in ["", "abc", "<script>"] {
+        let answer = browser
+            .post(app.url("/recovery/link"))
+            .form(&[("csrf", csrf.as_str()), ("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "a malformed token posted: {token}");
+    }
+    let forged = app
+        .new_browser()
+        .post(app.url("/recovery/link"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400, "no CSRF token");
+    assert!(text_of(forged).await.contains("Votre page a expiré"));
 
     // An account without a verified address goes straight to its questions.
     let plain = app.add_user("IP51009").await;
@@ -687,6 +1111,30 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
         3
     );
     assert_eq!(mailed_links(&app).await.len(), 1, "no e-mail for it");
+}
+
+#[tokio::test]
+async fn an_expired_recovery_link_is_refused_when_its_button_is_pressed() {
+    let app = email_proof_app("when_available").await;
+    let sub = app.add_user("IP51025").await;
+    give_questions(&app, &sub, 8).await;
+    verify_email(&app, &sub).await;
+    assert_eq!(
+        start(&app, &app.new_browser(), "IP51025").await.status(),
+        200
+    );
+    let links = mailed_links(&app).await;
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE email_proofs SET expires_at = now() - interval '1 minute'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let answer = follow_link(&app, &app.new_browser(), &links[0]).await;
+    assert_eq!(answer.status(), 400, "expired");
+    assert!(set_cookie(&answer, RECOVERY_COOKIE).is_none());
+    assert!(text_of(answer).await.contains("Ce lien n'est plus valide"));
 }
 
 #[tokio::test]

@@ -1,12 +1,16 @@
-//! `GET /account/username/verify?token=…`: the link e-mailed by `username.rs`. Following it
-//! proves the address belongs to the account's owner; the address then becomes a login name
-//! beside the `IP…`/`CE…` username, and the account's e-mail. The link may be opened on another
-//! device, so no session is needed: the proof is bound to its account. It works once, before it
+//! `/account/username/verify`: the link e-mailed by `username.rs`. Opening it (a GET, which
+//! mail scanners and link previews also do) only shows a button; pressing it (a POST) proves
+//! the address belongs to the account's owner, and the address then becomes a login name beside
+//! the `IP…`/`CE…` username, and the account's e-mail. The link may be opened on another device,
+//! so no session is needed: the proof is bound to its account. It works once, before it
 //! expires; only the latest link of an account works.
 
+use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
 
 use super::{message, note, record};
 use crate::app::AppState;
@@ -16,9 +20,12 @@ use crate::mail::{self, Notice, Recipient};
 use crate::store::StoreError;
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
-use crate::web::{PageError, RequestLang, Requester};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
-/// The language link of these pages leads home: the token is spent, never carried along.
+/// Where the link leads.
+const PATH: &str = "/account/username/verify";
+
+/// The language link of the outcome pages leads home: the token is spent, never carried along.
 const SWITCH: &str = "/";
 
 /// What following a link did.
@@ -36,11 +43,34 @@ enum Outcome {
     Taken,
 }
 
-/// `GET /account/username/verify?token=…`.
-pub async fn verify(
+/// The button that spends the link.
+#[derive(Debug, Deserialize)]
+pub struct VerifyForm {
+    csrf: Option<String>,
+    token: Option<String>,
+}
+
+/// The page with the button.
+#[derive(Template)]
+#[template(path = "account_verify.html")]
+struct VerifyPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    message: String,
+    token: String,
+}
+
+/// `GET /account/username/verify?token=…`: a page with one button that posts the token.
+/// Nothing is looked up or spent — a mail scanner or a link preview opening the link leaves it
+/// usable, and the page is the same for any well-formed token (only a malformed one is
+/// refused).
+pub async fn show(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
     requester: Requester,
+    jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let token = query.as_deref().and_then(|q| {
@@ -48,18 +78,34 @@ pub async fn verify(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
     });
-    let Some(token) = token.filter(|t| crate::oidc::authorize::is_parked_id(t)) else {
-        let detail = serde_json::json!({ "reason": "malformed_link" });
-        note(
-            &app,
-            "username_changed",
-            "refused",
-            None,
-            &requester,
-            detail,
-        )
-        .await;
-        return Ok(refused(lang, "account-alias-bad-link"));
+    let Some(token) = token.filter(|t| well_formed(t)) else {
+        return Ok(malformed(&app, lang, &requester).await);
+    };
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let page = VerifyPage {
+        lang,
+        title: lang.t("account-alias-confirm-title"),
+        // The language link keeps the token: this page spends nothing.
+        switch_href: page::switch_href(&format!("{PATH}?token={token}"), lang),
+        csrf,
+        message: lang.t("account-alias-confirm"),
+        token,
+    };
+    Ok((jar, page::html(StatusCode::OK, &page)).into_response())
+}
+
+/// `POST /account/username/verify`: spends the proof.
+pub async fn verify(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<VerifyForm>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
+    let Some(token) = form.token.filter(|t| well_formed(t)) else {
+        return Ok(malformed(&app, lang, &requester).await);
     };
     let outcome = confirm(&app, &SecretToken::presented(&token), &requester).await?;
     Ok(match outcome {
@@ -78,6 +124,18 @@ pub async fn verify(
             SWITCH,
         ),
     })
+}
+
+/// Whether `token` has the shape of a link's token (the only thing the GET checks).
+fn well_formed(token: &str) -> bool {
+    crate::oidc::authorize::is_parked_id(token)
+}
+
+/// A link cut short or mangled on its way: refused, and audited.
+async fn malformed(app: &AppState, lang: Lang, requester: &Requester) -> Response {
+    let detail = serde_json::json!({ "reason": "malformed_link" });
+    note(app, "username_changed", "refused", None, requester, detail).await;
+    refused(lang, "account-alias-bad-link")
 }
 
 /// Spends the proof and sets the alias, the notices and the audit event in one transaction:

@@ -162,9 +162,9 @@ pub async fn add(
 }
 
 /// Lifts every lock of an account — the help-desk lock in Postgres, the temporary lock and the
-/// failure and escalation counters in Redis — and reopens a closed recovery, after the help
-/// desk has established the caller's identity. Returns the account's id; an unknown name is an
-/// error.
+/// failure and escalation counters in Redis — and reopens a closed recovery (forgetting its
+/// questions under way), after the help desk has established the caller's identity. Returns the
+/// account's id; an unknown name is an error.
 pub async fn unlock(
     db: &impl GenericClient,
     kv: &crate::store::Kv,
@@ -178,6 +178,8 @@ pub async fn unlock(
     let id = found.account.id;
     accounts::unlock(db, id).await?;
     let recovery_reopened = accounts::reopen_recovery(db, id).await?;
+    // Reopened recovery draws new questions: the ones under way were for a closed recovery.
+    crate::recovery::close_challenge(kv, id).await?;
     crate::store::counters::clear(kv, id).await?;
     let event = crate::store::audit::Event {
         kind: "unlock",

@@ -74,8 +74,11 @@ pub async fn set_password(
         }
     }
     let phc = app.hasher.hash(&password).await?;
-    store(app, account, &phc, None, why, requester).await?;
+    // Sessions first: if ending them fails, the password is unchanged and a retry does both
+    // (the other way round, a retry would be refused as a reused password with the old
+    // sessions still alive).
     end_other_sessions(app, account, keep_sid).await?;
+    store(app, account, &phc, None, why, requester).await?;
     Ok(Ok(()))
 }
 
@@ -128,12 +131,11 @@ pub async fn end_other_sessions(
     for session in live.iter().filter(|s| Some(s.sid.as_str()) != keep_sid) {
         crate::login::session::end(app, &session.sid).await?;
     }
-    if keep_sid.is_none() {
-        let db = app.db.get().await.map_err(StoreError::from)?;
-        let ttl = app.config.tokens.access_token_ttl_secs;
-        for family in refresh::revoke_for_account(&db, account.id).await? {
-            revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;
-        }
+    // Refresh tokens of sessions that went idle (or of no session) are revoked too.
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    let ttl = app.config.tokens.access_token_ttl_secs;
+    for family in refresh::revoke_for_account(&db, account.id, keep_sid).await? {
+        revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;
     }
     Ok(())
 }

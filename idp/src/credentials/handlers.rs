@@ -28,7 +28,9 @@ fn fields(why: restricted::RestrictedWhy) -> Fields {
         action: Step::NewPassword.path(),
         title_key: "password-new-title",
         intro_key: Some(match why {
-            restricted::RestrictedWhy::Expired => "password-expired-intro",
+            restricted::RestrictedWhy::Expired | restricted::RestrictedWhy::QuestionsPending => {
+                "password-expired-intro"
+            }
             restricted::RestrictedWhy::Temporary => "password-temporary-intro",
         }),
         ..Fields::default()

@@ -5,11 +5,15 @@
 //! Temporary: password, then questions (the seed's order for each). Then the session opens and
 //! the authorization request that started the login resumes.
 //!
-//! The state lives in Redis (shared by every node) under a random id carried by a `__Host-`
-//! cookie, for `TTL_SECS`.
+//! The state lives in Redis (shared by every node) under the digest of a random id carried by
+//! a `__Host-` cookie, for `TTL_SECS`. Every step checks again that the account is neither
+//! disabled nor locked and that its password was not changed elsewhere meanwhile. A user who
+//! leaves after the password step still owes the questions (`questions_pending`): the next
+//! login comes back to them.
 
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,7 +22,7 @@ use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::login::session;
 use crate::oidc::authorize::{self, Pending};
-use crate::store::{ephemeral, pending};
+use crate::store::{StoreError, accounts, counters, ephemeral, passwords, pending};
 use crate::web::PageError;
 
 /// Name of the cookie that carries the restricted state's id.
@@ -53,6 +57,9 @@ impl Step {
 pub struct Restricted {
     /// Who.
     pub account_id: Uuid,
+    /// When the account's password was set as this state last saw it: a password changed
+    /// elsewhere meanwhile (recovery, help desk) ends the state.
+    pub credential_changed_at: DateTime<Utc>,
     /// Why the password must change.
     pub why: RestrictedWhy,
     /// Steps left, in order.
@@ -68,13 +75,16 @@ pub enum RestrictedWhy {
     Expired,
     /// The password is a help-desk temporary password.
     Temporary,
+    /// The password was changed by one of the above, but the secret questions are still owed.
+    QuestionsPending,
 }
 
 impl RestrictedWhy {
     /// The reason a password change records.
     pub fn change(self) -> Why {
         match self {
-            RestrictedWhy::Expired => Why::Expired,
+            // (QuestionsPending never reaches the password step.)
+            RestrictedWhy::Expired | RestrictedWhy::QuestionsPending => Why::Expired,
             RestrictedWhy::Temporary => Why::Temporary,
         }
     }
@@ -91,19 +101,32 @@ pub async fn begin(
 ) -> Result<Response, PageError> {
     let questions_missing = questions_answered < app.config.secret_questions.required;
     let steps = match (why, questions_missing) {
+        (RestrictedWhy::QuestionsPending, _) => vec![Step::Questions],
         (RestrictedWhy::Expired, true) => vec![Step::Questions, Step::NewPassword],
         (RestrictedWhy::Temporary, true) => vec![Step::NewPassword, Step::Questions],
         (_, false) => vec![Step::NewPassword],
     };
     let first = steps[0];
+    let credential_changed_at = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        if steps.contains(&Step::Questions) {
+            // Owed from now on, even if the user leaves after the password step.
+            passwords::set_questions_pending(&db, account_id, true).await?;
+        }
+        passwords::state(&db, account_id)
+            .await?
+            .map(|(changed_at, _)| changed_at)
+            .ok_or(PageError::BadRequest("error-request-expired"))?
+    };
     let state = Restricted {
         account_id,
+        credential_changed_at,
         why,
         steps,
         request,
     };
     let id = SecretToken::generate().map_err(PageError::internal)?;
-    ephemeral::put(&app.kv, KIND, id.expose(), &state, TTL_SECS).await?;
+    ephemeral::put(&app.kv, KIND, &id.digest_b64(), &state, TTL_SECS).await?;
     let cookie = Cookie::build((RESTRICTED_COOKIE, id.expose().to_owned()))
         .path("/")
         .secure(true)
@@ -130,14 +153,39 @@ pub async fn at(
     let Some(cookie) = jar.get(RESTRICTED_COOKIE) else {
         return Ok(None);
     };
-    let id = cookie.value();
-    if !authorize::is_parked_id(id) {
+    if !authorize::is_parked_id(cookie.value()) {
         return Ok(None);
     }
-    let state: Option<Restricted> = ephemeral::get(&app.kv, KIND, id).await?;
-    Ok(state
-        .filter(|s| s.steps.first() == Some(&step))
-        .map(|s| (id.to_owned(), s)))
+    // Kept under the digest of the cookie's id: Redis alone holds no usable cookie.
+    let key = SecretToken::presented(cookie.value()).digest_b64();
+    let Some(state) = ephemeral::get::<Restricted>(&app.kv, KIND, &key).await? else {
+        return Ok(None);
+    };
+    if state.steps.first() != Some(&step) {
+        return Ok(None);
+    }
+    if !still_valid(app, &state).await? {
+        ephemeral::delete(&app.kv, KIND, &key).await?;
+        return Ok(None);
+    }
+    Ok(Some((key, state)))
+}
+
+/// Whether the account may still finish: not disabled, not locked (help desk or temporary
+/// lock), and its password not changed by someone else since the login (a recovery, a new
+/// temporary password).
+async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageError> {
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    let Some(account) = accounts::get(&db, state.account_id).await? else {
+        return Ok(false);
+    };
+    if account.disabled_at.is_some() || account.locked_at.is_some() {
+        return Ok(false);
+    }
+    let unchanged = passwords::state(&db, state.account_id)
+        .await?
+        .is_some_and(|(changed_at, _)| changed_at == state.credential_changed_at);
+    Ok(unchanged && !counters::is_locked(&app.kv, state.account_id).await?)
 }
 
 /// Marks the current step done: on to the next one, or — when none is left — open the SSO
@@ -149,6 +197,13 @@ pub async fn step_done(
     mut state: Restricted,
 ) -> Result<Response, PageError> {
     state.steps.remove(0);
+    // The step may have changed the password itself: the state follows it.
+    {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        if let Some((changed_at, _)) = passwords::state(&db, state.account_id).await? {
+            state.credential_changed_at = changed_at;
+        }
+    }
     if let Some(next) = state.steps.first() {
         ephemeral::put(&app.kv, KIND, id, &state, TTL_SECS).await?;
         return Ok((jar, Redirect::to(next.path())).into_response());

@@ -14,7 +14,7 @@ use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
 use crate::store::{audit, counters, passwords, windows};
-use crate::web::PageError;
+use crate::web::{PageError, Requester};
 
 /// Why a login did not succeed; only the log and the audit trail see the difference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +41,17 @@ pub async fn authenticate(
     app: &AppState,
     name: &str,
     password: &str,
-    ip: IpAddr,
+    requester: &Requester,
 ) -> Result<Result<Authenticated, Failure>, PageError> {
+    let ip = requester.ip;
+    let ua = requester.user_agent.as_deref();
     let (Ok(name), Ok(password)) = (LoginName::parse(name), Password::parse(password)) else {
         return Ok(Err(Failure::Incomplete));
     };
     // Per-IP password checks across every node (tower-governor only sees this process).
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", ip, limit).await? {
-        record(app, "throttled", None, ip, "ip_window").await;
+        record_with(app, ua, "throttled", None, ip, "ip_window").await;
         return Err(PageError::TooMany);
     }
     let found = {
@@ -69,7 +71,7 @@ pub async fn authenticate(
         .and_then(|f| f.phc.as_deref());
     let verdict = app.hasher.verify(&password, phc).await?;
     let Some(found) = found else {
-        record(app, "failure", None, ip, "unknown_name").await;
+        record_with(app, ua, "failure", None, ip, "unknown_name").await;
         crate::metrics::login("failure");
         return Ok(Err(Failure::Refused));
     };
@@ -90,7 +92,7 @@ pub async fn authenticate(
             if reason != "locked" {
                 after_failure(app, account.id, ip).await?;
             }
-            record(app, "failure", Some(account.id), ip, reason).await;
+            record_with(app, ua, "failure", Some(account.id), ip, reason).await;
             crate::metrics::login(if reason == "locked" {
                 "locked"
             } else {
@@ -119,7 +121,13 @@ pub async fn authenticate(
                     && found
                         .changed_at
                         .is_some_and(|at| now - at > chrono::Duration::days(max_age));
-                expired.then_some(RestrictedWhy::Expired)
+                if expired {
+                    Some(RestrictedWhy::Expired)
+                } else if found.questions_pending {
+                    Some(RestrictedWhy::QuestionsPending)
+                } else {
+                    None
+                }
             };
             counters::clear(&app.kv, account.id).await?;
             if verdict == Verdict::MatchNeedsRehash && must_change.is_none() {
@@ -131,8 +139,9 @@ pub async fn authenticate(
                 None => "password",
                 Some(RestrictedWhy::Expired) => "password_expired",
                 Some(RestrictedWhy::Temporary) => "temporary_password",
+                Some(RestrictedWhy::QuestionsPending) => "questions_pending",
             };
-            record(app, "success", Some(account.id), ip, reason).await;
+            record_with(app, ua, "success", Some(account.id), ip, reason).await;
             crate::metrics::login("success");
             Ok(Ok(Authenticated {
                 account,
@@ -236,6 +245,18 @@ async fn record(
     ip: IpAddr,
     reason: &str,
 ) {
+    record_with(app, None, outcome, account_id, ip, reason).await;
+}
+
+/// Audit a login event with the browser's user agent.
+async fn record_with(
+    app: &AppState,
+    user_agent: Option<&str>,
+    outcome: &str,
+    account_id: Option<uuid::Uuid>,
+    ip: IpAddr,
+    reason: &str,
+) {
     tracing::info!(event = "login", outcome, account = ?account_id, %ip, reason);
     let event = audit::Event {
         kind: "login",
@@ -243,14 +264,8 @@ async fn record(
         account_id,
         client_id: None,
         ip: Some(ip),
-        user_agent: None,
+        user_agent,
         detail: serde_json::json!({ "reason": reason }),
     };
-    let result = match app.db.get().await {
-        Ok(db) => audit::record(&db, &event).await,
-        Err(e) => Err(e.into()),
-    };
-    if let Err(e) = result {
-        tracing::error!(error = %e, "audit event not recorded");
-    }
+    audit::note(&app.db, &event).await;
 }

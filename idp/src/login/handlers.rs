@@ -13,7 +13,7 @@ use crate::credentials::restricted;
 use crate::i18n::Lang;
 use crate::oidc::authorize;
 use crate::store::pending;
-use crate::web::{ClientIp, Form, PageError, csrf, page};
+use crate::web::{Form, PageError, Requester, csrf, page};
 
 /// The login page.
 #[derive(Template)]
@@ -62,7 +62,7 @@ pub async fn show(
 /// `POST /login`.
 pub async fn submit(
     State(app): State<AppState>,
-    ClientIp(ip): ClientIp,
+    requester: Requester,
     jar: CookieJar,
     headers: HeaderMap,
     uri: Uri,
@@ -75,7 +75,7 @@ pub async fn submit(
         &app,
         &username,
         form.password.as_deref().unwrap_or_default(),
-        ip,
+        &requester,
     )
     .await?;
     let authenticated = match outcome {

@@ -54,6 +54,9 @@ pub enum Notice {
         /// Until the help desk unlocks it (else for a while).
         until_help_desk: bool,
     },
+    /// Too many failed recovery challenges closed "Mot de passe oublié?" for the account
+    /// until the help desk reopens it.
+    RecoveryClosed,
     /// Proves ownership of an address that is to become a login name.
     VerifyAlias {
         /// Single-use link, built from the public URL.

@@ -107,6 +107,10 @@ impl<'a> Words<'a> {
                     "mail-account-locked-help-desk-next",
                 ],
             ),
+            Notice::RecoveryClosed => plain(
+                "mail-recovery-closed-subject",
+                &["mail-recovery-closed-body", "mail-recovery-closed-next"],
+            ),
             Notice::VerifyAlias { link } => Words {
                 subject: "mail-verify-alias-subject",
                 paragraphs: &["mail-verify-alias-body", "mail-verify-alias-next"],
@@ -172,6 +176,7 @@ mod tests {
             Notice::AccountLocked {
                 until_help_desk: true,
             },
+            Notice::RecoveryClosed,
             Notice::VerifyAlias { link: LINK.into() },
             Notice::RecoveryLink { link: LINK.into() },
         ]

@@ -8,8 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
-use super::answer::AnswerRefusal;
-use super::save::{self, Pick, RowError};
+use super::save::{self, KnownPassword, Pick, RowError};
 use crate::app::AppState;
 use crate::credentials::restricted::{self, Step};
 use crate::i18n::Lang;
@@ -97,7 +96,14 @@ pub async fn submit_restricted(
     };
     let account = account(&app, state.account_id).await?;
     let picks = picks(&app, &pairs);
-    match save::save(&app, &account, &picks, None, &requester).await? {
+    let phc = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        crate::store::passwords::current(&db, account.id)
+            .await?
+            .ok_or(PageError::BadRequest("error-request-expired"))?
+    };
+    let known = KnownPassword::Hash(&phc);
+    match save::save(&app, &account, &picks, known, &requester).await? {
         Ok(()) => restricted::step_done(&app, jar, &id, state).await,
         Err(rows) => {
             let submitted = Submitted {
@@ -146,7 +152,15 @@ pub async fn submit_settings(
         };
         return render(&app, lang, jar, Mode::Settings, submitted);
     }
-    match save::save(&app, &account, &picks, Some(password), &requester).await? {
+    match save::save(
+        &app,
+        &account,
+        &picks,
+        KnownPassword::Typed(password),
+        &requester,
+    )
+    .await?
+    {
         Ok(()) => Ok(Redirect::to("/account?done=questions").into_response()),
         Err(rows) => {
             let submitted = Submitted {
@@ -220,16 +234,12 @@ fn render(
             };
             let mut question_error = None;
             let mut answer_error = None;
-            let mut refused_as_password = false;
             for (_, e) in errors_of_row {
                 match e {
                     RowError::NoQuestion | RowError::DuplicateQuestion => {
                         question_error = Some(message(*e));
                     }
-                    RowError::Answer(refusal) => {
-                        refused_as_password = *refusal == AnswerRefusal::Password;
-                        answer_error = Some(message(*e));
-                    }
+                    RowError::Answer(_) => answer_error = Some(message(*e)),
                 }
             }
             if let Some(e) = &question_error {
@@ -238,8 +248,6 @@ fn render(
             if let Some(e) = &answer_error {
                 errors.push((format!("answer_{n}"), e.clone()));
             }
-            // An answer refused for being the password is not written back into the page.
-            let keep = !refused_as_password;
             Row {
                 n,
                 hint: question
@@ -248,10 +256,8 @@ fn render(
                     .and_then(|q| q.hint(lang))
                     .map(str::to_owned),
                 question,
-                answer: pick
-                    .filter(|_| keep)
-                    .map(|p| p.answer.chars().take(80).collect())
-                    .unwrap_or_default(),
+                // Answers are never written back into a page, even those just typed.
+                answer: String::new(),
                 question_error,
                 answer_error,
             }

@@ -6,9 +6,11 @@ use std::collections::HashSet;
 
 use super::answer::{self, AnswerRefusal, Forbidden};
 use crate::app::AppState;
+use crate::domain::Password;
 use crate::mail::{self, Notice, Recipient};
+use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
-use crate::store::{StoreError, audit, questions};
+use crate::store::{StoreError, audit, passwords, questions};
 use crate::web::{PageError, Requester};
 
 /// One row of the form as submitted.
@@ -42,15 +44,27 @@ impl RowError {
     }
 }
 
+/// What is known of the account's password, which no answer may equal.
+#[derive(Debug, Clone, Copy)]
+pub enum KnownPassword<'a> {
+    /// Typed in the same form (account settings): compared as text.
+    Typed(&'a str),
+    /// Only its hash (the restricted state): each answer is verified against it, as typed.
+    Hash(&'a str),
+}
+
 /// Checks, hashes and stores the answers. `Ok(Err(rows))` lists the rows to fix (index, error).
-/// `password` is the account's password when typed in the same form (it may not be an answer).
 pub async fn save(
     app: &AppState,
     account: &Account,
     picks: &[Pick],
-    password: Option<&str>,
+    known: KnownPassword<'_>,
     requester: &Requester,
 ) -> Result<Result<(), Vec<(usize, RowError)>>, PageError> {
+    let password = match known {
+        KnownPassword::Typed(password) => Some(password),
+        KnownPassword::Hash(_) => None,
+    };
     let config = &app.config.secret_questions;
     let names = {
         let db = app.db.get().await.map_err(StoreError::from)?;
@@ -88,6 +102,20 @@ pub async fn save(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
+    if let KnownPassword::Hash(phc) = known {
+        // An Argon2id verification per answer, only once every other rule holds.
+        for (i, pick) in picks.iter().enumerate() {
+            let Ok(typed) = Password::parse(&pick.answer) else {
+                continue;
+            };
+            if app.hasher.verify(&typed, Some(phc)).await? != Verdict::Mismatch {
+                errors.push((i, RowError::Answer(AnswerRefusal::Password)));
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+    }
     let mut hashed = Vec::with_capacity(normalised.len());
     for (question, answer) in &normalised {
         let input = answer::hash_input(question, answer)
@@ -97,6 +125,7 @@ pub async fn save(
     let mut db = app.db.get().await.map_err(StoreError::from)?;
     let tx = db.transaction().await.map_err(StoreError::from)?;
     questions::replace(&tx, account.id, &hashed).await?;
+    passwords::set_questions_pending(&tx, account.id, false).await?;
     if let Some(to) = Recipient::of(account) {
         mail::enqueue(&tx, &to, &Notice::QuestionsChanged).await?;
     }

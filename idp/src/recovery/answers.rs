@@ -1,7 +1,8 @@
 //! `/recovery/questions`: the account's challenge, answered. Every answer is checked, always
 //! all of them, and a wrong set never says which answer was wrong. A wrong set counts as one
 //! failed login toward the account's lockout and as one failed challenge toward the recovery
-//! limit; a locked account is answered exactly as a wrong set, without counting.
+//! limit; a locked account is answered exactly as a wrong set, without counting. One set is
+//! checked at a time per account (`flight.rs`), and none once recovery is closed.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -9,21 +10,24 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::challenge::{self, Challenge};
+use super::flight;
 use super::flow::{self, Held, Stage};
 use super::pages::{self, Message, Outcome};
 use crate::app::AppState;
 use crate::domain::Password;
 use crate::i18n::Lang;
+use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
 use crate::questions::answer::{self, AnswerRefusal};
-use crate::store::accounts::{self, Account};
-use crate::store::{StoreError, counters, questions, windows};
+use crate::store::accounts::{self, Account, RecoveryStanding};
+use crate::store::{StoreError, audit, counters, questions, windows};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// `GET /recovery/questions`.
 pub async fn show(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
+    requester: Requester,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
     let held = match flow::at(&app, lang, &jar, Stage::Questions).await? {
@@ -31,7 +35,7 @@ pub async fn show(
         Err(response) => return Ok(response),
     };
     let Some(challenge) = challenge::current(&app, held.record.account_id).await? else {
-        return expired(&app, lang, jar, &held).await;
+        return ended(&app, lang, jar, &held, &requester).await;
     };
     pages::questions(&app, lang, jar, &challenge.questions, Outcome::Blank, &[])
 }
@@ -52,7 +56,7 @@ pub async fn submit(
     };
     let account_id = held.record.account_id;
     let Some(challenge) = challenge::current(&app, account_id).await? else {
-        return expired(&app, lang, jar, &held).await;
+        return ended(&app, lang, jar, &held, &requester).await;
     };
     let answers: Vec<&str> = (1..=challenge.questions.len())
         .map(|n| field(&pairs, &format!("answer_{n}")).unwrap_or_default())
@@ -68,14 +72,63 @@ pub async fn submit(
         let q = &challenge.questions;
         return pages::questions(&app, lang, jar, q, Outcome::Missing, &missing);
     }
+    // One check at a time per account, across every node: answers posted in parallel wait
+    // their turn (429) instead of all being checked before the first failure is counted.
+    // Fail closed when Redis cannot say (503).
+    let Some(flight) = flight::take(&app, account_id).await? else {
+        let detail = serde_json::json!({ "reason": "check_under_way" });
+        flow::note(&app, "throttled", Some(account_id), &requester, detail).await;
+        return Err(PageError::TooMany);
+    };
+    let submitted = Submitted {
+        held: &held,
+        challenge: &challenge,
+        answers: &answers,
+        requester: &requester,
+    };
+    let response = check(&app, lang, jar, submitted).await;
+    // Only once the outcome is recorded may the next check of the account start.
+    flight.land(&app).await;
+    response
+}
+
+/// A complete set of answers, and whose they are.
+#[derive(Debug, Clone, Copy)]
+struct Submitted<'a> {
+    held: &'a Held,
+    challenge: &'a Challenge,
+    answers: &'a [&'a str],
+    requester: &'a Requester,
+}
+
+/// Checks and records a set of answers, holding the account's flight.
+async fn check(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    submitted: Submitted<'_>,
+) -> Result<Response, PageError> {
+    let Submitted {
+        held,
+        challenge,
+        answers,
+        requester,
+    } = submitted;
+    let account_id = held.record.account_id;
+    // Recovery closed since this browser started (failed challenges elsewhere), or the set
+    // checked before this one ended the challenge: nothing is checked or counted.
+    let current = challenge::current(app, account_id).await?;
+    if current.as_ref() != Some(challenge) || flow::closed(app, account_id).await? {
+        return ended(app, lang, jar, held, requester).await;
+    }
     // Answers are checked like passwords: the same per-IP window across every node.
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", requester.ip, limit).await? {
         flow::note(
-            &app,
+            app,
             "throttled",
             Some(account_id),
-            &requester,
+            requester,
             serde_json::json!({}),
         )
         .await;
@@ -86,22 +139,22 @@ pub async fn submit(
         accounts::get(&db, account_id).await?
     };
     let Some(account) = account else {
-        return expired(&app, lang, jar, &held).await;
+        return ended(app, lang, jar, held, requester).await;
     };
     // Fail closed when Redis cannot say whether the account is locked (503).
     let locked = account.locked_at.is_some()
         || account.disabled_at.is_some()
         || counters::is_locked(&app.kv, account.id).await?;
-    let all_right = check_all(&app, &account, &challenge, &answers, locked).await?;
+    let all_right = check_all(app, &account, challenge, answers, locked).await?;
     if locked {
         let detail = serde_json::json!({ "reason": "locked" });
-        flow::note(&app, "failed", Some(account.id), &requester, detail).await;
-        return pages::questions(&app, lang, jar, &challenge.questions, Outcome::Wrong, &[]);
+        flow::note(app, "failed", Some(account.id), requester, detail).await;
+        return pages::questions(app, lang, jar, &challenge.questions, Outcome::Wrong, &[]);
     }
     if all_right {
-        return answered(&app, jar, &held, &account, &requester).await;
+        return answered(app, jar, held, &account, requester).await;
     }
-    wrong(&app, lang, jar, &held, &account, &challenge, &requester).await
+    wrong(app, lang, jar, held, &account, challenge, requester).await
 }
 
 /// Verifies every answer — all of them, whatever the first ones gave — against its hash.
@@ -153,7 +206,7 @@ async fn answered(
         accounts::clear_recovery_failures(&db, account.id).await?;
     }
     counters::clear(&app.kv, account.id).await?;
-    challenge::close(app, account.id).await?;
+    challenge::close(&app.kv, account.id).await?;
     flow::advance(app, held, Stage::NewPassword).await?;
     flow::note(
         app,
@@ -167,7 +220,8 @@ async fn answered(
 }
 
 /// A wrong set: one failure toward the lockout, one toward the recovery limit; at the limit
-/// recovery closes and the user is sent to the assistance centre.
+/// recovery closes, the owner is told by e-mail (in the same transaction as the closing), and
+/// the user is sent to the assistance centre.
 async fn wrong(
     app: &AppState,
     lang: Lang,
@@ -178,34 +232,59 @@ async fn wrong(
     requester: &Requester,
 ) -> Result<Response, PageError> {
     crate::login::after_failure(app, account.id, requester.ip).await?;
-    let max = app.config.recovery.max_failed_challenges;
-    let (standing, closed_now) = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
-        accounts::record_recovery_failure(&db, account.id, max).await?
-    };
-    let detail = serde_json::json!({ "reason": "wrong_answers", "failures": standing.failures });
-    flow::note(app, "failed", Some(account.id), requester, detail).await;
+    let (standing, closed_now) = record_failure(app, account, requester).await?;
+    tracing::info!(event = "recovery", outcome = "failed", account = %account.id, closed_now);
     if standing.closed_at.is_none() {
         return pages::questions(app, lang, jar, &challenge.questions, Outcome::Wrong, &[]);
     }
-    if closed_now {
-        let detail = serde_json::json!({ "failures": standing.failures });
-        flow::note(app, "closed", Some(account.id), requester, detail).await;
-    }
-    challenge::close(app, account.id).await?;
+    challenge::close(&app.kv, account.id).await?;
     let jar = flow::finish(app, jar, held).await?;
     let page = pages::assistance(app, lang, Some("recovery-closed"));
     Ok((jar, page).into_response())
 }
 
-/// The challenge expired under the browser: its recovery ends.
-async fn expired(
+/// Counts the failed challenge and audits it; when it closes recovery, the closing is audited
+/// and the owner told (when the account has an address), all in one transaction.
+async fn record_failure(
+    app: &AppState,
+    account: &Account,
+    requester: &Requester,
+) -> Result<(RecoveryStanding, bool), PageError> {
+    let max = app.config.recovery.max_failed_challenges;
+    let mut db = app.db.get().await.map_err(StoreError::from)?;
+    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let (standing, closed_now) = accounts::record_recovery_failure(&tx, account.id, max).await?;
+    let event = |outcome, detail| flow::event(outcome, Some(account.id), requester, detail);
+    let detail = serde_json::json!({ "reason": "wrong_answers", "failures": standing.failures });
+    audit::record(&tx, &event("failed", detail)).await?;
+    if closed_now {
+        let detail = serde_json::json!({ "failures": standing.failures });
+        audit::record(&tx, &event("closed", detail)).await?;
+        if let Some(to) = Recipient::of(account) {
+            mail::enqueue(&tx, &to, &Notice::RecoveryClosed).await?;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok((standing, closed_now))
+}
+
+/// The challenge is gone from under the browser, and its recovery ends: closed by failed
+/// challenges (the assistance page, nothing checked), or expired or answered elsewhere (start
+/// again).
+async fn ended(
     app: &AppState,
     lang: Lang,
     jar: CookieJar,
     held: &Held,
+    requester: &Requester,
 ) -> Result<Response, PageError> {
+    let account_id = held.record.account_id;
     let jar = flow::finish(app, jar, held).await?;
+    if flow::closed(app, account_id).await? {
+        let detail = serde_json::json!({ "reason": "closed" });
+        flow::note(app, "refused", Some(account_id), requester, detail).await;
+        return Ok((jar, pages::assistance(app, lang, None)).into_response());
+    }
     let page = pages::message(app, lang, Message::Expired, Stage::Questions.path());
     Ok((jar, page).into_response())
 }

@@ -1,13 +1,14 @@
 //! The questions an account is asked: `secret_questions.asked` of the ones it answered, picked
-//! at random, kept in Redis per ACCOUNT (not per browser) for `recovery.challenge_ttl_secs`.
-//! Reloading, starting again or starting from another browser shows the same questions until
-//! they are answered right or expire: no shopping for easier questions.
+//! at random, kept in Redis per ACCOUNT (not per browser) for `recovery.challenge_ttl_secs`
+//! (7 days by default). Reloading, starting again, starting from another browser or waiting
+//! shows the same questions until they are answered right, recovery closes, or the help desk
+//! reopens it: no shopping for easier questions.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::store::{StoreError, ephemeral};
+use crate::store::{Kv, StoreError, ephemeral};
 use crate::web::PageError;
 
 const KIND: &str = "recovery-challenge";
@@ -54,9 +55,10 @@ pub async fn current(app: &AppState, account: Uuid) -> Result<Option<Challenge>,
     ephemeral::get(&app.kv, KIND, &account.to_string()).await
 }
 
-/// Ends the account's challenge (answered right, or recovery closed).
-pub async fn close(app: &AppState, account: Uuid) -> Result<(), StoreError> {
-    ephemeral::delete(&app.kv, KIND, &account.to_string()).await
+/// Ends the account's challenge (answered right, recovery closed, or reopened by the help
+/// desk): the next recovery draws new questions.
+pub async fn close(kv: &Kv, account: Uuid) -> Result<(), StoreError> {
+    ephemeral::delete(kv, KIND, &account.to_string()).await
 }
 
 /// Stores a challenge unless one exists (`SET NX`); whether it was stored.

@@ -22,6 +22,11 @@ pub const RECOVERY_COOKIE: &str = "__Host-idp_recovery";
 
 const KIND: &str = "recovery";
 
+/// How long one browser's recovery waits for its next step. Shorter than the account's
+/// challenge (`recovery.challenge_ttl_secs`, days): a browser that lingers starts again and is
+/// asked the same questions; a right answer opens the new-password step for this long only.
+const STEP_TTL_SECS: u64 = 900;
+
 /// The next step of a recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
@@ -81,8 +86,7 @@ pub async fn begin(
         account_id,
         stage: Stage::Questions,
     };
-    let ttl = app.config.recovery.challenge_ttl_secs;
-    ephemeral::put(&app.kv, KIND, &id.digest_b64(), &record, ttl).await?;
+    ephemeral::put(&app.kv, KIND, &id.digest_b64(), &record, STEP_TTL_SECS).await?;
     let cookie = Cookie::build((RECOVERY_COOKIE, id.expose().to_owned()))
         .path("/")
         .secure(true)
@@ -137,8 +141,7 @@ pub async fn advance(app: &AppState, held: &Held, stage: Stage) -> Result<(), Pa
         stage,
         ..held.record
     };
-    let ttl = app.config.recovery.challenge_ttl_secs;
-    ephemeral::put(&app.kv, KIND, &held.key, &record, ttl).await?;
+    ephemeral::put(&app.kv, KIND, &held.key, &record, STEP_TTL_SECS).await?;
     Ok(())
 }
 
@@ -175,6 +178,15 @@ pub async fn first_mail_in(app: &AppState, account: Uuid, secs: u64) -> Result<b
         .await
         .map_err(StoreError::from)?;
     Ok(set.is_some())
+}
+
+/// Whether recovery is closed for the account (too many failed challenges, until the help
+/// desk reopens it), or the account is gone. Asked again at every step: a browser that got
+/// past the questions goes no further once recovery closed behind it.
+pub async fn closed(app: &AppState, account: Uuid) -> Result<bool, PageError> {
+    let db = app.db.get().await.map_err(StoreError::from)?;
+    let standing = accounts::recovery_standing(&db, account).await?;
+    Ok(standing.is_none_or(|s| s.closed_at.is_some()))
 }
 
 /// What a recovery may do for the account behind a name.

@@ -2,11 +2,13 @@
 //! secret questions (hardened as docs/SECURITY.md explains).
 //!
 //! The walk: `start.rs` (the name, or the e-mailed link first) → `answers.rs` (the account's
-//! challenge, `challenge.rs`) → `reset.rs` (the new password, then a success page). `flow.rs`
-//! keeps one browser's progress and decides who may recover; `pages.rs` renders.
+//! challenge, `challenge.rs`, checked one set at a time per account, `flight.rs`) → `reset.rs`
+//! (the new password, then a success page). `flow.rs` keeps one browser's progress and decides
+//! who may recover; `pages.rs` renders.
 
 mod answers;
 mod challenge;
+mod flight;
 mod flow;
 mod pages;
 mod reset;
@@ -19,14 +21,19 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::i18n::Lang;
 
+pub use challenge::close as close_challenge;
 pub use flow::RECOVERY_COOKIE;
 
-/// `/recovery` (the name), `/recovery/link` (the e-mailed proof), `/recovery/questions`,
-/// `/recovery/password`, `/recovery/done`. Every POST is CSRF-checked.
+/// `/recovery` (the name), `/recovery/link` (the e-mailed proof: a GET only shows a button, the
+/// POST spends it), `/recovery/questions`, `/recovery/password`, `/recovery/done`. Every POST
+/// is CSRF-checked.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/recovery", get(start::show).post(start::submit))
-        .route("/recovery/link", get(start::follow_link))
+        .route(
+            "/recovery/link",
+            get(start::show_link).post(start::follow_link),
+        )
         .route(
             "/recovery/questions",
             get(answers::show).post(answers::submit),
@@ -41,7 +48,9 @@ pub fn router() -> Router<AppState> {
 pub struct RecoveryConfig {
     /// Failed challenges before recovery closes for the account until the help desk reopens it.
     pub max_failed_challenges: i32,
-    /// How long the same questions stay asked.
+    /// How long the same questions stay asked when nobody answers them right (days: waiting
+    /// must not draw easier ones). Answered right, recovery closed, or reopened by the help
+    /// desk, the account's next recovery draws new ones.
     pub challenge_ttl_secs: u64,
     /// Whether an e-mailed single-use link comes before the questions.
     pub email_proof: EmailProof,

@@ -1,5 +1,6 @@
-//! The recovery pages (`idp/templates/recovery_*.html`): the name form, the assistance page,
-//! the questions, and short messages (check your e-mail, done, expired, bad link).
+//! The recovery pages (`idp/templates/recovery_*.html`): the name form, the e-mailed link's
+//! button, the assistance page, the questions, and short messages (check your e-mail, done,
+//! expired, bad link).
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -48,6 +49,38 @@ pub fn start(
         StatusCode::OK
     };
     Ok((jar, page::html(status, &page)).into_response())
+}
+
+/// `GET /recovery/link?token=…`: the button that spends the e-mailed link.
+#[derive(Template)]
+#[template(path = "recovery_link.html")]
+struct LinkPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    message: String,
+    token: String,
+}
+
+/// Renders the button for a well-formed `token` (the same page whatever the token is worth).
+/// The language link keeps the token: the page spends nothing.
+pub fn link(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    token: &str,
+) -> Result<Response, PageError> {
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let page = LinkPage {
+        lang,
+        title: lang.t("recovery-link-title"),
+        switch_href: page::switch_href(&format!("/recovery/link?token={token}"), lang),
+        csrf,
+        message: lang.t("recovery-link-continue"),
+        token: token.to_owned(),
+    };
+    Ok((jar, page::html(StatusCode::OK, &page)).into_response())
 }
 
 /// One assistance centre, in the page's language.

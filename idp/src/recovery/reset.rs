@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::flow::{self, Stage};
+use super::flow::{self, Held, Stage};
 use super::pages::{self, Message};
 use crate::app::AppState;
 use crate::credentials::form::{self, Fields, FormError};
 use crate::credentials::{Why, set_password};
+use crate::i18n::Lang;
 use crate::store::{StoreError, accounts};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
@@ -37,10 +38,15 @@ fn fields() -> Fields {
 pub async fn show(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
+    requester: Requester,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    if let Err(response) = flow::at(&app, lang, &jar, Stage::NewPassword).await? {
-        return Ok(response);
+    let held = match flow::at(&app, lang, &jar, Stage::NewPassword).await? {
+        Ok(held) => held,
+        Err(response) => return Ok(response),
+    };
+    if flow::closed(&app, held.record.account_id).await? {
+        return closed_behind(&app, lang, jar, &held, &requester).await;
     }
     form::render(&app, lang, jar, fields(), FormError::None)
 }
@@ -59,6 +65,9 @@ pub async fn submit(
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
+    if flow::closed(&app, held.record.account_id).await? {
+        return closed_behind(&app, lang, jar, &held, &requester).await;
+    }
     let new = input.new_password.unwrap_or_default();
     if Some(new.as_str()) != input.confirm_password.as_deref() {
         return form::render(&app, lang, jar, fields(), FormError::Confirm);
@@ -87,6 +96,22 @@ pub async fn submit(
     )
     .await;
     Ok((jar, Redirect::to("/recovery/done")).into_response())
+}
+
+/// Recovery was closed after this browser's answers (failed challenges from elsewhere): its
+/// recovery ends on the assistance page, and no password is set.
+async fn closed_behind(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    held: &Held,
+    requester: &Requester,
+) -> Result<Response, PageError> {
+    let account = Some(held.record.account_id);
+    let detail = serde_json::json!({ "reason": "closed_after_answers" });
+    flow::note(app, "refused", account, requester, detail).await;
+    let jar = flow::finish(app, jar, held).await?;
+    Ok((jar, pages::assistance(app, lang, None)).into_response())
 }
 
 /// `GET /recovery/done`: the password was changed; a link to sign in with it.

@@ -1,5 +1,6 @@
 //! `/recovery`: the user names their account; `/recovery/link`: the e-mailed link that comes
-//! first when policy `recovery.email_proof` asks for it.
+//! first when policy `recovery.email_proof` asks for it. Following the link (a GET, which mail
+//! scanners and link previews also do) only shows a button; pressing it (a POST) spends it.
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -16,7 +17,7 @@ use crate::domain::{LoginName, SecretToken};
 use crate::mail::{self, Notice, Recipient};
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
-use crate::store::{StoreError, audit};
+use crate::store::{StoreError, audit, windows};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// Shortest time between two recovery links e-mailed to one account.
@@ -58,6 +59,20 @@ pub async fn submit(
     let Ok(name) = LoginName::parse(&raw) else {
         return pages::start(&app, lang, jar, "", Some("recovery-error-malformed"));
     };
+    // Every name looked up counts in a per-IP window shared by every node, known or not: the
+    // start page cannot be used to sort names at speed. Fails closed without Redis (503).
+    let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
+    if !windows::allow(&app.kv, "recovery", requester.ip, limit).await? {
+        flow::note(
+            &app,
+            "throttled",
+            None,
+            &requester,
+            serde_json::json!({ "step": "start" }),
+        )
+        .await;
+        return Err(PageError::TooMany);
+    }
     let found = {
         let db = app.db.get().await.map_err(StoreError::from)?;
         accounts::find_by_login_name(&db, &name.folded()).await?
@@ -66,12 +81,19 @@ pub async fn submit(
     proceed(&app, lang, jar, eligibility, &requester).await
 }
 
-/// `GET /recovery/link?token=…`: spends the e-mailed proof (once, before it expires), then on
-/// to the questions.
-pub async fn follow_link(
+/// The button that spends an e-mailed link.
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    csrf: Option<String>,
+    token: Option<String>,
+}
+
+/// `GET /recovery/link?token=…`: a page with one button that posts the token. Nothing is
+/// looked up or spent — a mail scanner or a link preview opening the link leaves it usable,
+/// and the page is the same for any well-formed token (only a malformed one is refused).
+pub async fn show_link(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
-    requester: Requester,
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
@@ -80,13 +102,25 @@ pub async fn follow_link(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
     });
-    let Some(token) = token.filter(|t| crate::oidc::authorize::is_parked_id(t)) else {
-        return Ok(pages::message(
-            &app,
-            lang,
-            Message::BadLink,
-            "/recovery/link",
-        ));
+    match token.filter(|t| well_formed(t)) {
+        Some(token) => pages::link(&app, lang, jar, &token),
+        None => Ok(bad_link(&app, lang)),
+    }
+}
+
+/// `POST /recovery/link`: spends the e-mailed proof (once, before it expires), then on to the
+/// questions.
+pub async fn follow_link(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
+    let Some(token) = form.token.filter(|t| well_formed(t)) else {
+        return Ok(bad_link(&app, lang));
     };
     let token = SecretToken::presented(&token);
     let account = {
@@ -105,12 +139,7 @@ pub async fn follow_link(
             serde_json::json!({}),
         )
         .await;
-        return Ok(pages::message(
-            &app,
-            lang,
-            Message::BadLink,
-            "/recovery/link",
-        ));
+        return Ok(bad_link(&app, lang));
     };
     flow::note(
         &app,
@@ -122,6 +151,16 @@ pub async fn follow_link(
     .await;
     let eligibility = flow::assess(&app, Some(account), true).await?;
     proceed(&app, lang, jar, eligibility, &requester).await
+}
+
+/// Whether `token` has the shape of a link's token (the only thing a GET checks).
+fn well_formed(token: &str) -> bool {
+    crate::oidc::authorize::is_parked_id(token)
+}
+
+/// The page for a link that is malformed, spent, expired or unknown (400): one page for all.
+fn bad_link(app: &AppState, lang: crate::i18n::Lang) -> Response {
+    pages::message(app, lang, Message::BadLink, "/recovery/link")
 }
 
 /// Acts on what a recovery may do.

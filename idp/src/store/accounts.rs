@@ -43,6 +43,8 @@ pub struct AccountWithPassword {
     pub changed_at: Option<DateTime<Utc>>,
     /// Set when the password is a temporary one from the help desk: when it stops working.
     pub temporary_expires_at: Option<DateTime<Utc>>,
+    /// The secret questions are owed (an expired or temporary password asked for them).
+    pub questions_pending: bool,
 }
 
 /// A new account.
@@ -73,7 +75,7 @@ pub async fn find_by_login_name(
     folded: &str,
 ) -> Result<Option<AccountWithPassword>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS}, p.phc, p.changed_at, p.temporary_expires_at \
+        "SELECT {COLUMNS}, p.phc, p.changed_at, p.temporary_expires_at, p.questions_pending \
          FROM account_names n JOIN accounts a ON a.id = n.account_id \
          LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
     );
@@ -83,6 +85,9 @@ pub async fn find_by_login_name(
         phc: row.get("phc"),
         changed_at: row.get("changed_at"),
         temporary_expires_at: row.get("temporary_expires_at"),
+        questions_pending: row
+            .get::<_, Option<bool>>("questions_pending")
+            .unwrap_or(false),
     }))
 }
 
@@ -214,22 +219,26 @@ pub async fn recovery_standing(
 
 /// Counts one failed recovery challenge, closing recovery when the count reaches `max` (in one
 /// statement, so concurrent failures are all counted). Returns the new standing and whether
-/// this failure is the one that closed it.
+/// this failure is the one that closed it (exactly one failure closes it, whatever `max` was
+/// when earlier failures were counted).
 pub async fn record_recovery_failure(
     client: &impl GenericClient,
     id: Uuid,
     max: i32,
 ) -> Result<(RecoveryStanding, bool), StoreError> {
-    const SQL: &str = "UPDATE accounts SET recovery_failures = recovery_failures + 1, \
-                       recovery_closed_at = CASE WHEN recovery_failures + 1 >= $2 \
-                           THEN coalesce(recovery_closed_at, now()) ELSE recovery_closed_at END \
-                       WHERE id = $1 RETURNING recovery_failures, recovery_closed_at";
+    const SQL: &str = "WITH before AS (SELECT recovery_closed_at FROM accounts WHERE id = $1 FOR UPDATE) \
+                       UPDATE accounts a SET recovery_failures = a.recovery_failures + 1, \
+                           recovery_closed_at = CASE WHEN a.recovery_failures + 1 >= $2 \
+                               THEN coalesce(a.recovery_closed_at, now()) ELSE a.recovery_closed_at END \
+                       FROM before WHERE a.id = $1 \
+                       RETURNING a.recovery_failures, a.recovery_closed_at, \
+                           before.recovery_closed_at IS NULL AND a.recovery_closed_at IS NOT NULL";
     let row = sql::query_one(client, SQL, &[&id, &max]).await?;
     let standing = RecoveryStanding {
         failures: row.get(0),
         closed_at: row.get(1),
     };
-    Ok((standing, standing.failures == max))
+    Ok((standing, row.get(2)))
 }
 
 /// Forgets failed challenges after a challenge answered right.

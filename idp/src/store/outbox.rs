@@ -106,14 +106,16 @@ pub async fn mark_failed(
     Ok(())
 }
 
-/// Records a failure that no retry can fix: the message is never attempted again.
+/// Records a failure that no retry can fix: the message is never attempted again. As for a
+/// delivered one, only the notice's kind is kept: an abandoned row holds no usable link.
 pub async fn give_up(
     client: &impl GenericClient,
     id: Uuid,
     error: &str,
     max_attempts: i32,
 ) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE outbox SET last_error = $2, attempts = GREATEST(attempts, $3) \
+    const SQL: &str = "UPDATE outbox SET last_error = $2, attempts = GREATEST(attempts, $3), \
+                           notice = jsonb_build_object('kind', notice->'kind') \
                        WHERE id = $1";
     sql::execute(client, SQL, &[&id, &error, &max_attempts]).await?;
     Ok(())

@@ -40,19 +40,19 @@ pub async fn set(
     Ok(())
 }
 
-/// The hashes a new password may not match: the current one (unless temporary) and the
-/// history, newest first, at most `n` in all.
+/// The hashes a new password may not match: the current one — always, even a temporary one
+/// (the password the help desk read out on the phone never becomes the lasting one, ASVS
+/// 6.4.1) — and the ones before it, newest first: the last `n` passwords in all.
 pub async fn recent(
     client: &impl GenericClient,
     id: Uuid,
     n: u32,
 ) -> Result<Vec<String>, StoreError> {
-    const SQL: &str = "SELECT phc FROM ( \
-                         SELECT phc, changed_at AS at FROM password_credentials \
-                         WHERE account_id = $1 AND temporary_expires_at IS NULL \
-                         UNION ALL SELECT phc, retired_at FROM password_history WHERE account_id = $1 \
-                       ) h ORDER BY at DESC LIMIT $2";
-    let rows = sql::query(client, SQL, &[&id, &i64::from(n)]).await?;
+    const SQL: &str = "(SELECT phc FROM password_credentials WHERE account_id = $1) \
+                       UNION ALL (SELECT phc FROM password_history WHERE account_id = $1 \
+                                  ORDER BY retired_at DESC LIMIT $2)";
+    let before = i64::from(n.saturating_sub(1));
+    let rows = sql::query(client, SQL, &[&id, &before]).await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
@@ -68,4 +68,29 @@ pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bo
 pub async fn current(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
     const SQL: &str = "SELECT phc FROM password_credentials WHERE account_id = $1";
     Ok(sql::query_opt(client, SQL, &[&id]).await?.map(|r| r.get(0)))
+}
+
+/// Marks (or clears) the secret questions as owed: a login enters the restricted state at the
+/// *Questions secrètes* page until they are saved.
+pub async fn set_questions_pending(
+    client: &impl GenericClient,
+    id: Uuid,
+    pending: bool,
+) -> Result<(), StoreError> {
+    const SQL: &str =
+        "UPDATE password_credentials SET questions_pending = $2 WHERE account_id = $1";
+    sql::execute(client, SQL, &[&id, &pending]).await?;
+    Ok(())
+}
+
+/// When the password was last set, and whether the secret questions are owed.
+pub async fn state(
+    client: &impl GenericClient,
+    id: Uuid,
+) -> Result<Option<(DateTime<Utc>, bool)>, StoreError> {
+    const SQL: &str =
+        "SELECT changed_at, questions_pending FROM password_credentials WHERE account_id = $1";
+    Ok(sql::query_opt(client, SQL, &[&id])
+        .await?
+        .map(|r| (r.get(0), r.get(1))))
 }

@@ -133,14 +133,17 @@ pub async fn revoke_by_sid(
         .collect())
 }
 
-/// Revokes every live family of an account (a recovered password); returns their ids.
+/// Revokes every live family of an account but those born in `keep_sid` (a password change
+/// from the settings keeps the current session's); returns their ids.
 pub async fn revoke_for_account(
     client: &impl GenericClient,
     account_id: Uuid,
+    keep_sid: Option<&str>,
 ) -> Result<Vec<Uuid>, StoreError> {
     const SQL: &str = "UPDATE refresh_families SET revoked_at = now() \
-                       WHERE account_id = $1 AND revoked_at IS NULL RETURNING id";
-    Ok(sql::query(client, SQL, &[&account_id])
+                       WHERE account_id = $1 AND revoked_at IS NULL AND sid IS DISTINCT FROM $2 \
+                       RETURNING id";
+    Ok(sql::query(client, SQL, &[&account_id, &keep_sid])
         .await?
         .iter()
         .map(|r| r.get(0))
