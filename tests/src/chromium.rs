@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::wait_until;
+use crate::{TestApp, wait_until};
 
 /// The bound on every wait: driver start, session creation, page loads, redirects.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -166,4 +166,45 @@ pub async fn focused(browser: &Client) -> String {
                   return e.tagName.toLowerCase() + '#' + e.id + '[' + (e.getAttribute('type') || '') + ']';";
     let value = bounded("reading the focus", browser.execute(script, vec![])).await;
     value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Types into the field with `id`, once it is on the page.
+pub async fn fill(browser: &Client, id: &str, text: &str) {
+    let field = bounded(
+        id,
+        browser.wait().at_most(WAIT).for_element(Locator::Id(id)),
+    )
+    .await;
+    bounded(id, field.send_keys(text)).await;
+}
+
+/// Clicks the page's submit button.
+pub async fn submit(browser: &Client) {
+    let button = bounded(
+        "the submit button",
+        browser.find(Locator::Css("button[type=submit]")),
+    )
+    .await;
+    bounded("submitting", button.click()).await;
+}
+
+/// Waits until the browser is on `path` (query included) of the app; a trailing slash does not
+/// count.
+pub async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
+    let expected = app.url(path);
+    let arrived = wait_until(WAIT, Duration::from_millis(100), async || {
+        browser
+            .current_url()
+            .await
+            .is_ok_and(|u| u.as_str().trim_end_matches('/') == expected.trim_end_matches('/'))
+    })
+    .await;
+    let now = browser.current_url().await.map(|u| u.to_string());
+    assert!(arrived, "expected {expected}, the browser is at {now:?}");
+}
+
+/// The text of the page's `h1`.
+pub async fn heading(browser: &Client) -> String {
+    let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
+    bounded("its text", h1.text()).await
 }

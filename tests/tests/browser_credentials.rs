@@ -2,44 +2,10 @@
 //! secrètes* (eight questions picked from the lists, answers typed) → new password → the
 //! online-services home page, signed in.
 
-use fantoccini::{Client, Locator};
-use integration_tests::chromium::{Driver, WAIT, bounded};
+use fantoccini::Locator;
+use integration_tests::chromium::{Driver, WAIT, arrives_at, bounded, fill, heading, submit};
 use integration_tests::credentials::{age_password, answer_for, catalogue};
-use integration_tests::{PASSWORD, TestApp, spawn_app, wait_until};
-
-/// Types into the field with `id`.
-async fn fill(browser: &Client, id: &str, text: &str) {
-    let field = bounded(id, browser.find(Locator::Id(id))).await;
-    bounded(id, field.send_keys(text)).await;
-}
-
-async fn submit(browser: &Client) {
-    let button = bounded(
-        "the submit button",
-        browser.find(Locator::Css("button[type=submit]")),
-    )
-    .await;
-    bounded("submitting", button.click()).await;
-}
-
-/// Waits until the browser is on `path` of the app.
-async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
-    let expected = app.url(path);
-    let arrived = wait_until(WAIT, std::time::Duration::from_millis(100), async || {
-        browser
-            .current_url()
-            .await
-            .is_ok_and(|u| u.as_str().trim_end_matches('/') == expected.trim_end_matches('/'))
-    })
-    .await;
-    let now = browser.current_url().await.map(|u| u.to_string());
-    assert!(arrived, "expected {expected}, the browser is at {now:?}");
-}
-
-async fn heading(browser: &Client) -> String {
-    let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
-    bounded("its text", h1.text()).await
-}
+use integration_tests::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn an_expired_password_is_replaced_in_french_through_the_questions_page() {

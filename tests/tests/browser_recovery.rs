@@ -3,49 +3,13 @@
 //! success page — then a sign-in with the new password. And the e-mailed link of policy
 //! `recovery.email_proof`: opening it shows a button, pressing it opens the questions.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use figment::providers::Serialized;
-use integration_tests::chromium::{Driver, WAIT, bounded};
+use integration_tests::chromium::{Driver, arrives_at, bounded, fill, heading, submit};
 use integration_tests::credentials::{answer_for, catalogue, give_questions};
-use integration_tests::{TestApp, spawn_app, spawn_app_with, wait_until};
+use integration_tests::{spawn_app, spawn_app_with};
 
 const NEW_PASSWORD: &str = "les outardes reviennent en avril";
-
-async fn fill(browser: &Client, id: &str, text: &str) {
-    let field = bounded(
-        id,
-        browser.wait().at_most(WAIT).for_element(Locator::Id(id)),
-    )
-    .await;
-    bounded(id, field.send_keys(text)).await;
-}
-
-async fn submit(browser: &Client) {
-    let button = bounded(
-        "the submit button",
-        browser.find(Locator::Css("button[type=submit]")),
-    )
-    .await;
-    bounded("submitting", button.click()).await;
-}
-
-async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
-    let expected = app.url(path);
-    let arrived = wait_until(WAIT, std::time::Duration::from_millis(100), async || {
-        browser
-            .current_url()
-            .await
-            .is_ok_and(|u| u.as_str() == expected)
-    })
-    .await;
-    let now = browser.current_url().await.map(|u| u.to_string());
-    assert!(arrived, "expected {expected}, the browser is at {now:?}");
-}
-
-async fn heading(browser: &Client) -> String {
-    let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
-    bounded("its text", h1.text()).await
-}
 
 #[tokio::test]
 async fn a_forgotten_password_is_replaced_in_french_with_three_secret_questions() {

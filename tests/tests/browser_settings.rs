@@ -2,21 +2,15 @@
 //! a new password typed with the keyboard alone (Tab, typing, Enter) and its confirmation; and
 //! the menu in English once the language link is followed.
 
-use std::time::Duration;
-
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use integration_tests::chromium::{Driver, WAIT, bounded, focused, press, type_then_tab};
+use integration_tests::chromium::{
+    Driver, WAIT, arrives_at, bounded, fill, focused, press, type_then_tab,
+};
 use integration_tests::login::log_in;
-use integration_tests::{PASSWORD, TestApp, spawn_app, wait_until};
+use integration_tests::{PASSWORD, TestApp, spawn_app};
 
 const NEW_PASSWORD: &str = "la neige tombe sur Rimouski";
-
-/// Types into the field with `id`.
-async fn fill(browser: &Client, id: &str, text: &str) {
-    let field = bounded(id, browser.find(Locator::Id(id))).await;
-    bounded(id, field.send_keys(text)).await;
-}
 
 /// Signs in at the provider's own login page; the browser lands on the home page.
 async fn sign_in(browser: &Client, app: &TestApp, username: &str) {
@@ -30,20 +24,6 @@ async fn sign_in(browser: &Client, app: &TestApp, username: &str) {
     .await;
     bounded("submitting", button.click()).await;
     arrives_at(browser, app, "/").await;
-}
-
-/// Waits until the browser is on `path` (query included) of the app.
-async fn arrives_at(browser: &Client, app: &TestApp, path: &str) {
-    let expected = app.url(path);
-    let arrived = wait_until(WAIT, Duration::from_millis(100), async || {
-        browser
-            .current_url()
-            .await
-            .is_ok_and(|u| u.as_str().trim_end_matches('/') == expected.trim_end_matches('/'))
-    })
-    .await;
-    let now = browser.current_url().await.map(|u| u.to_string());
-    assert!(arrived, "expected {expected}, the browser is at {now:?}");
 }
 
 /// The text of the first element matching `css`.
