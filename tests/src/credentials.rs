@@ -81,3 +81,26 @@ pub fn questions_form(csrf: String) -> Vec<(String, String)> {
     }
     form
 }
+
+/// Fills the new-password form at `path` (`/password/new`, `/recovery/password`); the raw
+/// answer.
+pub async fn post_new_password(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
+    let (csrf, _) = crate::page::form_page(app, browser, path).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("new_password", new),
+        ("confirm_password", confirm),
+    ];
+    browser
+        .post(app.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}

@@ -68,3 +68,14 @@ pub async fn sign_in(
     let login = page_location(browser, authorize_url).await;
     log_in(app, browser, &login, username, password).await
 }
+
+/// Whether a direct login at the provider with this name and password succeeds (303 home) or
+/// is refused (the page again, 200); anything else fails the test.
+pub async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
+    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
+    match answer.status().as_u16() {
+        303 => true,
+        200 => false,
+        other => panic!("a login answers 303 or the page again, got {other}"),
+    }
+}

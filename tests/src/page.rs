@@ -79,3 +79,16 @@ pub fn cookie_value(set_cookie: &str) -> String {
         .1
         .to_owned()
 }
+
+/// GETs a page that must be shown (200); its CSRF token (empty on a page without a form) and
+/// its HTML.
+pub async fn form_page(
+    app: &crate::TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+) -> (String, String) {
+    let page = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{path} is shown");
+    let html = page.text().await.unwrap();
+    (hidden_input(&html, "csrf").unwrap_or_default(), html)
+}

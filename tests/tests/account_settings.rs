@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use integration_tests::credentials::questions_form;
-use integration_tests::login::log_in;
-use integration_tests::page::{input_tag, unescape};
+use integration_tests::login::{log_in, logs_in};
+use integration_tests::page::{form_page, input_tag, unescape};
 use integration_tests::{PASSWORD, TestApp, hidden_input, location, spawn_app, wait_until};
 
 const NEW_PASSWORD: &str = "le traversier part de Lévis à midi";
@@ -23,16 +23,6 @@ async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
     browser
 }
 
-/// Whether a direct login with this name and password succeeds.
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
-    match answer.status().as_u16() {
-        303 => true,
-        200 => false,
-        other => panic!("a login answers 303 or the page again, got {other}"),
-    }
-}
-
 /// Whether `browser` still has a live session (the home page opens instead of redirecting).
 async fn has_session(app: &TestApp, browser: &reqwest::Client) -> bool {
     let home = browser.get(app.url("/")).send().await.unwrap();
@@ -44,15 +34,6 @@ async fn has_session(app: &TestApp, browser: &reqwest::Client) -> bool {
         }
         other => panic!("the home page answers 200 or 303, got {other}"),
     }
-}
-
-/// GETs a settings page (200) and returns its CSRF token (empty on a page without a form) and
-/// its HTML.
-async fn open(app: &TestApp, browser: &reqwest::Client, path: &str) -> (String, String) {
-    let page = browser.get(app.url(path)).send().await.unwrap();
-    assert_eq!(page.status(), 200, "{path} is shown");
-    let html = page.text().await.unwrap();
-    (hidden_input(&html, "csrf").unwrap_or_default(), html)
 }
 
 /// Posts `form` to `path`; the raw answer.
@@ -72,7 +53,7 @@ async fn ask_for_alias(
     email: &str,
     password: &str,
 ) -> reqwest::Response {
-    let (csrf, _) = open(app, browser, "/account/username").await;
+    let (csrf, _) = form_page(app, browser, "/account/username").await;
     let form = [
         ("csrf", csrf.as_str()),
         ("email", email),
@@ -214,7 +195,7 @@ async fn the_home_page_shows_the_name_and_the_account_settings_menu_in_french() 
     app.add_user("IP70001").await;
     let browser = signed_in(&app, "IP70001").await;
 
-    let (_, html) = open(&app, &browser, "/").await;
+    let (_, html) = form_page(&app, &browser, "/").await;
     let text = unescape(&html);
     assert!(html.contains("<html lang=\"fr-CA\">"));
     assert!(text.contains("Marie Tremblay"), "the first and last name");
@@ -236,19 +217,19 @@ async fn the_home_page_shows_the_name_and_the_account_settings_menu_in_french() 
         "the services beside it"
     );
 
-    let (_, html) = open(&app, &browser, "/account").await;
+    let (_, html) = form_page(&app, &browser, "/account").await;
     let text = unescape(&html);
     assert!(text.contains("<h1>Paramètres du compte</h1>"), "{text}");
     assert!(text.contains("Changer de mot de passe"), "the same menu");
     assert!(!text.contains("role=\"status\""), "no confirmation unasked");
 
-    let (_, html) = open(&app, &browser, "/account?done=password").await;
+    let (_, html) = form_page(&app, &browser, "/account?done=password").await;
     assert!(
         unescape(&html).contains("Votre mot de passe a été modifié."),
         "the confirmation of a change"
     );
     for ignored in ["/account?done=%3Cscript%3E", "/account?done=anything"] {
-        let (_, html) = open(&app, &browser, ignored).await;
+        let (_, html) = form_page(&app, &browser, ignored).await;
         assert!(
             !html.contains("role=\"status\""),
             "{ignored}: nothing shown"
@@ -285,7 +266,7 @@ async fn an_email_address_proven_by_its_link_signs_in_beside_the_old_username() 
     let sub = app.add_user("IP70101").await;
     let browser = signed_in(&app, "IP70101").await;
 
-    let (_, html) = open(&app, &browser, "/account/username").await;
+    let (_, html) = form_page(&app, &browser, "/account/username").await;
     let text = unescape(&html);
     assert!(text.contains("<h1>Changer de nom d'utilisateur</h1>"));
     assert!(
@@ -295,7 +276,7 @@ async fn an_email_address_proven_by_its_link_signs_in_beside_the_old_username() 
     assert!(input_tag(&html, "email").contains("aria-describedby=\"email-hint\""));
 
     // The link is built from the configured public URL, whatever the request says.
-    let (csrf, _) = open(&app, &browser, "/account/username").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/username").await;
     let answer = browser
         .post(app.url("/account/username"))
         .header("X-Forwarded-Host", "evil.example")
@@ -487,7 +468,7 @@ async fn a_verification_link_works_once_and_a_malformed_one_is_refused() {
         assert!(!text.contains("<script>"), "{why}: nothing echoed");
     }
     let browser = app.new_browser();
-    let (csrf, _) = open(
+    let (csrf, _) = form_page(
         &app,
         &browser,
         "/account/username/verify?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -680,7 +661,7 @@ async fn the_username_form_refuses_bad_input_with_the_reason_on_the_field() {
     ];
     let answer = post(&app, &browser, "/account/username", &form).await;
     assert_eq!(answer.status(), 400, "no CSRF token");
-    let (csrf, _) = open(&app, &browser, "/account/username").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/username").await;
     let answer = browser
         .post(app.url("/account/username"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -726,7 +707,7 @@ async fn changing_the_password_needs_the_current_one_keeps_this_session_and_ends
     let browser = signed_in(&app, "IP70201").await;
     let elsewhere = signed_in(&app, "IP70201").await;
 
-    let (csrf, html) = open(&app, &browser, "/account/password").await;
+    let (csrf, html) = form_page(&app, &browser, "/account/password").await;
     assert!(unescape(&html).contains("Changer de mot de passe"));
     assert!(input_tag(&html, "current_password").contains("autocomplete=\"current-password\""));
     let wrong = [
@@ -771,7 +752,7 @@ async fn changing_the_password_needs_the_current_one_keeps_this_session_and_ends
     let answer = post(&app, &browser, "/account/password", &right).await;
     assert_eq!(answer.status(), 303);
     assert_eq!(location(&answer), "/account?done=password");
-    let (_, html) = open(&app, &browser, "/account?done=password").await;
+    let (_, html) = form_page(&app, &browser, "/account?done=password").await;
     assert!(unescape(&html).contains("Votre mot de passe a été modifié."));
 
     assert!(has_session(&app, &browser).await, "this session stays");
@@ -846,7 +827,7 @@ async fn the_secret_questions_from_the_settings_need_the_current_password() {
         .get(0)
     };
 
-    let (csrf, _) = open(&app, &browser, "/account/questions").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/questions").await;
     let mut form = questions_form(csrf);
     form.push(("current_password".into(), WRONG.into()));
     let answer = browser
@@ -861,7 +842,7 @@ async fn the_secret_questions_from_the_settings_need_the_current_password() {
     );
     assert_eq!(count().await, 0, "nothing stored");
 
-    let (csrf, _) = open(&app, &browser, "/account/questions").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/questions").await;
     let mut form = questions_form(csrf);
     form.push(("current_password".into(), PASSWORD.into()));
     let answer = browser
@@ -872,7 +853,7 @@ async fn the_secret_questions_from_the_settings_need_the_current_password() {
         .unwrap();
     assert_eq!(answer.status(), 303);
     assert_eq!(location(&answer), "/account?done=questions");
-    let (_, html) = open(&app, &browser, "/account?done=questions").await;
+    let (_, html) = form_page(&app, &browser, "/account?done=questions").await;
     assert!(unescape(&html).contains("Vos questions secrètes ont été enregistrées."));
     assert_eq!(count().await, 8, "eight answers");
 
@@ -896,7 +877,7 @@ async fn the_sessions_page_lists_both_sessions_and_ends_the_other_one() {
     let other = signed_in(&app, "IP70401").await;
     let browser = signed_in(&app, "IP70401").await;
 
-    let (csrf, html) = open(&app, &browser, "/account/sessions").await;
+    let (csrf, html) = form_page(&app, &browser, "/account/sessions").await;
     let text = unescape(&html);
     assert!(text.contains("<h1>Sessions actives</h1>"));
     assert_eq!(
@@ -934,7 +915,7 @@ async fn the_sessions_page_lists_both_sessions_and_ends_the_other_one() {
         "that browser is signed out"
     );
     assert!(has_session(&app, &browser).await, "this one is not");
-    let (_, html) = open(&app, &browser, "/account/sessions").await;
+    let (_, html) = form_page(&app, &browser, "/account/sessions").await;
     assert!(unescape(&html).contains("Aucune autre session n'est ouverte."));
 
     let audit = audit_of(&app, &sub).await;
@@ -953,7 +934,7 @@ async fn all_other_sessions_end_at_once() {
     let first = signed_in(&app, "IP70402").await;
     let second = signed_in(&app, "IP70402").await;
     let browser = signed_in(&app, "IP70402").await;
-    let (csrf, html) = open(&app, &browser, "/account/sessions").await;
+    let (csrf, html) = form_page(&app, &browser, "/account/sessions").await;
     assert_eq!(unescape(&html).matches(">Terminer</button>").count(), 2);
 
     let answer = post(
@@ -977,12 +958,12 @@ async fn a_session_of_another_account_is_never_ended() {
     let browser = signed_in(&app, "IP70403").await;
     let victim = signed_in(&app, "IP70404").await;
     let victim_sid = live_sids(&app, &victim_sub).await.remove(0);
-    let (_, html) = open(&app, &browser, "/account/sessions").await;
+    let (_, html) = form_page(&app, &browser, "/account/sessions").await;
     assert!(
         !html.contains("name=\"sid\""),
         "only this session: nothing to end"
     );
-    let (csrf, _) = open(&app, &browser, "/account/password").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/password").await;
 
     // (sid, why)
     let long = "A".repeat(5000);
@@ -1038,7 +1019,7 @@ async fn the_pages_are_translated_when_english_is_chosen() {
     let app = spawn_app().await;
     app.add_user("IP70501").await;
     let browser = signed_in(&app, "IP70501").await;
-    let (_, html) = open(&app, &browser, "/account?lang=en").await;
+    let (_, html) = form_page(&app, &browser, "/account?lang=en").await;
     let text = unescape(&html);
     assert!(html.contains("<html lang=\"en\">"));
     for label in [
@@ -1049,7 +1030,7 @@ async fn the_pages_are_translated_when_english_is_chosen() {
     ] {
         assert!(text.contains(label), "{label}: {text}");
     }
-    let (_, html) = open(&app, &browser, "/account/sessions").await;
+    let (_, html) = form_page(&app, &browser, "/account/sessions").await;
     assert!(
         unescape(&html).contains("This session"),
         "the choice is remembered"

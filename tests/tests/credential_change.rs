@@ -5,9 +5,10 @@
 
 use idp::keys::SigningAlg;
 use integration_tests::credentials::{
-    age_password, give_questions, issue_temporary, questions_form,
+    age_password, give_questions, issue_temporary, post_new_password, questions_form,
 };
-use integration_tests::login::{log_in, page_location};
+use integration_tests::login::{log_in, logs_in, page_location};
+use integration_tests::page::form_page;
 use integration_tests::rp::{self, algs};
 use integration_tests::{
     CALLBACK, PASSWORD, Provider, TestApp, confidential_client, hidden_input, location, provider,
@@ -18,17 +19,9 @@ use openidconnect::{ClientId, RedirectUrl, TokenResponse};
 
 const NEW_PASSWORD: &str = "une toute nouvelle phrase de passe";
 
-/// GETs a page of the flow (200) and returns its CSRF token and HTML.
-async fn open(app: &TestApp, browser: &reqwest::Client, path: &str) -> (String, String) {
-    let page = browser.get(app.url(path)).send().await.unwrap();
-    assert_eq!(page.status(), 200, "{path} is shown");
-    let html = page.text().await.unwrap();
-    (hidden_input(&html, "csrf").expect("csrf field"), html)
-}
-
 /// Fills the *Questions secrètes* page; the raw answer.
 async fn answer_questions(app: &TestApp, browser: &reqwest::Client) -> reqwest::Response {
-    let (csrf, html) = open(app, browser, "/questions").await;
+    let (csrf, html) = form_page(app, browser, "/questions").await;
     assert!(html.contains("Questions secrètes"), "the page is in French");
     assert_eq!(
         html.matches("<select").count(),
@@ -41,32 +34,6 @@ async fn answer_questions(app: &TestApp, browser: &reqwest::Client) -> reqwest::
         .send()
         .await
         .unwrap()
-}
-
-/// Fills the new-password page; the raw answer.
-async fn choose_password(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    new: &str,
-    confirm: &str,
-) -> reqwest::Response {
-    let (csrf, _) = open(app, browser, "/password/new").await;
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("new_password", new),
-        ("confirm_password", confirm),
-    ];
-    browser
-        .post(app.url("/password/new"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
-    answer.status() == 303
 }
 
 async fn answers_stored(app: &TestApp, sub: &str) -> i64 {
@@ -127,7 +94,8 @@ async fn an_expired_password_leads_through_the_questions_and_a_new_password_back
     assert_eq!(location(&answer), "/password/new");
     assert_eq!(answers_stored(&app, &sub).await, 8);
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    let answer =
+        post_new_password(&app, &browser, "/password/new", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(
         answer.status(),
         303,
@@ -198,7 +166,7 @@ async fn with_questions_already_set_an_expired_password_goes_straight_to_the_new
         "the questions page is not a step here"
     );
 
-    let answer = choose_password(&app, &browser, PASSWORD, PASSWORD).await;
+    let answer = post_new_password(&app, &browser, "/password/new", PASSWORD, PASSWORD).await;
     assert_eq!(
         answer.status(),
         400,
@@ -210,11 +178,19 @@ async fn with_questions_already_set_an_expired_password_goes_straight_to_the_new
         "history refusal, in French: {html}"
     );
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, "something else entirely").await;
+    let answer = post_new_password(
+        &app,
+        &browser,
+        "/password/new",
+        NEW_PASSWORD,
+        "something else entirely",
+    )
+    .await;
     assert_eq!(answer.status(), 400);
     assert!(answer.text().await.unwrap().contains("ne correspond pas"));
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    let answer =
+        post_new_password(&app, &browser, "/password/new", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(location(&answer), "/", "no relying party: the home page");
     let home = browser.get(app.url("/")).send().await.unwrap();
     assert_eq!(home.status(), 200, "signed in once the password is changed");
@@ -238,7 +214,14 @@ async fn a_temporary_password_forces_a_new_password_then_the_questions() {
         "temporary: the password first"
     );
 
-    let answer = choose_password(&app, &browser, "password1234", "password1234").await;
+    let answer = post_new_password(
+        &app,
+        &browser,
+        "/password/new",
+        "password1234",
+        "password1234",
+    )
+    .await;
     assert_eq!(answer.status(), 400);
     let html = answer.text().await.unwrap();
     assert!(
@@ -250,7 +233,8 @@ async fn a_temporary_password_forces_a_new_password_then_the_questions() {
         "the error is tied to the field"
     );
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    let answer =
+        post_new_password(&app, &browser, "/password/new", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(
         location(&answer),
         "/questions",
@@ -318,7 +302,7 @@ async fn the_restricted_steps_refuse_forged_or_missing_state() {
     assert_eq!(answers_stored(&app, &sub).await, 0);
 
     // Two rows with the same question and an answer equal to the username.
-    let (csrf, _) = open(&app, &browser, "/questions").await;
+    let (csrf, _) = form_page(&app, &browser, "/questions").await;
     let mut form = questions_form(csrf);
     form[3].1 = form[1].1.clone(); // question_2 = question_1
     form[4].1 = "ip41006".into(); // answer_2 = the username
@@ -405,7 +389,7 @@ async fn the_temporary_password_cannot_become_the_lasting_one() {
     let browser = app.new_browser();
     let answer = log_in(&app, &browser, "/login", "IP41008", &temporary).await;
     assert_eq!(location(&answer), "/password/new");
-    let answer = choose_password(&app, &browser, &temporary, &temporary).await;
+    let answer = post_new_password(&app, &browser, "/password/new", &temporary, &temporary).await;
     assert_eq!(
         answer.status(),
         400,
@@ -422,7 +406,8 @@ async fn questions_owed_after_a_temporary_password_are_asked_at_the_next_login()
     let browser = app.new_browser();
     let answer = log_in(&app, &browser, "/login", "IP41009", &temporary).await;
     assert_eq!(location(&answer), "/password/new");
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    let answer =
+        post_new_password(&app, &browser, "/password/new", NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(location(&answer), "/questions");
 
     // The user leaves here. Their next login opens no session: the questions come first.
@@ -452,7 +437,7 @@ async fn an_answer_equal_to_the_password_is_refused_in_the_restricted_state() {
     let browser = app.new_browser();
     let answer = log_in(&app, &browser, "/login", "IP41010", PASSWORD).await;
     assert_eq!(location(&answer), "/questions");
-    let (csrf, _) = open(&app, &browser, "/questions").await;
+    let (csrf, _) = form_page(&app, &browser, "/questions").await;
     let mut form = questions_form(csrf);
     form[6].1 = PASSWORD.to_owned(); // answer_3 = the password, as typed
     let answer = browser
@@ -569,7 +554,7 @@ async fn a_password_change_in_the_settings_revokes_refresh_tokens_of_idle_sessio
     let browser = app.new_browser();
     let answer = log_in(&app, &browser, "/login", "IP41013", PASSWORD).await;
     assert_eq!(answer.status(), 303);
-    let (csrf, _) = open(&app, &browser, "/account/password").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/password").await;
     let form = [
         ("csrf", csrf.as_str()),
         ("current_password", PASSWORD),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use figment::providers::Serialized;
-use integration_tests::login::log_in;
+use integration_tests::login::logs_in;
 use integration_tests::{PASSWORD, TestApp, redis_url, spawn_app_with};
 
 /// An idp whose policy is quick to observe: 2 failures lock for 1 s, then 2 s, and a third
@@ -16,16 +16,6 @@ async fn quick_lockout() -> TestApp {
             .merge(Serialized::default("lockout.max_temporary_locks", 2))
     })
     .await
-}
-
-/// A direct login at the provider: whether it succeeded (303 home) or was refused (the page).
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
-    match answer.status().as_u16() {
-        303 => true,
-        200 => false,
-        other => panic!("a login answers 303 or the page again, got {other}"),
-    }
 }
 
 async fn fail_twice(app: &TestApp, username: &str) {

@@ -6,8 +6,8 @@
 
 use figment::providers::Serialized;
 use idp::keys::SigningAlg;
-use integration_tests::credentials::{answer_for, catalogue, give_questions};
-use integration_tests::login::{log_in, sign_in};
+use integration_tests::credentials::{answer_for, catalogue, give_questions, post_new_password};
+use integration_tests::login::{logs_in, sign_in};
 use integration_tests::oauth::{field, redeem, refresh};
 use integration_tests::page::{input_tag, set_cookie, unescape};
 use integration_tests::{
@@ -119,33 +119,6 @@ fn one_wrong(questions: &[String]) -> Vec<String> {
         *last = "Pas la bonne réponse".to_owned();
     }
     answers
-}
-
-/// Posts the new-password form; the raw answer.
-async fn choose_password(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    new: &str,
-    confirm: &str,
-) -> reqwest::Response {
-    let html = page(app, browser, "/recovery/password").await;
-    let csrf = hidden_input(&html, "csrf").expect("a csrf field");
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("new_password", new),
-        ("confirm_password", confirm),
-    ];
-    browser
-        .post(app.url("/recovery/password"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn logs_in(app: &TestApp, username: &str, password: &str) -> bool {
-    let answer = log_in(app, &app.new_browser(), "/login", username, password).await;
-    answer.status() == 303
 }
 
 /// The failure counter the login shares, straight from Redis.
@@ -347,14 +320,28 @@ async fn forgot_password_asks_three_of_the_eight_questions_then_a_new_password_e
         "the questions are behind this browser now"
     );
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, "autre chose entièrement").await;
+    let answer = post_new_password(
+        &app,
+        &browser,
+        "/recovery/password",
+        NEW_PASSWORD,
+        "autre chose entièrement",
+    )
+    .await;
     assert_eq!(answer.status(), 400);
     assert!(text_of(answer).await.contains("ne correspond pas"));
-    let answer = choose_password(&app, &browser, PASSWORD, PASSWORD).await;
+    let answer = post_new_password(&app, &browser, "/recovery/password", PASSWORD, PASSWORD).await;
     assert_eq!(answer.status(), 400, "the history applies");
     assert!(text_of(answer).await.contains("déjà été utilisé"));
 
-    let answer = choose_password(&app, &browser, NEW_PASSWORD, NEW_PASSWORD).await;
+    let answer = post_new_password(
+        &app,
+        &browser,
+        "/recovery/password",
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+    )
+    .await;
     assert_eq!(answer.status(), 303);
     assert_eq!(location(&answer), "/recovery/done");
     let removed = set_cookie(&answer, RECOVERY_COOKIE).expect("the cookie is removed");
