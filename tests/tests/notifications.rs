@@ -325,3 +325,40 @@ async fn a_message_that_cannot_be_addressed_is_abandoned_not_retried_and_keeps_n
         .get(0);
     assert_eq!(anywhere, 0, "the token is nowhere in the outbox");
 }
+
+#[tokio::test]
+async fn a_link_stranded_by_a_stopped_sender_is_forgotten() {
+    let app = spawn_app().await;
+    // The sink is down, so nothing is delivered meanwhile.
+    app.smtp.stop().await;
+    let db = app.deployment.db.get().await.unwrap();
+    let notice = serde_json::json!({ "kind": "recovery_link", "link": "https://127.0.0.1/x?token=str4nded" });
+    idp::store::outbox::insert(&db, "perdu@example.org", "fr-CA", "Marie Tremblay", &notice)
+        .await
+        .unwrap();
+    // As if a node claimed its last allowed attempt (20 in config/default.toml) and stopped:
+    // the lease ran out, nothing was recorded.
+    db.execute(
+        "UPDATE outbox SET attempts = 20, next_attempt_at = now() - interval '1 second'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let forgotten = integration_tests::wait_until(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(50),
+        async || {
+            let row = db
+                .query_one("SELECT notice, sent_at IS NULL FROM outbox", &[])
+                .await
+                .unwrap();
+            row.get::<_, serde_json::Value>(0) == serde_json::json!({ "kind": "recovery_link" })
+                && row.get::<_, bool>(1)
+        },
+    )
+    .await;
+    assert!(
+        forgotten,
+        "the worker forgets the link of a row no one will send"
+    );
+}

@@ -70,6 +70,7 @@ impl Worker {
     /// Delivers what is due, one batch at a time; the number of messages attempted.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
         let db = self.db.get().await?;
+        outbox::forget_stranded_links(&db, self.max_attempts).await?;
         let claimed = outbox::claim(&db, BATCH, self.max_attempts, LEASE.as_secs_f64()).await?;
         let count = claimed.len();
         for message in claimed {

@@ -120,3 +120,17 @@ pub async fn give_up(
     sql::execute(client, SQL, &[&id, &error, &max_attempts]).await?;
     Ok(())
 }
+
+/// Rows whose last allowed attempt was claimed by a node that stopped before recording it
+/// (its lease has run out): they will never be tried again, so their single-use link is
+/// forgotten, as `give_up` would have. Returns how many.
+pub async fn forget_stranded_links(
+    client: &impl GenericClient,
+    max_attempts: i32,
+) -> Result<u64, StoreError> {
+    const SQL: &str = "UPDATE outbox SET notice = jsonb_build_object('kind', notice->'kind'), \
+                           last_error = coalesce(last_error, 'abandoned: its sender stopped') \
+                       WHERE sent_at IS NULL AND attempts >= $1 AND next_attempt_at <= now() \
+                       AND notice ? 'link'";
+    Ok(sql::execute(client, SQL, &[&max_attempts]).await?)
+}
