@@ -64,7 +64,7 @@ pub async fn submit(
         return form::render(&app, lang, jar, fields(), FormError::Confirm);
     }
     let current = input.current_password.unwrap_or_default();
-    if !crate::login::reverify(&app, &user.account, &current, requester.ip).await? {
+    if !crate::login::reverify(&app, &user.account, &current, &requester).await? {
         return form::render(&app, lang, jar, fields(), FormError::Current);
     }
     let keep = Some(user.session.sid.as_str());

@@ -125,7 +125,7 @@ pub async fn submit(
         }
     };
     let current = input.current_password.unwrap_or_default();
-    if !crate::login::reverify(&app, &account, &current, requester.ip).await? {
+    if !crate::login::reverify(&app, &account, &current, &requester).await? {
         let problem = Some(Problem::CurrentPassword);
         return render(&app, lang, jar, &account, &shown, problem).await;
     }

@@ -51,7 +51,7 @@ pub async fn authenticate(
     // Per-IP password checks across every node (tower-governor only sees this process).
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", ip, limit).await? {
-        record_with(app, ua, "throttled", None, ip, "ip_window").await;
+        record(app, ua, "throttled", None, ip, "ip_window").await;
         return Err(PageError::TooMany);
     }
     let found = {
@@ -71,7 +71,7 @@ pub async fn authenticate(
         .and_then(|f| f.phc.as_deref());
     let verdict = app.hasher.verify(&password, phc).await?;
     let Some(found) = found else {
-        record_with(app, ua, "failure", None, ip, "unknown_name").await;
+        record(app, ua, "failure", None, ip, "unknown_name").await;
         crate::metrics::login("failure");
         return Ok(Err(Failure::Refused));
     };
@@ -90,9 +90,9 @@ pub async fn authenticate(
         Err((reason, _)) => {
             // A refused attempt on a locked account is not counted again: the lock stands.
             if reason != "locked" {
-                after_failure(app, account.id, ip).await?;
+                after_failure(app, account.id, requester).await?;
             }
-            record_with(app, ua, "failure", Some(account.id), ip, reason).await;
+            record(app, ua, "failure", Some(account.id), ip, reason).await;
             crate::metrics::login(if reason == "locked" {
                 "locked"
             } else {
@@ -104,14 +104,8 @@ pub async fn authenticate(
             let must_change = if found.temporary_expires_at.is_some() {
                 let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
                 if !passwords::spend_temporary(&db, account.id).await? {
-                    record(
-                        app,
-                        "failure",
-                        Some(account.id),
-                        ip,
-                        "temporary_password_spent",
-                    )
-                    .await;
+                    let reason = "temporary_password_spent";
+                    record(app, ua, "failure", Some(account.id), ip, reason).await;
                     return Ok(Err(Failure::Refused));
                 }
                 Some(RestrictedWhy::Temporary)
@@ -141,7 +135,7 @@ pub async fn authenticate(
                 Some(RestrictedWhy::Temporary) => "temporary_password",
                 Some(RestrictedWhy::QuestionsPending) => "questions_pending",
             };
-            record_with(app, ua, "success", Some(account.id), ip, reason).await;
+            record(app, ua, "success", Some(account.id), ip, reason).await;
             crate::metrics::login("success");
             Ok(Ok(Authenticated {
                 account,
@@ -158,8 +152,9 @@ pub async fn reverify(
     app: &AppState,
     account: &Account,
     raw: &str,
-    ip: IpAddr,
+    requester: &Requester,
 ) -> Result<bool, PageError> {
+    let ip = requester.ip;
     let Ok(password) = Password::parse(raw) else {
         return Ok(false);
     };
@@ -181,9 +176,10 @@ pub async fn reverify(
         return Ok(true);
     }
     if !locked {
-        after_failure(app, account.id, ip).await?;
+        after_failure(app, account.id, requester).await?;
     }
-    record(app, "failure", Some(account.id), ip, "current_password").await;
+    let ua = requester.user_agent.as_deref();
+    record(app, ua, "failure", Some(account.id), ip, "current_password").await;
     Ok(false)
 }
 
@@ -194,25 +190,20 @@ pub async fn reverify(
 pub async fn after_failure(
     app: &AppState,
     account: uuid::Uuid,
-    ip: IpAddr,
+    requester: &Requester,
 ) -> Result<(), PageError> {
+    let (ip, ua) = (requester.ip, requester.user_agent.as_deref());
     match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
         AfterFailure::Counted => {}
         AfterFailure::LockedFor(secs) => {
-            record(
-                app,
-                "locked",
-                Some(account),
-                ip,
-                &format!("temporary_{secs}s"),
-            )
-            .await;
+            let reason = format!("temporary_{secs}s");
+            record(app, ua, "locked", Some(account), ip, &reason).await;
             notify_lock(app, account, false).await?;
         }
         AfterFailure::HelpDeskLock => {
             let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
             accounts::lock_for_help_desk(&db, account).await?;
-            record(app, "locked", Some(account), ip, "until_help_desk").await;
+            record(app, ua, "locked", Some(account), ip, "until_help_desk").await;
             notify_lock(app, account, true).await?;
         }
     }
@@ -237,19 +228,9 @@ async fn notify_lock(
     Ok(())
 }
 
-/// Audit a login event; an audit failure is logged, never shown.
+/// Audits a login event (with the browser's user agent when known); an audit failure is
+/// logged, never shown.
 async fn record(
-    app: &AppState,
-    outcome: &str,
-    account_id: Option<uuid::Uuid>,
-    ip: IpAddr,
-    reason: &str,
-) {
-    record_with(app, None, outcome, account_id, ip, reason).await;
-}
-
-/// Audit a login event with the browser's user agent.
-async fn record_with(
     app: &AppState,
     user_agent: Option<&str>,
     outcome: &str,

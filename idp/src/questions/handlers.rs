@@ -144,7 +144,7 @@ pub async fn submit_settings(
     let account = account(&app, session.account_id).await?;
     let picks = picks(&app, &pairs);
     let password = field(&pairs, "current_password").unwrap_or_default();
-    if !crate::login::reverify(&app, &account, password, requester.ip).await? {
+    if !crate::login::reverify(&app, &account, password, &requester).await? {
         let submitted = Submitted {
             picks,
             rows: Vec::new(),

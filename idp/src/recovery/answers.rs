@@ -231,7 +231,7 @@ async fn wrong(
     challenge: &Challenge,
     requester: &Requester,
 ) -> Result<Response, PageError> {
-    crate::login::after_failure(app, account.id, requester.ip).await?;
+    crate::login::after_failure(app, account.id, requester).await?;
     let (standing, closed_now) = record_failure(app, account, requester).await?;
     tracing::info!(event = "recovery", outcome = "failed", account = %account.id, closed_now);
     if standing.closed_at.is_none() {
