@@ -78,7 +78,7 @@ pub async fn show(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
     });
-    let Some(token) = token.filter(|t| well_formed(t)) else {
+    let Some(token) = token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(malformed(&app, lang, &requester).await);
     };
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
@@ -104,7 +104,7 @@ pub async fn verify(
     Form(form): Form<VerifyForm>,
 ) -> Result<Response, PageError> {
     csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
-    let Some(token) = form.token.filter(|t| well_formed(t)) else {
+    let Some(token) = form.token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(malformed(&app, lang, &requester).await);
     };
     let outcome = confirm(&app, &SecretToken::presented(&token), &requester).await?;
@@ -124,11 +124,6 @@ pub async fn verify(
             SWITCH,
         ),
     })
-}
-
-/// Whether `token` has the shape of a link's token (the only thing the GET checks).
-fn well_formed(token: &str) -> bool {
-    crate::oidc::authorize::is_parked_id(token)
 }
 
 /// A link cut short or mangled on its way: refused, and audited.

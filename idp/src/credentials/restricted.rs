@@ -153,7 +153,7 @@ pub async fn at(
     let Some(cookie) = jar.get(RESTRICTED_COOKIE) else {
         return Ok(None);
     };
-    if !authorize::is_parked_id(cookie.value()) {
+    if !SecretToken::is_well_formed(cookie.value()) {
         return Ok(None);
     }
     // Kept under the digest of the cookie's id: Redis alone holds no usable cookie.

@@ -18,6 +18,16 @@ impl SecretToken {
         Ok(Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes))))
     }
 
+    /// Whether `value` has the shape of one of our tokens (43 base64url characters): anything
+    /// else — in a cookie, a form, a query — is refused before it reaches a Redis key, a query
+    /// or a `Location` header.
+    pub fn is_well_formed(value: &str) -> bool {
+        value.len() == 43
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
+
     /// Wraps a presented value (from a cookie, a form or a header).
     pub fn presented(value: &str) -> Self {
         Self(SecretString::from(value.to_owned()))
@@ -50,6 +60,12 @@ mod tests {
         let a = SecretToken::generate().unwrap();
         let b = SecretToken::generate().unwrap();
         assert_eq!(a.expose().len(), 43);
+        assert!(SecretToken::is_well_formed(a.expose()));
+        assert!(!SecretToken::is_well_formed(&a.expose()[1..]));
+        assert!(!SecretToken::is_well_formed(&format!(
+            "{}/",
+            &a.expose()[1..]
+        )));
         assert_ne!(a.expose(), b.expose());
         assert_eq!(a.digest(), SecretToken::presented(a.expose()).digest());
         assert!(!format!("{a:?}").contains(a.expose()));

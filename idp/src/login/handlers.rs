@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{Failure, authenticate, session};
 use crate::app::AppState;
 use crate::credentials::restricted;
+use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::oidc::authorize;
 use crate::store::pending;
@@ -52,7 +53,7 @@ pub async fn show(
     uri: Uri,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
-    let req = query.req.filter(|r| authorize::is_parked_id(r));
+    let req = query.req.filter(|r| SecretToken::is_well_formed(r));
     let parked = parked_request(&app, req.as_deref()).await?;
     let lang = flow_lang(&uri, &headers, parked.as_ref());
     let hint = parked.and_then(|r| r.login_hint).unwrap_or_default();
@@ -69,7 +70,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
-    let req = form.req.filter(|r| authorize::is_parked_id(r));
+    let req = form.req.filter(|r| SecretToken::is_well_formed(r));
     let username = form.username.unwrap_or_default();
     let outcome = authenticate(
         &app,

@@ -20,7 +20,7 @@ pub async fn current(app: &AppState, jar: &CookieJar) -> Result<Option<Session>,
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Ok(None);
     };
-    if cookie.value().len() != 43 {
+    if !SecretToken::is_well_formed(cookie.value()) {
         return Ok(None);
     }
     let digest = SecretToken::presented(cookie.value()).digest();

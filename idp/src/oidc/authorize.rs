@@ -231,15 +231,6 @@ async fn park(
     Ok(Redirect::to(&format!("{page}?req={id}")).into_response())
 }
 
-/// Parked-request ids are our own 43-character base64url tokens; anything else is refused
-/// before it reaches a Redis key or a `Location` header.
-pub fn is_parked_id(id: &str) -> bool {
-    id.len() == 43
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// OIDC Core §3.1.2.1 `max_age`: the last authentication must be this recent.
 fn within_max_age(session: &Session, max_age: Option<u64>) -> bool {
     let age = (Utc::now() - session.auth_time).num_seconds();

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{authorize, respond};
 use crate::app::AppState;
+use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::login::session;
 use crate::store::{StoreError, consents, pending};
@@ -50,7 +51,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let req = query
         .req
-        .filter(|r| authorize::is_parked_id(r))
+        .filter(|r| SecretToken::is_well_formed(r))
         .ok_or(PageError::BadRequest("error-request-expired"))?;
     let Some(_session) = session::current(&app, &jar).await? else {
         return Ok(Redirect::to(&format!("/login?req={req}")).into_response());

@@ -101,7 +101,7 @@ pub async fn find(app: &AppState, jar: &CookieJar) -> Result<Found, PageError> {
     let Some(cookie) = jar.get(RECOVERY_COOKIE) else {
         return Ok(Found::Nothing);
     };
-    if !crate::oidc::authorize::is_parked_id(cookie.value()) {
+    if !SecretToken::is_well_formed(cookie.value()) {
         return Ok(Found::Invalid);
     }
     let key = SecretToken::presented(cookie.value()).digest_b64();

@@ -102,7 +102,7 @@ pub async fn show_link(
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.into_owned())
     });
-    match token.filter(|t| well_formed(t)) {
+    match token.filter(|t| SecretToken::is_well_formed(t)) {
         Some(token) => pages::link(&app, lang, jar, &token),
         None => Ok(bad_link(&app, lang)),
     }
@@ -119,7 +119,7 @@ pub async fn follow_link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, PageError> {
     csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
-    let Some(token) = form.token.filter(|t| well_formed(t)) else {
+    let Some(token) = form.token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(bad_link(&app, lang));
     };
     let token = SecretToken::presented(&token);
@@ -151,11 +151,6 @@ pub async fn follow_link(
     .await;
     let eligibility = flow::assess(&app, Some(account), true).await?;
     proceed(&app, lang, jar, eligibility, &requester).await
-}
-
-/// Whether `token` has the shape of a link's token (the only thing a GET checks).
-fn well_formed(token: &str) -> bool {
-    crate::oidc::authorize::is_parked_id(token)
 }
 
 /// The page for a link that is malformed, spent, expired or unknown (400): one page for all.
