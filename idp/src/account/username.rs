@@ -4,15 +4,12 @@
 //! it (`alias.rs`). The current password is asked first: the address also becomes the account's
 //! e-mail, where notices and recovery links go (ASVS 7.5.1).
 
-use std::sync::LazyLock;
-
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
-use redis::Script;
 use serde::Deserialize;
 
 use super::address::{AddressError, EmailAddress};
@@ -21,9 +18,9 @@ use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
-use crate::store::StoreError;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
+use crate::store::{StoreError, windows};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// Verification e-mails one account may have sent per window: enough to fix a typo, too few
@@ -191,21 +188,8 @@ async fn unavailable(
 
 /// Counts one verification e-mail for the account; whether it is within the limit.
 async fn within_mail_limit(app: &AppState, account: &Account) -> Result<bool, PageError> {
-    static HIT: LazyLock<Script> = LazyLock::new(|| {
-        Script::new(
-            r"local n = redis.call('INCR', KEYS[1])
-              if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-              return n",
-        )
-    });
-    let mut conn = app.kv.conn();
-    let n: u32 = HIT
-        .key(app.kv.key("alias-mail", &account.id.to_string()))
-        .arg(WINDOW_SECS)
-        .invoke_async(&mut conn)
-        .await
-        .map_err(StoreError::from)?;
-    Ok(n <= MAILS_PER_WINDOW)
+    let id = account.id.to_string();
+    Ok(windows::within(&app.kv, "alias-mail", &id, WINDOW_SECS, MAILS_PER_WINDOW).await?)
 }
 
 /// The proof (by digest), the e-mail to the new address and the audit event, in one

@@ -39,7 +39,8 @@ pub async fn open(
         questions: pick(answered, app.config.secret_questions.asked)?,
     };
     // Two starts at once must not show two sets of questions: the first one stored wins.
-    if put_new(app, &id, &picked).await? {
+    let ttl = app.config.recovery.challenge_ttl_secs;
+    if ephemeral::put_new(&app.kv, KIND, &id, &picked, ttl).await? {
         return Ok((picked, false));
     }
     match current(app, account).await? {
@@ -59,22 +60,6 @@ pub async fn current(app: &AppState, account: Uuid) -> Result<Option<Challenge>,
 /// desk): the next recovery draws new questions.
 pub async fn close(kv: &Kv, account: Uuid) -> Result<(), StoreError> {
     ephemeral::delete(kv, KIND, &account.to_string()).await
-}
-
-/// Stores a challenge unless one exists (`SET NX`); whether it was stored.
-async fn put_new(app: &AppState, id: &str, challenge: &Challenge) -> Result<bool, PageError> {
-    let json = serde_json::to_string(challenge).map_err(PageError::internal)?;
-    let mut conn = app.kv.conn();
-    let stored: Option<String> = redis::cmd("SET")
-        .arg(app.kv.key(KIND, id))
-        .arg(json)
-        .arg("NX")
-        .arg("EX")
-        .arg(app.config.recovery.challenge_ttl_secs.max(1))
-        .query_async(&mut conn)
-        .await
-        .map_err(StoreError::from)?;
-    Ok(stored.is_some())
 }
 
 /// `n` distinct ids of `from`, chosen uniformly with the OS random generator (a partial

@@ -167,17 +167,8 @@ pub fn forget(jar: CookieJar) -> CookieJar {
 
 /// Whether no recovery link went to the account in the last `secs` (and marks one now).
 pub async fn first_mail_in(app: &AppState, account: Uuid, secs: u64) -> Result<bool, PageError> {
-    let mut conn = app.kv.conn();
-    let set: Option<String> = redis::cmd("SET")
-        .arg(app.kv.key("recovery-mail", &account.to_string()))
-        .arg("1")
-        .arg("NX")
-        .arg("EX")
-        .arg(secs.max(1))
-        .query_async(&mut conn)
-        .await
-        .map_err(StoreError::from)?;
-    Ok(set.is_some())
+    let id = account.to_string();
+    Ok(ephemeral::put_new(&app.kv, "recovery-mail", &id, &1, secs).await?)
 }
 
 /// Whether recovery is closed for the account (too many failed challenges, until the help

@@ -2,6 +2,9 @@
 //! authorization requests, forced credential changes, recovery challenges. Each expires by
 //! itself; `take` reads and deletes in one step for single-use records.
 
+use std::sync::LazyLock;
+
+use redis::Script;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Kv, StoreError};
@@ -22,6 +25,51 @@ pub async fn put<T: Serialize>(
         .arg("EX")
         .arg(ttl_secs.max(1))
         .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores a record for `ttl_secs` unless one exists under that id (`SET NX`); whether it was
+/// stored. Two nodes racing to create the same record: exactly one wins.
+pub async fn put_new<T: Serialize>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    value: &T,
+    ttl_secs: u64,
+) -> Result<bool, StoreError> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut conn = kv.conn();
+    let stored: Option<String> = redis::cmd("SET")
+        .arg(kv.key(kind, id))
+        .arg(json)
+        .arg("NX")
+        .arg("EX")
+        .arg(ttl_secs.max(1))
+        .query_async(&mut conn)
+        .await?;
+    Ok(stored.is_some())
+}
+
+/// Deletes a record only while it still holds `value` (a lock released by its holder only).
+pub async fn delete_if<T: Serialize>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
+        Script::new(
+            r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+              return 0",
+        )
+    });
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut conn = kv.conn();
+    let _: i64 = DELETE_IF
+        .key(kv.key(kind, id))
+        .arg(json)
+        .invoke_async(&mut conn)
         .await?;
     Ok(())
 }

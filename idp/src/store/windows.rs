@@ -1,5 +1,5 @@
-//! Per-IP request windows shared by every node (beside tower-governor's per-process shaping):
-//! a fixed one-minute window counted atomically in Redis.
+//! Counting windows shared by every node, counted atomically in Redis: per-IP requests per
+//! minute (beside tower-governor's per-process shaping) and events per id (e-mails per account).
 
 use redis::Script;
 use std::net::IpAddr;
@@ -19,11 +19,27 @@ static HIT: LazyLock<Script> = LazyLock::new(|| {
 /// `limit`.
 pub async fn allow(kv: &Kv, what: &str, ip: IpAddr, limit: u32) -> Result<bool, StoreError> {
     let minute = chrono::Utc::now().timestamp() / 60;
+    let key = kv.key(&format!("window:{what}:{minute}"), &ip.to_string());
+    Ok(hit(kv, key, 61).await? <= limit)
+}
+
+/// Counts one event of `kind` for `id` in a window of `window_secs` that opens at its first
+/// event; returns whether the count is within `limit` (e-mails per account per hour).
+pub async fn within(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    window_secs: u64,
+    limit: u32,
+) -> Result<bool, StoreError> {
+    Ok(hit(kv, kv.key(kind, id), window_secs).await? <= limit)
+}
+
+async fn hit(kv: &Kv, key: String, window_secs: u64) -> Result<u32, StoreError> {
     let mut conn = kv.conn();
-    let n: u32 = HIT
-        .key(kv.key(&format!("window:{what}:{minute}"), &ip.to_string()))
-        .arg(61)
+    Ok(HIT
+        .key(key)
+        .arg(window_secs.max(1))
         .invoke_async(&mut conn)
-        .await?;
-    Ok(n <= limit)
+        .await?)
 }
