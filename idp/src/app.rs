@@ -53,6 +53,8 @@ pub struct Shared {
     pub client_secret_key: Secret32,
     /// HMAC key for CSRF tokens.
     pub csrf_key: Secret32,
+    /// HMAC key the recovery's decoy questions are derived with (from the CSRF key).
+    pub decoy_key: Secret32,
     /// Outbound HTTP (back-channel logout).
     pub http: reqwest::Client,
     /// The discovery document, built once.
@@ -73,9 +75,10 @@ impl AppState {
         // Install the metrics recorder now: counters recorded before it exists are lost.
         crate::metrics::handle();
         let db = store::pool(&config.database)?;
-        let kv = Kv::connect(&config.redis.url, &config.redis.key_prefix)
-            .await
-            .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
+        // Nothing is dialled yet: with Redis down the node starts, reports not-ready, and
+        // answers what needs Redis with 503 until it is back (docs/ARCHITECTURE.md).
+        let kv = Kv::open(&config.redis)
+            .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
         let clients = oidc::registry::Registry::new(
             db.clone(),
             Duration::from_secs(config.clients.cache_secs),
@@ -99,6 +102,7 @@ impl AppState {
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,
             csrf_key: config.csrf_key()?,
+            decoy_key: crate::recovery::decoy_key(&config.csrf_key()?),
             origin: oidc::discovery::origin(&issuer),
             issuer,
             db,
@@ -148,7 +152,6 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id));
     let mut app = Router::new()
         .merge(api)
-        .merge(ops::router())
         .merge(web::assets::router())
         .merge(pages)
         .route_layer(middleware::from_fn(crate::metrics::track))
@@ -195,7 +198,17 @@ pub struct Application {
     tls: Option<RustlsConfig>,
     router: Router,
     handle: axum_server::Handle<SocketAddr>,
+    ops: Operations,
     mail: crate::mail::Worker,
+}
+
+/// The operations listener (`server.metrics_bind`): plain HTTP, for probes and scrapers on a
+/// private network, apart from the public listener.
+#[derive(Debug)]
+struct Operations {
+    port: u16,
+    listener: TcpListener,
+    router: Router,
 }
 
 impl Application {
@@ -221,12 +234,22 @@ impl Application {
         };
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
+        let metrics_bind = config.server.metrics_bind;
+        let ops_listener = TcpListener::bind(metrics_bind).map_err(|e| {
+            anyhow::anyhow!("cannot bind `server.metrics_bind` {metrics_bind}: {e}")
+        })?;
+        ops_listener.set_nonblocking(true)?;
         let state = AppState::connect(config).await?;
         let mail = crate::mail::Worker::new(state.db.clone(), &state.config.mail)?;
         Ok(Self {
             port,
             listener,
             tls,
+            ops: Operations {
+                port: ops_listener.local_addr()?.port(),
+                listener: ops_listener,
+                router: ops::router(state.clone()),
+            },
             router: router(state),
             handle: axum_server::Handle::new(),
             mail,
@@ -236,6 +259,11 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The operations listener's port (`/healthz`, `/readyz`, `/metrics`).
+    pub fn ops_port(&self) -> u16 {
+        self.ops.port
     }
 
     /// A handle that stops the server gracefully.
@@ -248,6 +276,11 @@ impl Application {
         let handle = self.handle.clone();
         // The outbox is delivered while the node serves (dropping `mail` also stops it).
         let mail = self.mail.spawn();
+        let ops_handle = axum_server::Handle::<SocketAddr>::new();
+        let ops = axum_server::from_tcp(self.ops.listener)?
+            .handle(ops_handle.clone())
+            .serve(self.ops.router.into_make_service());
+        let ops = tokio::spawn(ops);
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");
@@ -274,6 +307,10 @@ impl Application {
                     .serve(service)
                     .await?
             }
+        }
+        ops_handle.shutdown();
+        if let Ok(Err(e)) = ops.await {
+            tracing::warn!(error = %e, "operations listener stopped with an error");
         }
         mail.stop().await;
         Ok(())

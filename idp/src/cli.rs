@@ -203,8 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(UsersCommand::Unlock { username }) => {
             let pool = store::pool(&config.database)?;
             let db = pool.get().await?;
-            let kv = store::Kv::connect(&config.redis.url, &config.redis.key_prefix)
-                .await
+            let kv = store::Kv::open(&config.redis)
                 .map_err(|e| anyhow::anyhow!("redis at `redis.url`: {e}"))?;
             admin::users::unlock(&db, &kv, &username).await?;
             println!("account `{username}` unlocked");

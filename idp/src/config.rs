@@ -58,6 +58,9 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub bind: SocketAddr,
+    /// Where `/healthz`, `/readyz` and `/metrics` are served (plain HTTP): loopback by
+    /// default, a private network at most; never the public listener.
+    pub metrics_bind: SocketAddr,
     /// The issuer: the public HTTPS origin (and optional path) relying parties see.
     pub public_url: url::Url,
     /// `rustls` terminates TLS here; `proxy` serves plain HTTP behind a TLS proxy.
@@ -109,6 +112,26 @@ pub struct RedisConfig {
     pub url: String,
     /// Prefix of every key this idp writes (must not contain `{` or `}`).
     pub key_prefix: String,
+    /// Longest wait to dial Redis, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Longest wait for one answer, in milliseconds.
+    pub command_timeout_ms: u64,
+    /// After Redis could not be reached, commands fail at once for this long before one probes
+    /// again, in milliseconds.
+    pub circuit_open_ms: u64,
+}
+
+impl RedisConfig {
+    /// `url` and `prefix` with the default timeouts of `config/default.toml` (tools, tests).
+    pub fn new(url: &str, key_prefix: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            key_prefix: key_prefix.to_owned(),
+            connect_timeout_ms: 250,
+            command_timeout_ms: 500,
+            circuit_open_ms: 1000,
+        }
+    }
 }
 
 /// Signing keys.

@@ -1,4 +1,8 @@
-//! Operations endpoints: liveness, readiness (Postgres and Redis reachable), metrics.
+//! Operations endpoints — liveness, readiness (Postgres and Redis reachable), metrics — on
+//! their own listener (`server.metrics_bind`, loopback by default), never on the public one:
+//! counters that move per request are an oracle for whoever can read them (SECURITY.md).
+
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -7,8 +11,12 @@ use axum::routing::get;
 
 use crate::app::AppState;
 
+/// The longest a readiness check waits for each store: `/readyz` answers within a second
+/// even when a store hangs.
+const CHECK_TIMEOUT: Duration = Duration::from_millis(400);
+
 /// `/healthz`, `/readyz`, `/metrics`.
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
@@ -16,15 +24,21 @@ pub fn router() -> Router<AppState> {
             "/metrics",
             get(|| async { crate::metrics::handle().render() }),
         )
+        .with_state(state)
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, &'static str) {
-    let postgres = match app.db.get().await {
-        Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
-        Err(_) => false,
+    let postgres = async {
+        match app.db.get().await {
+            Ok(client) => client.simple_query("SELECT 1").await.is_ok(),
+            Err(_) => false,
+        }
     };
-    let redis = app.kv.ping().await;
-    match (postgres, redis) {
+    let (postgres, redis) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, postgres),
+        tokio::time::timeout(CHECK_TIMEOUT, app.kv.ping()),
+    );
+    match (postgres.unwrap_or(false), redis.unwrap_or(false)) {
         (true, true) => (StatusCode::OK, "ready"),
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "postgres unreachable"),
         (_, false) => (StatusCode::SERVICE_UNAVAILABLE, "redis unreachable"),

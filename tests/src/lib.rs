@@ -39,6 +39,8 @@ pub struct TestApp {
     pub issuer: String,
     /// Bound port.
     pub port: u16,
+    /// The operations listener's port (`/healthz`, `/readyz`, `/metrics`, plain HTTP).
+    pub ops_port: u16,
     /// A browser-like client: cookie store, no automatic redirects, trusts the test CA.
     pub http: reqwest::Client,
     /// Shared with every node of the same deployment.
@@ -167,6 +169,11 @@ impl TestApp {
     /// A URL on this node.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// A URL on this node's operations listener (plain HTTP, loopback).
+    pub fn ops_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.ops_port)
     }
 
     /// A fresh browser-like client (its own cookies).
@@ -308,10 +315,12 @@ async fn start_node(
         .await
         .unwrap();
     let handle = app.handle();
+    let ops_port = app.ops_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         issuer: format!("https://127.0.0.1:{port}"),
         port,
+        ops_port,
         http: browser(&deployment.ca_pem),
         smtp: deployment.smtp.clone(),
         deployment,

@@ -438,20 +438,27 @@ async fn the_session_id_changes_at_each_login_and_the_old_one_is_ended() {
 }
 
 #[tokio::test]
-async fn health_readiness_and_metrics_answer() {
+async fn health_readiness_and_metrics_answer_on_the_operations_listener_only() {
     let app = spawn_app().await;
     app.add_user("IP60001").await;
     let http = app.new_browser();
-    let health = get(&http, app.url("/healthz")).await;
+    let ops = reqwest::Client::new();
+    let health = get(&ops, app.ops_url("/healthz")).await;
     assert_eq!(health.status(), 200);
-    let ready = get(&http, app.url("/readyz")).await;
+    let ready = get(&ops, app.ops_url("/readyz")).await;
     assert_eq!(ready.status(), 200);
     assert_eq!(ready.text().await.unwrap(), "ready");
     assert_eq!(
         post_login(&app, &http, "IP60001", PASSWORD).await.status(),
         303
     );
-    let metrics = get(&http, app.url("/metrics")).await;
+    assert_eq!(
+        post_login(&app, &http, "IP60001", "not the password")
+            .await
+            .status(),
+        200
+    );
+    let metrics = get(&ops, app.ops_url("/metrics")).await;
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
     assert!(
@@ -459,6 +466,18 @@ async fn health_readiness_and_metrics_answer() {
             .any(|l| l.starts_with("logins_total{") && l.contains("outcome=\"success\"")),
         "logins_total counts the login:\n{text}"
     );
+    assert!(
+        !text.contains("outcome=\"locked\""),
+        "no outcome label tells a locked account from a wrong password:\n{text}"
+    );
+
+    // The public listener serves none of them: an outsider reads no counter (issue 7).
+    for path in ["/metrics", "/healthz", "/readyz"] {
+        let public = get(&http, app.url(path)).await;
+        assert_eq!(public.status(), 404, "{path} is not on the public listener");
+        let body = public.text().await.unwrap();
+        assert!(!body.contains("logins_total"), "{path}: {body}");
+    }
 }
 
 #[tokio::test]
@@ -565,12 +584,24 @@ async fn prompt_login_shows_the_login_page_despite_a_live_session() {
 }
 
 #[tokio::test]
-async fn max_age_zero_forces_a_new_login_once_the_last_one_is_a_second_old() {
+async fn max_age_zero_forces_a_new_login_even_within_the_second_of_the_last_one() {
     let (app, metadata, started) = register("maxage").await;
     app.add_user("IP70002").await;
     let browser = app.new_browser();
     rp::sign_in(&browser, &app, started.url.as_str(), "IP70002", PASSWORD).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    // OIDC Core §3.1.2.1: max_age=0 is prompt=login. Asked at once after the login (the
+    // same second, where a comparison in whole seconds let it through), three times.
+    for attempt in 1..=3 {
+        let zero = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+        let response = get(&browser, with_query(&zero.url, &[("max_age", "0")])).await;
+        assert_eq!(response.status(), 303, "attempt {attempt}");
+        assert!(
+            location(&response).starts_with("/login?req="),
+            "attempt {attempt}: max_age=0 asks for a new login, never a code: {}",
+            location(&response)
+        );
+    }
 
     let recent = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
     let response = get(&browser, with_query(&recent.url, &[("max_age", "3600")])).await;
@@ -579,12 +610,14 @@ async fn max_age_zero_forces_a_new_login_once_the_last_one_is_a_second_old() {
         "a login within max_age is enough"
     );
 
-    let zero = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
-    let response = get(&browser, with_query(&zero.url, &[("max_age", "0")])).await;
-    assert_eq!(response.status(), 303);
-    assert!(
-        location(&response).starts_with("/login?req="),
-        "max_age=0 asks for a new login: {}",
-        location(&response)
+    // With prompt=none it cannot ask: the relying party hears login_required.
+    let silent = rp::start(&metadata, "maxage", CALLBACK, &["openid"]);
+    let params = [("max_age", "0"), ("prompt", "none")];
+    let response = get(&browser, with_query(&silent.url, &params)).await;
+    let callback = url::Url::parse(&location(&response)).unwrap();
+    assert_eq!(
+        query_param(&callback, "error").as_deref(),
+        Some("login_required"),
+        "prompt=none with max_age=0 cannot be satisfied by the session"
     );
 }

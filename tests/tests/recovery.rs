@@ -574,9 +574,11 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
     );
 
     let db = app.deployment.db.get().await.unwrap();
-    let kv = idp::store::Kv::connect(&redis_url(), &app.deployment.prefix)
-        .await
-        .unwrap();
+    let kv = idp::store::Kv::open(&idp::config::RedisConfig::new(
+        &redis_url(),
+        &app.deployment.prefix,
+    ))
+    .unwrap();
     idp::admin::users::unlock(&db, &kv, "IP51003")
         .await
         .unwrap();

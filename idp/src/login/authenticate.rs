@@ -88,16 +88,15 @@ pub async fn authenticate(
     };
     match outcome {
         Err((reason, _)) => {
-            // A refused attempt on a locked account is not counted again: the lock stands.
-            if reason != "locked" {
+            // A locked account's lock stands as it is, and a disabled account cannot be
+            // locked: neither attempt counts toward a lock (the audit trail records both).
+            if !matches!(reason, "locked" | "disabled") {
                 after_failure(app, account.id, requester).await?;
             }
             record(app, ua, "failure", Some(account.id), ip, reason).await;
-            crate::metrics::login(if reason == "locked" {
-                "locked"
-            } else {
-                "failure"
-            });
+            // One outcome for every refusal: the label never tells a locked account from a
+            // wrong password, should the metrics ever be read by an outsider.
+            crate::metrics::login("failure");
             Ok(Err(Failure::Refused))
         }
         Ok(verdict) => {
@@ -183,10 +182,11 @@ pub async fn reverify(
     Ok(false)
 }
 
-/// Counts a failure; a lock it triggers is audited and e-mailed, and past `max_temporary_locks`
-/// the account is locked in Postgres until the help desk unlocks it (it survives a Redis
-/// restart). Wrong recovery answers count here too: all of an account's names and every
-/// check of its secrets share this one counter.
+/// Counts a failure; a lock it triggers is audited and e-mailed — once per lock, however many
+/// attempts race it (`counters`) — and past `max_temporary_locks` the account is locked in
+/// Postgres until the help desk unlocks it (it survives a Redis restart). Wrong recovery
+/// answers count here too: all of an account's names and every check of its secrets share
+/// this one counter. A failure that lands on a lock counts toward nothing.
 pub async fn after_failure(
     app: &AppState,
     account: uuid::Uuid,
@@ -194,7 +194,7 @@ pub async fn after_failure(
 ) -> Result<(), PageError> {
     let (ip, ua) = (requester.ip, requester.user_agent.as_deref());
     match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
-        AfterFailure::Counted => {}
+        AfterFailure::Counted | AfterFailure::AlreadyLocked => {}
         AfterFailure::LockedFor(secs) => {
             let reason = format!("temporary_{secs}s");
             record(app, ua, "locked", Some(account), ip, &reason).await;
@@ -202,9 +202,10 @@ pub async fn after_failure(
         }
         AfterFailure::HelpDeskLock => {
             let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
-            accounts::lock_for_help_desk(&db, account).await?;
-            record(app, ua, "locked", Some(account), ip, "until_help_desk").await;
-            notify_lock(app, account, true).await?;
+            if accounts::lock_for_help_desk(&db, account).await? {
+                record(app, ua, "locked", Some(account), ip, "until_help_desk").await;
+                notify_lock(app, account, true).await?;
+            }
         }
     }
     Ok(())

@@ -231,9 +231,19 @@ async fn park(
     Ok(Redirect::to(&format!("{page}?req={id}")).into_response())
 }
 
-/// OIDC Core §3.1.2.1 `max_age`: the last authentication must be this recent.
+/// OIDC Core §3.1.2.1 `max_age`: the time elapsed since the last authentication may not be
+/// greater than `max_age` seconds. Compared to the microsecond (the session's `auth_time`
+/// comes from Postgres), never in whole seconds: a login 0.4 s ago is older than 0 s.
 fn within_max_age(session: &Session, max_age: Option<u64>) -> bool {
-    let age = (Utc::now() - session.auth_time).num_seconds();
-    // A max_age beyond i64 is longer than any session: it is always satisfied.
-    max_age.is_none_or(|max| i64::try_from(max).map_or(true, |max| age <= max))
+    let Some(max) = max_age else {
+        return true;
+    };
+    // A max_age beyond chrono's range is longer than any session: always satisfied.
+    let Some(max) = i64::try_from(max)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+    else {
+        return true;
+    };
+    Utc::now() - session.auth_time <= max
 }

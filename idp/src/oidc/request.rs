@@ -102,7 +102,7 @@ pub struct AuthorizationRequest {
     pub response_mode: ResponseMode,
     /// `prompt=none`.
     pub prompt_none: bool,
-    /// `prompt=login`.
+    /// `prompt=login`, or `max_age=0` (OIDC Core §3.1.2.1: the same thing).
     pub prompt_login: bool,
     /// `prompt=consent`.
     pub prompt_consent: bool,
@@ -261,7 +261,9 @@ pub fn validate(
         pkce,
         response_mode,
         prompt_none,
-        prompt_login: prompts.contains(&"login"),
+        // OIDC Core §3.1.2.1: `max_age=0` is equivalent to `prompt=login`, whatever the clock
+        // says about the last login (within the same second as it, too).
+        prompt_login: prompts.contains(&"login") || max_age == Some(0),
         prompt_consent: prompts.contains(&"consent"),
         max_age,
         login_hint: params

@@ -74,6 +74,7 @@ pub async fn save(
         names: &names,
         given_name: &account.given_name,
         family_name: &account.family_name,
+        email: account.email.as_deref(),
         password,
     };
     let mut errors = Vec::new();
@@ -86,8 +87,10 @@ pub async fn save(
         } else if !chosen.insert(pick.question.as_str()) {
             errors.push((i, RowError::DuplicateQuestion));
         }
-        let checked = answer::normalise(&pick.answer)
-            .and_then(|a| answer::check(&a, config.min_answer_chars, forbidden).map(|()| a));
+        let question = config.find(&pick.question);
+        let checked = answer::normalise(&pick.answer).and_then(|a| {
+            answer::check(&a, config.min_answer_chars, forbidden, question).map(|()| a)
+        });
         match checked {
             Err(refusal) => errors.push((i, RowError::Answer(refusal))),
             Ok(a) if !answers.insert(a.clone()) => {

@@ -1,15 +1,19 @@
 //! `/recovery/questions`: the account's challenge, answered. Every answer is checked, always
 //! all of them, and a wrong set never says which answer was wrong. A wrong set counts as one
 //! failed login toward the account's lockout and as one failed challenge toward the recovery
-//! limit; a locked account is answered exactly as a wrong set, without counting. One set is
-//! checked at a time per account (`flight.rs`), and none once recovery is closed.
+//! limit; a locked account is answered exactly as a wrong set and counts toward the recovery
+//! limit only. A decoy (`decoy.rs`) is checked the same way, against the dummy hash, and
+//! always refused. One set is checked at a time per account (`flight.rs`), and none once
+//! recovery is closed.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
+use uuid::Uuid;
 
 use super::challenge::{self, Challenge};
+use super::decoy;
 use super::flight;
 use super::flow::{self, Held, Stage};
 use super::pages::{self, Message, Outcome};
@@ -77,7 +81,8 @@ pub async fn submit(
     // Fail closed when Redis cannot say (503).
     let Some(flight) = flight::take(&app, account_id).await? else {
         let detail = serde_json::json!({ "reason": "check_under_way" });
-        flow::note(&app, "throttled", Some(account_id), &requester, detail).await;
+        let account = held.record.account();
+        flow::note(&app, "throttled", account, &requester, detail).await;
         return Err(PageError::TooMany);
     };
     let submitted = Submitted {
@@ -118,57 +123,60 @@ async fn check(
     // Recovery closed since this browser started (failed challenges elsewhere), or the set
     // checked before this one ended the challenge: nothing is checked or counted.
     let current = challenge::current(app, account_id).await?;
-    if current.as_ref() != Some(challenge) || flow::closed(app, account_id).await? {
+    if current.as_ref() != Some(challenge) || flow::closed(app, &held.record).await? {
         return ended(app, lang, jar, held, requester).await;
     }
     // Answers are checked like passwords: the same per-IP window across every node.
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", requester.ip, limit).await? {
-        flow::note(
-            app,
-            "throttled",
-            Some(account_id),
-            requester,
-            serde_json::json!({}),
-        )
-        .await;
+        let detail = serde_json::json!({});
+        flow::note(app, "throttled", held.record.account(), requester, detail).await;
         return Err(PageError::TooMany);
     }
+    // A decoy walks the same statements as an account: its id is simply no account's.
     let account = {
         let db = app.db.get().await.map_err(StoreError::from)?;
         accounts::get(&db, account_id).await?
     };
-    let Some(account) = account else {
+    if account.is_none() && !held.record.decoy {
         return ended(app, lang, jar, held, requester).await;
-    };
+    }
     // Fail closed when Redis cannot say whether the account is locked (503).
-    let locked = account.locked_at.is_some()
-        || account.disabled_at.is_some()
-        || counters::is_locked(&app.kv, account.id).await?;
-    let all_right = check_all(app, &account, challenge, answers, locked).await?;
-    if locked {
-        let detail = serde_json::json!({ "reason": "locked" });
-        flow::note(app, "failed", Some(account.id), requester, detail).await;
-        return pages::questions(app, lang, jar, &challenge.questions, Outcome::Wrong, &[]);
+    let locked = account
+        .as_ref()
+        .is_some_and(|a| a.locked_at.is_some() || a.disabled_at.is_some())
+        || counters::is_locked(&app.kv, account_id).await?;
+    let all_right = check_all(app, account_id, challenge, answers, locked).await?;
+    match account {
+        Some(account) if all_right && !locked => {
+            answered(app, jar, held, &account, requester).await
+        }
+        account => {
+            let wrong_set = WrongSet {
+                held,
+                challenge,
+                account: account.as_ref(),
+                locked,
+                requester,
+            };
+            wrong(app, lang, jar, wrong_set).await
+        }
     }
-    if all_right {
-        return answered(app, jar, held, &account, requester).await;
-    }
-    wrong(app, lang, jar, held, &account, challenge, requester).await
 }
 
 /// Verifies every answer — all of them, whatever the first ones gave — against its hash.
-/// A locked account is checked against the dummy hash (same work, never a match).
+/// A locked account, and a decoy (no hashes), are checked against the dummy hash: the same
+/// work, never a match.
 async fn check_all(
     app: &AppState,
-    account: &Account,
+    account_id: Uuid,
     challenge: &Challenge,
     answers: &[&str],
     locked: bool,
 ) -> Result<bool, PageError> {
     let hashes = {
         let db = app.db.get().await.map_err(StoreError::from)?;
-        questions::hashes(&db, account.id, &challenge.questions).await?
+        questions::hashes(&db, account_id, &challenge.questions).await?
     };
     let mut all_right = true;
     for (question, raw) in challenge.questions.iter().zip(answers) {
@@ -187,7 +195,7 @@ async fn check_all(
             .map(|(_, phc)| phc.as_str())
             .filter(|_| !locked && usable);
         let verdict = app.hasher.verify(&input, phc).await?;
-        all_right &= verdict != Verdict::Mismatch;
+        all_right &= verdict != Verdict::Mismatch && phc.is_some();
     }
     Ok(all_right)
 }
@@ -219,25 +227,55 @@ async fn answered(
     Ok((jar, Redirect::to(Stage::NewPassword.path())).into_response())
 }
 
-/// A wrong set: one failure toward the lockout, one toward the recovery limit; at the limit
-/// recovery closes, the owner is told by e-mail (in the same transaction as the closing), and
-/// the user is sent to the assistance centre.
+/// A set that was refused, and whose.
+#[derive(Debug, Clone, Copy)]
+struct WrongSet<'a> {
+    held: &'a Held,
+    challenge: &'a Challenge,
+    /// `None` for a decoy.
+    account: Option<&'a Account>,
+    /// Refused because the account is locked (or disabled), whatever was typed.
+    locked: bool,
+    requester: &'a Requester,
+}
+
+/// A wrong set: one failure toward the recovery limit, and toward the lockout unless the
+/// account is locked already (a lock's failures count toward nothing). At the limit recovery
+/// closes, the owner is told by e-mail (in the same transaction as the closing), and the user
+/// is sent to the assistance centre. A decoy counts and closes the same way, in Redis.
 async fn wrong(
     app: &AppState,
     lang: Lang,
     jar: CookieJar,
-    held: &Held,
-    account: &Account,
-    challenge: &Challenge,
-    requester: &Requester,
+    set: WrongSet<'_>,
 ) -> Result<Response, PageError> {
-    crate::login::after_failure(app, account.id, requester).await?;
-    let (standing, closed_now) = record_failure(app, account, requester).await?;
-    tracing::info!(event = "recovery", outcome = "failed", account = %account.id, closed_now);
-    if standing.closed_at.is_none() {
+    let WrongSet {
+        held,
+        challenge,
+        account,
+        locked,
+        requester,
+    } = set;
+    let closed = match account {
+        Some(account) => {
+            if !locked {
+                crate::login::after_failure(app, account.id, requester).await?;
+            }
+            let (standing, closed_now) = record_failure(app, account, locked, requester).await?;
+            tracing::info!(event = "recovery", outcome = "failed", account = %account.id, closed_now);
+            standing.closed_at.is_some()
+        }
+        None => {
+            let closed = decoy::record_failure(app, held.record.account_id).await?;
+            let detail = serde_json::json!({ "reason": "no_account" });
+            flow::note(app, "failed", None, requester, detail).await;
+            closed
+        }
+    };
+    if !closed {
         return pages::questions(app, lang, jar, &challenge.questions, Outcome::Wrong, &[]);
     }
-    challenge::close(&app.kv, account.id).await?;
+    challenge::close(&app.kv, held.record.account_id).await?;
     let jar = flow::finish(app, jar, held).await?;
     let page = pages::assistance(app, lang, Some("recovery-closed"));
     Ok((jar, page).into_response())
@@ -248,6 +286,7 @@ async fn wrong(
 async fn record_failure(
     app: &AppState,
     account: &Account,
+    locked: bool,
     requester: &Requester,
 ) -> Result<(RecoveryStanding, bool), PageError> {
     let max = app.config.recovery.max_failed_challenges;
@@ -255,7 +294,8 @@ async fn record_failure(
     let tx = db.transaction().await.map_err(StoreError::from)?;
     let (standing, closed_now) = accounts::record_recovery_failure(&tx, account.id, max).await?;
     let event = |outcome, detail| flow::event(outcome, Some(account.id), requester, detail);
-    let detail = serde_json::json!({ "reason": "wrong_answers", "failures": standing.failures });
+    let reason = if locked { "locked" } else { "wrong_answers" };
+    let detail = serde_json::json!({ "reason": reason, "failures": standing.failures });
     audit::record(&tx, &event("failed", detail)).await?;
     if closed_now {
         let detail = serde_json::json!({ "failures": standing.failures });
@@ -278,11 +318,10 @@ async fn ended(
     held: &Held,
     requester: &Requester,
 ) -> Result<Response, PageError> {
-    let account_id = held.record.account_id;
     let jar = flow::finish(app, jar, held).await?;
-    if flow::closed(app, account_id).await? {
+    if flow::closed(app, &held.record).await? {
         let detail = serde_json::json!({ "reason": "closed" });
-        flow::note(app, "refused", Some(account_id), requester, detail).await;
+        flow::note(app, "refused", held.record.account(), requester, detail).await;
         return Ok((jar, pages::assistance(app, lang, None)).into_response());
     }
     let page = pages::message(app, lang, Message::Expired, Stage::Questions.path());

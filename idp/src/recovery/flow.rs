@@ -49,10 +49,20 @@ impl Stage {
 /// What Redis keeps for one browser.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Record {
-    /// Whose password is being recovered.
+    /// Whose password is being recovered (a decoy's id for a name that is no account).
     pub account_id: Uuid,
     /// The next step.
     pub stage: Stage,
+    /// Set when the name was no account: decoy questions, always refused (`decoy.rs`).
+    #[serde(default)]
+    pub decoy: bool,
+}
+
+impl Record {
+    /// The account, for the audit trail (none for a decoy).
+    pub fn account(&self) -> Option<Uuid> {
+        (!self.decoy).then_some(self.account_id)
+    }
 }
 
 /// A browser's recovery, found from its cookie.
@@ -75,16 +85,19 @@ pub enum Found {
     Held(Held),
 }
 
-/// Starts this browser's recovery at the questions: record, cookie, redirect.
+/// Starts this browser's recovery at the questions: record, cookie, redirect. `decoy` for a
+/// name that is no account (`account_id` is then the decoy's).
 pub async fn begin(
     app: &AppState,
     jar: CookieJar,
     account_id: Uuid,
+    decoy: bool,
 ) -> Result<Response, PageError> {
     let id = SecretToken::generate().map_err(PageError::internal)?;
     let record = Record {
         account_id,
         stage: Stage::Questions,
+        decoy,
     };
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &record, STEP_TTL_SECS).await?;
     let cookie = Cookie::build((RECOVERY_COOKIE, id.expose().to_owned()))
@@ -171,12 +184,16 @@ pub async fn first_mail_in(app: &AppState, account: Uuid, secs: u64) -> Result<b
     Ok(ephemeral::put_new(&app.kv, "recovery-mail", &id, &1, secs).await?)
 }
 
-/// Whether recovery is closed for the account (too many failed challenges, until the help
-/// desk reopens it), or the account is gone. Asked again at every step: a browser that got
-/// past the questions goes no further once recovery closed behind it.
-pub async fn closed(app: &AppState, account: Uuid) -> Result<bool, PageError> {
+/// Whether recovery is closed for the browser's account (too many failed challenges, until
+/// the help desk reopens it), or the account is gone; for a decoy, whether as many wrong sets
+/// were given. Asked again at every step: a browser that got past the questions goes no
+/// further once recovery closed behind it.
+pub async fn closed(app: &AppState, record: &Record) -> Result<bool, PageError> {
+    if record.decoy {
+        return Ok(super::decoy::closed(app, record.account_id).await?);
+    }
     let db = app.db.get().await.map_err(StoreError::from)?;
-    let standing = accounts::recovery_standing(&db, account).await?;
+    let standing = accounts::recovery_standing(&db, record.account_id).await?;
     Ok(standing.is_none_or(|s| s.closed_at.is_some()))
 }
 
@@ -189,6 +206,9 @@ pub enum Eligibility {
     Link(Account, String),
     /// Not online: the assistance page. The reason goes to the audit trail only.
     Refused(Option<Uuid>, &'static str),
+    /// No account that can recover (an unknown name, a disabled account): answered as if it
+    /// were one, with decoy questions, when the user typed a name.
+    Unknown(Option<Uuid>, &'static str),
 }
 
 /// Decides what a recovery may do for `found`. The same statements run whether the account
@@ -211,11 +231,11 @@ pub async fn assess(
         .filter(|q| catalogue.find(q).is_some())
         .collect();
     let Some(account) = found else {
-        return Ok(Eligibility::Refused(None, "unknown_name"));
+        return Ok(Eligibility::Unknown(None, "unknown_name"));
     };
     let refused = |reason| Eligibility::Refused(Some(id), reason);
     if account.disabled_at.is_some() {
-        return Ok(refused("disabled"));
+        return Ok(Eligibility::Unknown(Some(id), "disabled"));
     }
     if standing.is_none_or(|s| s.closed_at.is_some()) {
         return Ok(refused("closed"));

@@ -4,10 +4,12 @@
 //! The walk: `start.rs` (the name, or the e-mailed link first) → `answers.rs` (the account's
 //! challenge, `challenge.rs`, checked one set at a time per account, `flight.rs`) → `reset.rs`
 //! (the new password, then a success page). `flow.rs` keeps one browser's progress and decides
-//! who may recover; `pages.rs` renders.
+//! who may recover; a name that is no account walks the same path with decoy questions
+//! (`decoy.rs`); `pages.rs` renders.
 
 mod answers;
 mod challenge;
+mod decoy;
 mod flight;
 mod flow;
 mod pages;
@@ -22,6 +24,7 @@ use crate::app::AppState;
 use crate::i18n::Lang;
 
 pub use challenge::close as close_challenge;
+pub use decoy::key as decoy_key;
 pub use flow::RECOVERY_COOKIE;
 
 /// `/recovery` (the name), `/recovery/link` (the e-mailed proof: a GET only shows a button, the

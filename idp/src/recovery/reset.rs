@@ -45,7 +45,7 @@ pub async fn show(
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
-    if flow::closed(&app, held.record.account_id).await? {
+    if flow::closed(&app, &held.record).await? {
         return closed_behind(&app, lang, jar, &held, &requester).await;
     }
     form::render(&app, lang, jar, fields(), FormError::None)
@@ -65,7 +65,7 @@ pub async fn submit(
         Ok(held) => held,
         Err(response) => return Ok(response),
     };
-    if flow::closed(&app, held.record.account_id).await? {
+    if flow::closed(&app, &held.record).await? {
         return closed_behind(&app, lang, jar, &held, &requester).await;
     }
     let new = input.new_password.unwrap_or_default();

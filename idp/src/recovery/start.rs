@@ -10,6 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::challenge;
+use super::decoy;
 use super::flow::{self, Eligibility};
 use super::pages::{self, Message};
 use crate::app::AppState;
@@ -40,8 +41,9 @@ pub async fn show(
 }
 
 /// `POST /recovery`: the questions (or the e-mailed link) for an account that can recover
-/// online; for any other name — unknown, no questions, disabled, recovery closed — the same
-/// assistance page.
+/// online, and decoy questions (or the same « Consultez vos courriels » page) for a name that
+/// is no account or a disabled one; an account without questions, or whose recovery is
+/// closed, gets the assistance page.
 pub async fn submit(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -78,7 +80,38 @@ pub async fn submit(
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
     let eligibility = flow::assess(&app, found.map(|f| f.account), false).await?;
+    if let Eligibility::Unknown(account, reason) = eligibility {
+        return as_if_known(&app, lang, jar, &name, account, reason, &requester).await;
+    }
     proceed(&app, lang, jar, eligibility, &requester).await
+}
+
+/// A name that cannot recover online, answered as a real account would be (issue 7): the same
+/// « Consultez vos courriels » page when links are e-mailed first, else decoy questions
+/// through the real path — or, once as many wrong sets were given as close a real recovery,
+/// the same assistance page.
+async fn as_if_known(
+    app: &AppState,
+    lang: crate::i18n::Lang,
+    jar: CookieJar,
+    name: &LoginName,
+    account: Option<uuid::Uuid>,
+    reason: &'static str,
+    requester: &Requester,
+) -> Result<Response, PageError> {
+    let detail = serde_json::json!({ "reason": reason });
+    if app.config.recovery.email_proof != super::EmailProof::Off {
+        flow::note(app, "link_withheld", account, requester, detail).await;
+        return Ok(pages::message(app, lang, Message::CheckEmail, "/recovery"));
+    }
+    let decoy = decoy::of(app, &name.folded());
+    if decoy::closed(app, decoy.id).await? {
+        flow::note(app, "refused", account, requester, detail).await;
+        return Ok(pages::assistance(app, lang, None));
+    }
+    challenge::open(app, decoy.id, &decoy.questions).await?;
+    flow::note(app, "started", account, requester, detail).await;
+    flow::begin(app, jar, decoy.id, true).await
 }
 
 /// The button that spends an e-mailed link.
@@ -167,7 +200,9 @@ async fn proceed(
     requester: &Requester,
 ) -> Result<Response, PageError> {
     match eligibility {
-        Eligibility::Refused(account, reason) => {
+        // Reached from an e-mailed link only (the name form answers these with decoys): the
+        // account is known to whoever holds the link.
+        Eligibility::Refused(account, reason) | Eligibility::Unknown(account, reason) => {
             let detail = serde_json::json!({ "reason": reason });
             flow::note(app, "refused", account, requester, detail).await;
             Ok(pages::assistance(app, lang, None))
@@ -187,7 +222,7 @@ async fn proceed(
             let (_, reused) = challenge::open(app, account.id, &answered).await?;
             let detail = serde_json::json!({ "reused_challenge": reused });
             flow::note(app, "started", Some(account.id), requester, detail).await;
-            flow::begin(app, jar, account.id).await
+            flow::begin(app, jar, account.id, false).await
         }
     }
 }

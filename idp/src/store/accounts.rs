@@ -127,11 +127,11 @@ pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result
     Ok(id)
 }
 
-/// Locks an account until the help desk unlocks it (kept on a first lock's date).
-pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE accounts SET locked_at = coalesce(locked_at, now()) WHERE id = $1";
-    sql::execute(client, SQL, &[&id]).await?;
-    Ok(())
+/// Locks an account until the help desk unlocks it; whether this call locked it (an account
+/// already locked keeps its first lock's date, and no second event is due).
+pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE accounts SET locked_at = now() WHERE id = $1 AND locked_at IS NULL";
+    Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }
 
 /// Every login name of an account (username and e-mail alias), as stored (folded).

@@ -2,6 +2,12 @@
 //! same count. `failures` wrong answers lock the account for `lock_secs`, the next lock for
 //! twice that, and so on; past `max_temporary_locks` the script says so and the caller records
 //! a help-desk lock in Postgres. The three keys share the account's hash tag (Redis Cluster).
+//!
+//! A lock is one event however many attempts race it (docs/SECURITY.md, « Lockout »): while
+//! the lock key exists a failure changes nothing here — attempts already in flight when the
+//! lock fell land on it and are only audited — so the next lock needs `max_failures` new
+//! failures *after* this one has ended, and the help-desk lock needs several separate lock
+//! periods, never one burst.
 
 use redis::Script;
 use std::sync::LazyLock;
@@ -11,17 +17,23 @@ use super::{Kv, StoreError};
 use crate::config::LockoutConfig;
 
 /// KEYS: failures, lock, lock count. ARGV: max failures, base lock secs, max temporary locks,
-/// how long past locks are remembered. Returns 0 (counted), the lock's seconds, or -1 (too
-/// many locks: the help desk must unlock).
+/// how long past locks are remembered. Returns 0 (counted), the new lock's seconds, -1 (too
+/// many locks: the help desk must unlock) or -2 (already locked: not counted).
 static FAIL: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"local n = redis.call('INCR', KEYS[1])
+        r"if redis.call('EXISTS', KEYS[2]) == 1 then return -2 end
+          local n = redis.call('INCR', KEYS[1])
           if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
           if n < tonumber(ARGV[1]) then return 0 end
           redis.call('DEL', KEYS[1])
           local locks = redis.call('INCR', KEYS[3])
           redis.call('EXPIRE', KEYS[3], ARGV[4])
-          if locks > tonumber(ARGV[3]) then return -1 end
+          if locks > tonumber(ARGV[3]) then
+            -- Attempts in flight while the caller records the help-desk lock in Postgres
+            -- land on this key and are not counted; the unlock deletes it.
+            redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+            return -1
+          end
           local secs = tonumber(ARGV[2]) * (2 ^ (locks - 1))
           redis.call('SET', KEYS[2], '1', 'EX', secs)
           return secs",
@@ -33,10 +45,12 @@ static FAIL: LazyLock<Script> = LazyLock::new(|| {
 pub enum AfterFailure {
     /// Counted; not locked.
     Counted,
-    /// Locked for this many seconds.
+    /// This failure locked the account for this many seconds.
     LockedFor(u64),
-    /// Too many temporary locks: lock until the help desk unlocks.
+    /// This failure was one lock too many: lock until the help desk unlocks.
     HelpDeskLock,
+    /// The account was already locked: the failure counts toward nothing.
+    AlreadyLocked,
 }
 
 /// Whether the account is temporarily locked.
@@ -70,7 +84,8 @@ pub async fn record_failure(
     Ok(match outcome {
         0 => AfterFailure::Counted,
         secs if secs > 0 => AfterFailure::LockedFor(secs.unsigned_abs()),
-        _ => AfterFailure::HelpDeskLock,
+        -1 => AfterFailure::HelpDeskLock,
+        _ => AfterFailure::AlreadyLocked,
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod circuit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
@@ -26,7 +27,7 @@ use tokio_postgres::NoTls;
 use crate::config::DatabaseConfig;
 
 pub use deadpool_postgres::GenericClient;
-pub use kv::Kv;
+pub use kv::{Kv, KvConn};
 
 mod embedded {
     refinery::embed_migrations!("../migrations");

@@ -32,7 +32,23 @@ pub async fn within(
     window_secs: u64,
     limit: u32,
 ) -> Result<bool, StoreError> {
-    Ok(hit(kv, kv.key(kind, id), window_secs).await? <= limit)
+    Ok(add(kv, kind, id, window_secs).await? <= limit)
+}
+
+/// Counts one event of `kind` for `id` in a window of `window_secs` that opens at its first
+/// event; returns the count so far, this one included.
+pub async fn add(kv: &Kv, kind: &str, id: &str, window_secs: u64) -> Result<u32, StoreError> {
+    hit(kv, kv.key(kind, id), window_secs).await
+}
+
+/// The events of `kind` for `id` in its current window (0 when none).
+pub async fn count(kv: &Kv, kind: &str, id: &str) -> Result<u32, StoreError> {
+    let mut conn = kv.conn();
+    let n: Option<u32> = redis::cmd("GET")
+        .arg(kv.key(kind, id))
+        .query_async(&mut conn)
+        .await?;
+    Ok(n.unwrap_or(0))
 }
 
 async fn hit(kv: &Kv, key: String, window_secs: u64) -> Result<u32, StoreError> {
