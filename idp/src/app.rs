@@ -240,7 +240,11 @@ impl Application {
         })?;
         ops_listener.set_nonblocking(true)?;
         let state = AppState::connect(config).await?;
-        let mail = crate::mail::Worker::new(state.db.clone(), &state.config.mail)?;
+        let mail = crate::mail::Worker::new(
+            state.db.clone(),
+            &state.config.mail,
+            state.config.recovery.assistance.clone(),
+        )?;
         Ok(Self {
             port,
             listener,

@@ -100,19 +100,79 @@ impl Lang {
 
     /// The message for `key` with named arguments.
     pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
-            .collect();
+        self.lookup(key, text_args(args))
+    }
+
+    /// The message for `key` with a count, passed as a number so that the message's plural
+    /// selector picks the form (« 1 minute », « 2 minutes »; in French 0 and 1 are singular),
+    /// and named text arguments.
+    pub fn t_count(
+        self,
+        key: &str,
+        (name, count): (&'static str, u64),
+        args: &[(&'static str, String)],
+    ) -> String {
+        let mut all = text_args(args);
+        all.insert(Cow::Borrowed(name), FluentValue::from(count));
+        self.lookup(key, all)
+    }
+
+    fn lookup(self, key: &str, args: HashMap<Cow<'static, str>, FluentValue<'_>>) -> String {
         LOCALES
             .try_lookup_with_args(self.id(), key, &args)
             .unwrap_or_else(|| key.to_owned())
     }
 }
 
+fn text_args(args: &[(&'static str, String)]) -> HashMap<Cow<'static, str>, FluentValue<'static>> {
+    args.iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_form_of_each_language() {
+        let validity = |lang: Lang, n| lang.t_count("recovery-email-validity", ("minutes", n), &[]);
+        assert!(
+            validity(Lang::Fr, 1).contains("pendant 1 minute et"),
+            "{}",
+            validity(Lang::Fr, 1)
+        );
+        assert!(validity(Lang::Fr, 30).contains("pendant 30 minutes et"));
+        assert!(
+            validity(Lang::En, 1).contains("for 1 minute and"),
+            "{}",
+            validity(Lang::En, 1)
+        );
+        assert!(validity(Lang::En, 30).contains("for 30 minutes and"));
+        let short = |lang: Lang, n| {
+            lang.t_count(
+                "questions-error-too-short",
+                ("min", n),
+                &[("n", "2".into())],
+            )
+        };
+        assert_eq!(
+            short(Lang::Fr, 1),
+            "Réponse 2 : la réponse doit compter au moins 1 caractère."
+        );
+        assert_eq!(
+            short(Lang::Fr, 3),
+            "Réponse 2 : la réponse doit compter au moins 3 caractères."
+        );
+        assert_eq!(
+            short(Lang::En, 1),
+            "Answer 2: the answer must be at least 1 character."
+        );
+        assert_eq!(
+            Lang::Fr.t_count("recovery-questions-limit", ("max", 1), &[]),
+            "Après 1 essai infructueux, le changement de mot de passe en ligne sera bloqué et vous devrez communiquer avec le Centre d'assistance aux professionnels."
+        );
+    }
 
     #[test]
     fn french_is_the_default_and_english_is_offered() {

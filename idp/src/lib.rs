@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod app;
+pub mod assistance;
 pub mod cli;
 pub mod config;
 pub mod credentials;

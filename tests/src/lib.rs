@@ -190,8 +190,20 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Adds a professional `username` with `PASSWORD`; returns the `sub`.
+    /// Adds a professional (a pharmacist) `username` with `PASSWORD`; returns the `sub`.
     pub async fn add_user(&self, username: &str) -> String {
+        self.add_account(username, "professional", Some("pharmacien"))
+            .await
+    }
+
+    /// Adds an account of `account_type` (`professional`, `staff`) with `PASSWORD` and the
+    /// address `<username>@example.org`; returns the `sub`.
+    pub async fn add_account(
+        &self,
+        username: &str,
+        account_type: &str,
+        profession: Option<&str>,
+    ) -> String {
         let mut db = self.deployment.db.get().await.unwrap();
         let tx = db.transaction().await.unwrap();
         let config = idp::config::PasswordConfig {
@@ -207,8 +219,8 @@ impl TestApp {
             given_name: "Marie".into(),
             family_name: "Tremblay".into(),
             email: Some(format!("{}@example.org", username.to_lowercase())),
-            profession: Some("pharmacien".into()),
-            account_type: "professional".into(),
+            profession: profession.map(str::to_owned),
+            account_type: account_type.into(),
         };
         let id = idp::admin::users::add(&tx, &hasher, rules(&usernames(), &policy()), user)
             .await

@@ -79,7 +79,8 @@ async fn verification_mails(app: &TestApp, address: &str) -> i64 {
 async fn alias_link(app: &TestApp, browser: &reqwest::Client, email: &str) -> String {
     let before = verification_mails(app, email).await;
     let answer = ask_for_alias(app, browser, email, PASSWORD).await;
-    assert_eq!(answer.status(), 200, "the check-your-e-mail page");
+    assert_eq!(answer.status(), 303, "post/redirect/get");
+    assert_eq!(location(&answer), "/account/username/sent");
     assert_eq!(verification_mails(app, email).await, before + 1);
     let arrived = async || {
         app.smtp
@@ -126,8 +127,19 @@ async fn follow(app: &TestApp, link: &str) -> (u16, String) {
         &[("csrf", csrf.as_str()), ("token", token.as_str())],
     )
     .await;
-    let status = answer.status().as_u16();
-    (status, unescape(&answer.text().await.unwrap()))
+    if answer.status() != 303 {
+        let status = answer.status().as_u16();
+        return (status, unescape(&answer.text().await.unwrap()));
+    }
+    // A spent link: post/redirect/get to the page that shows the outcome.
+    let to = location(&answer);
+    assert!(
+        to.starts_with("/account/username/verified?c="),
+        "a confirmation is shown by a GET: {to}"
+    );
+    let shown = browser.get(app.url(&to)).send().await.unwrap();
+    let status = shown.status().as_u16();
+    (status, unescape(&shown.text().await.unwrap()))
 }
 
 /// The audit events of an account: (kind, outcome, detail as text), oldest first.
@@ -290,10 +302,28 @@ async fn an_email_address_proven_by_its_link_signs_in_beside_the_old_username() 
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status(), 200);
-    let text = unescape(&answer.text().await.unwrap());
+    assert_eq!(answer.status(), 303, "post/redirect/get");
+    assert_eq!(location(&answer), "/account/username/sent");
+    let sent = browser
+        .get(app.url("/account/username/sent"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let text = unescape(&sent.text().await.unwrap());
     assert!(text.contains("Consultez vos courriels"), "{text}");
     assert!(text.contains("Marie.Tremblay@Clinique.example.org"));
+    let reload = browser
+        .get(app.url("/account/username/sent"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reload.status(), 200, "a reload shows the page again");
+    assert_eq!(
+        verification_mails(&app, "Marie.Tremblay@Clinique.example.org").await,
+        1,
+        "and sends nothing again"
+    );
 
     let mails = app
         .smtp
@@ -866,6 +896,76 @@ async fn the_secret_questions_from_the_settings_need_the_current_password() {
     );
 }
 
+#[tokio::test]
+async fn guessable_answers_and_the_accounts_own_names_are_refused_each_with_its_reason() {
+    let app = spawn_app().await;
+    let sub = app.add_user("IP70302").await;
+    let browser = signed_in(&app, "IP70302").await;
+    // (answer given to question 1, 2, … in turn, the reason shown, why)
+    // The form's questions are the catalogue's first eight, « … premier animal de
+    // compagnie? » first.
+    let cases = [
+        (
+            "animal de compagnie",
+            "mots de la question",
+            "the question's words",
+        ),
+        ("123", "suite simple", "a sequence"),
+        ("1234", "suite simple", "a longer one"),
+        ("aaa", "seul caractère répété", "one character"),
+        (
+            "ip70302@example.org",
+            "adresse courriel",
+            "the account's e-mail",
+        ),
+        ("IP70302", "nom d'utilisateur", "the username"),
+        ("Aucun", "parmi les plus courantes", "a common answer"),
+        ("n/a", "parmi les plus courantes", "not applicable"),
+    ];
+    let (csrf, _) = form_page(&app, &browser, "/account/questions").await;
+    let mut form = questions_form(csrf);
+    assert_eq!(
+        form.iter().find(|(k, _)| k == "question_1").unwrap().1,
+        "first-pet"
+    );
+    for (n, (answer, ..)) in cases.iter().enumerate() {
+        let field = format!("answer_{}", n + 1);
+        let slot = form.iter_mut().find(|(k, _)| *k == field).unwrap();
+        slot.1 = (*answer).to_owned();
+    }
+    form.push(("current_password".into(), PASSWORD.into()));
+    let answer = browser
+        .post(app.url("/account/questions"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400, "every answer refused");
+    let text = unescape(&answer.text().await.unwrap());
+    for (n, (_, reason, why)) in cases.iter().enumerate() {
+        let n = n + 1;
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("id=\"answer_{n}-error\"")))
+            .unwrap_or_else(|| panic!("answer {n} ({why}) has its error: {text}"));
+        assert!(
+            line.contains(&format!("Réponse {n} :")) && line.contains(reason),
+            "answer {n}, {why}: {line}"
+        );
+    }
+    let db = app.deployment.db.get().await.unwrap();
+    let id: uuid::Uuid = sub.parse().unwrap();
+    let stored: i64 = db
+        .query_one(
+            "SELECT count(*) FROM secret_answers WHERE account_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "nothing stored");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Active sessions
 // ---------------------------------------------------------------------------------------------
@@ -1035,4 +1135,36 @@ async fn the_pages_are_translated_when_english_is_chosen() {
         unescape(&html).contains("This session"),
         "the choice is remembered"
     );
+}
+
+#[tokio::test]
+async fn the_pages_after_a_post_show_nothing_to_a_stranger() {
+    let app = spawn_app().await;
+    let stranger = app.new_browser();
+    for (path, to, why) in [
+        (
+            "/account/username/sent",
+            "/login",
+            "no session: sign in first",
+        ),
+        (
+            "/account/username/verified",
+            "/account",
+            "no confirmation named",
+        ),
+        (
+            "/account/username/verified?c=not-a-token",
+            "/account",
+            "a malformed id",
+        ),
+        (
+            "/account/username/verified?c=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "/account",
+            "an id that names no confirmation",
+        ),
+    ] {
+        let answer = stranger.get(app.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 303, "{why}");
+        assert_eq!(location(&answer), to, "{why}");
+    }
 }

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use figment::providers::Serialized;
 use idp::i18n::Lang;
 use idp::mail::{Notice, Recipient};
-use integration_tests::login::log_in;
+use integration_tests::login::{log_in, logs_in};
 use integration_tests::smtp::Mail;
-use integration_tests::{PASSWORD, TestApp, spawn_app, wait_until};
+use integration_tests::{PASSWORD, TestApp, spawn_app, spawn_app_with, wait_until};
 
 const WRONG: &str = "not my password at all";
 
@@ -37,6 +38,7 @@ async fn enqueue_all(app: &TestApp, notices: &[(String, Notice)]) {
             address: address.clone(),
             lang: Lang::Fr,
             name: "Marie Tremblay".into(),
+            audience: idp::assistance::Audience::default(),
         };
         idp::mail::enqueue(&tx, &to, notice).await.unwrap();
     }
@@ -107,7 +109,22 @@ async fn a_locked_account_is_told_by_email_in_french_by_default() {
         "{}",
         mail.text
     );
-    assert!(mail.text.contains("Centre d'assistance aux professionnels"));
+    assert!(
+        mail.text.contains("Pharmaciens : 418 643-9025 (Québec)"),
+        "a pharmacist is given the pharmacists' line: {}",
+        mail.text
+    );
+    assert!(
+        !mail.text.contains("Autres professionnels"),
+        "and no other: {}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains("communiquez avec le centre d'assistance indiqué ci-dessous"),
+        "without secret questions, the notice says to call for a temporary password: {}",
+        mail.text
+    );
     assert!(mail.html.contains("<html lang=\"fr-CA\">"), "{}", mail.html);
     assert!(
         mail.html.contains("Bonjour Marie Tremblay,"),
@@ -116,6 +133,34 @@ async fn a_locked_account_is_told_by_email_in_french_by_default() {
     );
     assert_multipart_without_secrets(mail);
     wait_until_sent(&app, "ip41001@example.org").await;
+}
+
+#[tokio::test]
+async fn a_staff_account_is_given_the_staff_line_and_sent_to_recovery_only_with_questions() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("lockout.max_failures", 2))).await;
+    let sub = app.add_account("CE41009", "staff", None).await;
+    integration_tests::credentials::give_questions(&app, &sub, 8).await;
+    for _ in 0..2 {
+        assert!(!logs_in(&app, "CE41009", "not the password").await);
+    }
+    let mails = app.smtp.wait_for("ce41009@example.org", 1).await;
+    let text = &mails[0].text;
+    assert!(
+        text.contains("Personnel administratif et utilisateurs du SELAT : 418 643-8210"),
+        "the staff line: {text}"
+    );
+    assert!(
+        text.contains("faites le 1 pour les services en ligne"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Pharmaciens"),
+        "not the professionals' lines: {text}"
+    );
+    assert!(
+        text.contains("« Mot de passe oublié? »"),
+        "questions set: recovery can help: {text}"
+    );
 }
 
 #[tokio::test]

@@ -478,7 +478,9 @@ async fn wrong_answers_count_toward_the_lockout_and_the_same_questions_stay_aske
         !logs_in(&app, "IP51002", PASSWORD).await,
         "locked: recovery failures and login failures share one counter"
     );
-    // Locked: even the right answers are answered like wrong ones, and not counted.
+    // Locked: even the right answers are answered like wrong ones. They count toward the
+    // recovery limit (so a lock never keeps a recovery open longer than a decoy's, which
+    // closes after as many sets), never toward the lock.
     let answer = submit_answers(&app, &other, &right_answers(&questions)).await;
     assert_eq!(answer.status(), 400);
     assert!(
@@ -488,8 +490,8 @@ async fn wrong_answers_count_toward_the_lockout_and_the_same_questions_stay_aske
     );
     assert_eq!(
         recovery_standing(&app, &sub).await,
-        (1, false),
-        "not counted"
+        (2, false),
+        "counted toward the recovery limit"
     );
     assert_eq!(
         recovery_events(&app, &sub).await,
@@ -551,7 +553,11 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
         "{}",
         mail.text
     );
-    assert!(mail.text.contains("Centre d'assistance aux professionnels"));
+    assert!(
+        mail.text.contains("Pharmaciens : 418 643-9025"),
+        "the pharmacist's own line: {}",
+        mail.text
+    );
     for typed in one_wrong(&questions) {
         assert!(
             !mail.raw.contains(typed.as_str()),
@@ -867,10 +873,11 @@ async fn starts_are_limited_per_address_whatever_the_names() {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
     }
     let browser = app.new_browser();
+    // Unknown names get decoy questions: the same 303 as a real account.
     for (name, status) in [
-        ("IP59990", 200),
+        ("IP59990", 303),
         ("IP51024", 303),
-        ("quelqu.un@example.org", 200),
+        ("quelqu.un@example.org", 303),
     ] {
         assert_eq!(start(&app, &browser, name).await.status(), status, "{name}");
     }
@@ -896,22 +903,14 @@ async fn starts_are_limited_per_address_whatever_the_names() {
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn an_unknown_username_is_indistinguishable_from_an_account_without_questions() {
+async fn an_account_without_enough_questions_or_with_recovery_closed_gets_the_assistance_page() {
     let app = spawn_app().await;
     app.add_user("IP51004").await; // no questions
     let few = app.add_user("IP51005").await;
     give_questions(&app, &few, 2).await; // fewer than the 3 asked
-    let disabled = app.add_user("IP51006").await;
-    give_questions(&app, &disabled, 8).await;
     let closed = app.add_user("IP51007").await;
     give_questions(&app, &closed, 8).await;
     let db = app.deployment.db.get().await.unwrap();
-    db.execute(
-        "UPDATE accounts SET disabled_at = now() WHERE username = 'IP51006'",
-        &[],
-    )
-    .await
-    .unwrap();
     db.execute(
         "UPDATE accounts SET recovery_closed_at = now(), recovery_failures = 3 WHERE username = 'IP51007'",
         &[],
@@ -920,7 +919,7 @@ async fn an_unknown_username_is_indistinguishable_from_an_account_without_questi
     .unwrap();
 
     let browser = app.new_browser();
-    let reference = start(&app, &browser, "IP59999").await;
+    let reference = start(&app, &browser, "IP51004").await;
     assert_eq!(reference.status(), 200);
     assert!(set_cookie(&reference, RECOVERY_COOKIE).is_none());
     let reference = without_csrf(&text_of(reference).await);
@@ -929,12 +928,7 @@ async fn an_unknown_username_is_indistinguishable_from_an_account_without_questi
             && reference.contains("Centre d'assistance aux professionnels"),
         "the source document's message: {reference}"
     );
-    for centre in
-        &idp::config::Config::figment(&integration_tests::repo_root().join("config"), "test")
-            .extract_inner::<idp::recovery::RecoveryConfig>("recovery")
-            .unwrap()
-            .assistance
-    {
+    for centre in professional_centres() {
         assert!(
             reference.contains(&centre.name_fr),
             "{} is listed",
@@ -951,11 +945,8 @@ async fn an_unknown_username_is_indistinguishable_from_an_account_without_questi
     }
 
     let cases = [
-        ("IP51004", "an account without questions"),
         ("ip51005", "an account with too few questions"),
-        ("IP51006", "a disabled account"),
         ("IP51007", "an account whose recovery is closed"),
-        ("quelqu.un@example.org", "an unknown e-mail alias"),
     ];
     for (name, why) in cases {
         for browser in [&browser, &app.new_browser()] {
@@ -966,9 +957,141 @@ async fn an_unknown_username_is_indistinguishable_from_an_account_without_questi
                 "{why}: no recovery"
             );
             let body = without_csrf(&text_of(answer).await);
-            assert_eq!(body, reference, "{why}: the same page as an unknown name");
+            assert_eq!(body, reference, "{why}: the same page");
         }
     }
+}
+
+/// The assistance centres configured for professionals.
+fn professional_centres() -> Vec<idp::recovery::AssistanceCentre> {
+    idp::config::Config::figment(&integration_tests::repo_root().join("config"), "test")
+        .extract_inner::<idp::recovery::RecoveryConfig>("recovery")
+        .unwrap()
+        .assistance
+        .into_iter()
+        .filter(|c| c.account_types.iter().any(|t| t == "professional"))
+        .collect()
+}
+
+/// A recovery's pages with what must differ between two accounts taken out: the CSRF token,
+/// the texts of the questions asked and their answer-format hints.
+fn shape_of(html: &str) -> String {
+    let mut shape: String = without_csrf(html)
+        .lines()
+        .filter(|l| !l.contains("-hint\">"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for n in 1..=3 {
+        let hint = format!("answer_{n}-hint");
+        shape = shape
+            .replace(&format!(" aria-describedby=\"{hint}\""), "")
+            .replace(&format!("{hint} "), "");
+    }
+    for q in &catalogue().catalogue {
+        shape = shape.replace(&q.fr, "QUESTION");
+    }
+    shape
+}
+
+#[tokio::test]
+async fn an_unknown_name_gets_decoy_questions_that_are_always_refused_like_a_real_accounts() {
+    let app = spawn_app().await;
+    let real = app.add_user("IP51040").await;
+    give_questions(&app, &real, 8).await;
+    let disabled = app.add_user("IP51041").await;
+    give_questions(&app, &disabled, 8).await;
+    let db = app.deployment.db.get().await.unwrap();
+    db.execute(
+        "UPDATE accounts SET disabled_at = now() WHERE username = 'IP51041'",
+        &[],
+    )
+    .await
+    .unwrap();
+
+    // The start: a 303 to the questions and a recovery cookie, for a real account and for
+    // names that are none; the decoy is the same on every request, browser and node.
+    let real_browser = app.new_browser();
+    let real_questions = start_to_questions(&app, &real_browser, "IP51040").await;
+    let decoy_browser = app.new_browser();
+    let decoy = start_to_questions(&app, &decoy_browser, "IP59999").await;
+    assert_eq!(decoy.len(), 3, "three decoy questions: {decoy:?}");
+    assert_eq!(
+        start_to_questions(&app, &app.new_browser(), "ip59999").await,
+        decoy,
+        "the same decoy for the same name, any case, any browser"
+    );
+    let node_b = app.spawn_second_node().await;
+    assert_eq!(
+        start_to_questions(&node_b, &node_b.new_browser(), "IP59999").await,
+        decoy,
+        "and on another node"
+    );
+    assert_ne!(
+        start_to_questions(&app, &app.new_browser(), "IP59998").await,
+        Vec::<String>::new(),
+        "another unknown name gets questions too"
+    );
+    assert_eq!(
+        start_to_questions(&app, &app.new_browser(), "IP51041")
+            .await
+            .len(),
+        3,
+        "a disabled account gets decoy questions"
+    );
+    assert_eq!(
+        start_to_questions(&app, &app.new_browser(), "personne@example.org")
+            .await
+            .len(),
+        3,
+        "an unknown e-mail alias too"
+    );
+    let real_page = page(&app, &real_browser, "/recovery/questions").await;
+    let decoy_page = page(&app, &decoy_browser, "/recovery/questions").await;
+    assert_eq!(shape_of(&real_page), shape_of(&decoy_page), "the same page");
+
+    // Answers: always refused, with the page a real account's wrong set gets, and after as
+    // many sets as close a real recovery, the same closing page.
+    for set in 1..=3 {
+        let real_answer = submit_answers(&app, &real_browser, &one_wrong(&real_questions)).await;
+        let decoy_answer = submit_answers(&app, &decoy_browser, &right_answers(&decoy)).await;
+        assert_eq!(real_answer.status(), decoy_answer.status(), "set {set}");
+        let (real_html, decoy_html) = (text_of(real_answer).await, text_of(decoy_answer).await);
+        assert_eq!(shape_of(&real_html), shape_of(&decoy_html), "set {set}");
+        if set < 3 {
+            assert!(decoy_html.contains("Au moins une réponse est incorrecte"));
+        } else {
+            assert!(
+                decoy_html.contains("mot de passe temporaire"),
+                "{decoy_html}"
+            );
+        }
+    }
+    // Closed: starting again gets the assistance page, as the real account does.
+    let real_again = start(&app, &app.new_browser(), "IP51040").await;
+    let decoy_again = start(&app, &app.new_browser(), "IP59999").await;
+    assert_eq!(real_again.status(), 200);
+    assert_eq!(decoy_again.status(), 200);
+    assert_eq!(
+        without_csrf(&text_of(real_again).await),
+        without_csrf(&text_of(decoy_again).await),
+        "a closed decoy looks like a closed recovery"
+    );
+    // The audit trail keeps the decoy's steps without tying them to any account.
+    let unattributed: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE kind = 'recovery' AND outcome = 'failed' \
+             AND account_id IS NULL AND detail->>'reason' = 'no_account'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unattributed, 3, "three decoy sets, audited");
+    assert_eq!(
+        recovery_events(&app, &disabled).await,
+        ["started"],
+        "the disabled account's start is audited as its own, its decoy answers never"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1146,13 +1269,35 @@ async fn with_email_proof_required_an_account_without_a_verified_address_cannot_
     let app = email_proof_app("required").await;
     let sub = app.add_user("IP51011").await;
     give_questions(&app, &sub, 8).await;
+    app.add_user("IP51013").await; // no questions: the assistance page
     let browser = app.new_browser();
     let answer = start(&app, &browser, "IP51011").await;
     assert_eq!(answer.status(), 200);
     let body = without_csrf(&text_of(answer).await);
-    let unknown = without_csrf(&text_of(start(&app, &browser, "IP59998").await).await);
-    assert_eq!(body, unknown, "the assistance page");
+    let assistance = without_csrf(&text_of(start(&app, &browser, "IP51013").await).await);
+    assert_eq!(body, assistance, "the assistance page");
     assert!(mailed_links(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn with_email_proof_an_unknown_name_gets_the_same_check_your_email_page() {
+    let app = email_proof_app("when_available").await;
+    let sub = app.add_user("IP51014").await;
+    give_questions(&app, &sub, 8).await;
+    verify_email(&app, &sub).await;
+    let browser = app.new_browser();
+    let real = start(&app, &browser, "IP51014").await;
+    let unknown = start(&app, &browser, "IP59997").await;
+    assert_eq!(real.status(), unknown.status());
+    assert!(set_cookie(&unknown, RECOVERY_COOKIE).is_none());
+    let (real, unknown) = (text_of(real).await, text_of(unknown).await);
+    assert!(unknown.contains("Consultez vos courriels"), "{unknown}");
+    assert_eq!(without_csrf(&real), without_csrf(&unknown), "the same page");
+    assert_eq!(
+        mailed_links(&app).await.len(),
+        1,
+        "only the real account's link"
+    );
 }
 
 #[tokio::test]

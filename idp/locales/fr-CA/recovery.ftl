@@ -6,14 +6,20 @@ recovery-continue = Continuer
 recovery-back-to-login = Retour à la page de connexion
 recovery-error-missing = Entrez votre nom d'utilisateur.
 recovery-error-malformed = Ce nom d'utilisateur n'est pas valide. Vérifiez-le et entrez-le de nouveau.
-recovery-unavailable = Votre mot de passe ne peut pas être changé en ligne. C'est le cas, entre autres, si vous n'avez pas choisi vos { $required } questions secrètes.
+recovery-unavailable = Votre mot de passe ne peut pas être changé en ligne. C'est le cas, entre autres, si vous n'avez pas choisi { $required ->
+        [one] votre question secrète
+       *[other] vos { $required } questions secrètes
+    }.
 recovery-unavailable-call = Communiquez avec le Centre d'assistance aux professionnels pour obtenir un mot de passe temporaire. Après le changement de ce mot de passe, vous serez dirigé vers la page Questions secrètes.
 recovery-centres = Centre d'assistance aux professionnels
 recovery-other-name = Essayer avec un autre nom d'utilisateur
 recovery-closed = Au moins une réponse est incorrecte. Le nombre maximal d'essais est atteint : le changement de mot de passe en ligne est maintenant bloqué pour ce compte.
 recovery-email-title = Consultez vos courriels
 recovery-email-sent = Un courriel contenant un lien vient d'être envoyé à l'adresse associée à votre compte. Suivez ce lien pour répondre à vos questions secrètes.
-recovery-email-validity = Le lien est valide pendant { $minutes } minutes et ne peut servir qu'une seule fois. Si vous ne recevez rien, vérifiez votre dossier de courriels indésirables.
+recovery-email-validity = Le lien est valide pendant { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    } et ne peut servir qu'une seule fois. Si vous ne recevez rien, vérifiez votre dossier de courriels indésirables.
 recovery-done-title = Mot de passe changé
 recovery-done = Votre mot de passe a été changé. Vous pouvez maintenant vous connecter avec votre nouveau mot de passe.
 recovery-done-sessions = Pour votre sécurité, toutes vos sessions ouvertes ont été fermées.
@@ -26,8 +32,14 @@ recovery-link-continue = Vous avez demandé à remplacer le mot de passe oublié
 recovery-link-invalid-title = Lien non valide
 recovery-link-invalid = Ce lien n'est plus valide : il a déjà été utilisé, il a expiré ou il est incomplet. Recommencez la démarche pour en recevoir un nouveau.
 recovery-questions-title = Questions secrètes
-recovery-questions-intro = Répondez aux { $asked } questions secrètes suivantes. Les majuscules, les accents et les espaces en trop ne sont pas pris en compte.
-recovery-questions-limit = Après { $max } essais infructueux, le changement de mot de passe en ligne sera bloqué et vous devrez communiquer avec le Centre d'assistance aux professionnels.
+recovery-questions-intro = { $asked ->
+        [one] Répondez à la question secrète suivante.
+       *[other] Répondez aux { $asked } questions secrètes suivantes.
+    } Les majuscules, les accents et les espaces en trop ne sont pas pris en compte.
+recovery-questions-limit = Après { $max ->
+        [one] { $max } essai infructueux
+       *[other] { $max } essais infructueux
+    }, le changement de mot de passe en ligne sera bloqué et vous devrez communiquer avec le Centre d'assistance aux professionnels.
 recovery-questions-wrong = Au moins une réponse est incorrecte. Vérifiez vos réponses et essayez de nouveau.
 recovery-questions-missing = Question { $n } : entrez une réponse.
 recovery-questions-label = Question { $n } : { $question }

@@ -8,22 +8,31 @@
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{message, note, record};
 use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
-use crate::store::StoreError;
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
+use crate::store::{StoreError, ephemeral};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// Where the link leads.
 const PATH: &str = "/account/username/verify";
+
+/// Where a confirmed link's POST sends the browser (post/redirect/get).
+const CONFIRMED_PATH: &str = "/account/username/verified";
+
+/// How long the outcome of a confirmation can be shown again (a reload), in seconds.
+const CONFIRMED_TTL_SECS: u64 = 600;
+
+/// The kind of the short-lived record that carries a confirmation to its page.
+const CONFIRMED_KIND: &str = "alias-confirmed";
 
 /// The language link of the outcome pages leads home: the token is spent, never carried along.
 const SWITCH: &str = "/";
@@ -32,15 +41,19 @@ const SWITCH: &str = "/";
 #[derive(Debug)]
 enum Outcome {
     /// The address is now a login name.
-    Confirmed {
-        username: String,
-        alias: String,
-        replaced: Option<String>,
-    },
+    Confirmed(Confirmed),
     /// Unknown, spent, superseded or expired, or the account is disabled.
     Refused,
     /// Another account took the address since the link was sent.
     Taken,
+}
+
+/// A confirmation, carried from the POST that spent the link to the page that shows it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Confirmed {
+    username: String,
+    alias: String,
+    replaced: Option<String>,
 }
 
 /// The button that spends the link.
@@ -109,11 +122,22 @@ pub async fn verify(
     };
     let outcome = confirm(&app, &SecretToken::presented(&token), &requester).await?;
     Ok(match outcome {
-        Outcome::Confirmed {
-            username,
-            alias,
-            replaced,
-        } => confirmed(lang, username, alias, replaced),
+        // Post/redirect/get: the outcome waits under a random id for the page that shows it,
+        // so a reload shows it again and never posts the spent link a second time.
+        Outcome::Confirmed(confirmed) => {
+            let id = SecretToken::generate().map_err(PageError::internal)?;
+            let key = id.digest_b64();
+            ephemeral::put(
+                &app.kv,
+                CONFIRMED_KIND,
+                &key,
+                &confirmed,
+                CONFIRMED_TTL_SECS,
+            )
+            .await?;
+            let to = format!("{CONFIRMED_PATH}?c={}", id.expose());
+            Redirect::to(&to).into_response()
+        }
         Outcome::Refused => refused(lang, "account-alias-link-refused"),
         Outcome::Taken => message(
             lang,
@@ -123,6 +147,29 @@ pub async fn verify(
             vec![("/account/username", lang.t("account-alias-try-again"))],
             SWITCH,
         ),
+    })
+}
+
+/// `GET /account/username/verified?c=…`: the confirmation of a link just followed; an unknown
+/// or expired one leads to the settings.
+pub async fn show_confirmed(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let id = query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "c")
+            .map(|(_, v)| v.into_owned())
+    });
+    let Some(id) = id.filter(|id| SecretToken::is_well_formed(id)) else {
+        return Ok(Redirect::to("/account").into_response());
+    };
+    let key = SecretToken::presented(&id).digest_b64();
+    let found: Option<Confirmed> = ephemeral::get(&app.kv, CONFIRMED_KIND, &key).await?;
+    Ok(match found {
+        Some(done) => confirmed(lang, done, &format!("{CONFIRMED_PATH}?c={id}")),
+        None => Redirect::to("/account").into_response(),
     })
 }
 
@@ -203,15 +250,20 @@ async fn confirm(
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(event = "username_changed", account = %account.id);
-    Ok(Outcome::Confirmed {
+    Ok(Outcome::Confirmed(Confirmed {
         username: account.username,
         alias: spent.email,
         replaced,
-    })
+    }))
 }
 
 /// The success page: both names work now.
-fn confirmed(lang: Lang, username: String, alias: String, replaced: Option<String>) -> Response {
+fn confirmed(lang: Lang, done: Confirmed, here: &str) -> Response {
+    let Confirmed {
+        username,
+        alias,
+        replaced,
+    } = done;
     let mut paragraphs = vec![lang.t_args(
         "account-alias-confirmed",
         &[("username", username), ("alias", alias)],
@@ -229,7 +281,7 @@ fn confirmed(lang: Lang, username: String, alias: String, replaced: Option<Strin
             "/account?done=username",
             lang.t("account-alias-to-settings"),
         )],
-        SWITCH,
+        here,
     )
 }
 

@@ -41,10 +41,12 @@ pub fn router() -> Router<AppState> {
             "/account/username",
             get(username::show).post(username::submit),
         )
+        .route("/account/username/sent", get(username::sent))
         .route(
             "/account/username/verify",
             get(alias::show).post(alias::verify),
         )
+        .route("/account/username/verified", get(alias::show_confirmed))
         .route("/account/sessions", get(sessions::show))
         .route("/account/sessions/end", post(sessions::end_one))
         .route("/account/sessions/end-others", post(sessions::end_others))

@@ -32,6 +32,9 @@ const WINDOW_SECS: u64 = 3600;
 
 const ACTION: &str = "/account/username";
 
+/// Where a request that e-mailed a link sends the browser.
+const SENT: &str = "/account/username/sent";
+
 /// The page.
 #[derive(Template)]
 #[template(path = "account_username.html")]
@@ -148,25 +151,42 @@ pub async fn submit(
         return render(&app, lang, jar, &account, &shown, problem).await;
     }
     send_link(&app, &account, &address, &requester).await?;
+    // Post/redirect/get: a reload of the next page sends nothing again.
+    Ok(Redirect::to(SENT).into_response())
+}
+
+/// `GET /account/username/sent`: « Consultez vos courriels », naming the address the account's
+/// latest link went to; without a link waiting, back to the form.
+pub async fn sent(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    let Some(user) = signed_in(&app, &jar).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let pending = {
+        let db = app.db.get().await.map_err(StoreError::from)?;
+        email_proofs::pending(&db, user.account.id, Purpose::Alias).await?
+    };
+    let Some(address) = pending else {
+        return Ok(Redirect::to(ACTION).into_response());
+    };
     let ttl = app.config.mail.proof_ttl_secs;
     let paragraphs = vec![
-        lang.t_args(
-            "account-username-sent",
-            &[("email", address.as_ref().to_owned())],
-        ),
+        lang.t_args("account-username-sent", &[("email", address)]),
         lang.t_args("account-username-sent-ttl", &[("duration", duration(ttl))]),
         lang.t("account-username-sent-spam"),
     ];
     let links = vec![("/account", lang.t("account-back"))];
-    let page = message(
+    Ok(message(
         lang,
         StatusCode::OK,
         "account-username-sent-title",
         paragraphs,
         links,
-        ACTION,
-    );
-    Ok(page)
+        SENT,
+    ))
 }
 
 /// Why `address` cannot become this account's login name: it already is, or another account

@@ -13,7 +13,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
-use crate::store::{audit, counters, passwords, windows};
+use crate::store::{audit, counters, passwords, questions, windows};
 use crate::web::{PageError, Requester};
 
 /// Why a login did not succeed; only the log and the audit trail see the difference.
@@ -211,7 +211,9 @@ pub async fn after_failure(
     Ok(())
 }
 
-/// Tells the owner their account was locked (when it has an address).
+/// Tells the owner their account was locked (when it has an address): with their own help
+/// lines, and pointed at « Mot de passe oublié? » only when it can help them (their secret
+/// questions are set).
 async fn notify_lock(
     app: &AppState,
     account: uuid::Uuid,
@@ -225,7 +227,12 @@ async fn notify_lock(
     else {
         return Ok(());
     };
-    mail::enqueue(&db, &to, &Notice::AccountLocked { until_help_desk }).await?;
+    let answered = questions::answered(&db, account).await?.len();
+    let notice = Notice::AccountLocked {
+        until_help_desk,
+        recover_online: answered >= app.config.secret_questions.asked,
+    };
+    mail::enqueue(&db, &to, &notice).await?;
     Ok(())
 }
 

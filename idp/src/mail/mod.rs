@@ -99,6 +99,9 @@ pub enum SmtpSecurity {
     Tls,
 }
 
+/// The member of an outbox row's notice that says whose help lines the e-mail gives.
+const AUDIENCE: &str = "audience";
+
 /// Puts a notice in the outbox, in the caller's transaction: it is sent if and only if the
 /// change it reports commits.
 pub async fn enqueue(
@@ -106,8 +109,29 @@ pub async fn enqueue(
     to: &Recipient,
     notice: &Notice,
 ) -> Result<(), StoreError> {
-    let notice = serde_json::to_value(notice).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    outbox::insert(client, &to.address, to.lang.tag(), &to.name, &notice).await
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    let mut value = serde_json::to_value(notice).map_err(corrupt)?;
+    if let Some(members) = value.as_object_mut() {
+        members.insert(
+            AUDIENCE.to_owned(),
+            serde_json::to_value(&to.audience).map_err(corrupt)?,
+        );
+    }
+    outbox::insert(client, &to.address, to.lang.tag(), &to.name, &value).await
+}
+
+/// Splits an outbox row's notice into the notice and its audience (none in rows written
+/// before audiences were: every help line).
+pub fn read_queued(
+    mut value: serde_json::Value,
+) -> Result<(Notice, crate::assistance::Audience), serde_json::Error> {
+    let audience = value
+        .as_object_mut()
+        .and_then(|members| members.remove(AUDIENCE))
+        .map(serde_json::from_value)
+        .transpose()?
+        .unwrap_or_default();
+    Ok((serde_json::from_value(value)?, audience))
 }
 
 #[cfg(test)]

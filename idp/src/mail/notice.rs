@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::assistance::Audience;
 use crate::i18n::Lang;
 use crate::store::accounts::Account;
 
@@ -15,6 +16,8 @@ pub struct Recipient {
     pub lang: Lang,
     /// First and last name, for the greeting.
     pub name: String,
+    /// Whose help lines the e-mail gives (the account's type and profession).
+    pub audience: Audience,
 }
 
 impl Recipient {
@@ -30,6 +33,7 @@ impl Recipient {
             address,
             lang: Lang::from_tag(&account.locale).unwrap_or_default(),
             name: format!("{} {}", account.given_name, account.family_name),
+            audience: Audience::of_account(account),
         }
     }
 }
@@ -53,6 +57,10 @@ pub enum Notice {
     AccountLocked {
         /// Until the help desk unlocks it (else for a while).
         until_help_desk: bool,
+        /// Whether « Mot de passe oublié? » can help (the account has its secret questions);
+        /// else the e-mail says to call for a temporary password.
+        #[serde(default = "yes")]
+        recover_online: bool,
     },
     /// Too many failed recovery challenges closed "Mot de passe oublié?" for the account
     /// until the help desk reopens it.
@@ -67,4 +75,9 @@ pub enum Notice {
         /// Single-use link, built from the public URL.
         link: String,
     },
+}
+
+/// The default of fields added after notices were already queued.
+fn yes() -> bool {
+    true
 }

@@ -6,6 +6,7 @@
 use askama::Template;
 
 use super::Notice;
+use crate::assistance::AssistanceCentre;
 use crate::i18n::Lang;
 
 /// An e-mail ready to send.
@@ -19,8 +20,14 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Renders `notice` in `lang` for `name` (first and last name, for the greeting).
-pub fn render(notice: &Notice, lang: Lang, name: &str) -> Result<Rendered, askama::Error> {
+/// Renders `notice` in `lang` for `name` (first and last name, for the greeting), giving the
+/// help lines `help` (the recipient's, `assistance.rs`).
+pub fn render(
+    notice: &Notice,
+    lang: Lang,
+    name: &str,
+    help: &[&AssistanceCentre],
+) -> Result<Rendered, askama::Error> {
     let words = Words::of(notice);
     let args = |extra: &[(&'static str, String)]| extra.to_vec();
     let username = match notice {
@@ -45,9 +52,11 @@ pub fn render(notice: &Notice, lang: Lang, name: &str) -> Result<Rendered, askam
         footer: [
             lang.t("mail-footer-automatic"),
             lang.t("mail-footer-not-you"),
-            // The assistance centre's numbers, as every page shows them.
-            lang.t("footer"),
-        ],
+        ]
+        .into_iter()
+        // The recipient's own help lines: a pharmacist's, another professional's, staff's.
+        .chain(help.iter().map(|centre| centre.line(lang)))
+        .collect(),
         subject: subject.clone(),
     };
     Ok(Rendered {
@@ -94,12 +103,21 @@ impl<'a> Words<'a> {
             ),
             Notice::AccountLocked {
                 until_help_desk: false,
+                recover_online: true,
             } => plain(
                 "mail-account-locked-subject",
                 &["mail-account-locked-body", "mail-account-locked-next"],
             ),
             Notice::AccountLocked {
+                until_help_desk: false,
+                recover_online: false,
+            } => plain(
+                "mail-account-locked-subject",
+                &["mail-account-locked-body", "mail-account-locked-next-call"],
+            ),
+            Notice::AccountLocked {
                 until_help_desk: true,
+                ..
             } => plain(
                 "mail-account-locked-subject",
                 &[
@@ -134,7 +152,7 @@ struct Body {
     action: Option<Action>,
     link_fallback: String,
     signature: String,
-    footer: [String; 3],
+    footer: Vec<String>,
 }
 
 struct Action {
@@ -162,6 +180,25 @@ mod tests {
 
     const LINK: &str = "https://idp.example/recovery/link?token=abc&x=1";
 
+    /// The help lines of config/default.toml.
+    fn lines() -> Vec<AssistanceCentre> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+        crate::config::Config::figment(&dir, "test")
+            .extract_inner::<crate::recovery::RecoveryConfig>("recovery")
+            .unwrap()
+            .assistance
+    }
+
+    /// Renders for a pharmacist.
+    fn render(notice: &Notice, lang: Lang, name: &str) -> Result<Rendered, askama::Error> {
+        let all = lines();
+        let pharmacist = crate::assistance::Audience {
+            account_type: Some("professional".into()),
+            profession: Some("pharmacien".into()),
+        };
+        super::render(notice, lang, name, &pharmacist.centres(&all))
+    }
+
     fn every_notice() -> Vec<Notice> {
         vec![
             Notice::PasswordChanged,
@@ -172,9 +209,15 @@ mod tests {
             },
             Notice::AccountLocked {
                 until_help_desk: false,
+                recover_online: true,
+            },
+            Notice::AccountLocked {
+                until_help_desk: false,
+                recover_online: false,
             },
             Notice::AccountLocked {
                 until_help_desk: true,
+                recover_online: true,
             },
             Notice::RecoveryClosed,
             Notice::VerifyAlias { link: LINK.into() },
@@ -211,8 +254,12 @@ mod tests {
                     "{case}: html language"
                 );
                 assert!(
-                    mail.text.contains("418 643-8210"),
-                    "{case}: assistance centre"
+                    mail.text.contains("418 643-9025"),
+                    "{case}: the pharmacists' line"
+                );
+                assert!(
+                    !mail.text.contains("418 643-8210"),
+                    "{case}: not the other professionals' line"
                 );
             }
         }
@@ -231,7 +278,11 @@ mod tests {
             fr.text
                 .contains("Ce courriel vous est envoyé automatiquement.")
         );
-        assert!(fr.text.contains("Centre d'assistance aux professionnels"));
+        assert!(
+            fr.text.contains("Pharmaciens : 418 643-9025 (Québec)"),
+            "{}",
+            fr.text
+        );
 
         let en = render(&Notice::PasswordChanged, Lang::En, "Marie Tremblay").unwrap();
         assert_eq!(en.subject, "Your password was changed");
@@ -286,6 +337,54 @@ mod tests {
         assert!(mail.html.contains("&#60;img src=x"), "{}", mail.html);
         // The text part is not HTML: it shows the name as it is.
         assert!(mail.text.contains(hostile));
+    }
+
+    #[test]
+    fn staff_get_their_own_line_and_the_lock_notice_fits_the_account() {
+        let all = lines();
+        let staff = crate::assistance::Audience {
+            account_type: Some("staff".into()),
+            profession: None,
+        };
+        let locked = Notice::AccountLocked {
+            until_help_desk: false,
+            recover_online: false,
+        };
+        let mail = super::render(&locked, Lang::Fr, "Luc Gagnon", &staff.centres(&all)).unwrap();
+        assert!(
+            mail.text
+                .contains("Personnel administratif et utilisateurs du SELAT"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("faites le 1 pour les services en ligne"));
+        assert!(!mail.text.contains("Pharmaciens"), "{}", mail.text);
+        assert!(
+            !mail.text.contains("Mot de passe oublié"),
+            "no questions set: the notice does not send them to recovery: {}",
+            mail.text
+        );
+        assert!(
+            mail.text.contains("mot de passe temporaire"),
+            "{}",
+            mail.text
+        );
+        let with_questions = Notice::AccountLocked {
+            until_help_desk: false,
+            recover_online: true,
+        };
+        let mail = super::render(
+            &with_questions,
+            Lang::Fr,
+            "Luc Gagnon",
+            &staff.centres(&all),
+        )
+        .unwrap();
+        assert!(
+            mail.text.contains("« Mot de passe oublié? »"),
+            "{}",
+            mail.text
+        );
     }
 
     #[test]

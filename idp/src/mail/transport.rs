@@ -126,7 +126,7 @@ mod tests {
         let from: Mailbox = "Services en ligne <ne-pas-repondre@example.org>"
             .parse()
             .unwrap();
-        let mail = render(&Notice::PasswordChanged, Lang::Fr, "Marie Tremblay").unwrap();
+        let mail = render(&Notice::PasswordChanged, Lang::Fr, "Marie Tremblay", &[]).unwrap();
         let message = message(&from, "marie@example.org", mail).unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("multipart/alternative"), "{raw}");
@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn a_bad_recipient_is_a_message_error_not_a_relay_error() {
         let from: Mailbox = "idp@example.org".parse().unwrap();
-        let mail = render(&Notice::PasswordChanged, Lang::Fr, "Marie Tremblay").unwrap();
+        let mail = render(&Notice::PasswordChanged, Lang::Fr, "Marie Tremblay", &[]).unwrap();
         let error = message(&from, "not an address", mail).unwrap_err();
         assert!(matches!(error, SendError::Message(_)), "{error}");
     }

@@ -9,9 +9,10 @@ use deadpool_postgres::Pool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::MailConfig;
 use super::render::render;
 use super::transport::{Mailer, SendError};
-use super::{MailConfig, Notice};
+use crate::assistance::AssistanceCentre;
 use crate::i18n::Lang;
 use crate::store::{StoreError, outbox};
 
@@ -35,6 +36,7 @@ const MAX_ERROR_CHARS: usize = 500;
 #[derive(Debug)]
 pub struct Worker {
     db: Pool,
+    assistance: Vec<AssistanceCentre>,
     mailer: Mailer,
     poll: Duration,
     retry_base_secs: u64,
@@ -49,10 +51,16 @@ pub struct Running {
 }
 
 impl Worker {
-    /// Builds the SMTP transport of `[mail]` (failing on a bad `from` or password file).
-    pub fn new(db: Pool, config: &MailConfig) -> anyhow::Result<Self> {
+    /// Builds the SMTP transport of `[mail]` (failing on a bad `from` or password file);
+    /// `assistance` is every help line, of which each e-mail gives its recipient's.
+    pub fn new(
+        db: Pool,
+        config: &MailConfig,
+        assistance: Vec<AssistanceCentre>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             db,
+            assistance,
             mailer: Mailer::new(config)?,
             poll: Duration::from_millis(config.poll_ms),
             retry_base_secs: config.retry_base_secs,
@@ -139,10 +147,11 @@ impl Worker {
 
     async fn send(&self, message: &outbox::Claimed) -> Result<(), Failure> {
         // serde's message may quote a value (a link): say only that the notice is unreadable.
-        let notice: Notice = serde_json::from_value(message.notice.clone())
+        let (notice, audience) = super::read_queued(message.notice.clone())
             .map_err(|_| Failure::permanent("the notice does not decode".to_owned()))?;
         let lang = Lang::from_tag(&message.locale).unwrap_or_default();
-        let mail = render(&notice, lang, &message.recipient_name)
+        let lines = audience.centres(&self.assistance);
+        let mail = render(&notice, lang, &message.recipient_name, &lines)
             .map_err(|e| Failure::permanent(format!("render: {e}")))?;
         let sent = tokio::time::timeout(SEND_TIMEOUT, self.mailer.send(&message.recipient, mail))
             .await

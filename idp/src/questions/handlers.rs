@@ -229,8 +229,8 @@ fn render(
                 .filter(|q| config.find(q).is_some());
             let errors_of_row = submitted.rows.iter().filter(|(i, _)| *i == n - 1);
             let message = |e: RowError| {
-                let min = config.min_answer_chars.to_string();
-                lang.t_args(e.message_key(), &[("min", min), ("n", n.to_string())])
+                let min = ("min", config.min_answer_chars as u64);
+                lang.t_count(e.message_key(), min, &[("n", n.to_string())])
             };
             let mut question_error = None;
             let mut answer_error = None;
@@ -289,7 +289,7 @@ fn render(
         switch_href: page::switch_href(mode.action(), lang),
         csrf,
         action: mode.action(),
-        intro: lang.t_args(intro_key, &[("n", config.required.to_string())]),
+        intro: lang.t_count(intro_key, ("n", config.required as u64), &[]),
         ask_current: mode == Mode::Settings,
         current_error,
         catalogue,

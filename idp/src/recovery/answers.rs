@@ -277,7 +277,7 @@ async fn wrong(
     }
     challenge::close(&app.kv, held.record.account_id).await?;
     let jar = flow::finish(app, jar, held).await?;
-    let page = pages::assistance(app, lang, Some("recovery-closed"));
+    let page = pages::assistance(app, lang, &held.record.audience, Some("recovery-closed"));
     Ok((jar, page).into_response())
 }
 
@@ -322,7 +322,8 @@ async fn ended(
     if flow::closed(app, &held.record).await? {
         let detail = serde_json::json!({ "reason": "closed" });
         flow::note(app, "refused", held.record.account(), requester, detail).await;
-        return Ok((jar, pages::assistance(app, lang, None)).into_response());
+        let page = pages::assistance(app, lang, &held.record.audience, None);
+        return Ok((jar, page).into_response());
     }
     let page = pages::message(app, lang, Message::Expired, Stage::Questions.path());
     Ok((jar, page).into_response())

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::EmailProof;
 use super::pages::{self, Message};
 use crate::app::AppState;
+use crate::assistance::Audience;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::store::accounts::{self, Account};
@@ -47,7 +48,7 @@ impl Stage {
 }
 
 /// What Redis keeps for one browser.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     /// Whose password is being recovered (a decoy's id for a name that is no account).
     pub account_id: Uuid,
@@ -56,6 +57,9 @@ pub struct Record {
     /// Set when the name was no account: decoy questions, always refused (`decoy.rs`).
     #[serde(default)]
     pub decoy: bool,
+    /// Whose help lines the pages show: what the typed name tells (`assistance.rs`).
+    #[serde(default)]
+    pub audience: Audience,
 }
 
 impl Record {
@@ -92,12 +96,14 @@ pub async fn begin(
     jar: CookieJar,
     account_id: Uuid,
     decoy: bool,
+    audience: Audience,
 ) -> Result<Response, PageError> {
     let id = SecretToken::generate().map_err(PageError::internal)?;
     let record = Record {
         account_id,
         stage: Stage::Questions,
         decoy,
+        audience,
     };
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &record, STEP_TTL_SECS).await?;
     let cookie = Cookie::build((RECOVERY_COOKIE, id.expose().to_owned()))
@@ -152,7 +158,7 @@ pub async fn at(
 pub async fn advance(app: &AppState, held: &Held, stage: Stage) -> Result<(), PageError> {
     let record = Record {
         stage,
-        ..held.record
+        ..held.record.clone()
     };
     ephemeral::put(&app.kv, KIND, &held.key, &record, STEP_TTL_SECS).await?;
     Ok(())

@@ -21,8 +21,8 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::i18n::Lang;
 
+pub use crate::assistance::{AssistanceCentre, Phone};
 pub use challenge::close as close_challenge;
 pub use decoy::key as decoy_key;
 pub use flow::RECOVERY_COOKIE;
@@ -59,7 +59,8 @@ pub struct RecoveryConfig {
     pub email_proof: EmailProof,
     /// Life of an e-mailed recovery link.
     pub link_ttl_secs: u64,
-    /// The assistance centres shown when an account has no questions.
+    /// The assistance centres (help lines), shown when recovery is not possible online and in
+    /// e-mails (`assistance.rs` says which to whom).
     pub assistance: Vec<AssistanceCentre>,
 }
 
@@ -73,60 +74,4 @@ pub enum EmailProof {
     WhenAvailable,
     /// A link first, always: an account without a verified e-mail cannot recover alone.
     Required,
-}
-
-/// A help line (the source document lists one for pharmacists, one for other professionals).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssistanceCentre {
-    /// Who it serves, in French.
-    pub name_fr: String,
-    /// Who it serves, in English.
-    pub name_en: String,
-    /// Numbers by region.
-    pub phones: Vec<Phone>,
-    /// Opening hours, in French.
-    pub hours_fr: String,
-    /// Opening hours, in English.
-    pub hours_en: String,
-}
-
-/// One number.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Phone {
-    /// Region, in French.
-    pub region_fr: String,
-    /// Region, in English.
-    pub region_en: String,
-    /// The number as dialled.
-    pub number: String,
-}
-
-impl AssistanceCentre {
-    /// Who it serves.
-    pub fn name(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Fr => &self.name_fr,
-            Lang::En => &self.name_en,
-        }
-    }
-
-    /// Its hours.
-    pub fn hours(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Fr => &self.hours_fr,
-            Lang::En => &self.hours_en,
-        }
-    }
-}
-
-impl Phone {
-    /// The region.
-    pub fn region(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Fr => &self.region_fr,
-            Lang::En => &self.region_en,
-        }
-    }
 }

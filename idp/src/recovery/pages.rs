@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::app::AppState;
+use crate::assistance::Audience;
 use crate::i18n::Lang;
 use crate::web::{PageError, csrf, page};
 
@@ -88,6 +89,7 @@ struct Centre {
     name: String,
     phones: Vec<Phone>,
     hours: String,
+    note: Option<String>,
 }
 
 /// One number of a centre.
@@ -111,16 +113,20 @@ struct AssistancePage {
     centres: Vec<Centre>,
 }
 
-/// The page shown whenever recovery cannot go on online — unknown name, no questions,
-/// disabled account, recovery closed: one page, byte for byte, whatever the reason, listing
-/// every assistance centre, so it tells nothing about the account. `notice_key` is only used
-/// to tell a user their own failed answers just closed recovery.
-pub fn assistance(app: &AppState, lang: Lang, notice_key: Option<&str>) -> Response {
-    let centres = app
-        .config
-        .recovery
-        .assistance
-        .iter()
+/// The page shown whenever recovery cannot go on online — no questions, recovery closed (a
+/// real one or a decoy's): one page, byte for byte, whatever the reason, listing the help lines
+/// of `audience` — what the typed name tells, never what the account is — so it tells nothing
+/// about the account. `notice_key` is only used to tell a user their own failed answers just
+/// closed recovery.
+pub fn assistance(
+    app: &AppState,
+    lang: Lang,
+    audience: &Audience,
+    notice_key: Option<&str>,
+) -> Response {
+    let centres = audience
+        .centres(&app.config.recovery.assistance)
+        .into_iter()
         .map(|c| Centre {
             name: c.name(lang).to_owned(),
             phones: c
@@ -136,15 +142,16 @@ pub fn assistance(app: &AppState, lang: Lang, notice_key: Option<&str>) -> Respo
                 })
                 .collect(),
             hours: lang.t_args("recovery-hours", &[("hours", c.hours(lang).to_owned())]),
+            note: c.note(lang).map(str::to_owned),
         })
         .collect();
-    let required = app.config.secret_questions.required.to_string();
+    let required = app.config.secret_questions.required as u64;
     let page = AssistancePage {
         lang,
         title: lang.t("recovery-title"),
         switch_href: page::switch_href("/recovery", lang),
         notice: notice_key.map(|k| lang.t(k)),
-        message: lang.t_args("recovery-unavailable", &[("required", required)]),
+        message: lang.t_count("recovery-unavailable", ("required", required), &[]),
         call: lang.t("recovery-unavailable-call"),
         centres_title: lang.t("recovery-centres"),
         centres,
@@ -180,14 +187,14 @@ pub enum Message {
 
 /// Renders a short message page (400 for the two errors).
 pub fn message(app: &AppState, lang: Lang, which: Message, path: &str) -> Response {
-    let minutes = (app.config.recovery.link_ttl_secs / 60).max(1).to_string();
+    let minutes = (app.config.recovery.link_ttl_secs / 60).max(1);
     let (status, title, paragraphs, link_href, link_key) = match which {
         Message::CheckEmail => (
             StatusCode::OK,
             "recovery-email-title",
             vec![
                 lang.t("recovery-email-sent"),
-                lang.t_args("recovery-email-validity", &[("minutes", minutes)]),
+                lang.t_count("recovery-email-validity", ("minutes", minutes), &[]),
             ],
             "/login",
             "recovery-back-to-login",
@@ -321,15 +328,15 @@ pub fn questions(
             }
         })
         .collect();
-    let asked = ids.len().to_string();
-    let max = app.config.recovery.max_failed_challenges.to_string();
+    let asked = ids.len() as u64;
+    let max = u64::try_from(app.config.recovery.max_failed_challenges).unwrap_or_default();
     let page = QuestionsPage {
         lang,
         title: lang.t("recovery-questions-title"),
         switch_href: page::switch_href(super::flow::Stage::Questions.path(), lang),
         csrf,
-        intro: lang.t_args("recovery-questions-intro", &[("asked", asked)]),
-        limit: lang.t_args("recovery-questions-limit", &[("max", max)]),
+        intro: lang.t_count("recovery-questions-intro", ("asked", asked), &[]),
+        limit: lang.t_count("recovery-questions-limit", ("max", max), &[]),
         wrong: wrong.then(|| lang.t("recovery-questions-wrong")),
         rows,
     };

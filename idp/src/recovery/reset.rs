@@ -111,7 +111,8 @@ async fn closed_behind(
     let detail = serde_json::json!({ "reason": "closed_after_answers" });
     flow::note(app, "refused", account, requester, detail).await;
     let jar = flow::finish(app, jar, held).await?;
-    Ok((jar, pages::assistance(app, lang, None)).into_response())
+    let page = pages::assistance(app, lang, &held.record.audience, None);
+    Ok((jar, page).into_response())
 }
 
 /// `GET /recovery/done`: the password was changed; a link to sign in with it.

@@ -14,6 +14,7 @@ use super::decoy;
 use super::flow::{self, Eligibility};
 use super::pages::{self, Message};
 use crate::app::AppState;
+use crate::assistance::Audience;
 use crate::domain::{LoginName, SecretToken};
 use crate::mail::{self, Notice, Recipient};
 use crate::store::accounts::{self, Account};
@@ -80,10 +81,28 @@ pub async fn submit(
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
     let eligibility = flow::assess(&app, found.map(|f| f.account), false).await?;
+    // The help lines a page shows: only what the typed name tells.
+    let audience = Audience::of_name(&app.config.usernames, &name.folded());
     if let Eligibility::Unknown(account, reason) = eligibility {
-        return as_if_known(&app, lang, jar, &name, account, reason, &requester).await;
+        let unknown = Unknown {
+            name: &name,
+            account,
+            reason,
+            audience,
+        };
+        return as_if_known(&app, lang, jar, unknown, &requester).await;
     }
-    proceed(&app, lang, jar, eligibility, &requester).await
+    proceed(&app, lang, jar, eligibility, audience, &requester).await
+}
+
+/// A name that cannot recover online.
+#[derive(Debug)]
+struct Unknown<'a> {
+    name: &'a LoginName,
+    /// A disabled account's id (for the audit trail), none for an unknown name.
+    account: Option<uuid::Uuid>,
+    reason: &'static str,
+    audience: Audience,
 }
 
 /// A name that cannot recover online, answered as a real account would be (issue 7): the same
@@ -94,11 +113,15 @@ async fn as_if_known(
     app: &AppState,
     lang: crate::i18n::Lang,
     jar: CookieJar,
-    name: &LoginName,
-    account: Option<uuid::Uuid>,
-    reason: &'static str,
+    unknown: Unknown<'_>,
     requester: &Requester,
 ) -> Result<Response, PageError> {
+    let Unknown {
+        name,
+        account,
+        reason,
+        audience,
+    } = unknown;
     let detail = serde_json::json!({ "reason": reason });
     if app.config.recovery.email_proof != super::EmailProof::Off {
         flow::note(app, "link_withheld", account, requester, detail).await;
@@ -107,11 +130,11 @@ async fn as_if_known(
     let decoy = decoy::of(app, &name.folded());
     if decoy::closed(app, decoy.id).await? {
         flow::note(app, "refused", account, requester, detail).await;
-        return Ok(pages::assistance(app, lang, None));
+        return Ok(pages::assistance(app, lang, &audience, None));
     }
     challenge::open(app, decoy.id, &decoy.questions).await?;
     flow::note(app, "started", account, requester, detail).await;
-    flow::begin(app, jar, decoy.id, true).await
+    flow::begin(app, jar, decoy.id, true, audience).await
 }
 
 /// The button that spends an e-mailed link.
@@ -182,8 +205,9 @@ pub async fn follow_link(
         serde_json::json!({}),
     )
     .await;
+    let audience = Audience::of_account(&account);
     let eligibility = flow::assess(&app, Some(account), true).await?;
-    proceed(&app, lang, jar, eligibility, &requester).await
+    proceed(&app, lang, jar, eligibility, audience, &requester).await
 }
 
 /// The page for a link that is malformed, spent, expired or unknown (400): one page for all.
@@ -197,6 +221,7 @@ async fn proceed(
     lang: crate::i18n::Lang,
     jar: CookieJar,
     eligibility: Eligibility,
+    audience: Audience,
     requester: &Requester,
 ) -> Result<Response, PageError> {
     match eligibility {
@@ -205,7 +230,7 @@ async fn proceed(
         Eligibility::Refused(account, reason) | Eligibility::Unknown(account, reason) => {
             let detail = serde_json::json!({ "reason": reason });
             flow::note(app, "refused", account, requester, detail).await;
-            Ok(pages::assistance(app, lang, None))
+            Ok(pages::assistance(app, lang, &audience, None))
         }
         Eligibility::Link(account, email) => {
             // One e-mail a minute per account: asking again cannot flood the mailbox. The
@@ -222,7 +247,7 @@ async fn proceed(
             let (_, reused) = challenge::open(app, account.id, &answered).await?;
             let detail = serde_json::json!({ "reused_challenge": reused });
             flow::note(app, "started", Some(account.id), requester, detail).await;
-            flow::begin(app, jar, account.id, false).await
+            flow::begin(app, jar, account.id, false, audience).await
         }
     }
 }

@@ -63,6 +63,23 @@ pub async fn insert(
     Ok(())
 }
 
+/// The address the account's latest proof of `purpose` went to, while that proof can still be
+/// spent (the page that says « Consultez vos courriels »).
+pub async fn pending(
+    client: &impl GenericClient,
+    account_id: Uuid,
+    purpose: Purpose,
+) -> Result<Option<String>, StoreError> {
+    const SQL: &str = "SELECT email FROM email_proofs \
+                       WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
+                       ORDER BY expires_at DESC LIMIT 1";
+    Ok(
+        sql::query_opt(client, SQL, &[&account_id, &purpose.as_str()])
+            .await?
+            .map(|r| r.get(0)),
+    )
+}
+
 /// Spends a proof: it works once, before it expires, for its purpose only.
 pub async fn spend(
     client: &impl GenericClient,
