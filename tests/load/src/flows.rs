@@ -212,6 +212,39 @@ impl Target {
             .context("token: no refresh_token for demo-portal")
     }
 
+    /// The login page and its POST, which must be refused with 503 and `Retry-After` (the
+    /// idp's Redis is down: the lock cannot be checked, so it fails closed).
+    pub async fn login_unavailable(&self, http: &reqwest::Client) -> anyhow::Result<()> {
+        let response = http.get(self.url("/login")?).send().await?;
+        let status = response.status();
+        let csrf_cookie = set_cookie(response.headers(), CSRF_COOKIE)
+            .context("login page: no __Host-idp_csrf cookie")?;
+        let page = response.text().await?;
+        ensure!(status == StatusCode::OK, "login page: {status}");
+        let csrf = hidden_input(&page, "csrf").context("login page: no csrf field")?;
+        let response = http
+            .post(self.url("/login")?)
+            .header(header::COOKIE, format!("{CSRF_COOKIE}={csrf_cookie}"))
+            .header(header::ORIGIN, self.origin.clone())
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", self.username.as_str()),
+                ("password", self.password.as_str()),
+            ])
+            .send()
+            .await?;
+        let status = response.status();
+        ensure!(
+            status == StatusCode::SERVICE_UNAVAILABLE,
+            "login with Redis down: {status}, not 503"
+        );
+        ensure!(
+            response.headers().contains_key(header::RETRY_AFTER),
+            "login with Redis down: no Retry-After"
+        );
+        Ok(())
+    }
+
     async fn token_request(
         &self,
         http: &reqwest::Client,

@@ -114,6 +114,9 @@ enum Scenario {
     Login,
     /// « Mot de passe oublié? » → username → three right answers (one account per worker).
     Recovery,
+    /// The login page, then its POST against an idp whose Redis is down or silent: the time
+    /// to the fail-closed 503 (anything else is an error).
+    LoginUnavailable,
 }
 
 impl Scenario {
@@ -126,6 +129,7 @@ impl Scenario {
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::Recovery => "recovery",
+            Scenario::LoginUnavailable => "login-unavailable",
         }
     }
 }
@@ -181,6 +185,7 @@ impl Worker {
             Scenario::ClientCredentials => target.client_credentials(&http).await.map(drop),
             Scenario::Introspect => target.introspect(&http, &self.token).await,
             Scenario::Login => target.login(&http).await.map(drop),
+            Scenario::LoginUnavailable => target.login_unavailable(&http).await,
             Scenario::Recovery => match &self.account {
                 Some(account) => recovery::attempt(target, &http, account).await,
                 None => bail!("recovery: no account for this worker"),
