@@ -20,7 +20,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{StoreError, ephemeral};
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf, page, query_param};
 
 /// Where the link leads.
 const PATH: &str = "/account/username/verify";
@@ -86,11 +86,7 @@ pub async fn show(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let token = query.as_deref().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-    });
+    let token = query_param(query.as_deref(), "token");
     let Some(token) = token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(malformed(&app, lang, &requester).await);
     };
@@ -157,11 +153,7 @@ pub async fn show_confirmed(
     RequestLang(lang): RequestLang,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let id = query.as_deref().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "c")
-            .map(|(_, v)| v.into_owned())
-    });
+    let id = query_param(query.as_deref(), "c");
     let Some(id) = id.filter(|id| SecretToken::is_well_formed(id)) else {
         return Ok(Redirect::to("/account").into_response());
     };

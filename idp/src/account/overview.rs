@@ -12,7 +12,7 @@ use super::{MenuItem, menu, signed_in};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::store::{StoreError, clients};
-use crate::web::{PageError, RequestLang, page};
+use crate::web::{PageError, RequestLang, page, query_param};
 
 /// The home page.
 #[derive(Template)]
@@ -85,13 +85,8 @@ pub async fn show(
     let Some(user) = signed_in(&app, &jar).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let done = query
-        .as_deref()
-        .and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "done")
-                .and_then(|(_, v)| done_key(&v))
-        })
+    let done = query_param(query.as_deref(), "done")
+        .and_then(|v| done_key(&v))
         .map(|key| lang.t(key));
     let page = AccountPage {
         lang,

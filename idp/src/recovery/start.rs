@@ -20,7 +20,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{StoreError, audit, windows};
-use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+use crate::web::{Form, PageError, RequestLang, Requester, csrf, query_param};
 
 /// Shortest time between two recovery links e-mailed to one account.
 const MAIL_INTERVAL_SECS: u64 = 60;
@@ -153,11 +153,7 @@ pub async fn show_link(
     jar: CookieJar,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let token = query.as_deref().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-    });
+    let token = query_param(query.as_deref(), "token");
     match token.filter(|t| SecretToken::is_well_formed(t)) {
         Some(token) => pages::link(&app, lang, jar, &token),
         None => Ok(bad_link(&app, lang)),

@@ -1,11 +1,18 @@
 //! Form bodies parsed by serde, with a translated 400 page (never axum's English text) when the
-//! body is not a form, is not UTF-8 or does not fit the fields.
+//! body is not a form, is not UTF-8 or does not fit the fields; and single query parameters.
 
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use super::PageError;
+
+/// The first value of the query parameter `name`, decoded (`?token=…`, `?done=…`), if any.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
 
 /// An `application/x-www-form-urlencoded` body.
 #[derive(Debug)]

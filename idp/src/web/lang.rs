@@ -61,9 +61,7 @@ pub async fn remember(
 }
 
 fn param(query: &str, name: &str) -> Option<Lang> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| Lang::from_list(&v))
+    super::query_param(Some(query), name).and_then(|v| Lang::from_list(&v))
 }
 
 fn cookie(headers: &HeaderMap) -> Option<Lang> {

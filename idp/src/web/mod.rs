@@ -12,5 +12,5 @@ pub mod page;
 
 pub use client_ip::{ClientIp, Requester};
 pub use errors::PageError;
-pub use form::Form;
+pub use form::{Form, query_param};
 pub use lang::RequestLang;

@@ -154,29 +154,8 @@ impl Target {
             "authorize: redirected to {login_page}, not /login"
         );
 
-        // 2. The login page: CSRF cookie and hidden fields.
-        let response = http.get(login_page).send().await?;
-        let status = response.status();
-        let csrf_cookie = set_cookie(response.headers(), CSRF_COOKIE)
-            .context("login page: no __Host-idp_csrf cookie")?;
-        let page = response.text().await?;
-        ensure!(status == StatusCode::OK, "login page: {status}");
-        let csrf = hidden_input(&page, "csrf").context("login page: no csrf field")?;
-        let req = hidden_input(&page, "req").context("login page: no req field")?;
-
-        // 3. The password.
-        let response = http
-            .post(self.url("/login")?)
-            .header(header::COOKIE, format!("{CSRF_COOKIE}={csrf_cookie}"))
-            .header(header::ORIGIN, self.origin.clone())
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("req", req.as_str()),
-                ("username", self.username.as_str()),
-                ("password", self.password.as_str()),
-            ])
-            .send()
-            .await?;
+        // 2. The login page, 3. the password.
+        let response = self.submit_login_page(http, login_page).await?;
         let callback = self.redirect_target(response, "login").await?;
         let mut code = None;
         let mut returned_state = None;
@@ -215,24 +194,7 @@ impl Target {
     /// The login page and its POST, which must be refused with 503 and `Retry-After` (the
     /// idp's Redis is down: the lock cannot be checked, so it fails closed).
     pub async fn login_unavailable(&self, http: &reqwest::Client) -> anyhow::Result<()> {
-        let response = http.get(self.url("/login")?).send().await?;
-        let status = response.status();
-        let csrf_cookie = set_cookie(response.headers(), CSRF_COOKIE)
-            .context("login page: no __Host-idp_csrf cookie")?;
-        let page = response.text().await?;
-        ensure!(status == StatusCode::OK, "login page: {status}");
-        let csrf = hidden_input(&page, "csrf").context("login page: no csrf field")?;
-        let response = http
-            .post(self.url("/login")?)
-            .header(header::COOKIE, format!("{CSRF_COOKIE}={csrf_cookie}"))
-            .header(header::ORIGIN, self.origin.clone())
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", self.username.as_str()),
-                ("password", self.password.as_str()),
-            ])
-            .send()
-            .await?;
+        let response = self.submit_login_page(http, self.url("/login")?).await?;
         let status = response.status();
         ensure!(
             status == StatusCode::SERVICE_UNAVAILABLE,
@@ -243,6 +205,39 @@ impl Target {
             "login with Redis down: no Retry-After"
         );
         Ok(())
+    }
+
+    /// Opens the login page at `page` (its CSRF cookie and hidden fields) and submits it with
+    /// the account's name and password; the raw answer.
+    async fn submit_login_page(
+        &self,
+        http: &reqwest::Client,
+        page: Url,
+    ) -> anyhow::Result<reqwest::Response> {
+        let response = http.get(page).send().await?;
+        let status = response.status();
+        let csrf_cookie = set_cookie(response.headers(), CSRF_COOKIE)
+            .context("login page: no __Host-idp_csrf cookie")?;
+        let page = response.text().await?;
+        ensure!(status == StatusCode::OK, "login page: {status}");
+        let csrf = hidden_input(&page, "csrf").context("login page: no csrf field")?;
+        let mut form = vec![
+            ("csrf", csrf),
+            ("username", self.username.clone()),
+            ("password", self.password.clone()),
+        ];
+        // A login started by /authorize carries its parked request; a direct one does not.
+        if let Some(req) = hidden_input(&page, "req") {
+            form.push(("req", req));
+        }
+        let response = http
+            .post(self.url("/login")?)
+            .header(header::COOKIE, format!("{CSRF_COOKIE}={csrf_cookie}"))
+            .header(header::ORIGIN, self.origin.clone())
+            .form(&form)
+            .send()
+            .await?;
+        Ok(response)
     }
 
     async fn token_request(
