@@ -53,8 +53,8 @@ pub struct Shared {
     pub client_secret_key: Secret32,
     /// HMAC key for CSRF tokens.
     pub csrf_key: Secret32,
-    /// HMAC key the recovery's decoy questions are derived with (from the CSRF key).
-    pub decoy_key: Secret32,
+    /// Stand-ins for names that are no account (derived from the CSRF key).
+    pub pseudonyms: crate::domain::PseudonymKey,
     /// Outbound HTTP (back-channel logout).
     pub http: reqwest::Client,
     /// The discovery document, built once.
@@ -102,7 +102,10 @@ impl AppState {
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,
             csrf_key: config.csrf_key()?,
-            decoy_key: crate::recovery::decoy_key(&config.csrf_key()?),
+            pseudonyms: {
+                use secrecy::ExposeSecret as _;
+                crate::domain::PseudonymKey::derive(config.csrf_key()?.expose_secret())
+            },
             origin: oidc::discovery::origin(&issuer),
             issuer,
             db,

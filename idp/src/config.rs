@@ -329,6 +329,19 @@ impl Config {
         if self.redis.key_prefix.contains(['{', '}']) {
             return invalid("redis.key_prefix", "must not contain braces");
         }
+        for (key, value) in [
+            ("redis.connect_timeout_ms", self.redis.connect_timeout_ms),
+            ("redis.command_timeout_ms", self.redis.command_timeout_ms),
+            ("redis.circuit_open_ms", self.redis.circuit_open_ms),
+            (
+                "lockout.escalation_window_secs",
+                self.lockout.escalation_window_secs,
+            ),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
         if self.lockout.max_failures == 0 || self.lockout.lock_secs == 0 {
             return invalid(
                 "lockout.max_failures",

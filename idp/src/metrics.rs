@@ -59,7 +59,9 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts a login attempt by outcome (`success`, `failure`, `locked`).
+/// Counts a login attempt by outcome: `success` or `failure` — never why it failed (a locked
+/// account, an unknown name and a wrong password are one outcome here; the audit trail keeps
+/// the reason).
 pub fn login(outcome: &'static str) {
     metrics::counter!("logins_total", "outcome" => outcome).increment(1);
 }

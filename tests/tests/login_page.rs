@@ -6,7 +6,7 @@ use idp::keys::SigningAlg;
 use integration_tests::page::{cookie_value, hidden_input, input_tag, set_cookie, text, unescape};
 use integration_tests::{
     CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, get, location,
-    login, provider, query_param, rp, spawn_app, with_query,
+    login, provider, query_param, rp, spawn_app, spawn_app_with, with_query,
 };
 use openidconnect::core::CoreProviderMetadata;
 
@@ -439,7 +439,14 @@ async fn the_session_id_changes_at_each_login_and_the_old_one_is_ended() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics_answer_on_the_operations_listener_only() {
-    let app = spawn_app().await;
+    // One failure locks: the second lands on the lock, which the old metrics labelled.
+    let app = spawn_app_with(|f| {
+        f.merge(figment::providers::Serialized::default(
+            "lockout.max_failures",
+            1,
+        ))
+    })
+    .await;
     app.add_user("IP60001").await;
     let http = app.new_browser();
     let ops = reqwest::Client::new();
@@ -452,11 +459,14 @@ async fn health_readiness_and_metrics_answer_on_the_operations_listener_only() {
         post_login(&app, &http, "IP60001", PASSWORD).await.status(),
         303
     );
+    for _ in 0..2 {
+        let refused = post_login(&app, &http, "IP60001", "not the password").await;
+        assert_eq!(refused.status(), 200);
+    }
     assert_eq!(
-        post_login(&app, &http, "IP60001", "not the password")
-            .await
-            .status(),
-        200
+        post_login(&app, &http, "IP60001", PASSWORD).await.status(),
+        200,
+        "locked"
     );
     let metrics = get(&ops, app.ops_url("/metrics")).await;
     assert_eq!(metrics.status(), 200);

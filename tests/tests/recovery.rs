@@ -1269,14 +1269,30 @@ async fn with_email_proof_required_an_account_without_a_verified_address_cannot_
     let app = email_proof_app("required").await;
     let sub = app.add_user("IP51011").await;
     give_questions(&app, &sub, 8).await;
-    app.add_user("IP51013").await; // no questions: the assistance page
     let browser = app.new_browser();
     let answer = start(&app, &browser, "IP51011").await;
     assert_eq!(answer.status(), 200);
+    assert!(
+        set_cookie(&answer, RECOVERY_COOKIE).is_none(),
+        "no questions"
+    );
     let body = without_csrf(&text_of(answer).await);
-    let assistance = without_csrf(&text_of(start(&app, &browser, "IP51013").await).await);
-    assert_eq!(body, assistance, "the assistance page");
-    assert!(mailed_links(&app).await.is_empty());
+    assert!(body.contains("Consultez vos courriels"), "{body}");
+    assert!(
+        body.contains("Si rien n'arrive, communiquez avec le Centre d'assistance"),
+        "the page says where to turn when nothing comes: {body}"
+    );
+    let unknown = without_csrf(&text_of(start(&app, &browser, "IP59998").await).await);
+    assert_eq!(
+        body, unknown,
+        "the page any other name gets: nothing tells them apart"
+    );
+    assert!(mailed_links(&app).await.is_empty(), "nothing is sent");
+    assert_eq!(
+        recovery_events(&app, &sub).await,
+        ["link_withheld"],
+        "audited as withheld"
+    );
 }
 
 #[tokio::test]

@@ -49,6 +49,16 @@ impl PrivateRedis {
         Self { child, port }
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: its connections stay open and
+    /// nothing answers — a hang, not a refusal.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal}");
+    }
+
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -131,6 +141,12 @@ async fn a_redis_that_hangs_costs_a_login_a_bounded_wait_then_fails_fast() {
             took < Duration::from_secs(2),
             "attempt {attempt}: the 503 came after {took:?}"
         );
+        if attempt > 1 {
+            assert!(
+                took < Duration::from_millis(300),
+                "attempt {attempt}: Redis is known to be down, the 503 comes at once: {took:?}"
+            );
+        }
     }
     let ops = reqwest::Client::new();
     let started = std::time::Instant::now();
@@ -172,4 +188,58 @@ async fn a_node_starts_with_redis_down_reports_not_ready_and_recovers_when_it_re
     assert!(back, "ready once Redis answers (the circuit probes again)");
     assert_eq!(timed_login(&app).await.0, 303, "and logins work again");
     redis.stop();
+}
+
+#[tokio::test]
+async fn a_redis_frozen_on_open_connections_fails_logins_fast_and_the_node_recovers_when_it_thaws()
+{
+    let redis = PrivateRedis::start().await;
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = spawn_app_with(move |f| f.merge(Serialized::default("redis.url", url.clone()))).await;
+    app.add_user("IP32002").await;
+    assert_eq!(timed_login(&app).await.0, 303, "connected and working");
+
+    redis.signal("-STOP");
+    let (status, first) = timed_login(&app).await;
+    assert_eq!(status, 503, "fail closed");
+    assert!(first < Duration::from_secs(2), "bounded: {first:?}");
+    for attempt in 2..=4 {
+        let (status, took) = timed_login(&app).await;
+        assert_eq!(status, 503, "attempt {attempt}");
+        assert!(
+            took < Duration::from_millis(300),
+            "attempt {attempt}: Redis is known to be down, the 503 comes at once: {took:?}"
+        );
+    }
+    // Readiness probes Redis again while it hangs, and its ping is cut short (a cancelled
+    // probe must not leave the circuit open for good).
+    let ops = reqwest::Client::new();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let started = std::time::Instant::now();
+        let ready = ops.get(app.ops_url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 503, "not ready while Redis hangs");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    redis.signal("-CONT");
+    let back = wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        async || {
+            ops.get(app.ops_url("/readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                == 200
+        },
+    )
+    .await;
+    assert!(back, "ready again once Redis answers");
+    assert_eq!(timed_login(&app).await.0, 303, "and logins work again");
 }

@@ -21,7 +21,7 @@ questions-error-too-short = Answer { $n }: the answer must be at least { $min ->
     }.
 questions-error-too-long = Answer { $n }: the answer must be at most 80 characters.
 questions-error-personal = Answer { $n }: the answer must not be your username, your name or your e-mail address.
-questions-error-one-character = Answer { $n }: one character repeated is too easy to guess.
+questions-error-one-character = Answer { $n }: an answer made of one repeated character, or without any letter or digit, is too easy to guess.
 questions-error-sequence = Answer { $n }: a simple sequence (such as 123, abc or qwerty) is too easy to guess.
 questions-error-common = Answer { $n }: this is one of the most common answers (such as "yes", "none" or "unknown"); choose one only you know.
 questions-error-question-words = Answer { $n }: the answer must not repeat the words of the question.

@@ -15,7 +15,7 @@ recovery-centres = Professionals' assistance centre
 recovery-other-name = Try another username
 recovery-closed = At least one answer is incorrect. The maximum number of attempts has been reached: changing the password online is now blocked for this account.
 recovery-email-title = Check your e-mail
-recovery-email-sent = An e-mail with a link has just been sent to the address of your account. Follow that link to answer your secret questions.
+recovery-email-sent = If this username belongs to an account with a confirmed e-mail address, an e-mail with a link was just sent to that address. Follow the link to answer your secret questions. If nothing arrives, contact the professionals' assistance centre.
 recovery-email-validity = The link is valid for { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes

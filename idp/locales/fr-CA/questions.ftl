@@ -21,7 +21,7 @@ questions-error-too-short = Réponse { $n } : la réponse doit compter au moins 
     }.
 questions-error-too-long = Réponse { $n } : la réponse doit compter au plus 80 caractères.
 questions-error-personal = Réponse { $n } : la réponse ne doit pas être votre nom d'utilisateur, votre nom ni votre adresse courriel.
-questions-error-one-character = Réponse { $n } : un seul caractère répété est trop facile à deviner.
+questions-error-one-character = Réponse { $n } : une réponse faite d'un seul caractère répété, ou sans lettre ni chiffre, est trop facile à deviner.
 questions-error-sequence = Réponse { $n } : une suite simple (comme 123, abc ou qwerty) est trop facile à deviner.
 questions-error-common = Réponse { $n } : cette réponse est parmi les plus courantes (comme « oui », « aucun » ou « inconnu »); choisissez-en une que vous seul connaissez.
 questions-error-question-words = Réponse { $n } : la réponse ne doit pas reprendre les mots de la question.

@@ -15,7 +15,7 @@ recovery-centres = Centre d'assistance aux professionnels
 recovery-other-name = Essayer avec un autre nom d'utilisateur
 recovery-closed = Au moins une réponse est incorrecte. Le nombre maximal d'essais est atteint : le changement de mot de passe en ligne est maintenant bloqué pour ce compte.
 recovery-email-title = Consultez vos courriels
-recovery-email-sent = Un courriel contenant un lien vient d'être envoyé à l'adresse associée à votre compte. Suivez ce lien pour répondre à vos questions secrètes.
+recovery-email-sent = Si ce nom d'utilisateur correspond à un compte dont l'adresse courriel est confirmée, un courriel contenant un lien vient d'être envoyé à cette adresse. Suivez ce lien pour répondre à vos questions secrètes. Si rien n'arrive, communiquez avec le Centre d'assistance aux professionnels.
 recovery-email-validity = Le lien est valide pendant { $minutes ->
         [one] { $minutes } minute
        *[other] { $minutes } minutes

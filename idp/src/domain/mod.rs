@@ -2,11 +2,13 @@
 
 mod login_name;
 mod password;
+mod pseudonym;
 mod scope;
 mod secret_token;
 
 pub use login_name::LoginName;
 pub use password::{Password, PasswordError};
+pub use pseudonym::PseudonymKey;
 pub use scope::Scope;
 pub use secret_token::SecretToken;
 

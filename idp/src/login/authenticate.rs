@@ -58,19 +58,25 @@ pub async fn authenticate(
         let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
+    // An unknown name is checked and counted under its pseudonym: the same Redis round trips
+    // as an account (ASVS 6.3.8), and its counter never touches anyone's.
+    let subject = found
+        .as_ref()
+        .map_or_else(|| app.pseudonyms.id(&name.folded()), |f| f.account.id);
     // A help-desk lock (Postgres) or a temporary lock (Redis). Fail closed when Redis is
     // unreachable: the lock cannot be checked (PageError 503).
-    let locked = match &found {
-        Some(found) if found.account.locked_at.is_some() => true,
-        Some(found) => counters::is_locked(&app.kv, found.account.id).await?,
-        None => false,
-    };
+    let temporary_lock = counters::is_locked(&app.kv, subject).await?;
+    let locked = temporary_lock
+        || found
+            .as_ref()
+            .is_some_and(|f| f.account.locked_at.is_some());
     let phc = found
         .as_ref()
         .filter(|_| !locked)
         .and_then(|f| f.phc.as_deref());
     let verdict = app.hasher.verify(&password, phc).await?;
     let Some(found) = found else {
+        counters::record_failure(&app.kv, subject, &app.config.lockout).await?;
         record(app, ua, "failure", None, ip, "unknown_name").await;
         crate::metrics::login("failure");
         return Ok(Err(Failure::Refused));
@@ -89,8 +95,11 @@ pub async fn authenticate(
     match outcome {
         Err((reason, _)) => {
             // A locked account's lock stands as it is, and a disabled account cannot be
-            // locked: neither attempt counts toward a lock (the audit trail records both).
-            if !matches!(reason, "locked" | "disabled") {
+            // locked: neither attempt counts toward a lock (the audit trail records both),
+            // though each makes the round trip a counted failure makes.
+            if matches!(reason, "locked" | "disabled") {
+                counters::is_locked(&app.kv, account.id).await?;
+            } else {
                 after_failure(app, account.id, requester).await?;
             }
             record(app, ua, "failure", Some(account.id), ip, reason).await;
@@ -227,10 +236,20 @@ async fn notify_lock(
     else {
         return Ok(());
     };
-    let answered = questions::answered(&db, account).await?.len();
+    // As recovery decides it (`recovery::flow::assess`): enough questions still in the
+    // catalogue, and recovery not closed.
+    let catalogue = &app.config.secret_questions;
+    let answered = questions::answered(&db, account)
+        .await?
+        .iter()
+        .filter(|q| catalogue.find(q).is_some())
+        .count();
+    let open = accounts::recovery_standing(&db, account)
+        .await?
+        .is_some_and(|s| s.closed_at.is_none());
     let notice = Notice::AccountLocked {
         until_help_desk,
-        recover_online: answered >= app.config.secret_questions.asked,
+        recover_online: open && answered >= catalogue.asked,
     };
     mail::enqueue(&db, &to, &notice).await?;
     Ok(())

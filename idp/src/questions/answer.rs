@@ -30,7 +30,7 @@ pub enum AnswerRefusal {
     TooLong,
     /// The username, an alias, the e-mail address or one of the user's names.
     Personal,
-    /// One character repeated (`aaa`, `111`).
+    /// One character repeated (`aaa`, `111`), or no letter nor digit at all (`???`).
     OneCharacter,
     /// A simple sequence (`123`, `abcd`, `4321`, `qwerty`).
     Sequence,
@@ -111,9 +111,14 @@ pub fn check(
         return Err(AnswerRefusal::TooShort);
     }
     let full_name = format!("{} {}", forbidden.given_name, forbidden.family_name);
-    let email_local = forbidden
-        .email
-        .and_then(|e| e.rsplit_once('@'))
+    // Every address the account has (its e-mail, its alias), and the part before the @.
+    let addresses = forbidden
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(forbidden.email);
+    let local_parts = addresses
+        .filter_map(|a| a.rsplit_once('@'))
         .map(|(local, _)| local);
     let personal = forbidden
         .names
@@ -125,7 +130,7 @@ pub fn check(
             full_name.as_str(),
         ])
         .chain(forbidden.email)
-        .chain(email_local);
+        .chain(local_parts);
     for word in personal {
         if normalise(word).is_ok_and(|w| w == normalised) {
             return Err(AnswerRefusal::Personal);
@@ -210,23 +215,33 @@ const KEYBOARD_ROWS: &[&str] = &[
 /// The guessable shapes: one character repeated, a sequence, a common answer, the question's
 /// own words.
 fn guessable(normalised: &str, question: Option<&Question>) -> Result<(), AnswerRefusal> {
-    // Separators do not make an answer harder to guess: « 1-2-3 » is « 123 ».
+    // Separators do not make an answer harder to guess: « 1-2-3 » is « 123 », « n / a » is
+    // « n/a », « pas d’animal » is « pas d'animal ».
     let bare: Vec<char> = normalised.chars().filter(|c| c.is_alphanumeric()).collect();
-    if let Some(first) = bare.first()
-        && bare.iter().all(|c| c == first)
+    if bare
+        .first()
+        .is_none_or(|first| bare.iter().all(|c| c == first))
     {
         return Err(AnswerRefusal::OneCharacter);
     }
     if is_sequence(&bare) {
         return Err(AnswerRefusal::Sequence);
     }
-    if COMMON.contains(&normalised) {
+    let bare_text: String = bare.iter().collect();
+    if COMMON
+        .iter()
+        .any(|common| alphanumeric(common) == bare_text)
+    {
         return Err(AnswerRefusal::Common);
     }
     if question.is_some_and(|q| made_of_words_of(normalised, q)) {
         return Err(AnswerRefusal::QuestionWords);
     }
     Ok(())
+}
+
+fn alphanumeric(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 /// Three or more letters or digits that climb or fall by one (`123`, `cba`), or a stretch of a
@@ -289,7 +304,7 @@ mod tests {
 
     #[test]
     fn personal_words_and_the_password_are_refused() {
-        let names = vec!["IP12345".to_owned(), "marie@example.org".to_owned()];
+        let names = vec!["IP12345".to_owned(), "marie.t@example.org".to_owned()];
         let forbidden = Forbidden {
             names: &names,
             given_name: "Marie",
@@ -299,7 +314,12 @@ mod tests {
         };
         let check = |raw: &str| check(&normalise(raw).unwrap(), 3, forbidden, None);
         assert_eq!(check("ip12345"), Err(AnswerRefusal::Personal));
-        assert_eq!(check("MARIE@example.org"), Err(AnswerRefusal::Personal));
+        assert_eq!(check("MARIE.T@example.org"), Err(AnswerRefusal::Personal));
+        assert_eq!(
+            check("marie.t"),
+            Err(AnswerRefusal::Personal),
+            "an alias's local part"
+        );
         assert_eq!(check("marie tremblay"), Err(AnswerRefusal::Personal));
         assert_eq!(check("Trémblay"), Err(AnswerRefusal::Personal));
         assert_eq!(
@@ -365,6 +385,23 @@ mod tests {
                 "first pet",
                 Err(AnswerRefusal::QuestionWords),
                 "the English words",
+            ),
+            (
+                "???",
+                Err(AnswerRefusal::OneCharacter),
+                "no letter nor digit",
+            ),
+            (
+                "-- .. --",
+                Err(AnswerRefusal::OneCharacter),
+                "punctuation only",
+            ),
+            ("oui.", Err(AnswerRefusal::Common), "with a full stop"),
+            ("n / a", Err(AnswerRefusal::Common), "spaced out"),
+            (
+                "pas d\u{2019}animal",
+                Err(AnswerRefusal::Common),
+                "a typographic apostrophe",
             ),
             ("Rex", Ok(()), "a name"),
             ("Pitou 2", Ok(()), "a name and a digit"),

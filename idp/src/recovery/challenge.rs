@@ -51,6 +51,24 @@ pub async fn open(
     }
 }
 
+/// A decoy's challenge (`decoy.rs`): exactly `questions`, in their order, kept for `ttl_secs`
+/// from the latest start (every browser that starts finds it for as long as its own step
+/// lasts). The questions are derived from the name, so they are the same whenever the
+/// challenge is written again: it need not last days like an account's, and an attacker's
+/// stream of unknown names leaves nothing in Redis for long.
+pub async fn open_fixed(
+    app: &AppState,
+    id: Uuid,
+    questions: &[String],
+    ttl_secs: u64,
+) -> Result<(), PageError> {
+    let fixed = Challenge {
+        questions: questions.to_vec(),
+    };
+    ephemeral::put(&app.kv, KIND, &id.to_string(), &fixed, ttl_secs).await?;
+    Ok(())
+}
+
 /// The account's challenge under way, if any.
 pub async fn current(app: &AppState, account: Uuid) -> Result<Option<Challenge>, StoreError> {
     ephemeral::get(&app.kv, KIND, &account.to_string()).await

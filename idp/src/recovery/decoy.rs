@@ -1,17 +1,16 @@
 //! Decoy questions for a name that cannot recover online because it is no account (or a
 //! disabled one): without them, reaching the questions would tell that a name exists (issue 7).
 //! The decoy is derived from the normalised name with a keyed hash, so it is the same on every
-//! request and every node, and is walked through the real path: the same challenge record, the
-//! same per-account check flight, the same per-IP windows, three Argon2id verifications (against
-//! the dummy hash), always refused, and closed after `recovery.max_failed_challenges` wrong sets
-//! like a real account's recovery.
+//! request and every node, and is walked through the real path: a challenge record (kept only
+//! as long as the browser's step, since it is derived, not drawn), the same per-account check
+//! flight, the same per-IP windows, three Argon2id verifications (against the dummy hash),
+//! always refused, and closed after `recovery.max_failed_challenges` wrong sets like a real
+//! account's recovery.
 
-use aws_lc_rs::hmac;
-use secrecy::ExposeSecret as _;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::config::Secret32;
+use crate::domain::PseudonymKey;
 use crate::store::{StoreError, windows};
 
 const KIND: &str = "recovery-decoy";
@@ -23,29 +22,21 @@ const MEMORY_SECS: u64 = 30 * 86_400;
 /// The decoy of one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoy {
-    /// Stands where an account id would (challenge, flight and counters are keyed by it); no
-    /// account has it.
+    /// The name's pseudonym: stands where an account id would (challenge, flight and counters
+    /// are keyed by it); no account has it.
     pub id: Uuid,
     /// `secret_questions.asked` distinct questions of the catalogue.
     pub questions: Vec<String>,
 }
 
-/// The key decoys are derived with: its own, derived from the CSRF key with a label so the
-/// two uses never share a key (HMAC as a key-derivation function).
-pub fn key(csrf_key: &Secret32) -> Secret32 {
-    let parent = hmac::Key::new(hmac::HMAC_SHA256, csrf_key.expose_secret());
-    let tag = hmac::sign(&parent, b"idp recovery decoy questions v1");
-    let mut derived = [0u8; 32];
-    derived.copy_from_slice(tag.as_ref());
-    secrecy::SecretBox::new(Box::new(derived))
-}
-
 /// The decoy of the normalised (folded) name.
 pub fn of(app: &AppState, folded_name: &str) -> Decoy {
+    let catalogue = &app.config.secret_questions.catalogue;
+    let ids: Vec<&str> = catalogue.iter().map(|q| q.id.as_str()).collect();
     derive(
-        &app.decoy_key,
+        &app.pseudonyms,
         folded_name,
-        &catalogue_ids(app),
+        &ids,
         app.config.secret_questions.asked,
     )
 }
@@ -62,28 +53,23 @@ pub async fn record_failure(app: &AppState, id: Uuid) -> Result<bool, StoreError
     Ok(i64::from(failures) >= i64::from(app.config.recovery.max_failed_challenges))
 }
 
-fn catalogue_ids(app: &AppState) -> Vec<&str> {
-    let catalogue = &app.config.secret_questions.catalogue;
-    catalogue.iter().map(|q| q.id.as_str()).collect()
-}
-
-/// HMAC-SHA-256 of the name: the first 16 bytes make the id, the next ones draw `n` distinct
-/// questions (a partial Fisher–Yates shuffle of the catalogue).
-fn derive(key: &Secret32, folded_name: &str, catalogue: &[&str], n: usize) -> Decoy {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key.expose_secret());
-    let tag = hmac::sign(&key, folded_name.as_bytes());
-    let bytes = tag.as_ref();
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&bytes[..16]);
+/// `n` distinct questions drawn from the catalogue by a keyed stream of the name (a partial
+/// Fisher–Yates shuffle, 16 bits a draw).
+fn derive(key: &PseudonymKey, folded_name: &str, catalogue: &[&str], n: usize) -> Decoy {
     let mut pool: Vec<&str> = catalogue.to_vec();
-    let n = n.min(pool.len()).min(8);
+    let n = n.min(pool.len());
+    let mut block = [0u8; 32];
     for i in 0..n {
-        let draw = u16::from_le_bytes([bytes[16 + 2 * i], bytes[17 + 2 * i]]);
+        if i % 16 == 0 {
+            block = key.bytes("questions", folded_name, u32::try_from(i / 16).unwrap_or(0));
+        }
+        let at = 2 * (i % 16);
+        let draw = u16::from_le_bytes([block[at], block[at + 1]]);
         let j = i + usize::from(draw) % (pool.len() - i);
         pool.swap(i, j);
     }
     Decoy {
-        id: Uuid::from_bytes(id),
+        id: key.id(folded_name),
         questions: pool.into_iter().take(n).map(str::to_owned).collect(),
     }
 }
@@ -92,15 +78,11 @@ fn derive(key: &Secret32, folded_name: &str, catalogue: &[&str], n: usize) -> De
 mod tests {
     use super::*;
 
-    fn secret(byte: u8) -> Secret32 {
-        secrecy::SecretBox::new(Box::new([byte; 32]))
-    }
-
     const CATALOGUE: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
 
     #[test]
-    fn a_name_always_gets_the_same_three_distinct_questions() {
-        let key = key(&secret(7));
+    fn a_name_always_gets_the_same_distinct_questions() {
+        let key = PseudonymKey::derive(&[7; 32]);
         let first = derive(&key, "ip99999", &CATALOGUE, 3);
         assert_eq!(first, derive(&key, "ip99999", &CATALOGUE, 3), "stable");
         assert_eq!(first.questions.len(), 3);
@@ -112,26 +94,21 @@ mod tests {
                 .iter()
                 .all(|q| CATALOGUE.contains(&q.as_str()))
         );
+        assert_eq!(first.id, key.id("ip99999"), "the name's pseudonym");
     }
 
     #[test]
-    fn names_and_keys_draw_different_decoys() {
-        let key = key(&secret(7));
-        let a = derive(&key, "ip99999", &CATALOGUE, 3);
-        let b = derive(&key, "ip99998", &CATALOGUE, 3);
-        assert_ne!(a.id, b.id, "each name its own id");
-        let other = derive(&super::key(&secret(8)), "ip99999", &CATALOGUE, 3);
-        assert_ne!(a.id, other.id, "another server secret, another decoy");
+    fn names_draw_different_decoys_and_any_number_of_questions() {
+        let key = PseudonymKey::derive(&[7; 32]);
         let mut seen = std::collections::HashSet::new();
         for i in 0..200 {
             seen.extend(derive(&key, &format!("ip{i}"), &CATALOGUE, 3).questions);
         }
         assert_eq!(seen.len(), CATALOGUE.len(), "every question can be a decoy");
-    }
-
-    #[test]
-    fn the_derived_key_is_not_the_csrf_key() {
-        let csrf = secret(7);
-        assert_ne!(key(&csrf).expose_secret(), csrf.expose_secret());
+        let many: Vec<String> = (0..40).map(|i| format!("q{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let asked = derive(&key, "ip99999", &many, 20).questions;
+        let distinct: std::collections::HashSet<_> = asked.iter().collect();
+        assert_eq!(distinct.len(), 20, "more than 16 draws: {asked:?}");
     }
 }

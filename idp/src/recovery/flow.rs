@@ -26,7 +26,7 @@ const KIND: &str = "recovery";
 /// How long one browser's recovery waits for its next step. Shorter than the account's
 /// challenge (`recovery.challenge_ttl_secs`, days): a browser that lingers starts again and is
 /// asked the same questions; a right answer opens the new-password step for this long only.
-const STEP_TTL_SECS: u64 = 900;
+pub const STEP_TTL_SECS: u64 = 900;
 
 /// The next step of a recovery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +210,9 @@ pub enum Eligibility {
     Questions(Account, Vec<String>),
     /// E-mail a single-use link first (policy `recovery.email_proof`).
     Link(Account, String),
+    /// A link is required first and the account has no verified address: the page says to
+    /// check one's e-mail like for any other name, and nothing is sent.
+    Withheld(Uuid, &'static str),
     /// Not online: the assistance page. The reason goes to the audit trail only.
     Refused(Option<Uuid>, &'static str),
     /// No account that can recover (an unknown name, a disabled account): answered as if it
@@ -258,7 +261,7 @@ pub async fn assess(
         (_, Some(email)) => Eligibility::Link(account, email),
         (EmailProof::WhenAvailable, None) => Eligibility::Questions(account, answered),
         (EmailProof::Required, None) if proven => Eligibility::Questions(account, answered),
-        (EmailProof::Required, None) => refused("no_verified_email"),
+        (EmailProof::Required, None) => Eligibility::Withheld(id, "no_verified_email"),
     })
 }
 

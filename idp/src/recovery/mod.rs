@@ -24,7 +24,6 @@ use crate::app::AppState;
 
 pub use crate::assistance::{AssistanceCentre, Phone};
 pub use challenge::close as close_challenge;
-pub use decoy::key as decoy_key;
 pub use flow::RECOVERY_COOKIE;
 
 /// `/recovery` (the name), `/recovery/link` (the e-mailed proof: a GET only shows a button, the

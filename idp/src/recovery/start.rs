@@ -83,9 +83,13 @@ pub async fn submit(
     let eligibility = flow::assess(&app, found.map(|f| f.account), false).await?;
     // The help lines a page shows: only what the typed name tells.
     let audience = Audience::of_name(&app.config.usernames, &name.folded());
+    // Read for every name, known or not, so both make this round trip.
+    let decoy = decoy::of(&app, &name.folded());
+    let decoy_closed = decoy::closed(&app, decoy.id).await?;
     if let Eligibility::Unknown(account, reason) = eligibility {
         let unknown = Unknown {
-            name: &name,
+            decoy,
+            closed: decoy_closed,
             account,
             reason,
             audience,
@@ -97,8 +101,10 @@ pub async fn submit(
 
 /// A name that cannot recover online.
 #[derive(Debug)]
-struct Unknown<'a> {
-    name: &'a LoginName,
+struct Unknown {
+    decoy: decoy::Decoy,
+    /// Whether the decoy gave as many wrong sets as close a real recovery.
+    closed: bool,
     /// A disabled account's id (for the audit trail), none for an unknown name.
     account: Option<uuid::Uuid>,
     reason: &'static str,
@@ -113,26 +119,28 @@ async fn as_if_known(
     app: &AppState,
     lang: crate::i18n::Lang,
     jar: CookieJar,
-    unknown: Unknown<'_>,
+    unknown: Unknown,
     requester: &Requester,
 ) -> Result<Response, PageError> {
     let Unknown {
-        name,
+        decoy,
+        closed,
         account,
         reason,
         audience,
     } = unknown;
     let detail = serde_json::json!({ "reason": reason });
     if app.config.recovery.email_proof != super::EmailProof::Off {
+        // The interval a real account's link takes (not its mail: nobody to send it to).
+        flow::first_mail_in(app, decoy.id, MAIL_INTERVAL_SECS).await?;
         flow::note(app, "link_withheld", account, requester, detail).await;
         return Ok(pages::message(app, lang, Message::CheckEmail, "/recovery"));
     }
-    let decoy = decoy::of(app, &name.folded());
-    if decoy::closed(app, decoy.id).await? {
+    if closed {
         flow::note(app, "refused", account, requester, detail).await;
         return Ok(pages::assistance(app, lang, &audience, None));
     }
-    challenge::open(app, decoy.id, &decoy.questions).await?;
+    challenge::open_fixed(app, decoy.id, &decoy.questions, flow::STEP_TTL_SECS).await?;
     flow::note(app, "started", account, requester, detail).await;
     flow::begin(app, jar, decoy.id, true, audience).await
 }
@@ -227,6 +235,11 @@ async fn proceed(
             let detail = serde_json::json!({ "reason": reason });
             flow::note(app, "refused", account, requester, detail).await;
             Ok(pages::assistance(app, lang, &audience, None))
+        }
+        Eligibility::Withheld(account, reason) => {
+            let detail = serde_json::json!({ "reason": reason });
+            flow::note(app, "link_withheld", Some(account), requester, detail).await;
+            Ok(pages::message(app, lang, Message::CheckEmail, "/recovery"))
         }
         Eligibility::Link(account, email) => {
             // One e-mail a minute per account: asking again cannot flood the mailbox. The

@@ -5,11 +5,11 @@
 //! in microseconds during an outage rather than piling up (SECURITY.md: a dependency that
 //! hangs costs a request a bounded, short wait).
 //!
-//! Written here rather than taken from a crate: it is forty lines of atomics with no policy
+//! Written here rather than taken from a crate: it is one atomic deadline with no policy
 //! to configure beyond one duration, and the crates that offer breakers wrap futures with
 //! their own error types that the `redis::aio::ConnectionLike` seam (`kv.rs`) does not fit.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The breaker's state, shared by every clone of a `Kv`.
@@ -19,8 +19,6 @@ pub struct Circuit {
     epoch: Instant,
     /// Milliseconds since `epoch` until which commands fail at once (0: closed).
     open_until: AtomicU64,
-    /// Whether a probe is under way (only one while open).
-    probing: AtomicBool,
     /// How long the circuit stays open after a failure.
     open_for: Duration,
 }
@@ -42,23 +40,27 @@ impl Circuit {
         Self {
             epoch: Instant::now(),
             open_until: AtomicU64::new(0),
-            probing: AtomicBool::new(false),
             open_for,
         }
     }
 
-    /// Whether the next command may go.
+    /// Whether the next command may go. The probe holds the circuit open for another
+    /// `open_for` while it runs: one probe at a time, and a probe that never settles (its
+    /// request cancelled, a timeout around it) only delays the next one — it can never leave
+    /// the circuit open for good.
     pub fn admit(&self) -> Admission {
         let until = self.open_until.load(Ordering::Acquire);
         if until == 0 {
             return Admission::Go;
         }
-        if self.now_ms() < until {
+        let now = self.now_ms();
+        if now < until {
             return Admission::Refuse;
         }
+        let next = now.saturating_add(self.open_for_ms()).max(1);
         match self
-            .probing
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .open_until
+            .compare_exchange(until, next, Ordering::AcqRel, Ordering::Acquire)
         {
             Ok(_) => Admission::Probe,
             Err(_) => Admission::Refuse,
@@ -68,20 +70,21 @@ impl Circuit {
     /// Redis answered: the circuit closes.
     pub fn succeeded(&self) {
         self.open_until.store(0, Ordering::Release);
-        self.probing.store(false, Ordering::Release);
     }
 
     /// Redis could not be reached: the circuit opens (again) for `open_for`.
     pub fn failed(&self) {
-        let open_for = u64::try_from(self.open_for.as_millis()).unwrap_or(u64::MAX);
-        let until = self.now_ms().saturating_add(open_for).max(1);
+        let until = self.now_ms().saturating_add(self.open_for_ms()).max(1);
         self.open_until.store(until, Ordering::Release);
-        self.probing.store(false, Ordering::Release);
     }
 
     /// Whether the circuit is open (Redis is known to be down).
     pub fn is_open(&self) -> bool {
         self.open_until.load(Ordering::Acquire) != 0
+    }
+
+    fn open_for_ms(&self) -> u64 {
+        u64::try_from(self.open_for.as_millis()).unwrap_or(u64::MAX)
     }
 
     fn now_ms(&self) -> u64 {
@@ -113,5 +116,23 @@ mod tests {
         circuit.succeeded();
         assert_eq!(circuit.admit(), Admission::Go, "the probe answered: closed");
         assert!(!circuit.is_open());
+    }
+
+    #[test]
+    fn a_probe_that_never_settles_only_delays_the_next_one() {
+        let circuit = Circuit::new(Duration::from_millis(30));
+        circuit.failed();
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(circuit.admit(), Admission::Probe, "a probe goes…");
+        // …and is cancelled: neither `succeeded` nor `failed` is ever called.
+        assert_eq!(circuit.admit(), Admission::Refuse, "still one at a time");
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(
+            circuit.admit(),
+            Admission::Probe,
+            "another probe after a while"
+        );
+        circuit.succeeded();
+        assert_eq!(circuit.admit(), Admission::Go);
     }
 }

@@ -30,8 +30,9 @@ static FAIL: LazyLock<Script> = LazyLock::new(|| {
           redis.call('EXPIRE', KEYS[3], ARGV[4])
           if locks > tonumber(ARGV[3]) then
             -- Attempts in flight while the caller records the help-desk lock in Postgres
-            -- land on this key and are not counted; the unlock deletes it.
-            redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
+            -- land on this key and are not counted. A minute is plenty for that write; should
+            -- it fail, the account is not left locked with no record of it.
+            redis.call('SET', KEYS[2], '1', 'EX', 60)
             return -1
           end
           local secs = tonumber(ARGV[2]) * (2 ^ (locks - 1))

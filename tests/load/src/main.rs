@@ -114,6 +114,9 @@ enum Scenario {
     Login,
     /// « Mot de passe oublié? » → username → three right answers (one account per worker).
     Recovery,
+    /// « Mot de passe oublié? » for a name that is no account: decoy questions, answered and
+    /// refused (a new name each time).
+    RecoveryUnknown,
     /// The login page, then its POST against an idp whose Redis is down or silent: the time
     /// to the fail-closed 503 (anything else is an error).
     LoginUnavailable,
@@ -129,6 +132,7 @@ impl Scenario {
             Scenario::Refresh => "refresh",
             Scenario::Login => "login",
             Scenario::Recovery => "recovery",
+            Scenario::RecoveryUnknown => "recovery-unknown",
             Scenario::LoginUnavailable => "login-unavailable",
         }
     }
@@ -186,6 +190,7 @@ impl Worker {
             Scenario::Introspect => target.introspect(&http, &self.token).await,
             Scenario::Login => target.login(&http).await.map(drop),
             Scenario::LoginUnavailable => target.login_unavailable(&http).await,
+            Scenario::RecoveryUnknown => recovery::attempt_unknown(target, &http).await,
             Scenario::Recovery => match &self.account {
                 Some(account) => recovery::attempt(target, &http, account).await,
                 None => bail!("recovery: no account for this worker"),
@@ -350,7 +355,10 @@ async fn main() -> anyhow::Result<()> {
         cli.password.clone(),
     )?);
 
-    let cost = if matches!(cli.scenario, Scenario::Login | Scenario::Recovery) {
+    let cost = if matches!(
+        cli.scenario,
+        Scenario::Login | Scenario::Recovery | Scenario::RecoveryUnknown
+    ) {
         Some(password_cost(&cli)?)
     } else {
         None

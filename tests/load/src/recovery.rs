@@ -76,28 +76,76 @@ pub async fn seed(config_dir: &Path, env: &str, n: usize) -> anyhow::Result<Vec<
     Ok(accounts)
 }
 
-/// One recovery attempt, up to the redirect to the new-password page.
+/// One recovery attempt: the name, the questions page, the right answers, and the redirect to
+/// the new-password page.
 pub async fn attempt(
     target: &Target,
     http: &reqwest::Client,
     account: &Account,
 ) -> anyhow::Result<()> {
-    // 1. The « Mot de passe oublié? » page: CSRF cookie and field.
+    let asked = open(target, http, &account.username).await?;
+    let mut answers = Vec::new();
+    for label in &asked.labels {
+        let answer = account
+            .answers
+            .iter()
+            .find(|(question, _)| label.contains(question.as_str()))
+            .map(|(_, answer)| answer.clone())
+            .with_context(|| format!("no answer for the question {label:?}"))?;
+        answers.push(answer);
+    }
+    let response = asked.answer(target, http, &answers).await?;
+    let next = target.redirect_target(response, "answers").await?;
+    ensure!(
+        next.path() == "/recovery/password",
+        "answers: sent to {next}"
+    );
+    Ok(())
+}
+
+/// One attempt for a name that is no account (a new one each time, so no decoy closes): the
+/// name, the decoy questions, answers, and the refusal a real wrong set gets (400). Its cost
+/// beside `attempt`'s is the point: the same three Argon2id verifications.
+pub async fn attempt_unknown(target: &Target, http: &reqwest::Client) -> anyhow::Result<()> {
+    let mut digits = [0u8; 4];
+    aws_lc_rs::rand::fill(&mut digits).map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let name = format!("IP9{:010}", u32::from_le_bytes(digits));
+    let asked = open(target, http, &name).await?;
+    let answers: Vec<String> = (1..=asked.labels.len())
+        .map(|n| format!("Réponse de banc {n}"))
+        .collect();
+    let response = asked.answer(target, http, &answers).await?;
+    let status = response.status();
+    ensure!(
+        status == StatusCode::BAD_REQUEST,
+        "decoy answers: {status}, not the refusal of a wrong set"
+    );
+    Ok(())
+}
+
+/// A recovery at its questions page.
+struct Asked {
+    /// The cookies of the recovery (CSRF and the recovery's own).
+    cookies: String,
+    /// The questions page's CSRF field.
+    csrf: String,
+    /// The label of each answer field, in order.
+    labels: Vec<String>,
+}
+
+/// The start page, the name, and the questions page it leads to (three questions).
+async fn open(target: &Target, http: &reqwest::Client, username: &str) -> anyhow::Result<Asked> {
     let response = http.get(target.url("/recovery")?).send().await?;
     let csrf_cookie = set_cookie(response.headers(), CSRF_COOKIE).context("no CSRF cookie")?;
     let page = response.text().await?;
     let csrf = hidden_input(&page, "csrf").context("recovery page: no csrf field")?;
     let csrf_header = format!("{CSRF_COOKIE}={csrf_cookie}");
 
-    // 2. The username.
     let response = http
         .post(target.url("/recovery")?)
         .header(header::COOKIE, &csrf_header)
         .header(header::ORIGIN, target.origin.clone())
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", account.username.as_str()),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("username", username)])
         .send()
         .await?;
     let recovery_cookie =
@@ -111,7 +159,6 @@ pub async fn attempt(
     );
     let cookies = format!("{csrf_header}; {RECOVERY_COOKIE}={recovery_cookie}");
 
-    // 3. The questions asked.
     let response = http
         .get(target.url("/recovery/questions")?)
         .header(header::COOKIE, &cookies)
@@ -120,42 +167,42 @@ pub async fn attempt(
     let status = response.status();
     let page = response.text().await?;
     ensure!(status == StatusCode::OK, "questions page: {status}");
-    let mut form = vec![(
-        "csrf".to_owned(),
-        hidden_input(&page, "csrf").context("no csrf")?,
-    )];
-    for n in 1.. {
-        let Some(label) = label(&page, &format!("answer_{n}")) else {
-            break;
-        };
-        let answer = account
-            .answers
-            .iter()
-            .find(|(question, _)| label.contains(question.as_str()))
-            .map(|(_, answer)| answer.clone())
-            .with_context(|| format!("no answer for the question {label:?}"))?;
-        form.push((format!("answer_{n}"), answer));
-    }
+    let csrf = hidden_input(&page, "csrf").context("no csrf")?;
+    let labels: Vec<String> = (1..)
+        .map_while(|n| label(&page, &format!("answer_{n}")))
+        .collect();
     ensure!(
-        form.len() == 4,
+        labels.len() == 3,
         "three questions expected, got {}",
-        form.len() - 1
+        labels.len()
     );
+    Ok(Asked {
+        cookies,
+        csrf,
+        labels,
+    })
+}
 
-    // 4. The answers: three Argon2id checks on the server.
-    let response = http
-        .post(target.url("/recovery/questions")?)
-        .header(header::COOKIE, &cookies)
-        .header(header::ORIGIN, target.origin.clone())
-        .form(&form)
-        .send()
-        .await?;
-    let next = target.redirect_target(response, "answers").await?;
-    ensure!(
-        next.path() == "/recovery/password",
-        "answers: sent to {next}"
-    );
-    Ok(())
+impl Asked {
+    /// Posts `answers`, in the order of the fields; the raw answer.
+    async fn answer(
+        &self,
+        target: &Target,
+        http: &reqwest::Client,
+        answers: &[String],
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut form = vec![("csrf".to_owned(), self.csrf.clone())];
+        for (n, answer) in answers.iter().enumerate() {
+            form.push((format!("answer_{}", n + 1), answer.clone()));
+        }
+        Ok(http
+            .post(target.url("/recovery/questions")?)
+            .header(header::COOKIE, &self.cookies)
+            .header(header::ORIGIN, target.origin.clone())
+            .form(&form)
+            .send()
+            .await?)
+    }
 }
 
 /// The text of `<label for="ID">…</label>`, HTML entities decoded.
