@@ -221,6 +221,20 @@ ensure_chromium() {
   fi
 }
 
+# ensure_axe — axe-core (npm) for the accessibility tests, in AXE_DIR outside the clone so a
+# second run reuses it; exports AXE_JS, the script the tests inject into Chromium.
+AXE_VERSION=4.14.1
+ensure_axe() {
+  local dir="${AXE_DIR:-/var/tmp/sso-axe-$AXE_VERSION}"
+  if [[ ! -f "$dir/node_modules/axe-core/axe.min.js" ]]; then
+    command -v npm >/dev/null || apt_install npm
+    say "installing axe-core $AXE_VERSION (npm) into $dir"
+    mkdir -p "$dir"
+    npm install --no-audit --no-fund --prefix "$dir" "axe-core@$AXE_VERSION" >/dev/null
+  fi
+  export AXE_JS="$dir/node_modules/axe-core/axe.min.js"
+}
+
 # ----------------------------------------------------------------------------------- helpers
 
 # wait_until DESCRIPTION COMMAND... — retry COMMAND for up to 30 s.

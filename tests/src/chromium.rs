@@ -208,3 +208,35 @@ pub async fn heading(browser: &Client) -> String {
     let h1 = bounded("the heading", browser.find(Locator::Css("h1"))).await;
     bounded("its text", h1.text()).await
 }
+
+/// The WCAG 2.1 A and AA rules axe-core finds broken on the page the browser shows: one line
+/// per rule (`id: help — the first offending element`). axe-core is injected from `AXE_JS`
+/// (scripts/test installs it from npm); WebDriver's scripts are not subject to the page's CSP.
+pub async fn axe_violations(browser: &Client) -> Vec<String> {
+    let path = std::env::var("AXE_JS")
+        .expect("AXE_JS names axe.min.js (scripts/test installs axe-core and sets it)");
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read axe-core at {path}: {e}"));
+    bounded(
+        "injecting axe-core",
+        browser.execute(&format!("{source}\n;return true;"), vec![]),
+    )
+    .await;
+    let run = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+          .then(r => done(r.violations.map(v =>
+            v.id + ': ' + v.help + ' — ' + (v.nodes[0] ? v.nodes[0].html : ''))))
+          .catch(e => done(['axe failed: ' + e]));
+    "#;
+    let found = bounded("running axe-core", browser.execute_async(run, vec![])).await;
+    found
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|l| l.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![format!("axe-core answered {found}")])
+}
