@@ -153,6 +153,10 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
     println!();
     println!("  Identity provider   {issuer}/  (home page: sign in and see your services)");
     println!("  Discovery           {issuer}/.well-known/openid-configuration");
+    println!(
+        "  Operations          http://{}/metrics, /readyz, /healthz (never on the public port)",
+        config.server.metrics_bind
+    );
     println!("  Dev CA to trust     {}", certs.ca_pem.display());
     println!(
         "  Demo professional   {} / {}",
