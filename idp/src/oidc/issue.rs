@@ -139,10 +139,32 @@ pub async fn id_token(
         None,
     )
     .map_err(OAuthError::server)?;
-    Ok(serde_json::to_value(&token)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default())
+    compact(&token)
+}
+
+/// A signed token in its compact form (`header.payload.signature`): openidconnect serialises
+/// an id_token as that one JSON string. Anything else is a server error, never an empty
+/// `id_token` sent as if it were one.
+fn compact(token: &impl serde::Serialize) -> Result<String, OAuthError> {
+    match serde_json::to_value(token) {
+        Ok(serde_json::Value::String(jws)) if !jws.is_empty() => Ok(jws),
+        Ok(other) => Err(OAuthError::server(format!(
+            "the id_token serialised to a {} value, not a compact JWS",
+            json_kind(&other)
+        ))),
+        Err(e) => Err(OAuthError::server(e)),
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "empty string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// The discovery list of id_token algorithms.
@@ -155,4 +177,28 @@ pub fn supported_algs(app_algs: &[SigningAlg]) -> Vec<CoreJwsSigningAlgorithm> {
             SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_compact_jws_is_an_id_token() {
+        assert_eq!(compact(&"aaa.bbb.ccc").ok().as_deref(), Some("aaa.bbb.ccc"));
+        for (value, why) in [
+            (serde_json::json!(""), "an empty string"),
+            (serde_json::json!({ "header": "…" }), "an object"),
+            (serde_json::json!(null), "null"),
+        ] {
+            let refused = compact(&value)
+                .err()
+                .map(|e| axum::response::IntoResponse::into_response(e).status());
+            assert_eq!(
+                refused,
+                Some(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                "{why}: a server error, never a token"
+            );
+        }
+    }
 }
