@@ -226,7 +226,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(command) => keys(&config, command).await,
-        Command::DevSetup => crate::dev::setup(&config).await,
+        Command::DevSetup => {
+            // Demo accounts with published passwords have no place outside development.
+            if cli.environment != "dev" {
+                anyhow::bail!(
+                    "`idp dev-setup` seeds demo accounts whose passwords are in the README: it \
+                     runs only with IDP_ENV=dev, and this is `{}`. Nothing was changed.",
+                    cli.environment
+                );
+            }
+            crate::dev::setup(&config).await
+        }
     }
 }
 

@@ -732,6 +732,18 @@ fn a_missing_configuration_folder_is_named_in_the_error() {
 }
 
 #[test]
+fn dev_setup_refuses_to_seed_demo_accounts_outside_development() {
+    let idp = Idp::migrated();
+    for env in ["production", "test"] {
+        let run = idp.fails_with(&["dev-setup"], &[("IDP_ENV", env)], "only with IDP_ENV=dev");
+        assert!(run.stderr.contains(&format!("this is `{env}`")), "{run:?}");
+        assert!(run.stderr.contains("Nothing was changed"), "{run:?}");
+    }
+    // No demo account was written.
+    idp.fails(&["users", "unlock", "IP12345"], "no account `IP12345`");
+}
+
+#[test]
 fn an_unknown_environment_name_is_refused_rather_than_silently_using_defaults() {
     let idp = Idp::new();
     let run = idp.run_with(&["migrate"], &[("IDP_ENV", "prodution")]);
