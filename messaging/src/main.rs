@@ -47,9 +47,12 @@ async fn main() -> anyhow::Result<()> {
 /// `MESSAGING_LOG_FORMAT=json` (production), human-readable otherwise.
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colours only for a person at a terminal, never in a log file or a pipe.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
     if std::env::var("MESSAGING_LOG_FORMAT").is_ok_and(|format| format == "json") {
         builder.json().init();
     } else {
