@@ -732,6 +732,19 @@ fn a_missing_configuration_folder_is_named_in_the_error() {
 }
 
 #[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let idp = Idp::new();
+    let run = idp.run_with(&["migrate"], &[("IDP__TELEMETRY__FILTER", "info")]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let logs = format!("{}{}", run.stdout, run.stderr);
+    assert!(logs.contains("INFO"), "info lines were logged: {logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no ANSI escape in a pipe: {logs:?}"
+    );
+}
+
+#[test]
 fn dev_setup_refuses_to_seed_demo_accounts_outside_development() {
     let idp = Idp::migrated();
     for env in ["production", "test"] {
