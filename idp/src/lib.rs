@@ -25,5 +25,6 @@ pub mod questions;
 pub mod recovery;
 pub mod store;
 pub mod telemetry;
-pub mod tls;
+/// TLS, from the crate both services share.
+pub use service_kit::tls;
 pub mod web;

@@ -138,6 +138,31 @@ mod tests {
     use tokio::net::TcpStream;
     use tokio::sync::oneshot;
 
+    #[test]
+    fn the_service_links_the_shared_kit_and_never_the_idp() {
+        // Two services, two crates that never link each other's internals: what both need is
+        // in `service-kit`. (The idp would bring Postgres, Redis, Argon2 and lettre along.)
+        let manifest = include_str!("../Cargo.toml");
+        let dependencies = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .unwrap_or_default()
+            .split("\n[")
+            .next()
+            .unwrap_or_default();
+        let names: Vec<&str> = dependencies
+            .lines()
+            .filter_map(|l| l.split(['=', '.']).next())
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.starts_with('#'))
+            .collect();
+        assert!(names.contains(&"service-kit"), "{names:?}");
+        assert!(
+            !names.contains(&"idp"),
+            "messaging links the idp: {names:?}"
+        );
+    }
+
     /// Sends a bare HTTP/1.1 GET and returns the whole response.
     async fn get(addr: SocketAddr, path: &str) -> String {
         let mut stream = TcpStream::connect(addr).await.unwrap();

@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -11,7 +10,7 @@ async fn main() -> anyhow::Result<()> {
 
     let bind = std::env::var("MESSAGING_BIND").ok();
     let addr = messaging::bind_address(bind.as_deref())?;
-    idp::tls::install_crypto_provider();
+    service_kit::tls::install_crypto_provider();
     let auth = match messaging::auth_config_from_env()? {
         Some(config) => Some(messaging::auth::Auth::discover(config).await?),
         None => None,
@@ -21,7 +20,10 @@ async fn main() -> anyhow::Result<()> {
         std::env::var("MESSAGING_TLS_CERT"),
         std::env::var("MESSAGING_TLS_KEY"),
     ) {
-        (Ok(cert), Ok(key)) => Some(idp::tls::server_config(cert.as_ref(), key.as_ref())?),
+        (Ok(cert), Ok(key)) => Some(service_kit::tls::server_config(
+            cert.as_ref(),
+            key.as_ref(),
+        )?),
         _ => None,
     };
     match tls {
@@ -43,19 +45,13 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`); JSON lines when
-/// `MESSAGING_LOG_FORMAT=json` (production), human-readable otherwise.
+/// Logs filtered by `RUST_LOG` (default `info`); JSON lines when `MESSAGING_LOG_FORMAT=json`
+/// (production), human-readable otherwise.
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Colours only for a person at a terminal, never in a log file or a pipe.
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour);
-    if std::env::var("MESSAGING_LOG_FORMAT").is_ok_and(|format| format == "json") {
-        builder.json().init();
+    let format = if std::env::var("MESSAGING_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        service_kit::logs::Format::Json
     } else {
-        builder.init();
-    }
+        service_kit::logs::Format::Pretty
+    };
+    service_kit::logs::init("info", format);
 }

@@ -1,4 +1,4 @@
-//! TLS for the idp: development certificates, the rustls server configuration and the
+//! TLS for both services: development certificates, the rustls server configuration and the
 //! local secret files.
 //!
 //! In development `scripts/dev` (through `idp dev-setup`) calls [`ensure_dev_certs`] to
