@@ -113,6 +113,10 @@ pub struct ClientAdd {
     /// Back-channel logout URI.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// The service's home URL: the online-services home page lists the service with a link
+    /// to it (without one, the client is not listed).
+    #[arg(long)]
+    home_uri: Option<String>,
 }
 
 /// `users …`.
@@ -266,6 +270,7 @@ async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()>
                 id_token_alg: add.id_token_alg,
                 first_party: add.first_party,
                 backchannel_logout_uri: add.backchannel_logout_uri,
+                home_uri: add.home_uri,
             };
             // The secret is handed over before the registration commits: if it cannot be written,
             // nothing is registered.
@@ -314,9 +319,10 @@ async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()>
                 c.id_token_alg
             );
             println!(
-                "first_party: {}\nbackchannel_logout_uri: {}",
+                "first_party: {}\nbackchannel_logout_uri: {}\nhome_uri: {}",
                 c.first_party,
-                c.backchannel_logout_uri.unwrap_or_default()
+                c.backchannel_logout_uri.unwrap_or_default(),
+                c.home_uri.unwrap_or_default()
             );
         }
         ClientsCommand::Remove { id } => {

@@ -73,7 +73,10 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             id_token_alg: SigningAlg::Es256,
             first_party: true,
             backchannel_logout_uri: None,
+            home_uri: Some("https://localhost:8444/".into()),
         },
+        // No page of its own is served for it (`scripts/dev` runs none): registered to try
+        // the public-client flow with a relying-party library, not listed on the home page.
         Registration {
             id: "demo-spa".into(),
             name: "Application publique de démonstration (PKCE)".into(),
@@ -85,6 +88,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             id_token_alg: SigningAlg::Rs256,
             first_party: false,
             backchannel_logout_uri: None,
+            home_uri: None,
         },
     ];
     // The demo clients are registered afresh on every run, so they always match this code

@@ -296,6 +296,7 @@ pub fn confidential_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Reg
         id_token_alg: alg,
         first_party: true,
         backchannel_logout_uri: None,
+        home_uri: None,
     }
 }
 

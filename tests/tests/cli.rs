@@ -176,7 +176,7 @@ fn read_secret(path: &Path) -> String {
 }
 
 /// `idp clients add` for the confidential client `portal`, its secret written to `secret_file`.
-fn add_portal(secret_file: &Path) -> [&str; 10] {
+fn add_portal(secret_file: &Path) -> [&str; 12] {
     [
         "clients",
         "add",
@@ -186,6 +186,8 @@ fn add_portal(secret_file: &Path) -> [&str; 10] {
         "Portail",
         "--redirect-uri",
         "https://rp.example/cb",
+        "--home-uri",
+        "https://rp.example/",
         "--secret-file",
         secret_file.to_str().unwrap(),
     ]
@@ -358,6 +360,7 @@ fn a_client_is_added_listed_shown_given_a_new_secret_and_removed() {
         "type: confidential",
         "redirect_uris: https://rp.example/cb",
         "id_token_alg: RS256",
+        "home_uri: https://rp.example/",
     ] {
         assert!(
             show.stdout.lines().any(|l| l == line),
@@ -601,6 +604,16 @@ fn hostile_client_registrations_are_refused_with_the_problem_named() {
             portal(&["--backchannel-logout-uri", "https://rp.example/bcl#x"]),
             "no fragment",
             "a back-channel URI with a fragment",
+        ),
+        (
+            portal(&["--home-uri", "javascript:alert(1)"]),
+            "must use https",
+            "a script as the home URL the home page links to",
+        ),
+        (
+            portal(&["--home-uri", "http://rp.example/"]),
+            "must use https",
+            "an http home URL",
         ),
         (
             portal(&["--scope", "open\"id"]),

@@ -1323,16 +1323,23 @@ async fn a_direct_login_lands_on_the_home_page_with_the_name_and_the_services() 
     let app = spawn_app().await;
     app.register_client(Registration {
         name: "Dossier patient".into(),
+        home_uri: Some("https://dossier.example".into()),
         ..confidential_client("dossier", "https://dossier.example/cb", SigningAlg::Rs256)
     })
     .await;
     app.register_client(Registration {
         name: "Facturation <b>en ligne</b>".into(),
+        home_uri: Some("https://billing.example:8443/accueil".into()),
         ..confidential_client(
             "billing",
             "https://billing.example:8443/cb",
             SigningAlg::Rs256,
         )
+    })
+    .await;
+    app.register_client(Registration {
+        name: "Bibliothèque sans page".into(),
+        ..confidential_client("library", "https://library.example/cb", SigningAlg::Rs256)
     })
     .await;
     app.register_client(Registration {
@@ -1366,8 +1373,12 @@ async fn a_direct_login_lands_on_the_home_page_with_the_name_and_the_services() 
     );
     assert!(text.contains(">Dossier patient<"));
     assert!(
-        text.contains("https://billing.example:8443"),
-        "the origin keeps its port"
+        text.contains("href=\"https://billing.example:8443/accueil\""),
+        "a link to the service's home URL: {text}"
+    );
+    assert!(
+        !text.contains("Bibliothèque sans page"),
+        "a client without a home URL is not listed (nothing to open)"
     );
     assert!(
         !html.contains("<b>en ligne</b>"),

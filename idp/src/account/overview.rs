@@ -51,15 +51,12 @@ pub async fn home(
         return Ok(Redirect::to("/login").into_response());
     };
     let db = app.db.get().await.map_err(StoreError::from)?;
+    // The services a user can open: signed in through the code flow, with a home URL.
     let services = clients::list(&db)
         .await?
         .into_iter()
         .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
-        .filter_map(|c| {
-            let first = c.redirect_uris.first()?;
-            let origin = url::Url::parse(first).ok()?.origin().ascii_serialization();
-            Some((c.name, origin))
-        })
+        .filter_map(|c| Some((c.name, c.home_uri?)))
         .collect();
     let page = HomePage {
         lang,

@@ -31,6 +31,9 @@ pub struct Registration {
     pub first_party: bool,
     /// Back-channel logout URI.
     pub backchannel_logout_uri: Option<String>,
+    /// The service's home URL, where the online-services home page links (RFC 7591
+    /// `client_uri`); not listed there without one.
+    pub home_uri: Option<String>,
 }
 
 /// Why a registration was refused.
@@ -70,6 +73,7 @@ pub async fn register(
         id_token_alg: r.id_token_alg.as_str().to_owned(),
         first_party: r.first_party,
         backchannel_logout_uri: r.backchannel_logout_uri,
+        home_uri: r.home_uri,
     };
     match clients::insert(db, &client).await {
         Err(e) if e.constraint() == Some("clients_pkey") => Err(RegistrationError::Taken),
@@ -129,6 +133,7 @@ fn validate(r: &Registration) -> Result<(), RegistrationError> {
         .iter()
         .chain(&r.post_logout_redirect_uris)
         .chain(&r.backchannel_logout_uri)
+        .chain(&r.home_uri)
     {
         let parsed = url::Url::parse(uri)
             .map_err(|_| RegistrationError::Invalid(format!("{uri}: not an absolute URL")))?;

@@ -315,6 +315,7 @@ mod tests {
             id_token_alg: "RS256".into(),
             first_party: true,
             backchannel_logout_uri: None,
+            home_uri: None,
         }
     }
 

@@ -25,10 +25,12 @@ pub struct Client {
     pub first_party: bool,
     /// Back-channel logout URI.
     pub backchannel_logout_uri: Option<String>,
+    /// Where the home page links to open the service; unlisted without one.
+    pub home_uri: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, scopes, \
-                       id_token_alg, first_party, backchannel_logout_uri";
+                       id_token_alg, first_party, backchannel_logout_uri, home_uri";
 
 /// Finds a client.
 pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
@@ -50,8 +52,9 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError
 
 /// Registers a client; a taken id fails on `clients_pkey`.
 pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {
-    let sql =
-        format!("INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+    let sql = format!(
+        "INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
     sql::execute(
         client,
         &sql,
@@ -66,6 +69,7 @@ pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), Store
             &c.id_token_alg,
             &c.first_party,
             &c.backchannel_logout_uri,
+            &c.home_uri,
         ],
     )
     .await?;
@@ -100,5 +104,6 @@ fn from_row(row: &tokio_postgres::Row) -> Client {
         id_token_alg: row.get("id_token_alg"),
         first_party: row.get("first_party"),
         backchannel_logout_uri: row.get("backchannel_logout_uri"),
+        home_uri: row.get("home_uri"),
     }
 }
