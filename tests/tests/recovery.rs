@@ -978,7 +978,8 @@ fn professional_centres() -> Vec<idp::recovery::AssistanceCentre> {
 fn shape_of(html: &str) -> String {
     let mut shape: String = without_csrf(html)
         .lines()
-        .filter(|l| !l.contains("<p class=\"hint\" id=\"answer_"))
+        // A hint's line, and the blank line a question without one leaves, both go.
+        .filter(|l| !l.trim().is_empty() && !l.contains("<p class=\"hint\" id=\"answer_"))
         .collect::<Vec<_>>()
         .join("\n");
     for n in 1..=3 {
