@@ -5,10 +5,10 @@
 
 use fantoccini::Client;
 use integration_tests::chromium::{
-    Driver, arrives_at, axe_violations, bounded, fill, heading, submit,
+    Driver, WAIT, arrives_at, axe_violations, bounded, fill, heading, submit,
 };
 use integration_tests::credentials::give_questions;
-use integration_tests::{PASSWORD, TestApp, spawn_app};
+use integration_tests::{PASSWORD, TestApp, spawn_app, wait_until};
 
 /// The violations found so far, by page.
 #[derive(Default)]
@@ -153,6 +153,14 @@ async fn the_signed_in_pages_have_no_wcag_violation() {
         .check(&browser, "the link's confirmation button")
         .await;
     submit(&browser).await;
+    let confirmed = wait_until(WAIT, std::time::Duration::from_millis(100), async || {
+        browser
+            .current_url()
+            .await
+            .is_ok_and(|u| u.path() == "/account/username/verified")
+    })
+    .await;
+    assert!(confirmed, "the confirmation page after the button");
     assert_eq!(heading(&browser).await, "Nom d'utilisateur confirmé");
     audit.check(&browser, "the confirmed username").await;
     audit.assert_clean();

@@ -821,6 +821,41 @@ async fn changing_the_password_needs_the_current_one_keeps_this_session_and_ends
 }
 
 #[tokio::test]
+async fn the_password_form_shows_every_problem_at_once_each_linked_from_the_summary() {
+    let app = spawn_app().await;
+    app.add_user("IP70202").await;
+    let browser = signed_in(&app, "IP70202").await;
+    let (csrf, _) = form_page(&app, &browser, "/account/password").await;
+    let all_wrong = [
+        ("csrf", csrf.as_str()),
+        ("current_password", WRONG),
+        ("new_password", "court"),
+        ("confirm_password", "autre chose"),
+    ];
+    let answer = post(&app, &browser, "/account/password", &all_wrong).await;
+    assert_eq!(answer.status(), 400);
+    let html = answer.text().await.unwrap();
+    let text = unescape(&html);
+    for (field, message) in [
+        ("current_password", "Le mot de passe actuel est incorrect."),
+        ("new_password", "au moins 12 caractères"),
+        ("confirm_password", "La confirmation ne correspond pas"),
+    ] {
+        assert!(
+            input_tag(&html, field).contains("aria-invalid=\"true\""),
+            "{field} is marked invalid"
+        );
+        let link = format!("<li><a href=\"#{field}\">");
+        let listed = text.split(&link).nth(1).is_some_and(|rest| {
+            rest.split("</a>")
+                .next()
+                .is_some_and(|m| m.contains(message))
+        });
+        assert!(listed, "the summary links « {message} » to {field}: {text}");
+    }
+}
+
+#[tokio::test]
 async fn a_password_form_without_its_csrf_token_changes_nothing() {
     let app = spawn_app().await;
     app.add_user("IP70202").await;

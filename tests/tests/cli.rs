@@ -11,10 +11,15 @@ use std::sync::OnceLock;
 
 use integration_tests::{PASSWORD, database_url, random_b64, redis_url, repo_root};
 
-/// `<target>/debug/idp`, next to the test binary's `deps/` folder; built when missing.
+/// The `idp` binary: `IDP_BIN` (scripts/test builds it before the tests), else
+/// `<target>/debug/idp`, next to the test binary's `deps/` folder, built when missing.
 fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
+        if let Some(built) = std::env::var_os("IDP_BIN").map(PathBuf::from) {
+            assert!(built.exists(), "IDP_BIN names no file: {}", built.display());
+            return built;
+        }
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
         let binary = profile_dir.join("idp");

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::signed_in;
 use crate::app::AppState;
-use crate::credentials::form::{self, Fields, FormError};
+use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
@@ -43,10 +43,11 @@ pub async fn show(
     if signed_in(&app, &jar).await?.is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
-    form::render(&app, lang, jar, fields(), FormError::None)
+    form::render(&app, lang, jar, fields(), FormErrors::none())
 }
 
-/// `POST /account/password`: confirmation, current password, then the policy.
+/// `POST /account/password`: the confirmation, the policy and the current password, every
+/// problem shown at once; then the history (by hashing) and the change.
 pub async fn submit(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -60,17 +61,17 @@ pub async fn submit(
         return Ok(Redirect::to("/login").into_response());
     };
     let new = input.new_password.unwrap_or_default();
-    if Some(new.as_str()) != input.confirm_password.as_deref() {
-        return form::render(&app, lang, jar, fields(), FormError::Confirm);
-    }
+    let confirm = input.confirm_password.as_deref();
+    let mut errors = form::precheck(&app, &user.account, &new, confirm);
     let current = input.current_password.unwrap_or_default();
-    if !crate::login::reverify(&app, &user.account, &current, &requester).await? {
-        return form::render(&app, lang, jar, fields(), FormError::Current);
+    errors.current = !crate::login::reverify(&app, &user.account, &current, &requester).await?;
+    if errors.any() {
+        return form::render(&app, lang, jar, fields(), errors);
     }
     let keep = Some(user.session.sid.as_str());
     let outcome = set_password(&app, &user.account, &new, Why::Settings, keep, &requester).await?;
     if let Err(refusal) = outcome {
-        return form::render(&app, lang, jar, fields(), FormError::New(refusal));
+        return form::render(&app, lang, jar, fields(), FormErrors::refused(refusal));
     }
     Ok(Redirect::to("/account?done=password").into_response())
 }

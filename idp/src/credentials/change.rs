@@ -38,6 +38,26 @@ impl Why {
     }
 }
 
+/// The policy's rules that need no hashing (length, common and guessable passwords, the
+/// account's own names): the parsed password, or why it is refused. `set_password` adds the
+/// history; a form calls this first to show every problem at once.
+pub fn policy_check(app: &AppState, account: &Account, raw: &str) -> Result<Password, Refusal> {
+    let policy = &app.config.password_policy;
+    let password = match Password::parse(raw) {
+        Ok(password) => password,
+        Err(PasswordError::Empty) => return Err(Refusal::TooShort(policy.min_length)),
+        Err(PasswordError::TooLong) => return Err(Refusal::TooLong),
+    };
+    let context = Context {
+        username: &account.username,
+        given_name: &account.given_name,
+        family_name: &account.family_name,
+        email: account.email.as_deref(),
+    };
+    password_policy::check(policy, &password, context)?;
+    Ok(password)
+}
+
 /// Checks and sets a new password. `Ok(Err(refusal))` is a password the policy refuses (shown
 /// to the user); `Err` is a failure of the idp. `keep_sid` is the session that stays signed in
 /// (none after a recovery: every session ends).
@@ -50,20 +70,10 @@ pub async fn set_password(
     requester: &Requester,
 ) -> Result<Result<(), Refusal>, PageError> {
     let policy = &app.config.password_policy;
-    let password = match Password::parse(raw) {
+    let password = match policy_check(app, account, raw) {
         Ok(password) => password,
-        Err(PasswordError::Empty) => return Ok(Err(Refusal::TooShort(policy.min_length))),
-        Err(PasswordError::TooLong) => return Ok(Err(Refusal::TooLong)),
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    let context = Context {
-        username: &account.username,
-        given_name: &account.given_name,
-        family_name: &account.family_name,
-        email: account.email.as_deref(),
-    };
-    if let Err(refusal) = password_policy::check(policy, &password, context) {
-        return Ok(Err(refusal));
-    }
     let recent = {
         let db = app.db.get().await.map_err(StoreError::from)?;
         passwords::recent(&db, account.id, policy.history).await?

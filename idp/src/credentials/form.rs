@@ -9,6 +9,7 @@ use axum_extra::extract::cookie::CookieJar;
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::password_policy::Refusal;
+use crate::store::accounts::Account;
 use crate::web::{PageError, csrf, page};
 
 /// The page.
@@ -26,13 +27,9 @@ struct PasswordForm {
     current_error: Option<String>,
     new_error: Option<String>,
     confirm_error: Option<String>,
+    /// Each error, with the field it belongs to.
+    summary: Vec<(&'static str, String)>,
     min_length: usize,
-}
-
-impl PasswordForm {
-    fn has_errors(&self) -> bool {
-        self.current_error.is_some() || self.new_error.is_some() || self.confirm_error.is_some()
-    }
 }
 
 /// What a flow puts on the form.
@@ -50,18 +47,45 @@ pub struct Fields {
     pub ask_current: bool,
 }
 
-/// What went wrong on a submitted form.
+/// What went wrong on a submitted form: every problem at once, each tied to its field.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum FormError {
-    /// Nothing: a blank form.
-    #[default]
-    None,
-    /// The current password is wrong.
-    Current,
+pub struct FormErrors {
+    /// The current password is wrong (settings).
+    pub current: bool,
     /// The new password was refused by the policy.
-    New(Refusal),
+    pub new: Option<Refusal>,
     /// The confirmation differs.
-    Confirm,
+    pub confirm: bool,
+}
+
+impl FormErrors {
+    /// A blank form.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Only the new password refused (by its history, known once it is hashed).
+    pub fn refused(refusal: Refusal) -> Self {
+        Self {
+            new: Some(refusal),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the form is to be shown again.
+    pub fn any(&self) -> bool {
+        self.current || self.new.is_some() || self.confirm
+    }
+}
+
+/// The checks of a new password that need no hashing — the policy's rules and the
+/// confirmation — all made, so the form shows every problem at once.
+pub fn precheck(app: &AppState, account: &Account, new: &str, confirm: Option<&str>) -> FormErrors {
+    FormErrors {
+        current: false,
+        new: super::policy_check(app, account, new).err(),
+        confirm: Some(new) != confirm,
+    }
 }
 
 /// Renders the form, 400 when it shows an error.
@@ -70,16 +94,28 @@ pub fn render(
     lang: Lang,
     jar: CookieJar,
     fields: Fields,
-    error: FormError,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let min = app.config.password_policy.min_length;
     let refusal = |r: Refusal| lang.t_args(r.message_key(), &[("min", min.to_string())]);
-    let status = if error == FormError::None {
-        StatusCode::OK
-    } else {
+    let status = if errors.any() {
         StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
+    let current_error = errors.current.then(|| lang.t("password-current-wrong"));
+    let new_error = errors.new.map(refusal);
+    let confirm_error = errors.confirm.then(|| lang.t("password-mismatch"));
+    // The summary lists each error and links to its field, in the order of the fields.
+    let summary = [
+        ("current_password", &current_error),
+        ("new_password", &new_error),
+        ("confirm_password", &confirm_error),
+    ]
+    .into_iter()
+    .filter_map(|(field, e)| e.clone().map(|e| (field, e)))
+    .collect();
     let page = PasswordForm {
         lang,
         title: lang.t(fields.title_key),
@@ -89,12 +125,10 @@ pub fn render(
         hidden: fields.hidden,
         intro: fields.intro_key.map(|k| lang.t(k)),
         ask_current: fields.ask_current,
-        current_error: (error == FormError::Current).then(|| lang.t("password-current-wrong")),
-        new_error: match error {
-            FormError::New(r) => Some(refusal(r)),
-            _ => None,
-        },
-        confirm_error: (error == FormError::Confirm).then(|| lang.t("password-mismatch")),
+        current_error,
+        new_error,
+        confirm_error,
+        summary,
         min_length: min,
     };
     Ok((jar, page::html(status, &page)).into_response())

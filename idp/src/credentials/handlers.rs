@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::form::{self, Fields, FormError};
+use super::form::{self, Fields, FormErrors};
 use super::restricted::{self, Step};
 use super::set_password;
 use crate::app::AppState;
@@ -46,7 +46,7 @@ pub async fn show(
     let Some((_, state)) = restricted::at(&app, &jar, Step::NewPassword).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    form::render(&app, lang, jar, fields(state.why), FormError::None)
+    form::render(&app, lang, jar, fields(state.why), FormErrors::none())
 }
 
 /// `POST /password/new`.
@@ -64,18 +64,19 @@ pub async fn submit(
     };
     let new = input.new_password.unwrap_or_default();
     let fields = fields(state.why);
-    if Some(new.as_str()) != input.confirm_password.as_deref() {
-        return form::render(&app, lang, jar, fields, FormError::Confirm);
-    }
     let account = {
         let db = app.db.get().await.map_err(StoreError::from)?;
         accounts::get(&db, state.account_id)
             .await?
             .ok_or(PageError::BadRequest("error-request-expired"))?
     };
+    let errors = form::precheck(&app, &account, &new, input.confirm_password.as_deref());
+    if errors.any() {
+        return form::render(&app, lang, jar, fields, errors);
+    }
     let why = state.why.change();
     if let Err(refusal) = set_password(&app, &account, &new, why, None, &requester).await? {
-        return form::render(&app, lang, jar, fields, FormError::New(refusal));
+        return form::render(&app, lang, jar, fields, FormErrors::refused(refusal));
     }
     remember_lang(&app, &account, lang).await;
     restricted::step_done(&app, jar, &id, state).await

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::flow::{self, Held, Stage};
 use super::pages::{self, Message};
 use crate::app::AppState;
-use crate::credentials::form::{self, Fields, FormError};
+use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
 use crate::i18n::Lang;
 use crate::store::{StoreError, accounts};
@@ -48,7 +48,7 @@ pub async fn show(
     if flow::closed(&app, &held.record).await? {
         return closed_behind(&app, lang, jar, &held, &requester).await;
     }
-    form::render(&app, lang, jar, fields(), FormError::None)
+    form::render(&app, lang, jar, fields(), FormErrors::none())
 }
 
 /// `POST /recovery/password`.
@@ -69,9 +69,6 @@ pub async fn submit(
         return closed_behind(&app, lang, jar, &held, &requester).await;
     }
     let new = input.new_password.unwrap_or_default();
-    if Some(new.as_str()) != input.confirm_password.as_deref() {
-        return form::render(&app, lang, jar, fields(), FormError::Confirm);
-    }
     let account = {
         let db = app.db.get().await.map_err(StoreError::from)?;
         accounts::get(&db, held.record.account_id).await?
@@ -82,9 +79,13 @@ pub async fn submit(
         let page = pages::message(&app, lang, Message::Expired, Stage::NewPassword.path());
         return Ok((jar, page).into_response());
     };
+    let errors = form::precheck(&app, &account, &new, input.confirm_password.as_deref());
+    if errors.any() {
+        return form::render(&app, lang, jar, fields(), errors);
+    }
     let outcome = set_password(&app, &account, &new, Why::Recovery, None, &requester).await?;
     if let Err(refusal) = outcome {
-        return form::render(&app, lang, jar, fields(), FormError::New(refusal));
+        return form::render(&app, lang, jar, fields(), FormErrors::refused(refusal));
     }
     let jar = flow::finish(&app, jar, &held).await?;
     flow::note(
