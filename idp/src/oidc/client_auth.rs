@@ -111,13 +111,21 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     let (id, secret) = decoded
         .split_once(':')
         .ok_or_else(|| OAuthError::invalid_client(true))?;
-    let unescape = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+    let (Some(id), Some(secret)) = (form_decoded(id), form_decoded(secret)) else {
+        return Err(OAuthError::invalid_client(true));
     };
-    Ok(Some((unescape(id), unescape(secret))))
+    Ok(Some((id, secret)))
+}
+
+/// One value decoded as `application/x-www-form-urlencoded` (RFC 6749 §2.3.1, Appendix B):
+/// `+` is a space and `%XX` a byte, and nothing else is special — a raw `&` or `=` stays in the
+/// value (a client that did not encode its secret keeps all of it). Invalid UTF-8 is `None`.
+fn form_decoded(value: &str) -> Option<String> {
+    let spaced = value.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -149,6 +157,51 @@ mod tests {
         );
         let (id, secret) = basic_credentials(&headers).unwrap().unwrap();
         assert_eq!((id.as_str(), secret.as_str()), ("my client", "p@ss"));
+        // (id:secret as sent, decoded, why)
+        let cases = [
+            (
+                "portal:a&b=c",
+                ("portal", "a&b=c"),
+                "a raw & or = stays in the secret",
+            ),
+            (
+                "portal:a+b%2Bc",
+                ("portal", "a b+c"),
+                "+ is a space, %2B a plus",
+            ),
+            (
+                "my+client:x%3Ay",
+                ("my client", "x:y"),
+                "an encoded colon in the secret",
+            ),
+            (
+                "portal:%C3%A9t%C3%A9",
+                ("portal", "été"),
+                "UTF-8, percent-encoded",
+            ),
+        ];
+        for (sent, (want_id, want_secret), why) in cases {
+            let raw = STANDARD.encode(sent);
+            headers.insert(
+                header::AUTHORIZATION,
+                format!("Basic {raw}").parse().unwrap(),
+            );
+            let (id, secret) = basic_credentials(&headers).unwrap().unwrap();
+            assert_eq!(
+                (id.as_str(), secret.as_str()),
+                (want_id, want_secret),
+                "{why}"
+            );
+        }
+        let raw = STANDARD.encode("portal:%FF");
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Basic {raw}").parse().unwrap(),
+        );
+        assert!(
+            basic_credentials(&headers).is_err(),
+            "a secret that decodes to invalid UTF-8 is refused"
+        );
         headers.insert(header::AUTHORIZATION, "Basic !!!".parse().unwrap());
         assert!(basic_credentials(&headers).is_err());
     }
