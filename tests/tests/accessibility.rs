@@ -118,6 +118,22 @@ async fn the_signed_in_pages_have_no_wcag_violation() {
     }
 
     bounded("questions", browser.goto(&app.url("/account/questions"))).await;
+    // Every question's fieldset stays inside the white card, and the drop-downs use the text
+    // fields' font (a drop-down of long questions used to push its fieldset out of the card).
+    let layout = r#"
+        const card = document.querySelector('main').getBoundingClientRect();
+        const inside = [...document.querySelectorAll('fieldset')]
+            .every(f => f.getBoundingClientRect().right <= card.right + 0.5);
+        const font = e => getComputedStyle(e).fontSize;
+        const same = font(document.querySelector('select')) === font(document.querySelector('#answer_1'));
+        return [document.querySelectorAll('fieldset').length, inside, same];
+    "#;
+    let measured = bounded("the layout", browser.execute(layout, vec![])).await;
+    assert_eq!(
+        measured,
+        serde_json::json!([8, true, true]),
+        "8 fieldsets inside the card, drop-downs in the fields' font"
+    );
     fill(&browser, "answer_1", "123").await;
     submit(&browser).await;
     audit
