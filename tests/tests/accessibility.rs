@@ -199,3 +199,47 @@ async fn the_audit_finds_a_page_that_breaks_the_rules() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_form_being_sent_says_so_and_cannot_be_sent_twice() {
+    let app = spawn_app().await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    bounded("the login page", browser.goto(&app.url("/login"))).await;
+    // The first submission is held on the page, as a slow server would hold it; each one
+    // records whether something had already stopped it (the page's script, for the second).
+    let hold = r#"
+        window.submits = [];
+        window.addEventListener('submit', e => {
+            window.submits.push(e.defaultPrevented);
+            if (window.submits.length === 1) { e.preventDefault(); }
+        });
+        return true;
+    "#;
+    bounded("holding the form", browser.execute(hold, vec![])).await;
+    fill(&browser, "username", "IP80503").await;
+    fill(&browser, "password", PASSWORD).await;
+    submit(&browser).await;
+    submit(&browser).await;
+    let submits = bounded(
+        "the submissions",
+        browser.execute("return window.submits;", vec![]),
+    )
+    .await;
+    assert_eq!(
+        submits,
+        serde_json::json!([false, true]),
+        "the first press sends, the second is stopped while the first is under way"
+    );
+    let state = r#"
+        const form = document.querySelector('form');
+        const button = form.querySelector('button[type=submit]');
+        return [form.getAttribute('aria-busy'), button.textContent.trim(), button.getAttribute('aria-disabled')];
+    "#;
+    let seen = bounded("the busy state", browser.execute(state, vec![])).await;
+    assert_eq!(
+        seen,
+        serde_json::json!(["true", "Veuillez patienter…", "true"]),
+        "the button says to wait, in French"
+    );
+}

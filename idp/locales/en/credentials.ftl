@@ -1,4 +1,5 @@
 form-has-errors = The form has errors. Correct the fields shown.
+form-busy = Please wait…
 password-current = Current password
 password-current-wrong = The current password is incorrect.
 password-new = New password

@@ -1,4 +1,5 @@
 form-has-errors = Le formulaire contient des erreurs. Corrigez les champs indiqués.
+form-busy = Veuillez patienter…
 password-current = Mot de passe actuel
 password-current-wrong = Le mot de passe actuel est incorrect.
 password-new = Nouveau mot de passe

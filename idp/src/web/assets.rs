@@ -1,5 +1,5 @@
-//! Static assets, compiled in: one stylesheet and the one script (no inline script anywhere,
-//! so the CSP can forbid it).
+//! Static assets, compiled in: one stylesheet and two scripts (no inline script anywhere, so
+//! the CSP can forbid it): the form_post auto-submit and the busy state of a form being sent.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -8,6 +8,7 @@ use axum::routing::get;
 
 const CSS: &str = include_str!("../../assets/idp.css");
 const FORM_POST_JS: &str = include_str!("../../assets/form_post.js");
+const BUSY_JS: &str = include_str!("../../assets/busy.js");
 
 /// `/assets/…` routes.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -19,6 +20,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/assets/form_post.js",
             get(|| async { asset(FORM_POST_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/busy.js",
+            get(|| async { asset(BUSY_JS, "text/javascript; charset=utf-8") }),
         )
 }
 
