@@ -201,8 +201,17 @@ pub struct Application {
     tls: Option<RustlsConfig>,
     router: Router,
     handle: axum_server::Handle<SocketAddr>,
+    tls_reload: TlsReload,
     ops: Operations,
     mail: crate::mail::Worker,
+}
+
+/// Where the served certificate comes from, and how often it is looked at again.
+#[derive(Debug, Clone)]
+struct TlsReload {
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+    every: Duration,
 }
 
 /// The operations listener (`server.metrics_bind`): plain HTTP, for probes and scrapers on a
@@ -237,6 +246,11 @@ impl Application {
         };
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
+        let tls_reload = TlsReload {
+            cert: config.server.tls_cert.clone(),
+            key: config.server.tls_key.clone(),
+            every: Duration::from_secs(config.server.tls_reload_secs),
+        };
         let metrics_bind = config.server.metrics_bind;
         let ops_listener = TcpListener::bind(metrics_bind).map_err(|e| {
             anyhow::anyhow!("cannot bind `server.metrics_bind` {metrics_bind}: {e}")
@@ -259,6 +273,7 @@ impl Application {
             },
             router: router(state),
             handle: axum_server::Handle::new(),
+            tls_reload,
             mail,
         })
     }
@@ -288,6 +303,22 @@ impl Application {
             .handle(ops_handle.clone())
             .serve(self.ops.router.into_make_service());
         let ops = tokio::spawn(ops);
+        // A renewed certificate is served without a restart (`server.tls_reload_secs`).
+        let reload = self
+            .tls
+            .clone()
+            .filter(|_| self.tls_reload.every > Duration::ZERO)
+            .map(|acceptor| {
+                let TlsReload { cert, key, every } = self.tls_reload.clone();
+                tokio::spawn(crate::tls::keep_reloading(
+                    cert,
+                    key,
+                    every,
+                    move |config| {
+                        acceptor.reload_from_config(Arc::new(config));
+                    },
+                ))
+            });
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");
@@ -314,6 +345,9 @@ impl Application {
                     .serve(service)
                     .await?
             }
+        }
+        if let Some(reload) = reload {
+            reload.abort();
         }
         ops_handle.shutdown();
         if let Ok(Err(e)) = ops.await {

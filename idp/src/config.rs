@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub tls_cert: PathBuf,
     /// PEM private key (with `tls = "rustls"`).
     pub tls_key: PathBuf,
+    /// How often the certificate and key files are checked for a renewal, served without a
+    /// restart (`0`: never).
+    pub tls_reload_secs: u64,
     /// Proxies whose `X-Forwarded-For` is believed (with `tls = "proxy"`).
     pub trusted_proxies: Vec<IpAddr>,
     /// A request taking longer is answered 408.

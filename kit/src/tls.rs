@@ -215,6 +215,39 @@ pub fn server_config(cert_path: &Path, key_path: &Path) -> anyhow::Result<rustls
     Ok(config)
 }
 
+/// Serves a renewed certificate without a restart: every `every`, looks at the modification
+/// times of `cert_path` and `key_path`, and when either changed builds a new configuration
+/// from them and hands it to `apply` (the acceptor's reload: connections already open keep
+/// theirs, new ones get the new certificate). A pair that does not load — written halfway,
+/// a key that does not match — is logged and the served certificate stays; the next change
+/// is tried again. Runs until its task is dropped.
+pub async fn keep_reloading(
+    cert_path: PathBuf,
+    key_path: PathBuf,
+    every: std::time::Duration,
+    apply: impl Fn(rustls::ServerConfig),
+) {
+    let stamp = |path: &Path| fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut seen = (stamp(&cert_path), stamp(&key_path));
+    loop {
+        tokio::time::sleep(every).await;
+        let now = (stamp(&cert_path), stamp(&key_path));
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match server_config(&cert_path, &key_path) {
+            Ok(config) => {
+                apply(config);
+                tracing::info!(cert = %cert_path.display(), "TLS certificate reloaded");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "TLS certificate changed but does not load: the served one stays");
+            }
+        }
+    }
+}
+
 /// Installs aws-lc-rs as the process-wide rustls crypto provider.
 ///
 /// Safe to call more than once: a provider that is already installed is kept.

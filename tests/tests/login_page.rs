@@ -631,3 +631,38 @@ async fn max_age_zero_forces_a_new_login_even_within_the_second_of_the_last_one(
         "prompt=none with max_age=0 cannot be satisfied by the session"
     );
 }
+
+#[tokio::test]
+async fn a_renewed_certificate_is_served_without_a_restart() {
+    let app = spawn_app().await; // checks its certificate files every second (config/test.toml)
+    let old_ca = integration_tests::browser(&app.deployment.ca_pem);
+    assert_eq!(get(&old_ca, app.url("/login")).await.status(), 200);
+
+    // The operator renews the certificate in place: another CA, the same file names.
+    let (new_ca_pem, chain, key) = idp::tls::generate_dev_certs_in_memory().unwrap();
+    std::fs::write(app.deployment.dir.join("key.pem"), key).unwrap();
+    std::fs::write(app.deployment.dir.join("cert.pem"), chain).unwrap();
+
+    let new_ca = integration_tests::browser(&new_ca_pem);
+    let renewed = integration_tests::wait_until(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(200),
+        async || {
+            new_ca
+                .get(app.url("/login"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        },
+    )
+    .await;
+    assert!(
+        renewed,
+        "the new certificate is served, the process never restarted"
+    );
+    let fresh_old = integration_tests::browser(&app.deployment.ca_pem);
+    assert!(
+        fresh_old.get(app.url("/login")).send().await.is_err(),
+        "a new connection no longer gets the old certificate"
+    );
+}
