@@ -1,5 +1,6 @@
-//! The application: shared state, the router, and the listener (HTTPS with rustls, or plain
-//! HTTP behind a trusted TLS proxy). `Application::build` binds first so tests know the port.
+//! The application: the router, and the listeners (HTTPS with rustls, or plain HTTP behind a
+//! trusted TLS proxy, and the operations listener). `Application::build` binds first so tests
+//! know the port. The state every handler shares is in `state.rs`.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -10,7 +11,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode, header};
 use axum::middleware;
 use axum_server::tls_rustls::RustlsConfig;
-use deadpool_postgres::Pool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -18,108 +18,9 @@ use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::config::{Config, Secret32, TlsMode};
-use crate::keys::KeyRing;
-use crate::password::Hasher;
-use crate::store::{self, Kv};
+use crate::config::{Config, TlsMode};
+use crate::state::AppState;
 use crate::{login, oidc, ops, web};
-
-/// Everything a handler may need, cheap to clone.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<Shared>);
-
-/// The shared parts of the state.
-#[derive(Debug)]
-pub struct Shared {
-    /// Parsed configuration.
-    pub config: Config,
-    /// The issuer identifier (`iss`).
-    pub issuer: String,
-    /// The issuer's origin, for `Origin` checks.
-    pub origin: String,
-    /// Postgres pool.
-    pub db: Pool,
-    /// Redis.
-    pub kv: Kv,
-    /// Signing keys.
-    pub keys: KeyRing,
-    /// Client registrations, cached for `clients.cache_secs`.
-    pub clients: oidc::registry::Registry,
-    /// Access tokens whose signature already verified.
-    pub verified: oidc::verify::Verified,
-    /// Password hashing, bounded.
-    pub hasher: Hasher,
-    /// HMAC key for client secrets.
-    pub client_secret_key: Secret32,
-    /// HMAC key for CSRF tokens.
-    pub csrf_key: Secret32,
-    /// Stand-ins for names that are no account (derived from the CSRF key).
-    pub pseudonyms: crate::domain::PseudonymKey,
-    /// Outbound HTTP (back-channel logout).
-    pub http: reqwest::Client,
-    /// The discovery document, built once.
-    pub discovery: String,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Connects to Postgres and Redis and loads the keys' secrets.
-    pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        // Install the metrics recorder now: counters recorded before it exists are lost.
-        crate::metrics::handle();
-        let db = store::pool(&config.database)?;
-        // Nothing is dialled yet: with Redis down the node starts, reports not-ready, and
-        // answers what needs Redis with 503 until it is back (docs/ARCHITECTURE.md).
-        let kv = Kv::open(&config.redis)
-            .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
-        let clients = oidc::registry::Registry::new(
-            db.clone(),
-            Duration::from_secs(config.clients.cache_secs),
-        );
-        let keys = KeyRing::new(
-            db.clone(),
-            config.key_encryption_key()?,
-            config.keys.cache_secs,
-        );
-        let hasher = Hasher::new(
-            config.password,
-            config.server.max_concurrent_hashes,
-            Duration::from_millis(config.server.hash_wait_ms),
-        )?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let issuer = config.issuer();
-        let discovery = oidc::discovery::document(&issuer, &config)?;
-        Ok(Self(Arc::new(Shared {
-            client_secret_key: config.client_secret_key()?,
-            csrf_key: config.csrf_key()?,
-            pseudonyms: {
-                use secrecy::ExposeSecret as _;
-                crate::domain::PseudonymKey::derive(config.csrf_key()?.expose_secret())
-            },
-            origin: oidc::discovery::origin(&issuer),
-            issuer,
-            db,
-            kv,
-            keys,
-            clients,
-            verified: oidc::verify::Verified::default(),
-            hasher,
-            http,
-            discovery,
-            config,
-        })))
-    }
-}
 
 /// The whole router with its layers. Timeouts, panics and oversized bodies are caught inside
 /// the error renderers (JSON for the token-side endpoints, a translated page elsewhere), and

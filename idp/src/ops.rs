@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The longest a readiness check waits for each store (both run at once): `/readyz` answers
 /// within a second even when a store hangs, and Redis's own bounds (`redis.connect_timeout_ms`

@@ -13,10 +13,10 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 
 use super::{message, note, record};
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
+use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{StoreError, ephemeral};

@@ -18,9 +18,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 
-use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::sessions::Session;
 use crate::store::{StoreError, audit};

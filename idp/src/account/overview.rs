@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::{MenuItem, menu, signed_in};
-use crate::app::AppState;
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::store::{StoreError, clients};
 use crate::web::{PageError, RequestLang, page, query_param};
 

@@ -10,9 +10,9 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::signed_in;
-use crate::app::AppState;
 use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
+use crate::state::AppState;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// The form.

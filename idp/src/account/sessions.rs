@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{SignedIn, note, signed_in};
-use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
+use crate::state::AppState;
 use crate::store::{StoreError, sessions};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 

@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use super::address::{AddressError, EmailAddress};
 use super::{SignedIn, message, record, signed_in};
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{StoreError, windows};

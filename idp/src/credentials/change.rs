@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
 use crate::domain::{Password, PasswordError};
 use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
 use crate::password_policy::{self, Context, Refusal};
+use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
 use crate::web::{PageError, Requester};

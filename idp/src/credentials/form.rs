@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
-use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::password_policy::Refusal;
+use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::web::{PageError, csrf, page};
 

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::form::{self, Fields, FormErrors};
 use super::restricted::{self, Step};
 use super::set_password;
-use crate::app::AppState;
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::store::{StoreError, accounts};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 

@@ -10,7 +10,7 @@ pub mod restricted;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use change::{Why, end_other_sessions, policy_check, set_password, store};
 

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Why;
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::login::session;
 use crate::oidc::authorize::{self, Pending};
+use crate::state::AppState;
 use crate::store::{StoreError, accounts, counters, ephemeral, passwords, pending};
 use crate::web::PageError;
 

@@ -6,11 +6,11 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::credentials::restricted::RestrictedWhy;
 use crate::domain::{LoginName, Password};
 use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
 use crate::store::{audit, counters, passwords, questions, windows};

@@ -8,11 +8,11 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{Failure, authenticate, session};
-use crate::app::AppState;
 use crate::credentials::restricted;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::oidc::authorize;
+use crate::state::AppState;
 use crate::store::pending;
 use crate::web::{Form, PageError, Requester, csrf, page};
 

@@ -9,7 +9,7 @@ pub mod session;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use authenticate::{Authenticated, Failure, after_failure, authenticate, reverify};
 

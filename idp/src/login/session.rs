@@ -5,8 +5,8 @@
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::Utc;
 
-use crate::app::AppState;
 use crate::domain::SecretToken;
+use crate::state::AppState;
 use crate::store::{StoreError, sessions, sessions::Session};
 
 /// Name of the session cookie.

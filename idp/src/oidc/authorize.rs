@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::request::{self, AuthorizationRequest, Params, Refused};
 use super::respond;
-use crate::app::AppState;
 use crate::domain::{Scope, SecretToken};
 use crate::login::session;
+use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::sessions::Session;
 use crate::store::{StoreError, consents, pending};

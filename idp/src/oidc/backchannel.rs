@@ -6,9 +6,9 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::keys::SigningAlg;
+use crate::state::AppState;
 use crate::store::{clients, sessions};
 
 /// Logout token claims (§2.4).

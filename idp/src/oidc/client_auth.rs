@@ -11,8 +11,8 @@ use secrecy::ExposeSecret;
 
 use super::error::OAuthError;
 use super::request::Params;
-use crate::app::AppState;
 use crate::config::Secret32;
+use crate::state::AppState;
 use crate::store::clients::Client;
 
 /// How a client proved itself.

@@ -8,10 +8,10 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{authorize, respond};
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::login::session;
+use crate::state::AppState;
 use crate::store::{StoreError, consents, pending};
 use crate::web::{Form, PageError, csrf, page};
 

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::OAuthError;
 use super::issue::supported_algs;
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 
 /// Metadata beyond Discovery 1.0: introspection, revocation, PKCE, RFC 9207, back-channel logout.
 #[derive(Debug, Clone, Serialize, Deserialize)]

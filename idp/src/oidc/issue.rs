@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::claims::{self, AgencyIdToken};
 use super::error::OAuthError;
-use crate::app::AppState;
 use crate::domain::{Scope, SecretToken};
 use crate::keys::SigningAlg;
+use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
 

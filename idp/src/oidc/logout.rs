@@ -12,9 +12,9 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::request::Params;
-use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::login::session;
+use crate::state::AppState;
 use crate::web::{PageError, RequestLang, csrf, page};
 
 #[derive(Template)]

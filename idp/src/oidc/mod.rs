@@ -31,7 +31,7 @@ use axum::routing::{get, post};
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::client_ip::GovernorKey;
 
 /// JSON endpoints for relying parties and resource servers (no CSRF: clients authenticate).

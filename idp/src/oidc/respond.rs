@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::request::{AuthorizationRequest, ResponseMode};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::web::{PageError, page};
 
 /// Success: the code.

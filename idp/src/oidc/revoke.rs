@@ -11,8 +11,8 @@ use super::client_auth;
 use super::error::OAuthError;
 use super::request::Params;
 use super::verify;
-use crate::app::AppState;
 use crate::domain::SecretToken;
+use crate::state::AppState;
 use crate::store::{StoreError, refresh, revoked};
 
 /// `POST /revoke`.

@@ -13,8 +13,8 @@ use super::claims::{self, AgencyClaims};
 use super::error::OAuthError;
 use super::request::Params;
 use super::verify::{self, Rejected};
-use crate::app::AppState;
 use crate::domain::Scope;
+use crate::state::AppState;
 use crate::store::{StoreError, accounts};
 
 /// `GET|POST /userinfo`.

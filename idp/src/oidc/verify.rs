@@ -14,7 +14,7 @@ use aws_lc_rs::digest;
 use chrono::Utc;
 
 use super::issue::AccessClaims;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::{StoreError, revoked};
 
 /// Why a token was not accepted.

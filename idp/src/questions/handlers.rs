@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::save::{self, KnownPassword, Pick, RowError};
-use crate::app::AppState;
 use crate::credentials::restricted::{self, Step};
 use crate::i18n::Lang;
 use crate::login::session;
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{StoreError, sessions::Session};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};

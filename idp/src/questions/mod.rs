@@ -12,8 +12,8 @@ use axum::routing::get;
 
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::i18n::Lang;
+use crate::state::AppState;
 
 /// `/questions` (restricted state) and `/account/questions` (settings).
 pub fn router() -> Router<AppState> {

@@ -5,10 +5,10 @@
 use std::collections::HashSet;
 
 use super::answer::{self, AnswerRefusal, Forbidden};
-use crate::app::AppState;
 use crate::domain::Password;
 use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{StoreError, audit, passwords, questions};
 use crate::web::{PageError, Requester};

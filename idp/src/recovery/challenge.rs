@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::{Kv, StoreError, ephemeral};
 use crate::web::PageError;
 

@@ -9,8 +9,8 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::PseudonymKey;
+use crate::state::AppState;
 use crate::store::{StoreError, windows};
 
 const KIND: &str = "recovery-decoy";

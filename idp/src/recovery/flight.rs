@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::{StoreError, ephemeral};
 
 const KIND: &str = "recovery-check";

@@ -10,10 +10,10 @@ use uuid::Uuid;
 
 use super::EmailProof;
 use super::pages::{self, Message};
-use crate::app::AppState;
 use crate::assistance::Audience;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{StoreError, audit, ephemeral, questions};
 use crate::web::{PageError, Requester};

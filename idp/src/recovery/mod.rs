@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use crate::assistance::{AssistanceCentre, Phone};
 pub use challenge::close as close_challenge;

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
-use crate::app::AppState;
 use crate::assistance::Audience;
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::web::{PageError, csrf, page};
 
 /// `GET /recovery`: the name form.

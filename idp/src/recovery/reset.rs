@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::flow::{self, Held, Stage};
 use super::pages::{self, Message};
-use crate::app::AppState;
 use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
 use crate::i18n::Lang;
+use crate::state::AppState;
 use crate::store::{StoreError, accounts};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{Extensions, HeaderMap, request::Parts};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The address a request is attributed to (rate limits, audit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -70,7 +70,7 @@ pub fn verify(
 /// Checks a submitted form against the request (see `verify`); a mismatch is the translated
 /// "page expired" error.
 pub fn check(
-    app: &crate::app::AppState,
+    app: &crate::state::AppState,
     jar: &CookieJar,
     headers: &HeaderMap,
     submitted: Option<&str>,

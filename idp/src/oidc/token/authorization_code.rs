@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use super::TokenResponse;
 use super::user;
-use crate::app::AppState;
 use crate::domain::SecretToken;
 use crate::oidc::error::OAuthError;
 use crate::oidc::issue::Grant;
 use crate::oidc::pkce;
 use crate::oidc::request::Params;
+use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::codes::{self, Taken};
 use crate::store::refresh::{self, Family};

@@ -2,11 +2,11 @@
 //! no id_token.
 
 use super::TokenResponse;
-use crate::app::AppState;
 use crate::domain::Scope;
 use crate::oidc::error::OAuthError;
 use crate::oidc::issue::{self, Grant};
 use crate::oidc::request::Params;
+use crate::state::AppState;
 use crate::store::clients::Client;
 
 /// Issues an access token to the client itself.

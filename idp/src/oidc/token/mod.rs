@@ -15,7 +15,7 @@ use axum::response::Response;
 use super::client_auth;
 use super::error::OAuthError;
 use super::request::Params;
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use response::TokenResponse;
 

@@ -5,11 +5,11 @@ use chrono::{Duration, Utc};
 
 use super::TokenResponse;
 use super::user;
-use crate::app::AppState;
 use crate::domain::{Scope, SecretToken};
 use crate::oidc::error::OAuthError;
 use crate::oidc::issue::Grant;
 use crate::oidc::request::Params;
+use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::{StoreError, accounts, refresh, revoked};
 

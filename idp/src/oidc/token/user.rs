@@ -2,9 +2,9 @@
 //! was granted, and the refresh token the grant minted.
 
 use super::TokenResponse;
-use crate::app::AppState;
 use crate::oidc::error::OAuthError;
 use crate::oidc::issue::{self, Grant};
+use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
 
