@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
     let pages = guarded(
         Router::new()
             .merge(login::router(&state))
-            .merge(oidc::with_per_ip_limit(
+            .merge(web::with_per_ip_limit(
                 crate::credentials::router()
                     .merge(crate::account::router())
                     .merge(crate::questions::router())

@@ -16,5 +16,5 @@ pub use authenticate::{Authenticated, Failure, after_failure, authenticate, reve
 /// `/login`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let login = Router::new().route("/login", get(handlers::show).post(handlers::submit));
-    crate::oidc::with_per_ip_limit(login, state)
+    crate::web::with_per_ip_limit(login, state)
 }
