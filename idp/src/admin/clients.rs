@@ -4,7 +4,6 @@
 use crate::config::Secret32;
 use crate::domain::{Scope, SecretToken};
 use crate::keys::SigningAlg;
-use crate::oidc::client_auth::hash_secret;
 use crate::store::clients::{self, Client};
 use crate::store::{GenericClient, StoreError};
 
@@ -65,7 +64,9 @@ pub async fn register(
     let client = Client {
         id: r.id,
         name: r.name,
-        secret_hash: secret.as_ref().map(|s| hash_secret(key, s.expose())),
+        secret_hash: secret
+            .as_ref()
+            .map(|s| clients::hash_secret(key, s.expose())),
         redirect_uris: r.redirect_uris,
         post_logout_redirect_uris: r.post_logout_redirect_uris,
         grant_types: r.grant_types,
@@ -89,7 +90,7 @@ pub async fn rotate_secret(
     id: &str,
 ) -> Result<String, RegistrationError> {
     let secret = SecretToken::generate().map_err(|_| RegistrationError::Invalid("rng".into()))?;
-    if clients::set_secret_hash(db, id, &hash_secret(key, secret.expose())).await? {
+    if clients::set_secret_hash(db, id, &clients::hash_secret(key, secret.expose())).await? {
         Ok(secret.expose().to_owned())
     } else {
         Err(RegistrationError::Invalid(format!(

@@ -1,19 +1,15 @@
 //! Client authentication at the token, introspection and revocation endpoints
 //! (RFC 6749 §2.3): `client_secret_basic`, `client_secret_post`, or none for public clients.
-//! Secrets are 256-bit server-generated values stored as HMAC-SHA-256 under a server key —
-//! a slow KDF on every token request would cap throughput for no security gain.
+//! How secrets are kept is the store's (`store::clients`).
 
-use aws_lc_rs::hmac;
 use axum::http::{HeaderMap, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use secrecy::ExposeSecret;
 
 use super::error::OAuthError;
 use super::request::Params;
-use crate::config::Secret32;
 use crate::state::AppState;
-use crate::store::clients::Client;
+use crate::store::clients::{Client, verify_secret};
 
 /// How a client proved itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,18 +74,6 @@ pub async fn authenticate(
     Ok((client, method))
 }
 
-/// The keyed hash a secret is stored as.
-pub fn hash_secret(key: &Secret32, secret: &str) -> Vec<u8> {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key.expose_secret());
-    hmac::sign(&key, secret.as_bytes()).as_ref().to_vec()
-}
-
-/// Constant-time comparison of a presented secret with the stored hash.
-pub fn verify_secret(key: &Secret32, presented: &str, stored: &[u8]) -> bool {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key.expose_secret());
-    hmac::verify(&key, presented.as_bytes(), stored).is_ok()
-}
-
 /// `Authorization: Basic` credentials, form-urlencoded inside (§2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -132,6 +116,8 @@ fn form_decoded(value: &str) -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::config::Secret32;
+    use crate::store::clients::hash_secret;
     use secrecy::SecretBox;
 
     #[test]
