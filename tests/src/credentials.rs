@@ -47,13 +47,13 @@ pub async fn age_password(app: &TestApp, sub: &str, days: i32) {
     .unwrap();
 }
 
-/// The hasher the tests' configuration uses (cheap Argon2id parameters).
+/// The hasher the tests' configuration uses (`[password]` of config/test.toml: cheap Argon2id
+/// parameters), so what the tests store verifies on the nodes they start.
 pub fn test_hasher() -> idp::password::Hasher {
-    let config = idp::config::PasswordConfig {
-        memory_kib: 8192,
-        iterations: 1,
-        parallelism: 1,
-    };
+    let config: idp::config::PasswordConfig =
+        idp::config::Config::figment(&crate::repo_root().join("config"), "test")
+            .extract_inner("password")
+            .unwrap();
     idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap()
 }
 

@@ -63,6 +63,10 @@ pub struct Deployment {
     /// Folder with the server's certificate and key.
     pub dir: PathBuf,
     secrets: [String; 3],
+    /// The username rules of the deployment's configuration (accounts the tests add obey them).
+    usernames: idp::admin::users::UsernamesConfig,
+    /// Its password policy.
+    password_policy: idp::password_policy::PasswordPolicyConfig,
     /// A pool on the test schema, for assertions.
     pub db: deadpool_postgres::Pool,
     /// The SMTP sink every node sends to.
@@ -149,6 +153,8 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
         figment_secret(&config, "session"),
     ];
     let deployment = Arc::new(Deployment {
+        usernames: config.usernames.clone(),
+        password_policy: config.password_policy.clone(),
         schema: schema.clone(),
         prefix: config.redis.key_prefix.clone(),
         ca_pem,
@@ -206,13 +212,7 @@ impl TestApp {
     ) -> String {
         let mut db = self.deployment.db.get().await.unwrap();
         let tx = db.transaction().await.unwrap();
-        let config = idp::config::PasswordConfig {
-            memory_kib: 8192,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let hasher =
-            idp::password::Hasher::new(config, 1, std::time::Duration::from_secs(30)).unwrap();
+        let hasher = credentials::test_hasher();
         let user = NewUser {
             username: username.into(),
             password: PASSWORD.into(),
@@ -222,7 +222,11 @@ impl TestApp {
             profession: profession.map(str::to_owned),
             account_type: account_type.into(),
         };
-        let id = idp::admin::users::add(&tx, &hasher, rules(&usernames(), &policy()), user)
+        let rules = idp::admin::users::Rules {
+            usernames: &self.deployment.usernames,
+            policy: &self.deployment.password_policy,
+        };
+        let id = idp::admin::users::add(&tx, &hasher, rules, user)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -244,33 +248,6 @@ impl TestApp {
         .await
         .unwrap();
         tx.commit().await.unwrap();
-    }
-}
-
-/// The default password policy, as config/default.toml sets it.
-fn rules<'a>(
-    usernames: &'a idp::admin::users::UsernamesConfig,
-    policy: &'a idp::password_policy::PasswordPolicyConfig,
-) -> idp::admin::users::Rules<'a> {
-    idp::admin::users::Rules { usernames, policy }
-}
-
-fn usernames() -> idp::admin::users::UsernamesConfig {
-    idp::admin::users::UsernamesConfig {
-        professional_prefix: "IP".into(),
-        staff_prefix: "CE".into(),
-        max_length: 20,
-    }
-}
-
-fn policy() -> idp::password_policy::PasswordPolicyConfig {
-    idp::password_policy::PasswordPolicyConfig {
-        min_length: 12,
-        agency_names: vec!["Régie".into(), "RAMQ".into()],
-        min_strength: 3,
-        history: 5,
-        max_age_days: 365,
-        temporary_ttl_hours: 72,
     }
 }
 
