@@ -83,15 +83,17 @@ impl AssistanceCentre {
             .iter()
             .map(|p| format!("{} ({})", p.number, p.region(lang)))
             .collect();
+        // French typography puts a space before the colon; English does not.
+        let colon = match lang {
+            Lang::Fr => " :",
+            Lang::En => ":",
+        };
         let mut line = format!(
-            "{} : {} — {}",
+            "{}{colon} {} — {}",
             self.name(lang),
             phones.join(", "),
             self.hours(lang)
         );
-        if lang == Lang::En {
-            line = line.replacen(" : ", ": ", 1);
-        }
         if let Some(note) = self.note(lang) {
             line = format!("{line}. {note}");
         }
