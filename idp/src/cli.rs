@@ -372,7 +372,7 @@ async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
         profession: add.profession,
         account_type: add.account_type,
     };
-    let id = admin::users::add(&tx, &hasher, config.user_rules(), user).await?;
+    let id = admin::users::add(&tx, &hasher, admin::users::Rules::of(config), user).await?;
     tx.commit().await?;
     println!("account `{}` added (sub {id})", add.username);
     Ok(())

@@ -139,7 +139,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             profession: profession.map(str::to_owned),
             account_type: kind.into(),
         };
-        match admin::users::add(&tx, &hasher, config.user_rules(), user).await {
+        match admin::users::add(&tx, &hasher, admin::users::Rules::of(config), user).await {
             Ok(_) => tx.commit().await?,
             Err(AddUserError::Taken) => {}
             Err(e) => return Err(anyhow::anyhow!("demo account `{username}`: {e}")),

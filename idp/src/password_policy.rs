@@ -5,29 +5,10 @@
 //! Common passwords are refused by zxcvbn's estimate; history and expiry are enforced where a
 //! password is set (`credentials::change`) and checked at login.
 
-use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::config::PasswordPolicyConfig;
 use crate::domain::Password;
-
-/// `[password_policy]` in configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordPolicyConfig {
-    /// Shortest password accepted, in characters after NFKC.
-    pub min_length: usize,
-    /// Words naming the agency that no password may contain.
-    pub agency_names: Vec<String>,
-    /// Lowest zxcvbn score (0–4) accepted: refuses common and easily guessed passwords.
-    pub min_strength: u8,
-    /// A new password may not be one of the last `history` passwords (0: no history).
-    pub history: u32,
-    /// Days a password lasts before it must be changed at the next login (0: never expires).
-    /// The seed's mechanism; ASVS 6.2.10 advises against it (docs/SECURITY.md).
-    pub max_age_days: u32,
-    /// Hours a temporary password set by the help desk stays usable.
-    pub temporary_ttl_hours: u32,
-}
 
 /// Why a new password was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -29,7 +29,7 @@ pub async fn give_questions(app: &TestApp, sub: &str, n: usize) -> Vec<String> {
 }
 
 /// The secret questions of the test configuration.
-pub fn catalogue() -> idp::questions::QuestionsConfig {
+pub fn catalogue() -> idp::config::QuestionsConfig {
     idp::config::Config::figment(&crate::repo_root().join("config"), "test")
         .extract_inner("secret_questions")
         .unwrap()
@@ -59,7 +59,7 @@ pub fn test_hasher() -> idp::password::Hasher {
 
 /// Issues a help-desk temporary password to `username`, as `idp users temp-password` does.
 pub async fn issue_temporary(app: &TestApp, username: &str) -> String {
-    let policy: idp::password_policy::PasswordPolicyConfig =
+    let policy: idp::config::PasswordPolicyConfig =
         idp::config::Config::figment(&crate::repo_root().join("config"), "test")
             .extract_inner("password_policy")
             .unwrap();

@@ -64,9 +64,9 @@ pub struct Deployment {
     pub dir: PathBuf,
     secrets: [String; 3],
     /// The username rules of the deployment's configuration (accounts the tests add obey them).
-    usernames: idp::admin::users::UsernamesConfig,
+    usernames: idp::config::UsernamesConfig,
     /// Its password policy.
-    password_policy: idp::password_policy::PasswordPolicyConfig,
+    password_policy: idp::config::PasswordPolicyConfig,
     /// A pool on the test schema, for assertions.
     pub db: deadpool_postgres::Pool,
     /// The SMTP sink every node sends to.

@@ -963,9 +963,9 @@ async fn an_account_without_enough_questions_or_with_recovery_closed_gets_the_as
 }
 
 /// The assistance centres configured for professionals.
-fn professional_centres() -> Vec<idp::recovery::AssistanceCentre> {
+fn professional_centres() -> Vec<idp::config::AssistanceCentre> {
     idp::config::Config::figment(&integration_tests::repo_root().join("config"), "test")
-        .extract_inner::<idp::recovery::RecoveryConfig>("recovery")
+        .extract_inner::<idp::config::RecoveryConfig>("recovery")
         .unwrap()
         .assistance
         .into_iter()

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::users::AddUserError;
+use crate::config::PasswordPolicyConfig;
 use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
-use crate::password_policy::PasswordPolicyConfig;
 use crate::store::{GenericClient, accounts, audit, passwords};
 
 /// Characters of a temporary password: lower case and digits without look-alikes (0/o, 1/l/i),

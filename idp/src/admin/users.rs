@@ -1,10 +1,9 @@
 //! Adding accounts (seeding and tests until the help-desk console exists).
 
-use serde::Deserialize;
-
+use crate::config::{Config, PasswordPolicyConfig, UsernamesConfig};
 use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
-use crate::password_policy::{self, Context, PasswordPolicyConfig};
+use crate::password_policy::{self, Context};
 use crate::store::accounts::{self, NewAccount};
 use crate::store::{GenericClient, StoreError};
 
@@ -41,60 +40,6 @@ pub enum AddUserError {
     Store(#[from] StoreError),
 }
 
-/// `[usernames]` in configuration: the shape of the usernames the agency gives out.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UsernamesConfig {
-    /// Prefix of professionals' usernames (`IP`).
-    pub professional_prefix: String,
-    /// Prefix of staff usernames (`CE`).
-    pub staff_prefix: String,
-    /// Longest username, prefix included.
-    pub max_length: usize,
-}
-
-impl UsernamesConfig {
-    /// Checked at start-up: distinct, non-empty ASCII letter prefixes that fit.
-    pub fn check(&self) -> Result<(), String> {
-        let letters = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphabetic());
-        if !letters(&self.professional_prefix) || !letters(&self.staff_prefix) {
-            return Err("prefixes must be ASCII letters".into());
-        }
-        if self
-            .professional_prefix
-            .eq_ignore_ascii_case(&self.staff_prefix)
-        {
-            return Err("the two prefixes must differ".into());
-        }
-        let longest = self.professional_prefix.len().max(self.staff_prefix.len());
-        if self.max_length <= longest || self.max_length > 64 {
-            return Err("max_length must leave room after the prefix and be at most 64".into());
-        }
-        Ok(())
-    }
-
-    /// Whether `name` is a well-formed username for `account_type`: the prefix (any case),
-    /// then ASCII letters and digits, at most `max_length` in all.
-    pub fn accepts(&self, name: &str, account_type: &str) -> bool {
-        let prefix = self.prefix(account_type);
-        name.len() > prefix.len()
-            && name.len() <= self.max_length
-            && name.is_char_boundary(prefix.len())
-            && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-            && name[prefix.len()..]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric())
-    }
-
-    fn prefix(&self, account_type: &str) -> &str {
-        if account_type == "staff" {
-            &self.staff_prefix
-        } else {
-            &self.professional_prefix
-        }
-    }
-}
-
 /// What a new account must meet.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
@@ -102,6 +47,16 @@ pub struct Rules<'a> {
     pub usernames: &'a UsernamesConfig,
     /// The password policy.
     pub policy: &'a PasswordPolicyConfig,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules a deployment's configuration sets.
+    pub fn of(config: &'a Config) -> Self {
+        Self {
+            usernames: &config.usernames,
+            policy: &config.password_policy,
+        }
+    }
 }
 
 /// Adds an account with its password; returns its id (the `sub`).

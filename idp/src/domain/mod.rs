@@ -5,12 +5,14 @@ mod password;
 mod pseudonym;
 mod scope;
 mod secret_token;
+mod signing_alg;
 
 pub use login_name::LoginName;
 pub use password::{Password, PasswordError};
 pub use pseudonym::PseudonymKey;
 pub use scope::Scope;
 pub use secret_token::SecretToken;
+pub use signing_alg::SigningAlg;
 
 /// Whether a value is free of control characters (they have no place in any field we take).
 pub(crate) fn has_no_controls(value: &str) -> bool {

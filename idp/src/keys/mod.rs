@@ -1,7 +1,6 @@
 //! Signing keys: generated with aws-lc-rs, stored in Postgres with the private part sealed
 //! under the key-encryption key, rotated with pre-publication, published as a JWKS.
 //!
-//! - [`alg`]: the JWS algorithms on the allowlist.
 //! - `sealed`: AES-256-GCM sealing of private keys at rest.
 //! - `keypair`, `signer`: key generation, [`SigningKey`] and its JWK (RFC 7517, 7518, 8037).
 //! - `jws`: compact JWS signing and verification (RFC 7515).
@@ -10,7 +9,6 @@
 //! - [`rotation`]: `ensure_keys`, `rotate`, `list` (what `idp keys …` calls).
 //! - `ring`: [`KeyRing`], the per-node cache the request path uses.
 
-pub mod alg;
 mod jws;
 mod keypair;
 mod ring;
@@ -23,7 +21,7 @@ mod store;
 #[cfg(test)]
 mod pg_tests;
 
-pub use alg::SigningAlg;
+pub use crate::domain::SigningAlg;
 pub use ring::KeyRing;
 pub use rotation::{KeyInfo, ensure_keys, list, rotate};
 pub use signer::SigningKey;

@@ -6,7 +6,7 @@
 use askama::Template;
 
 use super::Notice;
-use crate::assistance::AssistanceCentre;
+use crate::config::AssistanceCentre;
 use crate::i18n::Lang;
 
 /// An e-mail ready to send.
@@ -184,7 +184,7 @@ mod tests {
     fn lines() -> Vec<AssistanceCentre> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
         crate::config::Config::figment(&dir, "test")
-            .extract_inner::<crate::recovery::RecoveryConfig>("recovery")
+            .extract_inner::<crate::config::RecoveryConfig>("recovery")
             .unwrap()
             .assistance
     }

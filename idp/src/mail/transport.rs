@@ -10,7 +10,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use secrecy::ExposeSecret as _;
 
 use super::render::Rendered;
-use super::{MailConfig, SmtpSecurity};
+use crate::config::{MailConfig, SmtpSecurity};
 
 /// How long one SMTP command may wait for the relay: a dead relay fails fast and the message
 /// goes back to the outbox for a later attempt.

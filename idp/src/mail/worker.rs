@@ -9,10 +9,10 @@ use deadpool_postgres::Pool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::MailConfig;
 use super::render::render;
 use super::transport::{Mailer, SendError};
-use crate::assistance::AssistanceCentre;
+use crate::config::AssistanceCentre;
+use crate::config::MailConfig;
 use crate::i18n::Lang;
 use crate::store::{StoreError, outbox};
 

@@ -13,11 +13,10 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::Question;
+use crate::config::Question;
 use crate::domain::Password;
 
-/// Longest answer accepted, in characters after normalisation.
-pub const MAX_ANSWER_CHARS: usize = 80;
+use crate::config::MAX_ANSWER_CHARS;
 
 /// Why an answer was refused (the message keys live in idp/locales).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

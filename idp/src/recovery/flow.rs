@@ -8,9 +8,9 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::EmailProof;
 use super::pages::{self, Message};
 use crate::assistance::Audience;
+use crate::config::EmailProof;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::state::AppState;

@@ -18,11 +18,9 @@ mod start;
 
 use axum::Router;
 use axum::routing::get;
-use serde::Deserialize;
 
 use crate::state::AppState;
 
-pub use crate::assistance::{AssistanceCentre, Phone};
 pub use challenge::close as close_challenge;
 pub use flow::RECOVERY_COOKIE;
 
@@ -42,35 +40,4 @@ pub fn router() -> Router<AppState> {
         )
         .route("/recovery/password", get(reset::show).post(reset::submit))
         .route("/recovery/done", get(reset::done))
-}
-
-/// `[recovery]` in configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecoveryConfig {
-    /// Failed challenges before recovery closes for the account until the help desk reopens it.
-    pub max_failed_challenges: i32,
-    /// How long the same questions stay asked when nobody answers them right (days: waiting
-    /// must not draw easier ones). Answered right, recovery closed, or reopened by the help
-    /// desk, the account's next recovery draws new ones.
-    pub challenge_ttl_secs: u64,
-    /// Whether an e-mailed single-use link comes before the questions.
-    pub email_proof: EmailProof,
-    /// Life of an e-mailed recovery link.
-    pub link_ttl_secs: u64,
-    /// The assistance centres (help lines), shown when recovery is not possible online and in
-    /// e-mails (`assistance.rs` says which to whom).
-    pub assistance: Vec<AssistanceCentre>,
-}
-
-/// Policy `recovery.email_proof`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EmailProof {
-    /// Questions only.
-    Off,
-    /// A link first when the account has a verified e-mail.
-    WhenAvailable,
-    /// A link first, always: an account without a verified e-mail cannot recover alone.
-    Required,
 }

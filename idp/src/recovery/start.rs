@@ -130,7 +130,7 @@ async fn as_if_known(
         audience,
     } = unknown;
     let detail = serde_json::json!({ "reason": reason });
-    if app.config.recovery.email_proof != super::EmailProof::Off {
+    if app.config.recovery.email_proof != crate::config::EmailProof::Off {
         // The interval a real account's link takes (not its mail: nobody to send it to).
         flow::first_mail_in(app, decoy.id, MAIL_INTERVAL_SECS).await?;
         flow::note(app, "link_withheld", account, requester, detail).await;

@@ -55,7 +55,9 @@ pub async fn seed(config_dir: &Path, env: &str, n: usize) -> anyhow::Result<Vec<
             profession: Some("pharmacien".into()),
             account_type: "professional".into(),
         };
-        match idp::admin::users::add(&db, &hasher, config.user_rules(), user).await {
+        match idp::admin::users::add(&db, &hasher, idp::admin::users::Rules::of(&config), user)
+            .await
+        {
             Ok(_) | Err(idp::admin::users::AddUserError::Taken) => {}
             Err(e) => bail!("bench account {username}: {e}"),
         }

@@ -2,8 +2,7 @@
 //! `IDP__SECTION__KEY` environment variables. Parsed once at start-up; an unknown key or a
 //! bad value stops the process with the key named.
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -12,7 +11,25 @@ use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::Deserialize;
 
-use crate::keys::SigningAlg;
+use crate::domain::SigningAlg;
+
+mod accounts;
+mod mail;
+mod questions;
+mod recovery;
+mod server;
+mod storage;
+mod tokens;
+
+pub use accounts::{
+    LockoutConfig, PasswordConfig, PasswordPolicyConfig, RateLimitConfig, UsernamesConfig,
+};
+pub use mail::{MailConfig, SmtpSecurity};
+pub use questions::{MAX_ANSWER_CHARS, Question, QuestionsConfig};
+pub use recovery::{AssistanceCentre, EmailProof, Phone, RecoveryConfig};
+pub use server::{LogFormat, ServerConfig, TelemetryConfig, TlsMode};
+pub use storage::{DatabaseConfig, RedisConfig};
+pub use tokens::{ClientsConfig, KeysConfig, SessionConfig, TokensConfig};
 
 /// The whole configuration of one idp process.
 #[derive(Debug, Deserialize)]
@@ -35,228 +52,21 @@ pub struct Config {
     /// Argon2id cost.
     pub password: PasswordConfig,
     /// The shape of usernames.
-    pub usernames: crate::admin::users::UsernamesConfig,
+    pub usernames: UsernamesConfig,
     /// What a new password must be.
-    pub password_policy: crate::password_policy::PasswordPolicyConfig,
+    pub password_policy: PasswordPolicyConfig,
     /// The catalogue of secret questions and the rules for answers.
-    pub secret_questions: crate::questions::QuestionsConfig,
+    pub secret_questions: QuestionsConfig,
     /// "Mot de passe oublié?".
-    pub recovery: crate::recovery::RecoveryConfig,
+    pub recovery: RecoveryConfig,
     /// Outgoing e-mail.
-    pub mail: crate::mail::MailConfig,
+    pub mail: MailConfig,
     /// Per-account failure counter.
     pub lockout: LockoutConfig,
     /// Per-IP request shaping.
     pub rate_limit: RateLimitConfig,
     /// Logs.
     pub telemetry: TelemetryConfig,
-}
-
-/// How the idp is reached.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Address to listen on (`127.0.0.1:0` picks a free port).
-    pub bind: SocketAddr,
-    /// Where `/healthz`, `/readyz` and `/metrics` are served (plain HTTP): loopback by
-    /// default, a private network at most; never the public listener.
-    pub metrics_bind: SocketAddr,
-    /// The issuer: the public HTTPS origin (and optional path) relying parties see.
-    pub public_url: url::Url,
-    /// `rustls` terminates TLS here; `proxy` serves plain HTTP behind a TLS proxy.
-    pub tls: TlsMode,
-    /// PEM certificate chain (with `tls = "rustls"`).
-    pub tls_cert: PathBuf,
-    /// PEM private key (with `tls = "rustls"`).
-    pub tls_key: PathBuf,
-    /// How often the certificate and key files are checked for a renewal, served without a
-    /// restart (`0`: never).
-    pub tls_reload_secs: u64,
-    /// Proxies whose `X-Forwarded-For` is believed (with `tls = "proxy"`).
-    pub trusted_proxies: Vec<IpAddr>,
-    /// A request taking longer is answered 408.
-    pub request_timeout_secs: u64,
-    /// Largest accepted request body.
-    pub body_limit_bytes: usize,
-    /// Password hashes computed at once; more wait, then get 503.
-    pub max_concurrent_hashes: usize,
-    /// How long a login waits for a hashing slot before 503.
-    pub hash_wait_ms: u64,
-}
-
-/// Where TLS ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TlsMode {
-    /// HTTPS served by this process.
-    Rustls,
-    /// Plain HTTP behind a trusted TLS-terminating proxy.
-    Proxy,
-}
-
-/// Postgres connection.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseConfig {
-    /// libpq-style URL.
-    pub url: String,
-    /// Connections in the pool.
-    pub pool_size: usize,
-    /// Schema to use instead of `public` (tests use one per test); created by `migrate`.
-    #[serde(default)]
-    pub schema: Option<String>,
-}
-
-/// Redis connection.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RedisConfig {
-    /// `redis://` URL.
-    pub url: String,
-    /// Prefix of every key this idp writes (must not contain `{` or `}`).
-    pub key_prefix: String,
-    /// Longest wait to dial Redis, in milliseconds.
-    pub connect_timeout_ms: u64,
-    /// Longest wait for one answer, in milliseconds.
-    pub command_timeout_ms: u64,
-    /// After Redis could not be reached, commands fail at once for this long before one probes
-    /// again, in milliseconds.
-    pub circuit_open_ms: u64,
-}
-
-impl RedisConfig {
-    /// `url` and `prefix` with the default timeouts of `config/default.toml` (tools, tests).
-    pub fn new(url: &str, key_prefix: &str) -> Self {
-        Self {
-            url: url.to_owned(),
-            key_prefix: key_prefix.to_owned(),
-            connect_timeout_ms: 250,
-            command_timeout_ms: 500,
-            circuit_open_ms: 1000,
-        }
-    }
-}
-
-/// Signing keys.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeysConfig {
-    /// Key-encryption key (32 bytes, base64), usually from `IDP__KEYS__ENCRYPTION_KEY`.
-    #[serde(default)]
-    pub encryption_key: Option<SecretString>,
-    /// File holding the key-encryption key, when not given directly.
-    #[serde(default)]
-    pub encryption_key_file: Option<PathBuf>,
-    /// How long a new key is published in the JWKS before it signs.
-    pub pre_publication_secs: u64,
-    /// How long a node keeps the key set before reading it again.
-    pub cache_secs: u64,
-    /// Algorithms the idp holds a key for.
-    pub algorithms: Vec<SigningAlg>,
-}
-
-/// Lifetimes of codes and tokens.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokensConfig {
-    /// Authorization code lifetime (at most 60 s).
-    pub code_ttl_secs: u64,
-    /// Access token lifetime.
-    pub access_token_ttl_secs: u64,
-    /// id_token lifetime.
-    pub id_token_ttl_secs: u64,
-    /// A refresh token unused this long expires.
-    pub refresh_idle_secs: u64,
-    /// A refresh-token family ends this long after the login, whatever its use.
-    pub refresh_absolute_secs: u64,
-    /// HMAC key for client secrets (32 bytes, base64).
-    #[serde(default)]
-    pub client_secret_key: Option<SecretString>,
-    /// File holding the HMAC key for client secrets.
-    #[serde(default)]
-    pub client_secret_key_file: Option<PathBuf>,
-}
-
-/// The client registry.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClientsConfig {
-    /// How long a node keeps a client registration before reading it again (0: never keeps).
-    pub cache_secs: u64,
-}
-
-/// SSO session.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionConfig {
-    /// Idle timeout.
-    pub idle_secs: u64,
-    /// Absolute timeout.
-    pub absolute_secs: u64,
-    /// HMAC key for CSRF tokens (32 bytes, base64).
-    #[serde(default)]
-    pub csrf_key: Option<SecretString>,
-    /// File holding the CSRF key.
-    #[serde(default)]
-    pub csrf_key_file: Option<PathBuf>,
-}
-
-/// Argon2id parameters (OWASP floor by default: 19 MiB, 2 passes, 1 lane).
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordConfig {
-    /// Memory in KiB.
-    pub memory_kib: u32,
-    /// Passes.
-    pub iterations: u32,
-    /// Lanes.
-    pub parallelism: u32,
-}
-
-/// Per-account failure counter and escalating lock.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LockoutConfig {
-    /// Failures before a temporary lock.
-    pub max_failures: u32,
-    /// Length of the first temporary lock; each next one doubles.
-    pub lock_secs: u64,
-    /// Temporary locks before the account waits for the help desk.
-    pub max_temporary_locks: u32,
-    /// How long past locks count toward escalation.
-    pub escalation_window_secs: u64,
-}
-
-/// Per-IP shaping of the login and token endpoints.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimitConfig {
-    /// Sustained requests per second per IP (per process).
-    pub per_ip_per_second: u32,
-    /// Burst per IP (per process).
-    pub per_ip_burst: u32,
-    /// Password checks per IP per minute across every node (Redis).
-    pub password_checks_per_ip_per_minute: u32,
-}
-
-/// Logs.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TelemetryConfig {
-    /// `pretty` or `json`.
-    pub format: LogFormat,
-    /// `tracing` env-filter directive.
-    pub filter: String,
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable.
-    Pretty,
-    /// One JSON object per line.
-    Json,
 }
 
 /// A 32-byte secret resolved from configuration.
@@ -443,14 +253,6 @@ impl Config {
             .as_str()
             .trim_end_matches('/')
             .to_owned()
-    }
-
-    /// What a new account must meet (username format, password policy).
-    pub fn user_rules(&self) -> crate::admin::users::Rules<'_> {
-        crate::admin::users::Rules {
-            usernames: &self.usernames,
-            policy: &self.password_policy,
-        }
     }
 
     /// The longest lifetime of a token a signing key may have signed.
