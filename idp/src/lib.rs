@@ -23,6 +23,7 @@ pub mod password;
 pub mod password_policy;
 pub mod questions;
 pub mod recovery;
+pub mod sso;
 pub mod state;
 pub mod store;
 pub mod telemetry;

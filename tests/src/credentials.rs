@@ -83,7 +83,7 @@ pub fn questions_form(csrf: String) -> Vec<(String, String)> {
 }
 
 /// Fills the new-password form at `path` (`/password/new`, `/recovery/password`); the raw
-/// answer.
+/// answer, after the hand-off back to the authorization endpoint when there is one.
 pub async fn post_new_password(
     app: &TestApp,
     browser: &reqwest::Client,
@@ -97,10 +97,11 @@ pub async fn post_new_password(
         ("new_password", new),
         ("confirm_password", confirm),
     ];
-    browser
+    let response = browser
         .post(app.url(path))
         .form(&form)
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    crate::through_resume(app, browser, response).await
 }

@@ -388,6 +388,26 @@ pub fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// Follows the sign-in pages' hand-off back to the authorization endpoint
+/// (`/authorize/resume?req=…`, where a login or the last forced credential step sends the
+/// browser) when `response` is one; any other answer comes back as it is.
+pub async fn through_resume(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    response: reqwest::Response,
+) -> reqwest::Response {
+    let resume = response.status() == 303
+        && response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|l| l.starts_with("/authorize/resume?req="));
+    if !resume {
+        return response;
+    }
+    get(browser, app.url(&location(&response))).await
+}
+
 /// GETs `url` with `browser` (redirects are not followed): the raw answer.
 pub async fn get(browser: &reqwest::Client, url: impl reqwest::IntoUrl) -> reqwest::Response {
     browser.get(url).send().await.unwrap()

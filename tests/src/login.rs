@@ -20,9 +20,22 @@ pub async fn page_location(browser: &reqwest::Client, authorize_url: &str) -> St
     login
 }
 
-/// Posts the login form shown in `html` (its `csrf` and `req` fields) as `username`; the raw
-/// answer.
+/// Posts the login form shown in `html` (its `csrf` and `req` fields) as `username`; the
+/// answer, after the hand-off back to the authorization endpoint when there is one.
 pub async fn submit_form(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    html: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let response = post_form(app, browser, html, username, password).await;
+    crate::through_resume(app, browser, response).await
+}
+
+/// Posts the login form shown in `html` as `username`: the login's own answer (its cookies,
+/// its redirect), without following the hand-off.
+pub async fn post_form(
     app: &TestApp,
     browser: &reqwest::Client,
     html: &str,

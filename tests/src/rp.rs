@@ -101,6 +101,7 @@ pub async fn sign_in(
         .send()
         .await
         .unwrap();
+    let response = crate::through_resume(app, browser, response).await;
     assert_eq!(response.status(), 303, "a good login redirects");
     url::Url::parse(&location(&response)).unwrap()
 }

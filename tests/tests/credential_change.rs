@@ -28,12 +28,13 @@ async fn answer_questions(app: &TestApp, browser: &reqwest::Client) -> reqwest::
         8,
         "eight questions to pick"
     );
-    browser
+    let response = browser
         .post(app.url("/questions"))
         .form(&questions_form(csrf))
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    integration_tests::through_resume(app, browser, response).await
 }
 
 async fn answers_stored(app: &TestApp, sub: &str) -> i64 {

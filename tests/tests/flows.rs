@@ -469,6 +469,52 @@ async fn a_request_waiting_for_a_fresh_login_cannot_be_completed_through_the_con
     );
 }
 
+#[tokio::test]
+async fn a_request_waiting_for_a_login_resumes_only_for_the_session_that_login_opened() {
+    let Provider { app, metadata, .. } = provider(portal()).await;
+    app.add_user("IP40042").await;
+    app.add_user("IP40043").await;
+    let browser = app.new_browser();
+    let started = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
+    let response = login::sign_in(&app, &browser, started.url.as_str(), "IP40042", PASSWORD).await;
+    to_callback(&response, "first login");
+
+    // A request parked for a new login (prompt=login), and its hand-off URL.
+    let step_up = rp::start(&metadata, "portal", CALLBACK, &["openid"]);
+    let response = get(&browser, with_query(&step_up.url, &[("prompt", "login")])).await;
+    let login = location(&response);
+    let req = req_of(&app, &login);
+    let resume = app.url(&format!("/authorize/resume?req={req}"));
+
+    // The signed-in browser follows the hand-off without typing the password: the login page.
+    let skipped = get(&browser, &resume).await;
+    assert_eq!(skipped.status(), 303);
+    assert_eq!(
+        location(&skipped),
+        format!("/login?req={req}"),
+        "an older session cannot answer a request waiting for a login"
+    );
+
+    // Another user signs in elsewhere, then lures this browser to the hand-off: still the
+    // login page, since only the session that login opened may resume it.
+    let other = app.new_browser();
+    let html = text(&other, app.url(&login)).await;
+    let posted = login::post_form(&app, &other, &html, "IP40043", PASSWORD).await;
+    assert_eq!(
+        location(&posted),
+        format!("/authorize/resume?req={req}"),
+        "the login hands the request back to the authorization endpoint"
+    );
+    let lured = get(&browser, &resume).await;
+    assert_eq!(location(&lured), format!("/login?req={req}"));
+
+    // The session the login opened resumes it: a code for the relying party.
+    let answered = get(&other, &resume).await;
+    to_callback(&answered, "the login's own session");
+    let garbage = get(&other, app.url("/authorize/resume?req=%00%3Cscript%3E")).await;
+    assert_eq!(garbage.status(), 400, "a malformed id is a 400 page");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Single sign-on
 // ---------------------------------------------------------------------------------------------

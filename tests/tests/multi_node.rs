@@ -11,8 +11,8 @@ use integration_tests::page::{cookie_value, set_cookie};
 use integration_tests::rp::{self, algs};
 use integration_tests::wait_until;
 use integration_tests::{
-    CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, location, login,
-    provider, urlencode,
+    CALLBACK, PASSWORD, Provider, SESSION_COOKIE, TestApp, confidential_client, get, location,
+    login, provider, urlencode,
 };
 use openidconnect::core::{
     CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreProviderMetadata,
@@ -67,7 +67,8 @@ async fn log_in_on(c: &Cluster, node: &TestApp) -> LoggedIn {
     let authorize = node.url(&path_and_query(&started.url));
     let browser = node.new_browser();
     let login = login::page_location(&browser, &authorize).await;
-    let response = login::log_in(node, &browser, &login, USER, PASSWORD).await;
+    let html = get(&browser, node.url(&login)).await.text().await.unwrap();
+    let response = login::post_form(node, &browser, &html, USER, PASSWORD).await;
     assert_eq!(
         response.status(),
         303,
@@ -75,6 +76,7 @@ async fn log_in_on(c: &Cluster, node: &TestApp) -> LoggedIn {
         node.issuer
     );
     let session = cookie_value(&set_cookie(&response, SESSION_COOKIE).expect("a session cookie"));
+    let response = integration_tests::through_resume(node, &browser, response).await;
     let callback = url::Url::parse(&location(&response)).unwrap();
     LoggedIn {
         callback,

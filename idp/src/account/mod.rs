@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::i18n::Lang;
-use crate::login::session;
+use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::sessions::Session;

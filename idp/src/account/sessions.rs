@@ -1,7 +1,7 @@
 //! `/account/sessions` (« Sessions actives »): the account's live SSO sessions — when each was
 //! opened and last used, this one marked — and a way to end any other one, or all of them
 //! (ASVS 7.5.2). Ending a session revokes its tokens and tells the relying parties through
-//! back-channel logout (`login::session::end`). Only the account's own sessions can be ended.
+//! back-channel logout (`sso::session::end`, then `oidc::backchannel::notify`). Only the account's own sessions can be ended.
 
 use askama::Template;
 use axum::extract::State;
@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::{SignedIn, note, signed_in};
 use crate::i18n::Lang;
-use crate::login::session;
+use crate::oidc::backchannel;
+use crate::sso::session;
 use crate::state::AppState;
 use crate::store::{StoreError, sessions};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
@@ -156,7 +157,8 @@ async fn end(
     scope: &str,
     requester: &Requester,
 ) -> Result<(), PageError> {
-    session::end(app, sid).await?;
+    let ended = session::end(app, sid).await?;
+    backchannel::notify(app, ended).await;
     let detail = serde_json::json!({
         "sid": sid,
         "scope": scope,
@@ -174,7 +176,7 @@ async fn end(
     Ok(())
 }
 
-/// A session id as `login::session::open` makes them: 22 base64url characters.
+/// A session id as `sso::session::open` makes them: 22 base64url characters.
 fn is_sid(s: &str) -> bool {
     s.len() == 22
         && s.bytes()

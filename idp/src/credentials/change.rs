@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Password, PasswordError};
 use crate::mail::{self, Notice, Recipient};
+use crate::oidc::backchannel;
 use crate::password::Verdict;
 use crate::password_policy::{self, Context, Refusal};
+use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
@@ -139,7 +141,8 @@ pub async fn end_other_sessions(
         sessions::live_for_account(&db, account.id, idle).await?
     };
     for session in live.iter().filter(|s| Some(s.sid.as_str()) != keep_sid) {
-        crate::login::session::end(app, &session.sid).await?;
+        let ended = session::end(app, &session.sid).await?;
+        backchannel::notify(app, ended).await;
     }
     // Refresh tokens of sessions that went idle (or of no session) are revoked too.
     let db = app.db.get().await.map_err(StoreError::from)?;

@@ -19,10 +19,11 @@ use uuid::Uuid;
 
 use super::Why;
 use crate::domain::SecretToken;
-use crate::login::session;
-use crate::oidc::authorize::{self, Pending};
+use crate::oidc::backchannel;
+use crate::sso::handoff::{self, Parked};
+use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{StoreError, accounts, counters, ephemeral, passwords, pending};
+use crate::store::{StoreError, accounts, counters, ephemeral, passwords};
 use crate::web::PageError;
 
 /// Name of the cookie that carries the restricted state's id.
@@ -65,7 +66,7 @@ pub struct Restricted {
     /// Steps left, in order.
     pub steps: Vec<Step>,
     /// The authorization request the login served, resumed at the end.
-    pub request: Option<Pending>,
+    pub request: Option<Parked>,
 }
 
 /// Why a login landed in the restricted state.
@@ -97,7 +98,7 @@ pub async fn begin(
     account_id: Uuid,
     why: RestrictedWhy,
     questions_answered: usize,
-    request: Option<Pending>,
+    request: Option<Parked>,
 ) -> Result<Response, PageError> {
     let questions_missing = questions_answered < app.config.secret_questions.required;
     let steps = match (why, questions_missing) {
@@ -136,7 +137,8 @@ pub async fn begin(
     // Any SSO session the browser had belongs to someone who just signed in again.
     let jar = match session::current(app, &jar).await? {
         Some(old) => {
-            session::end(app, &old.sid).await?;
+            let ended = session::end(app, &old.sid).await?;
+            backchannel::notify(app, ended).await;
             session::forget(jar)
         }
         None => jar,
@@ -216,12 +218,16 @@ pub async fn step_done(
             .http_only(true)
             .same_site(SameSite::Lax),
     );
-    let (jar, session) = session::open(app, jar, state.account_id).await?;
+    let (jar, session, ended) = session::open(app, jar, state.account_id).await?;
+    backchannel::notify(app, ended).await;
     let Some(request) = state.request else {
         return Ok((jar, Redirect::to("/")).into_response());
     };
-    let parked = SecretToken::generate().map_err(PageError::internal)?;
-    pending::put(&app.kv, parked.expose(), &request).await?;
-    let response = authorize::resume(app, &session, parked.expose()).await?;
-    Ok((jar, response).into_response())
+    // Parked again (the first parking may have expired meanwhile), answered by this session.
+    let parked = Parked {
+        signed_in: Some(session.sid.clone()),
+        ..request
+    };
+    let id = handoff::park(app, None, &parked).await?;
+    Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response())
 }

@@ -7,13 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::{Failure, authenticate, session};
+use super::{Failure, authenticate};
 use crate::credentials::restricted;
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
-use crate::oidc::authorize;
+use crate::oidc::backchannel;
+use crate::sso::handoff::{self, Parked};
+use crate::sso::session;
 use crate::state::AppState;
-use crate::store::pending;
 use crate::web::{Form, PageError, Requester, csrf, page};
 
 /// The login page.
@@ -97,7 +98,7 @@ pub async fn submit(
         // No session until the password is changed: the parked request waits in the
         // restricted state and resumes when it is done.
         let request = match &req {
-            Some(id) => pending::get::<authorize::Pending>(&app.kv, id).await?,
+            Some(id) => handoff::get(&app, id).await?,
             None => None,
         };
         let answered = {
@@ -108,12 +109,13 @@ pub async fn submit(
         };
         return restricted::begin(&app, jar, account.id, why, answered, request).await;
     }
-    let (jar, session) = session::open(&app, jar, account.id).await?;
+    let (jar, session, ended) = session::open(&app, jar, account.id).await?;
+    backchannel::notify(&app, ended).await;
     match req {
-        Some(id) => {
-            let response = authorize::resume(&app, &session, &id).await?;
-            Ok((jar, response).into_response())
+        Some(id) if handoff::signed_in(&app, &id, &session.sid).await? => {
+            Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response())
         }
+        Some(_) => Err(PageError::BadRequest("error-request-expired")),
         None => Ok((jar, Redirect::to("/")).into_response()),
     }
 }
@@ -146,22 +148,13 @@ fn render(
 }
 
 /// The authorization request a login page serves, if it is still parked.
-async fn parked_request(
-    app: &AppState,
-    req: Option<&str>,
-) -> Result<Option<crate::oidc::request::AuthorizationRequest>, PageError> {
+async fn parked_request(app: &AppState, req: Option<&str>) -> Result<Option<Parked>, PageError> {
     let Some(id) = req else { return Ok(None) };
-    Ok(pending::get::<authorize::Pending>(&app.kv, id)
-        .await?
-        .map(|p| p.request))
+    Ok(handoff::get(app, id).await?)
 }
 
 /// The page language, honouring the relying party's `ui_locales`.
-fn flow_lang(
-    uri: &Uri,
-    headers: &HeaderMap,
-    parked: Option<&crate::oidc::request::AuthorizationRequest>,
-) -> Lang {
+fn flow_lang(uri: &Uri, headers: &HeaderMap, parked: Option<&Parked>) -> Lang {
     let hint = parked.and_then(|r| r.ui_locales.as_deref());
     crate::web::lang::negotiate_with_hint(uri.query(), headers, hint)
 }

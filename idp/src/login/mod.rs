@@ -1,10 +1,9 @@
-//! Login at the provider and the SSO session: the login page (`IP…`/`CE…` or alias, and
+//! Login at the provider: the login page (`IP…`/`CE…` or alias, and
 //! password) and the per-account failure counter. The online-services home page is in
 //! `account/`.
 
 mod authenticate;
 mod handlers;
-pub mod session;
 
 use axum::Router;
 use axum::routing::get;

@@ -3,41 +3,23 @@
 //! consents, and resume it on whichever node they come back to.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::request::{self, AuthorizationRequest, Params, Refused};
 use super::respond;
 use crate::domain::{Scope, SecretToken};
-use crate::login::session;
+use crate::sso::handoff::{self, Parked, Stage};
+use crate::sso::session;
 use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::sessions::Session;
-use crate::store::{StoreError, consents, pending};
+use crate::store::{StoreError, consents};
 use crate::web::PageError;
-
-/// A request parked until login or consent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Pending {
-    /// The validated request.
-    pub request: AuthorizationRequest,
-    /// What it waits for: only a request waiting for consent may be answered by the consent
-    /// form (one waiting for a login must get a fresh password, `prompt=login`, `max_age`).
-    pub stage: Stage,
-}
-
-/// What a parked request waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Stage {
-    /// A login (no session, `prompt=login` or `max_age` exceeded).
-    Login,
-    /// The user's consent to a third-party client.
-    Consent,
-}
 
 /// `GET /authorize`.
 pub async fn get(
@@ -119,17 +101,41 @@ async fn authorize(
     decide(app, &session, request, None).await
 }
 
-/// Continues a parked request after login or consent. A fresh login satisfies `prompt=login`
-/// and `max_age` by construction, so only consent remains to decide.
+/// Query of `GET /authorize/resume`.
+#[derive(Debug, Deserialize)]
+pub struct ResumeQuery {
+    req: Option<String>,
+}
+
+/// `GET /authorize/resume?req=…`: where the sign-in pages send the browser once the user is
+/// signed in (`sso::handoff::resume_path`). A request parked for a login is answered only by
+/// the session that login opened — it satisfies `prompt=login` and `max_age` by
+/// construction —, so a link to this URL cannot stand in for the login the relying party
+/// asked for: any other browser or session gets the login page.
 pub async fn resume(
-    app: &AppState,
-    session: &Session,
-    pending_id: &str,
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Query(query): Query<ResumeQuery>,
 ) -> Result<Response, PageError> {
-    let Some(Pending { request, .. }) = pending::get::<Pending>(&app.kv, pending_id).await? else {
-        return Err(PageError::BadRequest("error-request-expired"));
+    let id = query
+        .req
+        .ok_or(PageError::BadRequest("error-request-expired"))?;
+    let parked = handoff::get(&app, &id)
+        .await?
+        .ok_or(PageError::BadRequest("error-request-expired"))?;
+    let session = session::current(&app, &jar).await?;
+    let session = match (parked.stage, session) {
+        (Stage::Login, Some(s)) if parked.signed_in.as_deref() == Some(s.sid.as_str()) => s,
+        (Stage::Consent, Some(s)) => s,
+        _ => return Ok(Redirect::to(&format!("/login?req={id}")).into_response()),
     };
-    decide(app, session, request, Some(pending_id)).await
+    decide(&app, &session, request_of(parked)?, Some(&id)).await
+}
+
+/// The request a hand-off carries (written by `park`).
+fn request_of(parked: Parked) -> Result<AuthorizationRequest, PageError> {
+    serde_json::from_value(parked.request)
+        .map_err(|_| PageError::BadRequest("error-request-expired"))
 }
 
 /// Loads a request parked for consent (and only for consent).
@@ -137,11 +143,8 @@ pub async fn awaiting_consent(
     app: &AppState,
     pending_id: &str,
 ) -> Result<AuthorizationRequest, PageError> {
-    match pending::get::<Pending>(&app.kv, pending_id).await? {
-        Some(Pending {
-            request,
-            stage: Stage::Consent,
-        }) => Ok(request),
+    match handoff::get(app, pending_id).await? {
+        Some(parked) if parked.stage == Stage::Consent => request_of(parked),
         _ => Err(PageError::BadRequest("error-request-expired")),
     }
 }
@@ -177,7 +180,7 @@ async fn decide(
         }
     }
     if let Some(id) = pending_id {
-        pending::delete(&app.kv, id).await?;
+        handoff::forget(app, id).await?;
     }
     issue_code(app, session, &request).await
 }
@@ -216,14 +219,14 @@ async fn park(
     request: AuthorizationRequest,
     stage: Stage,
 ) -> Result<Response, PageError> {
-    let id = match id {
-        Some(id) => id.to_owned(),
-        None => SecretToken::generate()
-            .map_err(PageError::internal)?
-            .expose()
-            .to_owned(),
+    let parked = Parked {
+        stage,
+        signed_in: None,
+        login_hint: request.login_hint.clone(),
+        ui_locales: request.ui_locales.clone(),
+        request: serde_json::to_value(&request).map_err(PageError::internal)?,
     };
-    pending::put(&app.kv, &id, &Pending { request, stage }).await?;
+    let id = handoff::park(app, id, &parked).await?;
     let page = match stage {
         Stage::Login => "/login",
         Stage::Consent => "/consent",

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::domain::SecretToken;
 use crate::keys::SigningAlg;
+use crate::sso::session::Ended;
 use crate::state::AppState;
 use crate::store::{clients, sessions};
 
@@ -26,8 +27,10 @@ struct LogoutToken {
     events: serde_json::Value,
 }
 
-/// Notifies the relying parties of a session that just ended.
-pub async fn notify(app: &AppState, sid: &str) {
+/// Notifies the relying parties of a session that just ended (nothing when none did).
+pub async fn notify(app: &AppState, ended: Option<Ended>) {
+    let Some(Ended { sid }) = ended else { return };
+    let sid = sid.as_str();
     let targets = match app.db.get().await {
         Ok(db) => sessions::backchannel_targets(&db, sid).await,
         Err(e) => Err(e.into()),

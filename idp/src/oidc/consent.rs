@@ -10,9 +10,10 @@ use serde::Deserialize;
 use super::{authorize, respond};
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
-use crate::login::session;
+use crate::sso::handoff;
+use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{StoreError, consents, pending};
+use crate::store::{StoreError, consents};
 use crate::web::{Form, PageError, csrf, page};
 
 #[derive(Template)]
@@ -102,7 +103,7 @@ pub async fn submit(
         .ok_or(PageError::BadRequest("error-request-expired"))?;
     let request = authorize::awaiting_consent(&app, &req).await?;
     if form.decision.as_deref() != Some("allow") {
-        pending::delete(&app.kv, &req).await?;
+        handoff::forget(&app, &req).await?;
         return respond::request_error(
             &app,
             &request,
@@ -115,6 +116,6 @@ pub async fn submit(
         let db = app.db.get().await.map_err(StoreError::from)?;
         consents::grant(&db, session.account_id, &request.client_id, &scopes).await?;
     }
-    pending::delete(&app.kv, &req).await?;
+    handoff::forget(&app, &req).await?;
     authorize::issue_code(&app, &session, &request).await
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::request::Params;
 use crate::i18n::Lang;
-use crate::login::session;
+use crate::sso::session;
 use crate::state::AppState;
 use crate::web::{PageError, RequestLang, csrf, page};
 
@@ -143,7 +143,8 @@ async fn logout(
         return Ok((jar, page::html(StatusCode::OK, &page)).into_response());
     }
     if let Some(s) = current {
-        session::end(app, &s.sid).await?;
+        let ended = session::end(app, &s.sid).await?;
+        super::backchannel::notify(app, ended).await;
     }
     let jar = session::forget(jar);
     match redirect {

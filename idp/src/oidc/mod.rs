@@ -47,6 +47,7 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
 pub fn page_router(state: &AppState) -> Router<AppState> {
     let parking = Router::new()
         .route("/authorize", get(authorize::get).post(authorize::post))
+        .route("/authorize/resume", get(authorize::resume))
         .route("/consent", get(consent::show).post(consent::submit));
     Router::new()
         .merge(with_per_ip_limit(parking, state))

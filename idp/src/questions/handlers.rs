@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 use super::save::{self, KnownPassword, Pick, RowError};
 use crate::credentials::restricted::{self, Step};
 use crate::i18n::Lang;
-use crate::login::session;
+use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{StoreError, sessions::Session};

@@ -35,16 +35,26 @@ pub async fn current(app: &AppState, jar: &CookieJar) -> Result<Option<Session>,
     Ok(Some(session))
 }
 
+/// A session that just ended. The relying parties that took part in it must be told
+/// (OpenID Connect Back-Channel Logout): the caller hands it to `oidc::backchannel::notify`.
+#[derive(Debug)]
+#[must_use = "tell the relying parties: oidc::backchannel::notify"]
+pub struct Ended {
+    /// The session id (`sid`) the relying parties know it by.
+    pub sid: String,
+}
+
 /// Opens a new session for an account and returns the cookie jar that carries it. Any
-/// session the browser had is ended first (a new id at login, ASVS 7.2.4).
+/// session the browser had is ended first (a new id at login, ASVS 7.2.4) and returned.
 pub async fn open(
     app: &AppState,
     jar: CookieJar,
     account_id: uuid::Uuid,
-) -> Result<(CookieJar, Session), StoreError> {
-    if let Some(old) = current(app, &jar).await? {
-        end(app, &old.sid).await?;
-    }
+) -> Result<(CookieJar, Session, Option<Ended>), StoreError> {
+    let ended = match current(app, &jar).await? {
+        Some(old) => end(app, &old.sid).await?,
+        None => None,
+    };
     let token = SecretToken::generate().map_err(|_| StoreError::Corrupt("rng".into()))?;
     let sid = SecretToken::generate().map_err(|_| StoreError::Corrupt("rng".into()))?;
     let sid: String = sid.expose().chars().take(22).collect();
@@ -58,14 +68,14 @@ pub async fn open(
         .http_only(true)
         .same_site(SameSite::Lax)
         .build();
-    Ok((jar.add(cookie), session))
+    Ok((jar.add(cookie), session, ended))
 }
 
 /// Ends a session everywhere: every access token minted in it is revoked (Redis, first, so a
 /// Redis failure leaves nothing half done), then the session and the refresh tokens born in
-/// it end in one transaction, then the relying parties registered for back-channel logout are
-/// told. Safe to repeat.
-pub async fn end(app: &AppState, sid: &str) -> Result<(), StoreError> {
+/// it end in one transaction. Returns the session when it was still live, for the caller to
+/// tell its relying parties; safe to repeat (then `None`).
+pub async fn end(app: &AppState, sid: &str) -> Result<Option<Ended>, StoreError> {
     let ttl = app.config.tokens.access_token_ttl_secs;
     crate::store::revoked::revoke_sid(&app.kv, sid, ttl).await?;
     let mut db = app.db.get().await?;
@@ -73,10 +83,9 @@ pub async fn end(app: &AppState, sid: &str) -> Result<(), StoreError> {
     let was_live = sessions::end(&tx, sid).await?;
     crate::store::refresh::revoke_by_sid(&tx, sid).await?;
     tx.commit().await?;
-    if was_live {
-        crate::oidc::backchannel::notify(app, sid).await;
-    }
-    Ok(())
+    Ok(was_live.then(|| Ended {
+        sid: sid.to_owned(),
+    }))
 }
 
 /// The jar without the session cookie (a `__Host-` removal must itself be Secure, or the
