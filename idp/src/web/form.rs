@@ -1,11 +1,16 @@
 //! Form bodies parsed by serde, with a translated 400 page (never axum's English text) when the
-//! body is not a form, is not UTF-8 or does not fit the fields; and single query parameters.
+//! body is not a form, is not UTF-8 or does not fit the fields; `CheckedForm`, the same after
+//! the CSRF check every state-changing form needs; and single query parameters.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::PageError;
+use super::{PageError, csrf};
+use crate::state::AppState;
 
 /// The first value of the query parameter `name`, decoded (`?token=…`, `?done=…`), if any.
 pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
@@ -22,19 +27,51 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(PageError::BadRequest("error-bad-form"));
-        }
-        let bytes = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|_| PageError::TooLarge)?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|_| PageError::BadRequest("error-bad-form"))
+        parse(&form_body(request, state).await?).map(Form)
     }
+}
+
+/// A form posted from one of our own pages: its `csrf` field matches the browser's cookie and
+/// the browser did not mark the request cross-site (`csrf::check`, ASVS 3.5). Every
+/// state-changing form takes this instead of `Form`: a forged or stale form gets the translated
+/// "page expired" error and the handler never runs. `T` need not declare the `csrf` field.
+#[derive(Debug)]
+pub struct CheckedForm<T>(pub T);
+
+/// The one field `CheckedForm` reads before the form's own.
+#[derive(Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, app: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(request.headers());
+        let headers = request.headers().clone();
+        let body = form_body(request, app).await?;
+        let CsrfField { csrf: token } = parse(&body)?;
+        csrf::check(app, &jar, &headers, token.as_deref())?;
+        parse(&body).map(CheckedForm)
+    }
+}
+
+/// The body of an `application/x-www-form-urlencoded` request, within the body limit.
+async fn form_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, PageError> {
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(PageError::BadRequest("error-bad-form"));
+    }
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|_| PageError::TooLarge)
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| PageError::BadRequest("error-bad-form"))
 }

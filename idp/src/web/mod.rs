@@ -13,6 +13,6 @@ pub mod rate_limit;
 
 pub use client_ip::{ClientIp, Requester};
 pub use errors::PageError;
-pub use form::{Form, query_param};
+pub use form::{CheckedForm, Form, query_param};
 pub use lang::RequestLang;
 pub use rate_limit::with_per_ip_limit;
