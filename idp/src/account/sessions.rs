@@ -15,7 +15,7 @@ use super::{SignedIn, note, signed_in};
 use crate::i18n::Lang;
 use crate::login::session;
 use crate::state::AppState;
-use crate::store::{StoreError, sessions};
+use crate::store::sessions;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// One session as listed.
@@ -108,7 +108,7 @@ pub async fn end_one(
         return Err(PageError::BadRequest("account-sessions-error-current"));
     }
     let owner = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         sessions::account_of(&db, &sid).await?
     };
     if owner != Some(user.account.id) {
@@ -143,7 +143,7 @@ pub async fn end_others(
 
 /// The account's live sessions, newest first.
 async fn live(app: &AppState, user: &SignedIn) -> Result<Vec<sessions::Listed>, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let idle = app.config.session.idle_secs as f64;
     Ok(sessions::live_for_account(&db, user.account.id, idle).await?)
 }

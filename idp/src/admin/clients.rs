@@ -5,7 +5,7 @@ use crate::config::Secret32;
 use crate::domain::{Scope, SecretToken};
 use crate::keys::SigningAlg;
 use crate::store::clients::{self, Client};
-use crate::store::{GenericClient, StoreError};
+use crate::store::{Conflict, GenericClient, StoreError};
 
 /// What the security team asks for.
 #[derive(Debug, Clone)]
@@ -77,8 +77,13 @@ pub async fn register(
         home_uri: r.home_uri,
     };
     match clients::insert(db, &client).await {
-        Err(e) if e.constraint() == Some("clients_pkey") => Err(RegistrationError::Taken),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.conflict() {
+            Some(Conflict::ClientIdTaken) => Err(RegistrationError::Taken),
+            Some(Conflict::IdTokenAlg) => Err(RegistrationError::Invalid(
+                "the id_token algorithm is not one the provider signs with".into(),
+            )),
+            _ => Err(e.into()),
+        },
         Ok(()) => Ok(secret.map(|s| s.expose().to_owned())),
     }
 }

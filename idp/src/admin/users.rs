@@ -6,7 +6,7 @@ use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
 use crate::password_policy::{self, Context, PasswordPolicyConfig};
 use crate::store::accounts::{self, NewAccount};
-use crate::store::{GenericClient, StoreError};
+use crate::store::{Conflict, GenericClient, StoreError};
 
 /// A new account.
 #[derive(Debug)]
@@ -155,8 +155,13 @@ pub async fn add(
         phc: &phc,
     };
     match accounts::insert(db, &new).await {
-        Err(e) if e.constraint() == Some("account_names_pkey") => Err(AddUserError::Taken),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.conflict() {
+            Some(Conflict::LoginNameTaken) => Err(AddUserError::Taken),
+            Some(Conflict::AccountType) => Err(AddUserError::Invalid(
+                "--type must be `professional` or `staff`".into(),
+            )),
+            _ => Err(e.into()),
+        },
         Ok(id) => Ok(id),
     }
 }

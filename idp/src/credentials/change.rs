@@ -11,7 +11,7 @@ use crate::password::Verdict;
 use crate::password_policy::{self, Context, Refusal};
 use crate::state::AppState;
 use crate::store::accounts::Account;
-use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
+use crate::store::{audit, passwords, refresh, revoked, sessions};
 use crate::web::{PageError, Requester};
 
 /// Why the password changes (audited, and decides the notice).
@@ -75,7 +75,7 @@ pub async fn set_password(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let recent = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         passwords::recent(&db, account.id, policy.history).await?
     };
     for phc in &recent {
@@ -101,8 +101,8 @@ pub async fn store(
     why: Why,
     requester: &Requester,
 ) -> Result<(), PageError> {
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     let history = app.config.password_policy.history;
     passwords::set(&tx, account.id, phc, temporary_expires_at, history).await?;
     if let Some(to) = Recipient::of(account) {
@@ -122,7 +122,7 @@ pub async fn store(
         detail: serde_json::json!({ "reason": why.as_str() }),
     };
     audit::record(&tx, &event).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -135,14 +135,14 @@ pub async fn end_other_sessions(
 ) -> Result<(), PageError> {
     let idle = app.config.session.idle_secs as f64;
     let live = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         sessions::live_for_account(&db, account.id, idle).await?
     };
     for session in live.iter().filter(|s| Some(s.sid.as_str()) != keep_sid) {
         crate::login::session::end(app, &session.sid).await?;
     }
     // Refresh tokens of sessions that went idle (or of no session) are revoked too.
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let ttl = app.config.tokens.access_token_ttl_secs;
     for family in refresh::revoke_for_account(&db, account.id, keep_sid).await? {
         revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;

@@ -22,7 +22,7 @@ use crate::domain::SecretToken;
 use crate::login::session;
 use crate::oidc::authorize::{self, Pending};
 use crate::state::AppState;
-use crate::store::{StoreError, accounts, counters, ephemeral, passwords, pending};
+use crate::store::{accounts, counters, ephemeral, passwords, pending};
 use crate::web::PageError;
 
 /// Name of the cookie that carries the restricted state's id.
@@ -108,7 +108,7 @@ pub async fn begin(
     };
     let first = steps[0];
     let credential_changed_at = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         if steps.contains(&Step::Questions) {
             // Owed from now on, even if the user leaves after the password step.
             passwords::set_questions_pending(&db, account_id, true).await?;
@@ -175,7 +175,7 @@ pub async fn at(
 /// lock), and its password not changed by someone else since the login (a recovery, a new
 /// temporary password).
 async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let Some(account) = accounts::get(&db, state.account_id).await? else {
         return Ok(false);
     };
@@ -199,7 +199,7 @@ pub async fn step_done(
     state.steps.remove(0);
     // The step may have changed the password itself: the state follows it.
     {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         if let Some((changed_at, _)) = passwords::state(&db, state.account_id).await? {
             state.credential_changed_at = changed_at;
         }

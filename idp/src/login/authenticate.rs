@@ -55,7 +55,7 @@ pub async fn authenticate(
         return Err(PageError::TooMany);
     }
     let found = {
-        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
     // An unknown name is checked and counted under its pseudonym: the same Redis round trips
@@ -110,7 +110,7 @@ pub async fn authenticate(
         }
         Ok(verdict) => {
             let must_change = if found.temporary_expires_at.is_some() {
-                let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+                let db = app.db.get().await?;
                 if !passwords::spend_temporary(&db, account.id).await? {
                     let reason = "temporary_password_spent";
                     record(app, ua, "failure", Some(account.id), ip, reason).await;
@@ -134,7 +134,7 @@ pub async fn authenticate(
             counters::clear(&app.kv, account.id).await?;
             if verdict == Verdict::MatchNeedsRehash && must_change.is_none() {
                 let phc = app.hasher.hash(&password).await?;
-                let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+                let db = app.db.get().await?;
                 passwords::rehash(&db, account.id, &phc).await?;
             }
             let reason = match must_change {
@@ -171,7 +171,7 @@ pub async fn reverify(
         return Err(PageError::TooMany);
     }
     let (phc, help_desk_lock) = {
-        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let db = app.db.get().await?;
         let fresh = accounts::get(&db, account.id).await?;
         let phc = passwords::current(&db, account.id).await?;
         (phc, fresh.is_none_or(|a| a.locked_at.is_some()))
@@ -210,7 +210,7 @@ pub async fn after_failure(
             notify_lock(app, account, false).await?;
         }
         AfterFailure::HelpDeskLock => {
-            let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+            let db = app.db.get().await?;
             if accounts::lock_for_help_desk(&db, account).await? {
                 record(app, ua, "locked", Some(account), ip, "until_help_desk").await;
                 notify_lock(app, account, true).await?;
@@ -228,7 +228,7 @@ async fn notify_lock(
     account: uuid::Uuid,
     until_help_desk: bool,
 ) -> Result<(), PageError> {
-    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+    let db = app.db.get().await?;
     let Some(to) = accounts::get(&db, account)
         .await?
         .as_ref()

@@ -109,7 +109,7 @@ pub async fn enqueue(
     to: &Recipient,
     notice: &Notice,
 ) -> Result<(), StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.into());
     let mut value = serde_json::to_value(notice).map_err(corrupt)?;
     if let Some(members) = value.as_object_mut() {
         members.insert(

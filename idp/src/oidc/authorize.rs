@@ -17,7 +17,7 @@ use crate::login::session;
 use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::sessions::Session;
-use crate::store::{StoreError, consents, pending};
+use crate::store::{consents, pending};
 use crate::web::PageError;
 
 /// A request parked until login or consent.
@@ -159,7 +159,7 @@ async fn decide(
         .await?
         .ok_or(PageError::BadRequest("error-client-unknown"))?;
     if !client.first_party {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         let granted =
             Scope::from_tokens(consents::granted(&db, session.account_id, &client.id).await?);
         let asked = Scope::parse(&request.scope)

@@ -35,7 +35,7 @@ pub async fn notify(app: &AppState, sid: &str) {
     let targets = match targets {
         Ok(t) => t,
         Err(e) => {
-            tracing::error!(error = %e, "back-channel logout targets unavailable");
+            tracing::error!(error = %crate::error::Chain(&e), "back-channel logout targets unavailable");
             return;
         }
     };

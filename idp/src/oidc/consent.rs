@@ -12,7 +12,7 @@ use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::login::session;
 use crate::state::AppState;
-use crate::store::{StoreError, consents, pending};
+use crate::store::{consents, pending};
 use crate::web::{Form, PageError, csrf, page};
 
 #[derive(Template)]
@@ -112,7 +112,7 @@ pub async fn submit(
     }
     let scopes: Vec<String> = request.scope.split(' ').map(str::to_owned).collect();
     {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         consents::grant(&db, session.account_id, &request.client_id, &scopes).await?;
     }
     pending::delete(&app.kv, &req).await?;

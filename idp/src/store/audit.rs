@@ -57,6 +57,6 @@ pub async fn note(db: &deadpool_postgres::Pool, event: &Event<'_>) {
         Err(e) => Err(e.into()),
     };
     if let Err(e) = result {
-        tracing::error!(error = %e, kind = event.kind, "audit event not recorded");
+        tracing::error!(error = %crate::error::Chain(&e), kind = event.kind, "audit event not recorded");
     }
 }

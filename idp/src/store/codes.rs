@@ -72,7 +72,7 @@ pub async fn put(
     grant: &CodeGrant,
     ttl_secs: u64,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(grant).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(grant).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let set: Option<String> = redis::cmd("SET")
         .arg(kv.key("code", digest))
@@ -102,9 +102,7 @@ pub async fn take(
         .invoke_async(&mut conn)
         .await?;
     Ok(match state {
-        1 => Taken::Fresh(
-            serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        ),
+        1 => Taken::Fresh(serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(e.into()))?),
         2 if value == PENDING || value == REPLAYED => Taken::Replayed(None),
         2 => Taken::Replayed(Some(value)),
         3 => Taken::OtherClient,

@@ -17,7 +17,7 @@ pub async fn put<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let _: () = redis::cmd("SET")
         .arg(kv.key(kind, id))
@@ -38,7 +38,7 @@ pub async fn put_new<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<bool, StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let stored: Option<String> = redis::cmd("SET")
         .arg(kv.key(kind, id))
@@ -64,7 +64,7 @@ pub async fn delete_if<T: Serialize>(
               return 0",
         )
     });
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let _: i64 = DELETE_IF
         .key(kv.key(kind, id))
@@ -113,6 +113,6 @@ pub async fn delete(kv: &Kv, kind: &str, id: &str) -> Result<(), StoreError> {
 }
 
 fn parse<T: DeserializeOwned>(json: Option<String>) -> Result<Option<T>, StoreError> {
-    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.into())))
         .transpose()
 }
