@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// An account as login and the claims need it.
 #[derive(Debug, Clone)]
@@ -79,14 +79,16 @@ pub async fn find_by_login_name(
          FROM account_names n JOIN accounts a ON a.id = n.account_id \
          LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
     );
-    let row = sql::query_opt(client, &sql, &[&folded]).await?;
-    Ok(row.map(|row| AccountWithPassword {
-        account: from_row(&row),
-        phc: row.get("phc"),
-        changed_at: row.get("changed_at"),
-        temporary_expires_at: row.get("temporary_expires_at"),
+    let Some(row) = sql::query_opt(client, &sql, &[&folded]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(AccountWithPassword {
+        account: from_row(&row)?,
+        phc: row.col("phc")?,
+        changed_at: row.col("changed_at")?,
+        temporary_expires_at: row.col("temporary_expires_at")?,
         questions_pending: row
-            .get::<_, Option<bool>>("questions_pending")
+            .col::<_, Option<bool>>("questions_pending")?
             .unwrap_or(false),
     }))
 }
@@ -94,9 +96,10 @@ pub async fn find_by_login_name(
 /// Finds an account by id.
 pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    Ok(sql::query_opt(client, &sql, &[&id])
+    sql::query_opt(client, &sql, &[&id])
         .await?
-        .map(|r| from_row(&r)))
+        .map(|r| from_row(&r))
+        .transpose()
 }
 
 /// Creates an account, its username as a login name, and its password (in the caller's
@@ -139,7 +142,7 @@ pub async fn names(client: &impl GenericClient, id: Uuid) -> Result<Vec<String>,
     const SQL: &str =
         "SELECT name_folded FROM account_names WHERE account_id = $1 ORDER BY created_at";
     let rows = sql::query(client, SQL, &[&id]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect()
 }
 
 /// Makes a proven address the account's e-mail and its e-mail login name, replacing a
@@ -178,20 +181,20 @@ pub async fn unlock(client: &impl GenericClient, id: Uuid) -> Result<bool, Store
     Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }
 
-fn from_row(row: &tokio_postgres::Row) -> Account {
-    Account {
-        id: row.get("id"),
-        username: row.get("username"),
-        given_name: row.get("given_name"),
-        family_name: row.get("family_name"),
-        email: row.get("email"),
-        email_verified: row.get("email_verified"),
-        profession: row.get("profession"),
-        account_type: row.get("account_type"),
-        locale: row.get("locale"),
-        disabled_at: row.get("disabled_at"),
-        locked_at: row.get("locked_at"),
-    }
+fn from_row(row: &tokio_postgres::Row) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: row.col("id")?,
+        username: row.col("username")?,
+        given_name: row.col("given_name")?,
+        family_name: row.col("family_name")?,
+        email: row.col("email")?,
+        email_verified: row.col("email_verified")?,
+        profession: row.col("profession")?,
+        account_type: row.col("account_type")?,
+        locale: row.col("locale")?,
+        disabled_at: row.col("disabled_at")?,
+        locked_at: row.col("locked_at")?,
+    })
 }
 
 /// Where an account stands with "Mot de passe oublié?" (migration V3).
@@ -209,12 +212,13 @@ pub async fn recovery_standing(
     id: Uuid,
 ) -> Result<Option<RecoveryStanding>, StoreError> {
     const SQL: &str = "SELECT recovery_failures, recovery_closed_at FROM accounts WHERE id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id])
-        .await?
-        .map(|r| RecoveryStanding {
-            failures: r.get(0),
-            closed_at: r.get(1),
-        }))
+    let Some(row) = sql::query_opt(client, SQL, &[&id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(RecoveryStanding {
+        failures: row.col(0)?,
+        closed_at: row.col(1)?,
+    }))
 }
 
 /// Counts one failed recovery challenge, closing recovery when the count reaches `max` (in one
@@ -235,10 +239,10 @@ pub async fn record_recovery_failure(
                            before.recovery_closed_at IS NULL AND a.recovery_closed_at IS NOT NULL";
     let row = sql::query_one(client, SQL, &[&id, &max]).await?;
     let standing = RecoveryStanding {
-        failures: row.get(0),
-        closed_at: row.get(1),
+        failures: row.col(0)?,
+        closed_at: row.col(1)?,
     };
-    Ok((standing, row.get(2)))
+    Ok((standing, row.col(2)?))
 }
 
 /// Forgets failed challenges after a challenge answered right.
@@ -259,7 +263,8 @@ pub async fn reopen_recovery(client: &impl GenericClient, id: Uuid) -> Result<bo
                        UPDATE accounts a SET recovery_failures = 0, recovery_closed_at = NULL \
                        FROM before WHERE a.id = $1 \
                        RETURNING before.recovery_closed_at IS NOT NULL";
-    Ok(sql::query_opt(client, SQL, &[&id])
-        .await?
-        .is_some_and(|r| r.get::<_, bool>(0)))
+    match sql::query_opt(client, SQL, &[&id]).await? {
+        Some(row) => row.col(0),
+        None => Ok(false),
+    }
 }

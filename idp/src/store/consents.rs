@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// The scopes a user already granted a client.
 pub async fn granted(
@@ -13,7 +13,8 @@ pub async fn granted(
     const SQL: &str = "SELECT scopes FROM consents WHERE account_id = $1 AND client_id = $2";
     Ok(sql::query_opt(client, SQL, &[&account_id, &client_id])
         .await?
-        .map(|r| r.get(0))
+        .map(|r| r.col(0))
+        .transpose()?
         .unwrap_or_default())
 }
 

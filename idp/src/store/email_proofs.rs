@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// What a proof is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +73,10 @@ pub async fn pending(
     const SQL: &str = "SELECT email FROM email_proofs \
                        WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
                        ORDER BY expires_at DESC LIMIT 1";
-    Ok(
-        sql::query_opt(client, SQL, &[&account_id, &purpose.as_str()])
-            .await?
-            .map(|r| r.get(0)),
-    )
+    sql::query_opt(client, SQL, &[&account_id, &purpose.as_str()])
+        .await?
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 /// Spends a proof: it works once, before it expires, for its purpose only.
@@ -89,12 +88,11 @@ pub async fn spend(
     const SQL: &str = "UPDATE email_proofs SET used_at = now() \
                        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
                        RETURNING account_id, email";
-    Ok(
-        sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()])
-            .await?
-            .map(|r| Spent {
-                account_id: r.get(0),
-                email: r.get(1),
-            }),
-    )
+    let Some(row) = sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Spent {
+        account_id: row.col(0)?,
+        email: row.col(1)?,
+    }))
 }

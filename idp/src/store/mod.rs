@@ -21,9 +21,16 @@ pub mod revoked;
 pub mod sessions;
 pub mod windows;
 
+#[cfg(test)]
+mod pg_tests;
+
+use std::fmt;
+
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::row::RowIndex;
+use tokio_postgres::types::FromSql;
+use tokio_postgres::{NoTls, Row};
 
 use crate::config::DatabaseConfig;
 use crate::error::BoxError;
@@ -98,6 +105,15 @@ pub enum StoreError {
     /// Redis failed.
     #[error("redis command failed")]
     Redis(#[from] redis::RedisError),
+    /// A column of a row did not have the type the code expects (a schema and code mismatch).
+    #[error("column `{column}` did not decode")]
+    Column {
+        /// The column, by name or position.
+        column: String,
+        /// What tokio-postgres said.
+        #[source]
+        source: tokio_postgres::Error,
+    },
     /// A stored value did not decode, or a value could not be encoded for storing.
     #[error("corrupt stored value")]
     Corrupt(#[source] BoxError),
@@ -170,6 +186,29 @@ macro_rules! via_store_error {
     };
 }
 pub(crate) use via_store_error;
+
+/// Reads a column without panicking: a type mismatch is a [`StoreError::Column`] naming the
+/// column and keeping tokio-postgres's error as source.
+pub(crate) trait RowExt {
+    /// The column `idx` (a name or a position) as a `T`.
+    fn col<'a, I, T>(&'a self, idx: I) -> Result<T, StoreError>
+    where
+        I: RowIndex + fmt::Display + Copy,
+        T: FromSql<'a>;
+}
+
+impl RowExt for Row {
+    fn col<'a, I, T>(&'a self, idx: I) -> Result<T, StoreError>
+    where
+        I: RowIndex + fmt::Display + Copy,
+        T: FromSql<'a>,
+    {
+        self.try_get(idx).map_err(|source| StoreError::Column {
+            column: idx.to_string(),
+            source,
+        })
+    }
+}
 
 /// Builds the connection pool; with `schema` set, every connection uses it as search path.
 pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Adds a notice to send.
 pub async fn insert(
@@ -66,17 +66,19 @@ pub async fn claim(
                            FOR UPDATE SKIP LOCKED)) \
                        RETURNING id, recipient, recipient_name, locale, notice, attempts";
     let rows = sql::query(client, SQL, &[&limit, &max_attempts, &lease_secs]).await?;
-    let mut claimed: Vec<Claimed> = rows
+    let mut claimed = rows
         .iter()
-        .map(|row| Claimed {
-            id: row.get(0),
-            recipient: row.get(1),
-            recipient_name: row.get(2),
-            locale: row.get(3),
-            notice: row.get(4),
-            attempts: row.get(5),
+        .map(|row| {
+            Ok(Claimed {
+                id: row.col(0)?,
+                recipient: row.col(1)?,
+                recipient_name: row.col(2)?,
+                locale: row.col(3)?,
+                notice: row.col(4)?,
+                attempts: row.col(5)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<Claimed>, StoreError>>()?;
     // UUIDv7 ids sort by creation: send in the order the changes happened.
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)

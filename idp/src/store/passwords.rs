@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Replaces the hash after a successful login with new cost parameters; the password, its
 /// age and its temporary flag stay as they were.
@@ -53,7 +53,7 @@ pub async fn recent(
                                   ORDER BY retired_at DESC LIMIT $2)";
     let before = i64::from(n.saturating_sub(1));
     let rows = sql::query(client, SQL, &[&id, &before]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect()
 }
 
 /// Spends a temporary password at its first successful use: it stops working now (single
@@ -67,7 +67,10 @@ pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bo
 /// The current hash of an account.
 pub async fn current(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
     const SQL: &str = "SELECT phc FROM password_credentials WHERE account_id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id]).await?.map(|r| r.get(0)))
+    sql::query_opt(client, SQL, &[&id])
+        .await?
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 /// Marks (or clears) the secret questions as owed: a login enters the restricted state at the
@@ -90,7 +93,8 @@ pub async fn state(
 ) -> Result<Option<(DateTime<Utc>, bool)>, StoreError> {
     const SQL: &str =
         "SELECT changed_at, questions_pending FROM password_credentials WHERE account_id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id])
+    sql::query_opt(client, SQL, &[&id])
         .await?
-        .map(|r| (r.get(0), r.get(1))))
+        .map(|r| Ok((r.col(0)?, r.col(1)?)))
+        .transpose()
 }
