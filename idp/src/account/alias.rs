@@ -174,6 +174,7 @@ async fn malformed(app: &AppState, lang: Lang, requester: &Requester) -> Respons
 
 /// Spends the proof and sets the alias, the notices and the audit event in one transaction:
 /// either all of it happens or none (a name taken meanwhile leaves the proof unspent).
+#[tracing::instrument(skip_all)]
 async fn confirm(
     app: &AppState,
     token: &SecretToken,

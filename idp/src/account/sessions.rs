@@ -149,6 +149,7 @@ async fn live(app: &AppState, user: &SignedIn) -> Result<Vec<sessions::Listed>, 
 }
 
 /// Ends one session and records who ended it from where.
+#[tracing::instrument(skip_all)]
 async fn end(
     app: &AppState,
     user: &SignedIn,

@@ -215,6 +215,7 @@ async fn within_mail_limit(app: &AppState, account: &Account) -> Result<bool, Pa
 /// The proof (by digest), the e-mail to the new address and the audit event, in one
 /// transaction. The link is built from the configured public URL, never from the request's
 /// `Host` or `X-Forwarded-Host`.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 async fn send_link(
     app: &AppState,
     account: &Account,

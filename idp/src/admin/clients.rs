@@ -50,6 +50,7 @@ pub enum RegistrationError {
 }
 
 /// Registers a client; returns the secret for a confidential one (shown once).
+#[tracing::instrument(skip_all, fields(client = %r.id))]
 pub async fn register(
     db: &impl GenericClient,
     key: &Secret32,
@@ -89,6 +90,7 @@ pub async fn register(
 }
 
 /// Issues a new secret for a confidential client (the old one stops working at once).
+#[tracing::instrument(skip_all, fields(client = %id))]
 pub async fn rotate_secret(
     db: &impl GenericClient,
     key: &Secret32,

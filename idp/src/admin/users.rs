@@ -105,6 +105,7 @@ pub struct Rules<'a> {
 }
 
 /// Adds an account with its password; returns its id (the `sub`).
+#[tracing::instrument(skip_all)]
 pub async fn add(
     db: &impl GenericClient,
     hasher: &Hasher,
@@ -170,6 +171,7 @@ pub async fn add(
 /// failure and escalation counters in Redis — and reopens a closed recovery (forgetting its
 /// questions under way), after the help desk has established the caller's identity. Returns the
 /// account's id; an unknown name is an error.
+#[tracing::instrument(skip_all)]
 pub async fn unlock(
     db: &impl GenericClient,
     kv: &crate::store::Kv,

@@ -61,6 +61,7 @@ pub fn policy_check(app: &AppState, account: &Account, raw: &str) -> Result<Pass
 /// Checks and sets a new password. `Ok(Err(refusal))` is a password the policy refuses (shown
 /// to the user); `Err` is a failure of the idp. `keep_sid` is the session that stays signed in
 /// (none after a recovery: every session ends).
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn set_password(
     app: &AppState,
     account: &Account,
@@ -93,6 +94,7 @@ pub async fn set_password(
 }
 
 /// Writes a password hash with its notice and audit event, in one transaction.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn store(
     app: &AppState,
     account: &Account,
@@ -128,6 +130,7 @@ pub async fn store(
 
 /// Ends every session of the account but `keep_sid`, and revokes every refresh token (and the
 /// access tokens of those grants) born outside it.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn end_other_sessions(
     app: &AppState,
     account: &Account,

@@ -91,6 +91,7 @@ impl RestrictedWhy {
 }
 
 /// Enters the restricted state and sends the browser to the first step.
+#[tracing::instrument(skip_all, fields(account = %account_id))]
 pub async fn begin(
     app: &AppState,
     jar: CookieJar,
@@ -190,6 +191,7 @@ async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageErr
 
 /// Marks the current step done: on to the next one, or — when none is left — open the SSO
 /// session and resume the authorization request (or go home).
+#[tracing::instrument(skip_all)]
 pub async fn step_done(
     app: &AppState,
     jar: CookieJar,

@@ -37,6 +37,7 @@ pub struct Authenticated {
 /// Checks credentials; on success the failure counter is cleared and the hash upgraded when
 /// the cost parameters changed. An expired temporary password fails like a wrong one; a valid
 /// one is spent by this login (single use).
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(
     app: &AppState,
     name: &str,
@@ -156,6 +157,7 @@ pub async fn authenticate(
 /// Checks the password of a signed-in user before a sensitive change (ASVS 6.2.3): a wrong
 /// one counts toward the account's lockout like a failed login, and a locked account is
 /// refused whatever is typed.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn reverify(
     app: &AppState,
     account: &Account,

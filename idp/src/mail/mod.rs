@@ -104,6 +104,7 @@ const AUDIENCE: &str = "audience";
 
 /// Puts a notice in the outbox, in the caller's transaction: it is sent if and only if the
 /// change it reports commits.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(
     client: &impl GenericClient,
     to: &Recipient,

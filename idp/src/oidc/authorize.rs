@@ -121,6 +121,7 @@ async fn authorize(
 
 /// Continues a parked request after login or consent. A fresh login satisfies `prompt=login`
 /// and `max_age` by construction, so only consent remains to decide.
+#[tracing::instrument(skip_all, fields(account = %session.account_id))]
 pub async fn resume(
     app: &AppState,
     session: &Session,
@@ -183,6 +184,7 @@ async fn decide(
 }
 
 /// Issues a single-use code bound to client, redirect URI and PKCE challenge, and answers.
+#[tracing::instrument(skip_all, fields(account = %session.account_id, client = %request.client_id))]
 pub async fn issue_code(
     app: &AppState,
     session: &Session,

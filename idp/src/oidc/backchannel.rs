@@ -27,6 +27,7 @@ struct LogoutToken {
 }
 
 /// Notifies the relying parties of a session that just ended.
+#[tracing::instrument(skip_all)]
 pub async fn notify(app: &AppState, sid: &str) {
     let targets = match app.db.get().await {
         Ok(db) => sessions::backchannel_targets(&db, sid).await,

@@ -54,6 +54,7 @@ pub enum KnownPassword<'a> {
 }
 
 /// Checks, hashes and stores the answers. `Ok(Err(rows))` lists the rows to fix (index, error).
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn save(
     app: &AppState,
     account: &Account,

@@ -167,6 +167,7 @@ async fn check(
 /// Verifies every answer — all of them, whatever the first ones gave — against its hash.
 /// A locked account, and a decoy (no hashes), are checked against the dummy hash: the same
 /// work, never a match.
+#[tracing::instrument(skip_all, fields(account = %account_id))]
 async fn check_all(
     app: &AppState,
     account_id: Uuid,

@@ -220,6 +220,7 @@ fn bad_link(app: &AppState, lang: crate::i18n::Lang) -> Response {
 }
 
 /// Acts on what a recovery may do.
+#[tracing::instrument(skip_all)]
 async fn proceed(
     app: &AppState,
     lang: crate::i18n::Lang,
@@ -264,6 +265,7 @@ async fn proceed(
 /// E-mails a single-use link to the account's verified address: the proof, the notice and
 /// the audit event in one transaction. The link is built from the configured public URL,
 /// never from the request's `Host` or `X-Forwarded-Host`.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 async fn send_link(
     app: &AppState,
     account: &Account,

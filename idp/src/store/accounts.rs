@@ -70,6 +70,7 @@ const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a
                        a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at";
 
 /// Finds an account by any of its login names (already case-folded).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_login_name(
     client: &impl GenericClient,
     folded: &str,
@@ -94,6 +95,7 @@ pub async fn find_by_login_name(
 }
 
 /// Finds an account by id.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
     sql::query_opt(client, &sql, &[&id])
@@ -104,6 +106,7 @@ pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account
 
 /// Creates an account, its username as a login name, and its password (in the caller's
 /// transaction). A taken name fails on `account_names_pkey`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result<Uuid, StoreError> {
     const INSERT: &str = "INSERT INTO accounts (id, username, given_name, family_name, email, profession, account_type) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -132,12 +135,14 @@ pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result
 
 /// Locks an account until the help desk unlocks it; whether this call locked it (an account
 /// already locked keeps its first lock's date, and no second event is due).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE accounts SET locked_at = now() WHERE id = $1 AND locked_at IS NULL";
     Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }
 
 /// Every login name of an account (username and e-mail alias), as stored (folded).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn names(client: &impl GenericClient, id: Uuid) -> Result<Vec<String>, StoreError> {
     const SQL: &str =
         "SELECT name_folded FROM account_names WHERE account_id = $1 ORDER BY created_at";
@@ -148,6 +153,7 @@ pub async fn names(client: &impl GenericClient, id: Uuid) -> Result<Vec<String>,
 /// Makes a proven address the account's e-mail and its e-mail login name, replacing a
 /// previous alias (the `IP…`/`CE…` username always stays). A name another account holds
 /// fails on `account_names_pkey`.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_email_alias(
     client: &impl GenericClient,
     id: Uuid,
@@ -164,6 +170,7 @@ pub async fn set_email_alias(
 }
 
 /// Sets the language notices and pages use for the account.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_locale(
     client: &impl GenericClient,
     id: Uuid,
@@ -175,6 +182,7 @@ pub async fn set_locale(
 }
 
 /// Lifts a help-desk lock. Returns whether the account was locked.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn unlock(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE accounts SET locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL";
@@ -207,6 +215,7 @@ pub struct RecoveryStanding {
 }
 
 /// Reads an account's recovery standing.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn recovery_standing(
     client: &impl GenericClient,
     id: Uuid,
@@ -225,6 +234,7 @@ pub async fn recovery_standing(
 /// statement, so concurrent failures are all counted). Returns the new standing and whether
 /// this failure is the one that closed it (exactly one failure closes it, whatever `max` was
 /// when earlier failures were counted).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn record_recovery_failure(
     client: &impl GenericClient,
     id: Uuid,
@@ -246,6 +256,7 @@ pub async fn record_recovery_failure(
 }
 
 /// Forgets failed challenges after a challenge answered right.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn clear_recovery_failures(
     client: &impl GenericClient,
     id: Uuid,
@@ -258,6 +269,7 @@ pub async fn clear_recovery_failures(
 
 /// Reopens recovery (the help desk): failures forgotten, closing lifted. Returns whether it
 /// was closed.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn reopen_recovery(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "WITH before AS (SELECT recovery_closed_at FROM accounts WHERE id = $1 FOR UPDATE) \
                        UPDATE accounts a SET recovery_failures = 0, recovery_closed_at = NULL \

@@ -39,6 +39,7 @@ const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirec
                        id_token_alg, first_party, backchannel_logout_uri, home_uri";
 
 /// Finds a client.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
     sql::query_opt(client, &sql, &[&id])
@@ -48,6 +49,7 @@ pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>
 }
 
 /// Every client, by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
     sql::query(client, &sql, &[])
@@ -58,6 +60,7 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError
 }
 
 /// Registers a client; a taken id fails on `clients_pkey`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -84,11 +87,13 @@ pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), Store
 }
 
 /// Removes a client (its tokens, consents and sessions links go with it). Returns whether it existed.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn delete(client: &impl GenericClient, id: &str) -> Result<bool, StoreError> {
     Ok(sql::execute(client, "DELETE FROM clients WHERE id = $1", &[&id]).await? == 1)
 }
 
 /// Replaces a confidential client's secret hash. Returns whether the client exists and is confidential.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn set_secret_hash(
     client: &impl GenericClient,
     id: &str,

@@ -66,6 +66,7 @@ static TAKE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Stores a new code (`SET NX EX`: a digest collision never overwrites).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put(
     kv: &Kv,
     digest: &str,
@@ -87,6 +88,7 @@ pub async fn put(
 }
 
 /// Takes a code atomically for `client_id`; the used marker lives `replay_ttl_secs`.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %client_id))]
 pub async fn take(
     kv: &Kv,
     digest: &str,
@@ -112,6 +114,7 @@ pub async fn take(
 
 /// Records what the first redemption issued. Returns `true` when a replay arrived meanwhile,
 /// in which case the caller revokes what it just issued.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_issued(kv: &Kv, digest: &str, issued: &str) -> Result<bool, StoreError> {
     let mut conn = kv.conn();
     let old: Option<String> = redis::cmd("SET")

@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// The scopes a user already granted a client.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id, client = %client_id))]
 pub async fn granted(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -19,6 +20,7 @@ pub async fn granted(
 }
 
 /// Records (or widens) consent.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id, client = %client_id))]
 pub async fn grant(
     client: &impl GenericClient,
     account_id: Uuid,

@@ -35,6 +35,7 @@ pub struct Spent {
 
 /// Records a proof sent to `email`, valid until `expires_at`. Earlier unspent proofs of the
 /// same purpose for the account stop working (only the latest link counts).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn insert(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -65,6 +66,7 @@ pub async fn insert(
 
 /// The address the account's latest proof of `purpose` went to, while that proof can still be
 /// spent (the page that says « Consultez vos courriels »).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn pending(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -80,6 +82,7 @@ pub async fn pending(
 }
 
 /// Spends a proof: it works once, before it expires, for its purpose only.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn spend(
     client: &impl GenericClient,
     token_hash: &[u8],

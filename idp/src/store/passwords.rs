@@ -7,6 +7,7 @@ use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Replaces the hash after a successful login with new cost parameters; the password, its
 /// age and its temporary flag stay as they were.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn rehash(client: &impl GenericClient, id: Uuid, phc: &str) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE password_credentials SET phc = $2 WHERE account_id = $1";
     sql::execute(client, SQL, &[&id, &phc]).await?;
@@ -15,6 +16,7 @@ pub async fn rehash(client: &impl GenericClient, id: Uuid, phc: &str) -> Result<
 
 /// Sets a new password (in the caller's transaction): the current one moves to the history,
 /// which keeps `keep` entries. `temporary_expires_at` marks a help-desk temporary password.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set(
     client: &impl GenericClient,
     id: Uuid,
@@ -43,6 +45,7 @@ pub async fn set(
 /// The hashes a new password may not match: the current one — always, even a temporary one
 /// (the password the help desk read out on the phone never becomes the lasting one, ASVS
 /// 6.4.1) — and the ones before it, newest first: the last `n` passwords in all.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn recent(
     client: &impl GenericClient,
     id: Uuid,
@@ -58,6 +61,7 @@ pub async fn recent(
 
 /// Spends a temporary password at its first successful use: it stops working now (single
 /// use). Returns false when it was already spent or expired (a concurrent login won).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE password_credentials SET temporary_expires_at = now() \
                        WHERE account_id = $1 AND temporary_expires_at > now()";
@@ -65,6 +69,7 @@ pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bo
 }
 
 /// The current hash of an account.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn current(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
     const SQL: &str = "SELECT phc FROM password_credentials WHERE account_id = $1";
     sql::query_opt(client, SQL, &[&id])
@@ -75,6 +80,7 @@ pub async fn current(client: &impl GenericClient, id: Uuid) -> Result<Option<Str
 
 /// Marks (or clears) the secret questions as owed: a login enters the restricted state at the
 /// *Questions secrètes* page until they are saved.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_questions_pending(
     client: &impl GenericClient,
     id: Uuid,
@@ -87,6 +93,7 @@ pub async fn set_questions_pending(
 }
 
 /// When the password was last set, and whether the secret questions are owed.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn state(
     client: &impl GenericClient,
     id: Uuid,

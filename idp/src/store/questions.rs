@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Ids of the questions an account answered.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn answered(
     client: &impl GenericClient,
     account: Uuid,
@@ -16,6 +17,7 @@ pub async fn answered(
 }
 
 /// The hashes of some of an account's answers, as (question id, PHC string).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn hashes(
     client: &impl GenericClient,
     account: Uuid,
@@ -28,6 +30,7 @@ pub async fn hashes(
 }
 
 /// Replaces every answer of an account (in the caller's transaction).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn replace(
     client: &impl GenericClient,
     account: Uuid,

@@ -39,6 +39,7 @@ pub struct Presented {
 }
 
 /// Opens a family.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_family(client: &impl GenericClient, family: &Family) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -60,6 +61,7 @@ pub async fn create_family(client: &impl GenericClient, family: &Family) -> Resu
 }
 
 /// Stores a new token of a family.
+#[tracing::instrument(level = "debug", skip_all, fields(family = %family_id))]
 pub async fn insert_token(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -73,6 +75,7 @@ pub async fn insert_token(
 }
 
 /// Finds a token and locks it (`FOR UPDATE`) so two concurrent exchanges cannot both win.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_for_update(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -88,6 +91,7 @@ pub async fn find_for_update(
 }
 
 /// Finds a token without locking (introspection).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -102,6 +106,7 @@ pub async fn find(
 }
 
 /// Marks a token exchanged.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result<(), StoreError> {
     sql::execute(
         client,
@@ -113,6 +118,7 @@ pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result
 }
 
 /// Revokes a family. Returns whether it was live.
+#[tracing::instrument(level = "debug", skip_all, fields(family = %family_id))]
 pub async fn revoke_family(
     client: &impl GenericClient,
     family_id: Uuid,
@@ -123,6 +129,7 @@ pub async fn revoke_family(
 }
 
 /// Revokes every family born in an SSO session (logout); returns their ids.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_by_sid(
     client: &impl GenericClient,
     sid: &str,
@@ -137,6 +144,7 @@ pub async fn revoke_by_sid(
 
 /// Revokes every live family of an account but those born in `keep_sid` (a password change
 /// from the settings keeps the current session's); returns their ids.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn revoke_for_account(
     client: &impl GenericClient,
     account_id: Uuid,

@@ -20,6 +20,7 @@ pub struct Session {
 }
 
 /// Opens a session that ends at `expires_at` whatever its use.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn insert(
     client: &impl GenericClient,
     id_hash: &[u8],
@@ -35,6 +36,7 @@ pub async fn insert(
 
 /// The session behind a cookie, unless ended, past its absolute end, or idle longer than
 /// `idle_secs`; the account must still be enabled.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_live(
     client: &impl GenericClient,
     id_hash: &[u8],
@@ -62,6 +64,7 @@ pub struct Listed {
 }
 
 /// The live sessions of an account, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn live_for_account(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -83,6 +86,7 @@ pub async fn live_for_account(
 }
 
 /// Records activity (callers throttle this to about once a minute).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreError> {
     sql::execute(
         client,
@@ -94,6 +98,7 @@ pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreEr
 }
 
 /// Ends a session. Returns whether it was live.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE sso_sessions SET ended_at = now() WHERE sid = $1 AND ended_at IS NULL";
@@ -102,6 +107,7 @@ pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreEr
 
 /// Whether a session is live, holding a share lock until the transaction ends so a
 /// concurrent logout (an UPDATE of the row) is ordered before or after, never during.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock_live(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT 1 FROM sso_sessions WHERE sid = $1 AND ended_at IS NULL \
                        AND expires_at > now() FOR SHARE";
@@ -109,6 +115,7 @@ pub async fn lock_live(client: &impl GenericClient, sid: &str) -> Result<bool, S
 }
 
 /// The account a session (live or ended) belongs to.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn account_of(
     client: &impl GenericClient,
     sid: &str,
@@ -121,6 +128,7 @@ pub async fn account_of(
 }
 
 /// Remembers that `client_id` received tokens in this session (back-channel logout).
+#[tracing::instrument(level = "debug", skip_all, fields(client = %client_id))]
 pub async fn add_client(
     client: &impl GenericClient,
     sid: &str,
@@ -133,6 +141,7 @@ pub async fn add_client(
 }
 
 /// The back-channel logout URIs of the clients that took part in a session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn backchannel_targets(
     client: &impl GenericClient,
     sid: &str,

@@ -22,6 +22,7 @@ use crate::store::{accounts, audit, revoked, sessions};
 const REPLAY_MEMORY_SECS: u64 = 600;
 
 /// Exchanges a code for tokens.
+#[tracing::instrument(skip_all, fields(client = %client.id))]
 pub async fn exchange(
     app: &AppState,
     client: &Client,

@@ -14,6 +14,7 @@ use crate::store::clients::Client;
 use crate::store::{accounts, refresh, revoked};
 
 /// Rotates a refresh token.
+#[tracing::instrument(skip_all, fields(client = %client.id))]
 pub async fn exchange(
     app: &AppState,
     client: &Client,
