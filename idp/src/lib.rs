@@ -12,6 +12,7 @@ pub mod config;
 pub mod credentials;
 pub mod dev;
 pub mod domain;
+pub mod error;
 pub mod i18n;
 pub mod keys;
 pub mod login;

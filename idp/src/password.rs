@@ -56,8 +56,8 @@ pub enum HashError {
     #[error("password hashing is saturated")]
     Busy,
     /// Argon2, the stored hash or the blocking pool failed.
-    #[error("password hashing failed: {0}")]
-    Failed(String),
+    #[error("password hashing failed")]
+    Failed(#[source] crate::error::BoxError),
 }
 
 impl Hasher {
@@ -73,7 +73,7 @@ impl Hasher {
             config.parallelism,
             Some(HASH_LEN),
         )
-        .map_err(|e| HashError::Failed(e.to_string()))?;
+        .map_err(|e| HashError::Failed(e.into()))?;
         let mut random = Zeroizing::new([0u8; 24]);
         aws_lc_rs::rand::fill(&mut *random).map_err(|_| HashError::Failed("rng".into()))?;
         let dummy_phc = hash_with(&params, &*random, &mut Vec::new())?;
@@ -151,7 +151,7 @@ impl Hasher {
             result
         })
         .await
-        .map_err(|e| HashError::Failed(e.to_string()))?
+        .map_err(|e| HashError::Failed(e.into()))?
     }
 }
 
@@ -168,7 +168,7 @@ fn derive(
     }
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
         .hash_password_into_with_memory(password, salt, out, &mut memory[..])
-        .map_err(|e| HashError::Failed(e.to_string()))
+        .map_err(|e| HashError::Failed(e.into()))
 }
 
 fn hash_with(

@@ -19,7 +19,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
-use crate::store::{StoreError, ephemeral};
+use crate::store::{Conflict, ephemeral};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page, query_param};
 
 /// Where the link leads.
@@ -174,13 +174,14 @@ async fn malformed(app: &AppState, lang: Lang, requester: &Requester) -> Respons
 
 /// Spends the proof and sets the alias, the notices and the audit event in one transaction:
 /// either all of it happens or none (a name taken meanwhile leaves the proof unspent).
+#[tracing::instrument(skip_all)]
 async fn confirm(
     app: &AppState,
     token: &SecretToken,
     requester: &Requester,
 ) -> Result<Outcome, PageError> {
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     let Some(spent) = email_proofs::spend(&tx, &token.digest(), Purpose::Alias).await? else {
         drop(tx);
         let detail = serde_json::json!({ "reason": "link_spent_expired_or_unknown" });
@@ -191,7 +192,7 @@ async fn confirm(
         .await?
         .filter(|a| a.disabled_at.is_none());
     let Some(account) = account else {
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         let detail = serde_json::json!({ "reason": "account_disabled" });
         let id = Some(spent.account_id);
         note(app, "username_changed", "refused", id, requester, detail).await;
@@ -204,7 +205,7 @@ async fn confirm(
         .filter(|old| *old != spent.email.to_lowercase());
     match accounts::set_email_alias(&tx, account.id, &spent.email).await {
         Ok(()) => {}
-        Err(e) if e.constraint() == Some("account_names_pkey") => {
+        Err(e) if e.conflict() == Some(Conflict::LoginNameTaken) => {
             drop(tx);
             let detail = serde_json::json!({ "reason": "taken", "address": spent.email });
             let id = Some(account.id);
@@ -240,7 +241,7 @@ async fn confirm(
         detail,
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     tracing::info!(event = "username_changed", account = %account.id);
     Ok(Outcome::Confirmed(Confirmed {
         username: account.username,

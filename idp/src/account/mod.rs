@@ -64,7 +64,7 @@ async fn signed_in(app: &AppState, jar: &CookieJar) -> Result<Option<SignedIn>, 
     let Some(session) = session::current(app, jar).await? else {
         return Ok(None);
     };
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     Ok(accounts::get(&db, session.account_id)
         .await?
         .map(|account| SignedIn { session, account }))

@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 use super::{MenuItem, menu, signed_in};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::store::{StoreError, clients};
+use crate::store::clients;
 use crate::web::{PageError, RequestLang, page, query_param};
 
 /// The home page.
@@ -50,7 +50,7 @@ pub async fn home(
     let Some(user) = signed_in(&app, &jar).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     // The services a user can open: signed in through the code flow, with a home URL.
     let services = clients::list(&db)
         .await?

@@ -16,7 +16,7 @@ use crate::i18n::Lang;
 use crate::oidc::backchannel;
 use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{StoreError, sessions};
+use crate::store::sessions;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// One session as listed.
@@ -109,7 +109,7 @@ pub async fn end_one(
         return Err(PageError::BadRequest("account-sessions-error-current"));
     }
     let owner = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         sessions::account_of(&db, &sid).await?
     };
     if owner != Some(user.account.id) {
@@ -144,12 +144,13 @@ pub async fn end_others(
 
 /// The account's live sessions, newest first.
 async fn live(app: &AppState, user: &SignedIn) -> Result<Vec<sessions::Listed>, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let idle = app.config.session.idle_secs as f64;
     Ok(sessions::live_for_account(&db, user.account.id, idle).await?)
 }
 
 /// Ends one session and records who ended it from where.
+#[tracing::instrument(skip_all)]
 async fn end(
     app: &AppState,
     user: &SignedIn,

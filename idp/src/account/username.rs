@@ -20,7 +20,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
-use crate::store::{StoreError, windows};
+use crate::store::windows;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// Verification e-mails one account may have sent per window: enough to fix a typo, too few
@@ -166,7 +166,7 @@ pub async fn sent(
         return Ok(Redirect::to("/login").into_response());
     };
     let pending = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         email_proofs::pending(&db, user.account.id, Purpose::Alias).await?
     };
     let Some(address) = pending else {
@@ -196,7 +196,7 @@ async fn unavailable(
     account: &Account,
     address: &EmailAddress,
 ) -> Result<Option<Problem>, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let folded = address.folded();
     let holder = accounts::find_by_login_name(&db, &folded).await?;
     Ok(match holder {
@@ -215,6 +215,7 @@ async fn within_mail_limit(app: &AppState, account: &Account) -> Result<bool, Pa
 /// The proof (by digest), the e-mail to the new address and the audit event, in one
 /// transaction. The link is built from the configured public URL, never from the request's
 /// `Host` or `X-Forwarded-Host`.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 async fn send_link(
     app: &AppState,
     account: &Account,
@@ -230,8 +231,8 @@ async fn send_link(
         token.expose()
     );
     let to = Recipient::at(account, address.as_ref().to_owned());
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     email_proofs::insert(
         &tx,
         &token.digest(),
@@ -252,7 +253,7 @@ async fn send_link(
         detail,
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -266,7 +267,7 @@ async fn render(
     problem: Option<Problem>,
 ) -> Result<Response, PageError> {
     let names = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::names(&db, account.id).await?
     };
     let alias = names.into_iter().find(|n| n.contains('@'));

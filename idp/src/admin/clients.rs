@@ -5,7 +5,7 @@ use crate::config::Secret32;
 use crate::domain::{Scope, SecretToken};
 use crate::keys::SigningAlg;
 use crate::store::clients::{self, Client};
-use crate::store::{GenericClient, StoreError};
+use crate::store::{Conflict, GenericClient, StoreError};
 
 /// What the security team asks for.
 #[derive(Debug, Clone)]
@@ -50,6 +50,7 @@ pub enum RegistrationError {
 }
 
 /// Registers a client; returns the secret for a confidential one (shown once).
+#[tracing::instrument(skip_all, fields(client = %r.id))]
 pub async fn register(
     db: &impl GenericClient,
     key: &Secret32,
@@ -77,13 +78,19 @@ pub async fn register(
         home_uri: r.home_uri,
     };
     match clients::insert(db, &client).await {
-        Err(e) if e.constraint() == Some("clients_pkey") => Err(RegistrationError::Taken),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.conflict() {
+            Some(Conflict::ClientIdTaken) => Err(RegistrationError::Taken),
+            Some(Conflict::IdTokenAlg) => Err(RegistrationError::Invalid(
+                "the id_token algorithm is not one the provider signs with".into(),
+            )),
+            _ => Err(e.into()),
+        },
         Ok(()) => Ok(secret.map(|s| s.expose().to_owned())),
     }
 }
 
 /// Issues a new secret for a confidential client (the old one stops working at once).
+#[tracing::instrument(skip_all, fields(client = %id))]
 pub async fn rotate_secret(
     db: &impl GenericClient,
     key: &Secret32,

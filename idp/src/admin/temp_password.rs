@@ -50,6 +50,7 @@ pub fn generate() -> Result<String, AddUserError> {
 }
 
 /// Issues a temporary password to the account named `username`, in the caller's transaction.
+#[tracing::instrument(skip_all)]
 pub async fn issue(
     db: &impl GenericClient,
     hasher: &Hasher,

@@ -5,7 +5,7 @@ use crate::domain::{LoginName, Password};
 use crate::password::Hasher;
 use crate::password_policy::{self, Context};
 use crate::store::accounts::{self, NewAccount};
-use crate::store::{GenericClient, StoreError};
+use crate::store::{Conflict, GenericClient, StoreError};
 
 /// A new account.
 #[derive(Debug)]
@@ -60,6 +60,7 @@ impl<'a> Rules<'a> {
 }
 
 /// Adds an account with its password; returns its id (the `sub`).
+#[tracing::instrument(skip_all)]
 pub async fn add(
     db: &impl GenericClient,
     hasher: &Hasher,
@@ -110,8 +111,13 @@ pub async fn add(
         phc: &phc,
     };
     match accounts::insert(db, &new).await {
-        Err(e) if e.constraint() == Some("account_names_pkey") => Err(AddUserError::Taken),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.conflict() {
+            Some(Conflict::LoginNameTaken) => Err(AddUserError::Taken),
+            Some(Conflict::AccountType) => Err(AddUserError::Invalid(
+                "--type must be `professional` or `staff`".into(),
+            )),
+            _ => Err(e.into()),
+        },
         Ok(id) => Ok(id),
     }
 }
@@ -120,6 +126,7 @@ pub async fn add(
 /// failure and escalation counters in Redis — and reopens a closed recovery (forgetting its
 /// questions under way), after the help desk has established the caller's identity. Returns the
 /// account's id; an unknown name is an error.
+#[tracing::instrument(skip_all)]
 pub async fn unlock(
     db: &impl GenericClient,
     kv: &crate::store::Kv,

@@ -13,7 +13,7 @@ use crate::password_policy::{self, Context, Refusal};
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::Account;
-use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
+use crate::store::{audit, passwords, refresh, revoked, sessions};
 use crate::web::{PageError, Requester};
 
 /// Why the password changes (audited, and decides the notice).
@@ -63,6 +63,7 @@ pub fn policy_check(app: &AppState, account: &Account, raw: &str) -> Result<Pass
 /// Checks and sets a new password. `Ok(Err(refusal))` is a password the policy refuses (shown
 /// to the user); `Err` is a failure of the idp. `keep_sid` is the session that stays signed in
 /// (none after a recovery: every session ends).
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn set_password(
     app: &AppState,
     account: &Account,
@@ -77,7 +78,7 @@ pub async fn set_password(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let recent = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         passwords::recent(&db, account.id, policy.history).await?
     };
     for phc in &recent {
@@ -95,6 +96,7 @@ pub async fn set_password(
 }
 
 /// Writes a password hash with its notice and audit event, in one transaction.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn store(
     app: &AppState,
     account: &Account,
@@ -103,8 +105,8 @@ pub async fn store(
     why: Why,
     requester: &Requester,
 ) -> Result<(), PageError> {
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     let history = app.config.password_policy.history;
     passwords::set(&tx, account.id, phc, temporary_expires_at, history).await?;
     if let Some(to) = Recipient::of(account) {
@@ -124,12 +126,13 @@ pub async fn store(
         detail: serde_json::json!({ "reason": why.as_str() }),
     };
     audit::record(&tx, &event).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Ends every session of the account but `keep_sid`, and revokes every refresh token (and the
 /// access tokens of those grants) born outside it.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn end_other_sessions(
     app: &AppState,
     account: &Account,
@@ -137,7 +140,7 @@ pub async fn end_other_sessions(
 ) -> Result<(), PageError> {
     let idle = app.config.session.idle_secs as f64;
     let live = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         sessions::live_for_account(&db, account.id, idle).await?
     };
     for session in live.iter().filter(|s| Some(s.sid.as_str()) != keep_sid) {
@@ -145,7 +148,7 @@ pub async fn end_other_sessions(
         backchannel::notify(app, ended).await;
     }
     // Refresh tokens of sessions that went idle (or of no session) are revoked too.
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let ttl = app.config.tokens.access_token_ttl_secs;
     for family in refresh::revoke_for_account(&db, account.id, keep_sid).await? {
         revoked::revoke_grant(&app.kv, &family.to_string(), ttl).await?;

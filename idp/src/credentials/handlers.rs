@@ -12,7 +12,7 @@ use super::restricted::{self, Step};
 use super::set_password;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::store::{StoreError, accounts};
+use crate::store::accounts;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// The form.
@@ -65,7 +65,7 @@ pub async fn submit(
     let new = input.new_password.unwrap_or_default();
     let fields = fields(state.why);
     let account = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::get(&db, state.account_id)
             .await?
             .ok_or(PageError::BadRequest("error-request-expired"))?
@@ -90,6 +90,6 @@ async fn remember_lang(app: &AppState, account: &accounts::Account, lang: Lang) 
     if let Ok(db) = app.db.get().await
         && let Err(e) = accounts::set_locale(&db, account.id, lang.tag()).await
     {
-        tracing::warn!(error = %e, "language preference not saved");
+        tracing::warn!(error = %crate::error::Chain(&e), "language preference not saved");
     }
 }

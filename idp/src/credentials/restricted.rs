@@ -23,7 +23,7 @@ use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
 use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{StoreError, accounts, counters, ephemeral, passwords};
+use crate::store::{accounts, counters, ephemeral, passwords};
 use crate::web::PageError;
 
 /// Name of the cookie that carries the restricted state's id.
@@ -92,6 +92,7 @@ impl RestrictedWhy {
 }
 
 /// Enters the restricted state and sends the browser to the first step.
+#[tracing::instrument(skip_all, fields(account = %account_id))]
 pub async fn begin(
     app: &AppState,
     jar: CookieJar,
@@ -109,7 +110,7 @@ pub async fn begin(
     };
     let first = steps[0];
     let credential_changed_at = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         if steps.contains(&Step::Questions) {
             // Owed from now on, even if the user leaves after the password step.
             passwords::set_questions_pending(&db, account_id, true).await?;
@@ -177,7 +178,7 @@ pub async fn at(
 /// lock), and its password not changed by someone else since the login (a recovery, a new
 /// temporary password).
 async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let Some(account) = accounts::get(&db, state.account_id).await? else {
         return Ok(false);
     };
@@ -192,6 +193,7 @@ async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageErr
 
 /// Marks the current step done: on to the next one, or — when none is left — open the SSO
 /// session and resume the authorization request (or go home).
+#[tracing::instrument(skip_all)]
 pub async fn step_done(
     app: &AppState,
     jar: CookieJar,
@@ -201,7 +203,7 @@ pub async fn step_done(
     state.steps.remove(0);
     // The step may have changed the password itself: the state follows it.
     {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         if let Some((changed_at, _)) = passwords::state(&db, state.account_id).await? {
             state.credential_changed_at = changed_at;
         }

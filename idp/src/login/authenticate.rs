@@ -37,6 +37,7 @@ pub struct Authenticated {
 /// Checks credentials; on success the failure counter is cleared and the hash upgraded when
 /// the cost parameters changed. An expired temporary password fails like a wrong one; a valid
 /// one is spent by this login (single use).
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(
     app: &AppState,
     name: &str,
@@ -55,7 +56,7 @@ pub async fn authenticate(
         return Err(PageError::TooMany);
     }
     let found = {
-        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
     // An unknown name is checked and counted under its pseudonym: the same Redis round trips
@@ -110,7 +111,7 @@ pub async fn authenticate(
         }
         Ok(verdict) => {
             let must_change = if found.temporary_expires_at.is_some() {
-                let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+                let db = app.db.get().await?;
                 if !passwords::spend_temporary(&db, account.id).await? {
                     let reason = "temporary_password_spent";
                     record(app, ua, "failure", Some(account.id), ip, reason).await;
@@ -134,7 +135,7 @@ pub async fn authenticate(
             counters::clear(&app.kv, account.id).await?;
             if verdict == Verdict::MatchNeedsRehash && must_change.is_none() {
                 let phc = app.hasher.hash(&password).await?;
-                let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+                let db = app.db.get().await?;
                 passwords::rehash(&db, account.id, &phc).await?;
             }
             let reason = match must_change {
@@ -156,6 +157,7 @@ pub async fn authenticate(
 /// Checks the password of a signed-in user before a sensitive change (ASVS 6.2.3): a wrong
 /// one counts toward the account's lockout like a failed login, and a locked account is
 /// refused whatever is typed.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn reverify(
     app: &AppState,
     account: &Account,
@@ -171,7 +173,7 @@ pub async fn reverify(
         return Err(PageError::TooMany);
     }
     let (phc, help_desk_lock) = {
-        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let db = app.db.get().await?;
         let fresh = accounts::get(&db, account.id).await?;
         let phc = passwords::current(&db, account.id).await?;
         (phc, fresh.is_none_or(|a| a.locked_at.is_some()))
@@ -210,7 +212,7 @@ pub async fn after_failure(
             notify_lock(app, account, false).await?;
         }
         AfterFailure::HelpDeskLock => {
-            let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+            let db = app.db.get().await?;
             if accounts::lock_for_help_desk(&db, account).await? {
                 record(app, ua, "locked", Some(account), ip, "until_help_desk").await;
                 notify_lock(app, account, true).await?;
@@ -228,7 +230,7 @@ async fn notify_lock(
     account: uuid::Uuid,
     until_help_desk: bool,
 ) -> Result<(), PageError> {
-    let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+    let db = app.db.get().await?;
     let Some(to) = accounts::get(&db, account)
         .await?
         .as_ref()

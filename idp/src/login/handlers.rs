@@ -102,7 +102,7 @@ pub async fn submit(
             None => None,
         };
         let answered = {
-            let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+            let db = app.db.get().await?;
             crate::store::questions::answered(&db, account.id)
                 .await?
                 .len()

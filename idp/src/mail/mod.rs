@@ -19,12 +19,13 @@ const AUDIENCE: &str = "audience";
 
 /// Puts a notice in the outbox, in the caller's transaction: it is sent if and only if the
 /// change it reports commits.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(
     client: &impl GenericClient,
     to: &Recipient,
     notice: &Notice,
 ) -> Result<(), StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.into());
     let mut value = serde_json::to_value(notice).map_err(corrupt)?;
     if let Some(members) = value.as_object_mut() {
         members.insert(

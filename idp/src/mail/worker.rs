@@ -92,7 +92,7 @@ impl Worker {
             let full = match self.deliver_due().await {
                 Ok(count) => count as i64 == BATCH,
                 Err(e) => {
-                    tracing::warn!(error = %e, "mail: cannot read the outbox");
+                    tracing::warn!(error = %crate::error::Chain(&e), "mail: cannot read the outbox");
                     false
                 }
             };

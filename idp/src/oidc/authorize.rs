@@ -18,7 +18,7 @@ use crate::sso::session;
 use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::sessions::Session;
-use crate::store::{StoreError, consents};
+use crate::store::consents;
 use crate::web::PageError;
 
 /// `GET /authorize`.
@@ -112,6 +112,7 @@ pub struct ResumeQuery {
 /// the session that login opened — it satisfies `prompt=login` and `max_age` by
 /// construction —, so a link to this URL cannot stand in for the login the relying party
 /// asked for: any other browser or session gets the login page.
+#[tracing::instrument(skip_all)]
 pub async fn resume(
     State(app): State<AppState>,
     jar: CookieJar,
@@ -162,7 +163,7 @@ async fn decide(
         .await?
         .ok_or(PageError::BadRequest("error-client-unknown"))?;
     if !client.first_party {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         let granted =
             Scope::from_tokens(consents::granted(&db, session.account_id, &client.id).await?);
         let asked = Scope::parse(&request.scope)
@@ -186,6 +187,7 @@ async fn decide(
 }
 
 /// Issues a single-use code bound to client, redirect URI and PKCE challenge, and answers.
+#[tracing::instrument(skip_all, fields(account = %session.account_id, client = %request.client_id))]
 pub async fn issue_code(
     app: &AppState,
     session: &Session,

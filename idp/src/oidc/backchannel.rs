@@ -28,6 +28,7 @@ struct LogoutToken {
 }
 
 /// Notifies the relying parties of a session that just ended (nothing when none did).
+#[tracing::instrument(skip_all)]
 pub async fn notify(app: &AppState, ended: Option<Ended>) {
     let Some(Ended { sid }) = ended else { return };
     let sid = sid.as_str();
@@ -38,7 +39,7 @@ pub async fn notify(app: &AppState, ended: Option<Ended>) {
     let targets = match targets {
         Ok(t) => t,
         Err(e) => {
-            tracing::error!(error = %e, "back-channel logout targets unavailable");
+            tracing::error!(error = %crate::error::Chain(&e), "back-channel logout targets unavailable");
             return;
         }
     };

@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 use crate::sso::handoff;
 use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{StoreError, consents};
+use crate::store::consents;
 use crate::web::{Form, PageError, csrf, page};
 
 #[derive(Template)]
@@ -113,7 +113,7 @@ pub async fn submit(
     }
     let scopes: Vec<String> = request.scope.split(' ').map(str::to_owned).collect();
     {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         consents::grant(&db, session.account_id, &request.client_id, &scopes).await?;
     }
     handoff::forget(&app, &req).await?;

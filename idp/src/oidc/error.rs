@@ -9,6 +9,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::error::Chain;
+use crate::store::StoreError;
+
 /// An RFC 6749 §5.2 error response.
 #[derive(Debug, Clone)]
 pub struct OAuthError {
@@ -118,20 +121,20 @@ impl OAuthError {
     }
 }
 
-impl From<crate::store::StoreError> for OAuthError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
         match e {
-            crate::store::StoreError::Redis(_) | crate::store::StoreError::Pool(_) => {
-                Self::unavailable(e)
-            }
-            other => Self::server(other),
+            StoreError::Redis(_) | StoreError::Pool(_) => Self::unavailable(Chain(&e)),
+            other => Self::server(Chain(&other)),
         }
     }
 }
 
+crate::store::via_store_error!(OAuthError);
+
 impl From<crate::keys::KeyError> for OAuthError {
     fn from(e: crate::keys::KeyError) -> Self {
-        Self::server(e)
+        Self::server(Chain(&e))
     }
 }
 

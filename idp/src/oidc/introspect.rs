@@ -16,7 +16,7 @@ use super::request::Params;
 use super::verify::{self, Rejected};
 use crate::domain::SecretToken;
 use crate::state::AppState;
-use crate::store::{StoreError, refresh};
+use crate::store::refresh;
 
 /// `POST /introspect`.
 pub async fn handle(
@@ -45,7 +45,7 @@ pub async fn handle(
             Err(Rejected::Store(e)) => return Err(e.into()),
         }
     } else {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         match refresh::find(&db, &SecretToken::presented(token).digest()).await? {
             Some(found)
                 if found.used_at.is_none()

@@ -13,7 +13,7 @@ use super::request::Params;
 use super::verify;
 use crate::domain::SecretToken;
 use crate::state::AppState;
-use crate::store::{StoreError, refresh, revoked};
+use crate::store::{refresh, revoked};
 
 /// `POST /revoke`.
 pub async fn handle(
@@ -34,7 +34,7 @@ pub async fn handle(
             revoked::revoke_jti(&app.kv, &claims.jti, ttl).await?;
         }
     } else {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         if let Some(found) = refresh::find(&db, &SecretToken::presented(token).digest()).await?
             && found.family.client_id == client.id
         {

@@ -15,7 +15,7 @@ use super::request::Params;
 use super::verify::{self, Rejected};
 use crate::domain::Scope;
 use crate::state::AppState;
-use crate::store::{StoreError, accounts};
+use crate::store::accounts;
 
 /// `GET|POST /userinfo`.
 pub async fn handle(
@@ -37,7 +37,7 @@ pub async fn handle(
         .sub
         .parse::<uuid::Uuid>()
         .map_err(|_| OAuthError::invalid_token())?;
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let account = accounts::get(&db, account_id)
         .await?
         .filter(|a| a.disabled_at.is_none())

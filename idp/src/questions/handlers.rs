@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{StoreError, sessions::Session};
+use crate::store::sessions::Session;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
 
 /// One row of the page.
@@ -97,7 +97,7 @@ pub async fn submit_restricted(
     let account = account(&app, state.account_id).await?;
     let picks = picks(&app, &pairs);
     let phc = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         crate::store::passwords::current(&db, account.id)
             .await?
             .ok_or(PageError::BadRequest("error-request-expired"))?
@@ -178,7 +178,7 @@ async fn signed_in(app: &AppState, jar: &CookieJar) -> Result<Option<Session>, P
 }
 
 async fn account(app: &AppState, id: uuid::Uuid) -> Result<Account, PageError> {
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     accounts::get(&db, id)
         .await?
         .ok_or(PageError::BadRequest("error-request-expired"))

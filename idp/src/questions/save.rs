@@ -10,7 +10,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::password::Verdict;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{StoreError, audit, passwords, questions};
+use crate::store::{audit, passwords, questions};
 use crate::web::{PageError, Requester};
 
 /// One row of the form as submitted.
@@ -54,6 +54,7 @@ pub enum KnownPassword<'a> {
 }
 
 /// Checks, hashes and stores the answers. `Ok(Err(rows))` lists the rows to fix (index, error).
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn save(
     app: &AppState,
     account: &Account,
@@ -67,7 +68,7 @@ pub async fn save(
     };
     let config = &app.config.secret_questions;
     let names = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::names(&db, account.id).await?
     };
     let forbidden = Forbidden {
@@ -125,8 +126,8 @@ pub async fn save(
             .ok_or_else(|| PageError::internal("answer too long to hash"))?;
         hashed.push((question.clone(), app.hasher.hash(&input).await?));
     }
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     questions::replace(&tx, account.id, &hashed).await?;
     passwords::set_questions_pending(&tx, account.id, false).await?;
     if let Some(to) = Recipient::of(account) {
@@ -142,6 +143,6 @@ pub async fn save(
         detail: serde_json::json!({ "count": hashed.len() }),
     };
     audit::record(&tx, &event).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Ok(()))
 }

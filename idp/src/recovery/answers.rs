@@ -24,7 +24,7 @@ use crate::password::Verdict;
 use crate::questions::answer::{self, AnswerRefusal};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, RecoveryStanding};
-use crate::store::{StoreError, audit, counters, questions, windows};
+use crate::store::{audit, counters, questions, windows};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// `GET /recovery/questions`.
@@ -135,7 +135,7 @@ async fn check(
     }
     // A decoy walks the same statements as an account: its id is simply no account's.
     let account = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::get(&db, account_id).await?
     };
     if account.is_none() && !held.record.decoy {
@@ -167,6 +167,7 @@ async fn check(
 /// Verifies every answer — all of them, whatever the first ones gave — against its hash.
 /// A locked account, and a decoy (no hashes), are checked against the dummy hash: the same
 /// work, never a match.
+#[tracing::instrument(skip_all, fields(account = %account_id))]
 async fn check_all(
     app: &AppState,
     account_id: Uuid,
@@ -175,7 +176,7 @@ async fn check_all(
     locked: bool,
 ) -> Result<bool, PageError> {
     let hashes = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         questions::hashes(&db, account_id, &challenge.questions).await?
     };
     let mut all_right = true;
@@ -210,7 +211,7 @@ async fn answered(
     requester: &Requester,
 ) -> Result<Response, PageError> {
     {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::clear_recovery_failures(&db, account.id).await?;
     }
     counters::clear(&app.kv, account.id).await?;
@@ -290,8 +291,8 @@ async fn record_failure(
     requester: &Requester,
 ) -> Result<(RecoveryStanding, bool), PageError> {
     let max = app.config.recovery.max_failed_challenges;
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     let (standing, closed_now) = accounts::record_recovery_failure(&tx, account.id, max).await?;
     let event = |outcome, detail| flow::event(outcome, Some(account.id), requester, detail);
     let reason = if locked { "locked" } else { "wrong_answers" };
@@ -304,7 +305,7 @@ async fn record_failure(
             mail::enqueue(&tx, &to, &Notice::RecoveryClosed).await?;
         }
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok((standing, closed_now))
 }
 

@@ -22,6 +22,7 @@ pub struct Challenge {
 
 /// The account's challenge, reused when one is under way and still askable (every question
 /// still among `answered`), else a new one. Returns it and whether it was reused.
+#[tracing::instrument(skip_all, fields(account = %account))]
 pub async fn open(
     app: &AppState,
     account: Uuid,

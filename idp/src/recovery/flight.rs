@@ -39,7 +39,7 @@ impl Flight {
     pub async fn land(self, app: &AppState) {
         let landed = ephemeral::delete_if(&app.kv, KIND, &self.account, &self.value).await;
         if let Err(e) = landed {
-            tracing::warn!(error = %e, "recovery: answer-check flight not released; it lapses");
+            tracing::warn!(error = %crate::error::Chain(&e), "recovery: answer-check flight not released; it lapses");
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{StoreError, audit, ephemeral, questions};
+use crate::store::{audit, ephemeral, questions};
 use crate::web::{PageError, Requester};
 
 /// Name of the cookie that carries a browser's recovery.
@@ -198,7 +198,7 @@ pub async fn closed(app: &AppState, record: &Record) -> Result<bool, PageError> 
     if record.decoy {
         return Ok(super::decoy::closed(app, record.account_id).await?);
     }
-    let db = app.db.get().await.map_err(StoreError::from)?;
+    let db = app.db.get().await?;
     let standing = accounts::recovery_standing(&db, record.account_id).await?;
     Ok(standing.is_none_or(|s| s.closed_at.is_some()))
 }
@@ -230,7 +230,7 @@ pub async fn assess(
 ) -> Result<Eligibility, PageError> {
     let id = found.as_ref().map_or(Uuid::nil(), |a| a.id);
     let (answered, standing) = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         let answered = questions::answered(&db, id).await?;
         (answered, accounts::recovery_standing(&db, id).await?)
     };

@@ -14,7 +14,7 @@ use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::store::{StoreError, accounts};
+use crate::store::accounts;
 use crate::web::{Form, PageError, RequestLang, Requester, csrf};
 
 /// The form.
@@ -70,7 +70,7 @@ pub async fn submit(
     }
     let new = input.new_password.unwrap_or_default();
     let account = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::get(&db, held.record.account_id).await?
     };
     // Disabled or locked for the help desk since the answers: the recovery ends here.

@@ -19,7 +19,7 @@ use crate::mail::{self, Notice, Recipient};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
-use crate::store::{StoreError, audit, windows};
+use crate::store::{audit, windows};
 use crate::web::{Form, PageError, RequestLang, Requester, csrf, query_param};
 
 /// Shortest time between two recovery links e-mailed to one account.
@@ -77,7 +77,7 @@ pub async fn submit(
         return Err(PageError::TooMany);
     }
     let found = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         accounts::find_by_login_name(&db, &name.folded()).await?
     };
     let eligibility = flow::assess(&app, found.map(|f| f.account), false).await?;
@@ -184,7 +184,7 @@ pub async fn follow_link(
     };
     let token = SecretToken::presented(&token);
     let account = {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         match email_proofs::spend(&db, &token.digest(), Purpose::Recovery).await? {
             Some(spent) => accounts::get(&db, spent.account_id).await?,
             None => None,
@@ -220,6 +220,7 @@ fn bad_link(app: &AppState, lang: crate::i18n::Lang) -> Response {
 }
 
 /// Acts on what a recovery may do.
+#[tracing::instrument(skip_all)]
 async fn proceed(
     app: &AppState,
     lang: crate::i18n::Lang,
@@ -264,6 +265,7 @@ async fn proceed(
 /// E-mails a single-use link to the account's verified address: the proof, the notice and
 /// the audit event in one transaction. The link is built from the configured public URL,
 /// never from the request's `Host` or `X-Forwarded-Host`.
+#[tracing::instrument(skip_all, fields(account = %account.id))]
 async fn send_link(
     app: &AppState,
     account: &Account,
@@ -275,8 +277,8 @@ async fn send_link(
     let expires_at = Utc::now() + chrono::Duration::seconds(ttl.min(86_400 * 30));
     let link = format!("{}/recovery/link?token={}", app.issuer, token.expose());
     let to = Recipient::at(account, email);
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     email_proofs::insert(
         &tx,
         &token.digest(),
@@ -294,7 +296,7 @@ async fn send_link(
         serde_json::json!({}),
     );
     audit::record(&tx, &event).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     tracing::info!(event = "recovery", outcome = "link_sent", account = %account.id);
     Ok(())
 }

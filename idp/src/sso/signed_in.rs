@@ -47,7 +47,7 @@ impl SignedIn {
         let Some(session) = session::current(app, &jar).await? else {
             return Ok(None);
         };
-        let db = app.db.get().await.map_err(crate::store::StoreError::from)?;
+        let db = app.db.get().await?;
         Ok(accounts::get(&db, session.account_id)
             .await?
             .map(|account| SignedIn { session, account }))

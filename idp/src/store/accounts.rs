@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// An account as login and the claims need it.
 #[derive(Debug, Clone)]
@@ -70,6 +70,7 @@ const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a
                        a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at";
 
 /// Finds an account by any of its login names (already case-folded).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_login_name(
     client: &impl GenericClient,
     folded: &str,
@@ -79,28 +80,33 @@ pub async fn find_by_login_name(
          FROM account_names n JOIN accounts a ON a.id = n.account_id \
          LEFT JOIN password_credentials p ON p.account_id = a.id WHERE n.name_folded = $1"
     );
-    let row = sql::query_opt(client, &sql, &[&folded]).await?;
-    Ok(row.map(|row| AccountWithPassword {
-        account: from_row(&row),
-        phc: row.get("phc"),
-        changed_at: row.get("changed_at"),
-        temporary_expires_at: row.get("temporary_expires_at"),
+    let Some(row) = sql::query_opt(client, &sql, &[&folded]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(AccountWithPassword {
+        account: from_row(&row)?,
+        phc: row.col("phc")?,
+        changed_at: row.col("changed_at")?,
+        temporary_expires_at: row.col("temporary_expires_at")?,
         questions_pending: row
-            .get::<_, Option<bool>>("questions_pending")
+            .col::<_, Option<bool>>("questions_pending")?
             .unwrap_or(false),
     }))
 }
 
 /// Finds an account by id.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Account>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1");
-    Ok(sql::query_opt(client, &sql, &[&id])
+    sql::query_opt(client, &sql, &[&id])
         .await?
-        .map(|r| from_row(&r)))
+        .map(|r| from_row(&r))
+        .transpose()
 }
 
 /// Creates an account, its username as a login name, and its password (in the caller's
 /// transaction). A taken name fails on `account_names_pkey`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result<Uuid, StoreError> {
     const INSERT: &str = "INSERT INTO accounts (id, username, given_name, family_name, email, profession, account_type) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -129,22 +135,25 @@ pub async fn insert(client: &impl GenericClient, new: &NewAccount<'_>) -> Result
 
 /// Locks an account until the help desk unlocks it; whether this call locked it (an account
 /// already locked keeps its first lock's date, and no second event is due).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn lock_for_help_desk(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE accounts SET locked_at = now() WHERE id = $1 AND locked_at IS NULL";
     Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }
 
 /// Every login name of an account (username and e-mail alias), as stored (folded).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn names(client: &impl GenericClient, id: Uuid) -> Result<Vec<String>, StoreError> {
     const SQL: &str =
         "SELECT name_folded FROM account_names WHERE account_id = $1 ORDER BY created_at";
     let rows = sql::query(client, SQL, &[&id]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect()
 }
 
 /// Makes a proven address the account's e-mail and its e-mail login name, replacing a
 /// previous alias (the `IP…`/`CE…` username always stays). A name another account holds
 /// fails on `account_names_pkey`.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_email_alias(
     client: &impl GenericClient,
     id: Uuid,
@@ -161,6 +170,7 @@ pub async fn set_email_alias(
 }
 
 /// Sets the language notices and pages use for the account.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_locale(
     client: &impl GenericClient,
     id: Uuid,
@@ -172,26 +182,27 @@ pub async fn set_locale(
 }
 
 /// Lifts a help-desk lock. Returns whether the account was locked.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn unlock(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE accounts SET locked_at = NULL WHERE id = $1 AND locked_at IS NOT NULL";
     Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }
 
-fn from_row(row: &tokio_postgres::Row) -> Account {
-    Account {
-        id: row.get("id"),
-        username: row.get("username"),
-        given_name: row.get("given_name"),
-        family_name: row.get("family_name"),
-        email: row.get("email"),
-        email_verified: row.get("email_verified"),
-        profession: row.get("profession"),
-        account_type: row.get("account_type"),
-        locale: row.get("locale"),
-        disabled_at: row.get("disabled_at"),
-        locked_at: row.get("locked_at"),
-    }
+fn from_row(row: &tokio_postgres::Row) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: row.col("id")?,
+        username: row.col("username")?,
+        given_name: row.col("given_name")?,
+        family_name: row.col("family_name")?,
+        email: row.col("email")?,
+        email_verified: row.col("email_verified")?,
+        profession: row.col("profession")?,
+        account_type: row.col("account_type")?,
+        locale: row.col("locale")?,
+        disabled_at: row.col("disabled_at")?,
+        locked_at: row.col("locked_at")?,
+    })
 }
 
 /// Where an account stands with "Mot de passe oublié?" (migration V3).
@@ -204,23 +215,26 @@ pub struct RecoveryStanding {
 }
 
 /// Reads an account's recovery standing.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn recovery_standing(
     client: &impl GenericClient,
     id: Uuid,
 ) -> Result<Option<RecoveryStanding>, StoreError> {
     const SQL: &str = "SELECT recovery_failures, recovery_closed_at FROM accounts WHERE id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id])
-        .await?
-        .map(|r| RecoveryStanding {
-            failures: r.get(0),
-            closed_at: r.get(1),
-        }))
+    let Some(row) = sql::query_opt(client, SQL, &[&id]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(RecoveryStanding {
+        failures: row.col(0)?,
+        closed_at: row.col(1)?,
+    }))
 }
 
 /// Counts one failed recovery challenge, closing recovery when the count reaches `max` (in one
 /// statement, so concurrent failures are all counted). Returns the new standing and whether
 /// this failure is the one that closed it (exactly one failure closes it, whatever `max` was
 /// when earlier failures were counted).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn record_recovery_failure(
     client: &impl GenericClient,
     id: Uuid,
@@ -235,13 +249,14 @@ pub async fn record_recovery_failure(
                            before.recovery_closed_at IS NULL AND a.recovery_closed_at IS NOT NULL";
     let row = sql::query_one(client, SQL, &[&id, &max]).await?;
     let standing = RecoveryStanding {
-        failures: row.get(0),
-        closed_at: row.get(1),
+        failures: row.col(0)?,
+        closed_at: row.col(1)?,
     };
-    Ok((standing, row.get(2)))
+    Ok((standing, row.col(2)?))
 }
 
 /// Forgets failed challenges after a challenge answered right.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn clear_recovery_failures(
     client: &impl GenericClient,
     id: Uuid,
@@ -254,12 +269,14 @@ pub async fn clear_recovery_failures(
 
 /// Reopens recovery (the help desk): failures forgotten, closing lifted. Returns whether it
 /// was closed.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn reopen_recovery(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "WITH before AS (SELECT recovery_closed_at FROM accounts WHERE id = $1 FOR UPDATE) \
                        UPDATE accounts a SET recovery_failures = 0, recovery_closed_at = NULL \
                        FROM before WHERE a.id = $1 \
                        RETURNING before.recovery_closed_at IS NOT NULL";
-    Ok(sql::query_opt(client, SQL, &[&id])
-        .await?
-        .is_some_and(|r| r.get::<_, bool>(0)))
+    match sql::query_opt(client, SQL, &[&id]).await? {
+        Some(row) => row.col(0),
+        None => Ok(false),
+    }
 }

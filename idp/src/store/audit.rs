@@ -27,6 +27,7 @@ pub struct Event<'a> {
 }
 
 /// Appends an event.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO audit_events (id, kind, outcome, account_id, client_id, ip, user_agent, detail) \
                        VALUES ($1, $2, $3, $4, $5, $6::text::inet, $7, $8)";
@@ -51,12 +52,13 @@ pub async fn record(client: &impl GenericClient, event: &Event<'_>) -> Result<()
 
 /// Appends an event outside any transaction; a failure is logged, never shown (the action it
 /// records has already happened).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn note(db: &deadpool_postgres::Pool, event: &Event<'_>) {
     let result = match db.get().await {
         Ok(client) => record(&client, event).await,
         Err(e) => Err(e.into()),
     };
     if let Err(e) = result {
-        tracing::error!(error = %e, kind = event.kind, "audit event not recorded");
+        tracing::error!(error = %crate::error::Chain(&e), kind = event.kind, "audit event not recorded");
     }
 }

@@ -5,7 +5,7 @@
 use aws_lc_rs::hmac;
 use secrecy::ExposeSecret;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 use crate::config::Secret32;
 
 /// A registered client.
@@ -39,24 +39,28 @@ const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirec
                        id_token_alg, first_party, backchannel_logout_uri, home_uri";
 
 /// Finds a client.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
-    Ok(sql::query_opt(client, &sql, &[&id])
+    sql::query_opt(client, &sql, &[&id])
         .await?
-        .map(|r| from_row(&r)))
+        .map(|r| from_row(&r))
+        .transpose()
 }
 
 /// Every client, by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
-    Ok(sql::query(client, &sql, &[])
+    sql::query(client, &sql, &[])
         .await?
         .iter()
         .map(from_row)
-        .collect())
+        .collect()
 }
 
 /// Registers a client; a taken id fails on `clients_pkey`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -83,11 +87,13 @@ pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), Store
 }
 
 /// Removes a client (its tokens, consents and sessions links go with it). Returns whether it existed.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn delete(client: &impl GenericClient, id: &str) -> Result<bool, StoreError> {
     Ok(sql::execute(client, "DELETE FROM clients WHERE id = $1", &[&id]).await? == 1)
 }
 
 /// Replaces a confidential client's secret hash. Returns whether the client exists and is confidential.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn set_secret_hash(
     client: &impl GenericClient,
     id: &str,
@@ -110,18 +116,18 @@ pub fn verify_secret(key: &Secret32, presented: &str, stored: &[u8]) -> bool {
     hmac::verify(&key, presented.as_bytes(), stored).is_ok()
 }
 
-fn from_row(row: &tokio_postgres::Row) -> Client {
-    Client {
-        id: row.get("id"),
-        name: row.get("name"),
-        secret_hash: row.get("secret_hash"),
-        redirect_uris: row.get("redirect_uris"),
-        post_logout_redirect_uris: row.get("post_logout_redirect_uris"),
-        grant_types: row.get("grant_types"),
-        scopes: row.get("scopes"),
-        id_token_alg: row.get("id_token_alg"),
-        first_party: row.get("first_party"),
-        backchannel_logout_uri: row.get("backchannel_logout_uri"),
-        home_uri: row.get("home_uri"),
-    }
+fn from_row(row: &tokio_postgres::Row) -> Result<Client, StoreError> {
+    Ok(Client {
+        id: row.col("id")?,
+        name: row.col("name")?,
+        secret_hash: row.col("secret_hash")?,
+        redirect_uris: row.col("redirect_uris")?,
+        post_logout_redirect_uris: row.col("post_logout_redirect_uris")?,
+        grant_types: row.col("grant_types")?,
+        scopes: row.col("scopes")?,
+        id_token_alg: row.col("id_token_alg")?,
+        first_party: row.col("first_party")?,
+        backchannel_logout_uri: row.col("backchannel_logout_uri")?,
+        home_uri: row.col("home_uri")?,
+    })
 }

@@ -66,13 +66,14 @@ static TAKE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Stores a new code (`SET NX EX`: a digest collision never overwrites).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put(
     kv: &Kv,
     digest: &str,
     grant: &CodeGrant,
     ttl_secs: u64,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(grant).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(grant).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let set: Option<String> = redis::cmd("SET")
         .arg(kv.key("code", digest))
@@ -87,6 +88,7 @@ pub async fn put(
 }
 
 /// Takes a code atomically for `client_id`; the used marker lives `replay_ttl_secs`.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %client_id))]
 pub async fn take(
     kv: &Kv,
     digest: &str,
@@ -102,9 +104,7 @@ pub async fn take(
         .invoke_async(&mut conn)
         .await?;
     Ok(match state {
-        1 => Taken::Fresh(
-            serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        ),
+        1 => Taken::Fresh(serde_json::from_str(&value).map_err(|e| StoreError::Corrupt(e.into()))?),
         2 if value == PENDING || value == REPLAYED => Taken::Replayed(None),
         2 => Taken::Replayed(Some(value)),
         3 => Taken::OtherClient,
@@ -114,6 +114,7 @@ pub async fn take(
 
 /// Records what the first redemption issued. Returns `true` when a replay arrived meanwhile,
 /// in which case the caller revokes what it just issued.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_issued(kv: &Kv, digest: &str, issued: &str) -> Result<bool, StoreError> {
     let mut conn = kv.conn();
     let old: Option<String> = redis::cmd("SET")

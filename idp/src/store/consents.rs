@@ -2,9 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// The scopes a user already granted a client.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id, client = %client_id))]
 pub async fn granted(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -13,11 +14,13 @@ pub async fn granted(
     const SQL: &str = "SELECT scopes FROM consents WHERE account_id = $1 AND client_id = $2";
     Ok(sql::query_opt(client, SQL, &[&account_id, &client_id])
         .await?
-        .map(|r| r.get(0))
+        .map(|r| r.col(0))
+        .transpose()?
         .unwrap_or_default())
 }
 
 /// Records (or widens) consent.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id, client = %client_id))]
 pub async fn grant(
     client: &impl GenericClient,
     account_id: Uuid,

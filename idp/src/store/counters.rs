@@ -55,6 +55,7 @@ pub enum AfterFailure {
 }
 
 /// Whether the account is temporarily locked.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn is_locked(kv: &Kv, account: Uuid) -> Result<bool, StoreError> {
     let mut conn = kv.conn();
     let n: u8 = redis::cmd("EXISTS")
@@ -65,6 +66,7 @@ pub async fn is_locked(kv: &Kv, account: Uuid) -> Result<bool, StoreError> {
 }
 
 /// Counts a failure under the lockout policy.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn record_failure(
     kv: &Kv,
     account: Uuid,
@@ -91,6 +93,7 @@ pub async fn record_failure(
 }
 
 /// Forgets failures and past locks (a successful login, or the help desk's unlock).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn clear(kv: &Kv, account: Uuid) -> Result<(), StoreError> {
     let id = account.to_string();
     let mut conn = kv.conn();

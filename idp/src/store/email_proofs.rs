@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// What a proof is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,7 @@ pub struct Spent {
 
 /// Records a proof sent to `email`, valid until `expires_at`. Earlier unspent proofs of the
 /// same purpose for the account stop working (only the latest link counts).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn insert(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -65,6 +66,7 @@ pub async fn insert(
 
 /// The address the account's latest proof of `purpose` went to, while that proof can still be
 /// spent (the page that says « Consultez vos courriels »).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn pending(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -73,14 +75,14 @@ pub async fn pending(
     const SQL: &str = "SELECT email FROM email_proofs \
                        WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
                        ORDER BY expires_at DESC LIMIT 1";
-    Ok(
-        sql::query_opt(client, SQL, &[&account_id, &purpose.as_str()])
-            .await?
-            .map(|r| r.get(0)),
-    )
+    sql::query_opt(client, SQL, &[&account_id, &purpose.as_str()])
+        .await?
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 /// Spends a proof: it works once, before it expires, for its purpose only.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn spend(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -89,12 +91,11 @@ pub async fn spend(
     const SQL: &str = "UPDATE email_proofs SET used_at = now() \
                        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() \
                        RETURNING account_id, email";
-    Ok(
-        sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()])
-            .await?
-            .map(|r| Spent {
-                account_id: r.get(0),
-                email: r.get(1),
-            }),
-    )
+    let Some(row) = sql::query_opt(client, SQL, &[&token_hash, &purpose.as_str()]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Spent {
+        account_id: row.col(0)?,
+        email: row.col(1)?,
+    }))
 }

@@ -10,6 +10,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::{Kv, StoreError};
 
 /// Stores a record for `ttl_secs`.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn put<T: Serialize>(
     kv: &Kv,
     kind: &str,
@@ -17,7 +18,7 @@ pub async fn put<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let _: () = redis::cmd("SET")
         .arg(kv.key(kind, id))
@@ -31,6 +32,7 @@ pub async fn put<T: Serialize>(
 
 /// Stores a record for `ttl_secs` unless one exists under that id (`SET NX`); whether it was
 /// stored. Two nodes racing to create the same record: exactly one wins.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn put_new<T: Serialize>(
     kv: &Kv,
     kind: &str,
@@ -38,7 +40,7 @@ pub async fn put_new<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<bool, StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let stored: Option<String> = redis::cmd("SET")
         .arg(kv.key(kind, id))
@@ -52,6 +54,7 @@ pub async fn put_new<T: Serialize>(
 }
 
 /// Deletes a record only while it still holds `value` (a lock released by its holder only).
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn delete_if<T: Serialize>(
     kv: &Kv,
     kind: &str,
@@ -64,7 +67,7 @@ pub async fn delete_if<T: Serialize>(
               return 0",
         )
     });
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let _: i64 = DELETE_IF
         .key(kv.key(kind, id))
@@ -75,6 +78,7 @@ pub async fn delete_if<T: Serialize>(
 }
 
 /// Reads a record, if it has not expired.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn get<T: DeserializeOwned>(
     kv: &Kv,
     kind: &str,
@@ -89,6 +93,7 @@ pub async fn get<T: DeserializeOwned>(
 }
 
 /// Reads and deletes a record at once: only one caller ever gets it.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn take<T: DeserializeOwned>(
     kv: &Kv,
     kind: &str,
@@ -103,6 +108,7 @@ pub async fn take<T: DeserializeOwned>(
 }
 
 /// Forgets a record.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn delete(kv: &Kv, kind: &str, id: &str) -> Result<(), StoreError> {
     let mut conn = kv.conn();
     let _: u8 = redis::cmd("DEL")
@@ -113,6 +119,6 @@ pub async fn delete(kv: &Kv, kind: &str, id: &str) -> Result<(), StoreError> {
 }
 
 fn parse<T: DeserializeOwned>(json: Option<String>) -> Result<Option<T>, StoreError> {
-    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.into())))
         .transpose()
 }

@@ -2,9 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Adds a notice to send.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     client: &impl GenericClient,
     recipient: &str,
@@ -49,6 +50,7 @@ pub struct Claimed {
 /// Takes up to `limit` due messages (oldest first) and hides them from every other worker for
 /// `lease_secs`: `SKIP LOCKED` lets two nodes claim at once without ever taking the same row,
 /// and a worker that dies mid-send leaves its rows to be retried when the lease ends.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     client: &impl GenericClient,
     limit: i64,
@@ -66,23 +68,26 @@ pub async fn claim(
                            FOR UPDATE SKIP LOCKED)) \
                        RETURNING id, recipient, recipient_name, locale, notice, attempts";
     let rows = sql::query(client, SQL, &[&limit, &max_attempts, &lease_secs]).await?;
-    let mut claimed: Vec<Claimed> = rows
+    let mut claimed = rows
         .iter()
-        .map(|row| Claimed {
-            id: row.get(0),
-            recipient: row.get(1),
-            recipient_name: row.get(2),
-            locale: row.get(3),
-            notice: row.get(4),
-            attempts: row.get(5),
+        .map(|row| {
+            Ok(Claimed {
+                id: row.col(0)?,
+                recipient: row.col(1)?,
+                recipient_name: row.col(2)?,
+                locale: row.col(3)?,
+                notice: row.col(4)?,
+                attempts: row.col(5)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<Claimed>, StoreError>>()?;
     // UUIDv7 ids sort by creation: send in the order the changes happened.
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
 }
 
 /// Marks a message delivered. Only the notice's kind is kept: a delivered row holds no link.
+#[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn mark_sent(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE outbox \
                        SET sent_at = now(), last_error = NULL, \
@@ -93,6 +98,7 @@ pub async fn mark_sent(client: &impl GenericClient, id: Uuid) -> Result<(), Stor
 }
 
 /// Records a failed attempt; the next one waits `retry_secs`.
+#[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn mark_failed(
     client: &impl GenericClient,
     id: Uuid,
@@ -108,6 +114,7 @@ pub async fn mark_failed(
 
 /// Records a failure that no retry can fix: the message is never attempted again. As for a
 /// delivered one, only the notice's kind is kept: an abandoned row holds no usable link.
+#[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn give_up(
     client: &impl GenericClient,
     id: Uuid,
@@ -124,6 +131,7 @@ pub async fn give_up(
 /// Rows whose last allowed attempt was claimed by a node that stopped before recording it
 /// (its lease has run out): they will never be tried again, so their single-use link is
 /// forgotten, as `give_up` would have. Returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn forget_stranded_links(
     client: &impl GenericClient,
     max_attempts: i32,

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Replaces the hash after a successful login with new cost parameters; the password, its
 /// age and its temporary flag stay as they were.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn rehash(client: &impl GenericClient, id: Uuid, phc: &str) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE password_credentials SET phc = $2 WHERE account_id = $1";
     sql::execute(client, SQL, &[&id, &phc]).await?;
@@ -15,6 +16,7 @@ pub async fn rehash(client: &impl GenericClient, id: Uuid, phc: &str) -> Result<
 
 /// Sets a new password (in the caller's transaction): the current one moves to the history,
 /// which keeps `keep` entries. `temporary_expires_at` marks a help-desk temporary password.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set(
     client: &impl GenericClient,
     id: Uuid,
@@ -43,6 +45,7 @@ pub async fn set(
 /// The hashes a new password may not match: the current one — always, even a temporary one
 /// (the password the help desk read out on the phone never becomes the lasting one, ASVS
 /// 6.4.1) — and the ones before it, newest first: the last `n` passwords in all.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn recent(
     client: &impl GenericClient,
     id: Uuid,
@@ -53,11 +56,12 @@ pub async fn recent(
                                   ORDER BY retired_at DESC LIMIT $2)";
     let before = i64::from(n.saturating_sub(1));
     let rows = sql::query(client, SQL, &[&id, &before]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect()
 }
 
 /// Spends a temporary password at its first successful use: it stops working now (single
 /// use). Returns false when it was already spent or expired (a concurrent login won).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
     const SQL: &str = "UPDATE password_credentials SET temporary_expires_at = now() \
                        WHERE account_id = $1 AND temporary_expires_at > now()";
@@ -65,13 +69,18 @@ pub async fn spend_temporary(client: &impl GenericClient, id: Uuid) -> Result<bo
 }
 
 /// The current hash of an account.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn current(client: &impl GenericClient, id: Uuid) -> Result<Option<String>, StoreError> {
     const SQL: &str = "SELECT phc FROM password_credentials WHERE account_id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id]).await?.map(|r| r.get(0)))
+    sql::query_opt(client, SQL, &[&id])
+        .await?
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 /// Marks (or clears) the secret questions as owed: a login enters the restricted state at the
 /// *Questions secrètes* page until they are saved.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn set_questions_pending(
     client: &impl GenericClient,
     id: Uuid,
@@ -84,13 +93,15 @@ pub async fn set_questions_pending(
 }
 
 /// When the password was last set, and whether the secret questions are owed.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
 pub async fn state(
     client: &impl GenericClient,
     id: Uuid,
 ) -> Result<Option<(DateTime<Utc>, bool)>, StoreError> {
     const SQL: &str =
         "SELECT changed_at, questions_pending FROM password_credentials WHERE account_id = $1";
-    Ok(sql::query_opt(client, SQL, &[&id])
+    sql::query_opt(client, SQL, &[&id])
         .await?
-        .map(|r| (r.get(0), r.get(1))))
+        .map(|r| Ok((r.col(0)?, r.col(1)?)))
+        .transpose()
 }

@@ -10,16 +10,19 @@ use super::{Kv, StoreError, ephemeral};
 pub const PENDING_TTL_SECS: u64 = 600;
 
 /// Stores a pending request.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put<T: Serialize>(kv: &Kv, id: &str, request: &T) -> Result<(), StoreError> {
     ephemeral::put(kv, "pending", id, request, PENDING_TTL_SECS).await
 }
 
 /// Reads a pending request, if it has not expired.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get<T: DeserializeOwned>(kv: &Kv, id: &str) -> Result<Option<T>, StoreError> {
     ephemeral::get(kv, "pending", id).await
 }
 
 /// Forgets a pending request once it is answered.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(kv: &Kv, id: &str) -> Result<(), StoreError> {
     ephemeral::delete(kv, "pending", id).await
 }

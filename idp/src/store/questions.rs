@@ -2,9 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Ids of the questions an account answered.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn answered(
     client: &impl GenericClient,
     account: Uuid,
@@ -12,10 +13,11 @@ pub async fn answered(
     const SQL: &str =
         "SELECT question_id FROM secret_answers WHERE account_id = $1 ORDER BY question_id";
     let rows = sql::query(client, SQL, &[&account]).await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows.iter().map(|r| r.col(0)).collect()
 }
 
 /// The hashes of some of an account's answers, as (question id, PHC string).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn hashes(
     client: &impl GenericClient,
     account: Uuid,
@@ -24,10 +26,11 @@ pub async fn hashes(
     const SQL: &str = "SELECT question_id, phc FROM secret_answers \
                        WHERE account_id = $1 AND question_id = ANY($2)";
     let rows = sql::query(client, SQL, &[&account, &question_ids]).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
 }
 
 /// Replaces every answer of an account (in the caller's transaction).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn replace(
     client: &impl GenericClient,
     account: Uuid,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// What a grant was issued for; carried through every rotation.
 #[derive(Debug, Clone)]
@@ -39,6 +39,7 @@ pub struct Presented {
 }
 
 /// Opens a family.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_family(client: &impl GenericClient, family: &Family) -> Result<(), StoreError> {
     const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at) \
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -60,6 +61,7 @@ pub async fn create_family(client: &impl GenericClient, family: &Family) -> Resu
 }
 
 /// Stores a new token of a family.
+#[tracing::instrument(level = "debug", skip_all, fields(family = %family_id))]
 pub async fn insert_token(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -73,6 +75,7 @@ pub async fn insert_token(
 }
 
 /// Finds a token and locks it (`FOR UPDATE`) so two concurrent exchanges cannot both win.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_for_update(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -81,12 +84,14 @@ pub async fn find_for_update(
                        f.sid, f.auth_time, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id \
                        WHERE t.token_hash = $1 FOR UPDATE OF t";
-    Ok(sql::query_opt(client, SQL, &[&token_hash])
+    sql::query_opt(client, SQL, &[&token_hash])
         .await?
-        .map(|row| presented(&row)))
+        .map(|row| presented(&row))
+        .transpose()
 }
 
 /// Finds a token without locking (introspection).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(
     client: &impl GenericClient,
     token_hash: &[u8],
@@ -94,12 +99,14 @@ pub async fn find(
     const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
                        f.sid, f.auth_time, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1";
-    Ok(sql::query_opt(client, SQL, &[&token_hash])
+    sql::query_opt(client, SQL, &[&token_hash])
         .await?
-        .map(|row| presented(&row)))
+        .map(|row| presented(&row))
+        .transpose()
 }
 
 /// Marks a token exchanged.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result<(), StoreError> {
     sql::execute(
         client,
@@ -111,6 +118,7 @@ pub async fn mark_used(client: &impl GenericClient, token_hash: &[u8]) -> Result
 }
 
 /// Revokes a family. Returns whether it was live.
+#[tracing::instrument(level = "debug", skip_all, fields(family = %family_id))]
 pub async fn revoke_family(
     client: &impl GenericClient,
     family_id: Uuid,
@@ -121,20 +129,22 @@ pub async fn revoke_family(
 }
 
 /// Revokes every family born in an SSO session (logout); returns their ids.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_by_sid(
     client: &impl GenericClient,
     sid: &str,
 ) -> Result<Vec<Uuid>, StoreError> {
     const SQL: &str = "UPDATE refresh_families SET revoked_at = now() WHERE sid = $1 AND revoked_at IS NULL RETURNING id";
-    Ok(sql::query(client, SQL, &[&sid])
+    sql::query(client, SQL, &[&sid])
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect())
+        .map(|r| r.col(0))
+        .collect()
 }
 
 /// Revokes every live family of an account but those born in `keep_sid` (a password change
 /// from the settings keeps the current session's); returns their ids.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn revoke_for_account(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -143,26 +153,26 @@ pub async fn revoke_for_account(
     const SQL: &str = "UPDATE refresh_families SET revoked_at = now() \
                        WHERE account_id = $1 AND revoked_at IS NULL AND sid IS DISTINCT FROM $2 \
                        RETURNING id";
-    Ok(sql::query(client, SQL, &[&account_id, &keep_sid])
+    sql::query(client, SQL, &[&account_id, &keep_sid])
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect())
+        .map(|r| r.col(0))
+        .collect()
 }
 
-fn presented(row: &tokio_postgres::Row) -> Presented {
-    Presented {
-        expires_at: row.get("token_expires_at"),
-        used_at: row.get("used_at"),
+fn presented(row: &tokio_postgres::Row) -> Result<Presented, StoreError> {
+    Ok(Presented {
+        expires_at: row.col("token_expires_at")?,
+        used_at: row.col("used_at")?,
         family: Family {
-            id: row.get("id"),
-            account_id: row.get("account_id"),
-            client_id: row.get("client_id"),
-            scope: row.get("scope"),
-            sid: row.get("sid"),
-            auth_time: row.get("auth_time"),
-            expires_at: row.get("expires_at"),
-            revoked_at: row.get("revoked_at"),
+            id: row.col("id")?,
+            account_id: row.col("account_id")?,
+            client_id: row.col("client_id")?,
+            scope: row.col("scope")?,
+            sid: row.col("sid")?,
+            auth_time: row.col("auth_time")?,
+            expires_at: row.col("expires_at")?,
+            revoked_at: row.col("revoked_at")?,
         },
-    }
+    })
 }

@@ -5,21 +5,25 @@
 use super::{Kv, StoreError};
 
 /// Revokes one access token by `jti`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_jti(kv: &Kv, jti: &str, ttl_secs: u64) -> Result<(), StoreError> {
     set(kv, kv.key("revoked-jti", jti), ttl_secs).await
 }
 
 /// Revokes every access token of a grant (refresh family or code redemption).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_grant(kv: &Kv, grant: &str, ttl_secs: u64) -> Result<(), StoreError> {
     set(kv, kv.key("revoked-grant", grant), ttl_secs).await
 }
 
 /// Revokes every access token minted in an SSO session (logout).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_sid(kv: &Kv, sid: &str, ttl_secs: u64) -> Result<(), StoreError> {
     set(kv, kv.key("revoked-sid", sid), ttl_secs).await
 }
 
 /// Whether the token, its grant or its session was revoked.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn is_revoked(
     kv: &Kv,
     jti: &str,
@@ -39,6 +43,7 @@ pub async fn is_revoked(
     Ok(found.contains(&1))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 async fn set(kv: &Kv, key: String, ttl_secs: u64) -> Result<(), StoreError> {
     let mut conn = kv.conn();
     let _: () = redis::cmd("SET")

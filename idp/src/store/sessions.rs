@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// A live session.
 #[derive(Debug, Clone)]
@@ -20,6 +20,7 @@ pub struct Session {
 }
 
 /// Opens a session that ends at `expires_at` whatever its use.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn insert(
     client: &impl GenericClient,
     id_hash: &[u8],
@@ -30,11 +31,12 @@ pub async fn insert(
     const SQL: &str = "INSERT INTO sso_sessions (id_hash, sid, account_id, auth_time, expires_at) \
                        VALUES ($1, $2, $3, now(), $4) RETURNING sid, account_id, auth_time, last_seen_at";
     let row = sql::query_one(client, SQL, &[&id_hash, &sid, &account_id, &expires_at]).await?;
-    Ok(from_row(&row))
+    from_row(&row)
 }
 
 /// The session behind a cookie, unless ended, past its absolute end, or idle longer than
 /// `idle_secs`; the account must still be enabled.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_live(
     client: &impl GenericClient,
     id_hash: &[u8],
@@ -44,9 +46,10 @@ pub async fn find_live(
                        JOIN accounts a ON a.id = s.account_id \
                        WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() \
                        AND s.last_seen_at > now() - make_interval(secs => $2) AND a.disabled_at IS NULL";
-    Ok(sql::query_opt(client, SQL, &[&id_hash, &idle_secs])
+    sql::query_opt(client, SQL, &[&id_hash, &idle_secs])
         .await?
-        .map(|r| from_row(&r)))
+        .map(|r| from_row(&r))
+        .transpose()
 }
 
 /// A session as the account settings list it.
@@ -61,6 +64,7 @@ pub struct Listed {
 }
 
 /// The live sessions of an account, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account_id))]
 pub async fn live_for_account(
     client: &impl GenericClient,
     account_id: Uuid,
@@ -70,17 +74,19 @@ pub async fn live_for_account(
                        WHERE account_id = $1 AND ended_at IS NULL AND expires_at > now() \
                        AND last_seen_at > now() - make_interval(secs => $2) ORDER BY created_at DESC";
     let rows = sql::query(client, SQL, &[&account_id, &idle_secs]).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Listed {
-            sid: r.get(0),
-            created_at: r.get(1),
-            last_seen_at: r.get(2),
+    rows.iter()
+        .map(|r| {
+            Ok(Listed {
+                sid: r.col(0)?,
+                created_at: r.col(1)?,
+                last_seen_at: r.col(2)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Records activity (callers throttle this to about once a minute).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreError> {
     sql::execute(
         client,
@@ -92,6 +98,7 @@ pub async fn touch(client: &impl GenericClient, sid: &str) -> Result<(), StoreEr
 }
 
 /// Ends a session. Returns whether it was live.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
     const SQL: &str =
         "UPDATE sso_sessions SET ended_at = now() WHERE sid = $1 AND ended_at IS NULL";
@@ -100,6 +107,7 @@ pub async fn end(client: &impl GenericClient, sid: &str) -> Result<bool, StoreEr
 
 /// Whether a session is live, holding a share lock until the transaction ends so a
 /// concurrent logout (an UPDATE of the row) is ordered before or after, never during.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock_live(client: &impl GenericClient, sid: &str) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT 1 FROM sso_sessions WHERE sid = $1 AND ended_at IS NULL \
                        AND expires_at > now() FOR SHARE";
@@ -107,17 +115,20 @@ pub async fn lock_live(client: &impl GenericClient, sid: &str) -> Result<bool, S
 }
 
 /// The account a session (live or ended) belongs to.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn account_of(
     client: &impl GenericClient,
     sid: &str,
 ) -> Result<Option<Uuid>, StoreError> {
     const SQL: &str = "SELECT account_id FROM sso_sessions WHERE sid = $1";
-    Ok(sql::query_opt(client, SQL, &[&sid])
+    sql::query_opt(client, SQL, &[&sid])
         .await?
-        .map(|r| r.get(0)))
+        .map(|r| r.col(0))
+        .transpose()
 }
 
 /// Remembers that `client_id` received tokens in this session (back-channel logout).
+#[tracing::instrument(level = "debug", skip_all, fields(client = %client_id))]
 pub async fn add_client(
     client: &impl GenericClient,
     sid: &str,
@@ -130,6 +141,7 @@ pub async fn add_client(
 }
 
 /// The back-channel logout URIs of the clients that took part in a session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn backchannel_targets(
     client: &impl GenericClient,
     sid: &str,
@@ -138,14 +150,14 @@ pub async fn backchannel_targets(
                        JOIN clients c ON c.id = sc.client_id \
                        WHERE sc.sid = $1 AND c.backchannel_logout_uri IS NOT NULL";
     let rows = sql::query(client, SQL, &[&sid]).await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.iter().map(|r| Ok((r.col(0)?, r.col(1)?))).collect()
 }
 
-fn from_row(row: &tokio_postgres::Row) -> Session {
-    Session {
-        sid: row.get("sid"),
-        account_id: row.get("account_id"),
-        auth_time: row.get("auth_time"),
-        last_seen_at: row.get("last_seen_at"),
-    }
+fn from_row(row: &tokio_postgres::Row) -> Result<Session, StoreError> {
+    Ok(Session {
+        sid: row.col("sid")?,
+        account_id: row.col("account_id")?,
+        auth_time: row.col("auth_time")?,
+        last_seen_at: row.col("last_seen_at")?,
+    })
 }

@@ -17,6 +17,7 @@ static HIT: LazyLock<Script> = LazyLock::new(|| {
 
 /// Counts one request of `what` from `ip` in the current minute; returns whether it is within
 /// `limit`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn allow(kv: &Kv, what: &str, ip: IpAddr, limit: u32) -> Result<bool, StoreError> {
     let minute = chrono::Utc::now().timestamp() / 60;
     let key = kv.key(&format!("window:{what}:{minute}"), &ip.to_string());
@@ -25,6 +26,7 @@ pub async fn allow(kv: &Kv, what: &str, ip: IpAddr, limit: u32) -> Result<bool, 
 
 /// Counts one event of `kind` for `id` in a window of `window_secs` that opens at its first
 /// event; returns whether the count is within `limit` (e-mails per account per hour).
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn within(
     kv: &Kv,
     kind: &str,
@@ -37,11 +39,13 @@ pub async fn within(
 
 /// Counts one event of `kind` for `id` in a window of `window_secs` that opens at its first
 /// event; returns the count so far, this one included.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn add(kv: &Kv, kind: &str, id: &str, window_secs: u64) -> Result<u32, StoreError> {
     hit(kv, kv.key(kind, id), window_secs).await
 }
 
 /// The events of `kind` for `id` in its current window (0 when none).
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn count(kv: &Kv, kind: &str, id: &str) -> Result<u32, StoreError> {
     let mut conn = kv.conn();
     let n: Option<u32> = redis::cmd("GET")
@@ -51,6 +55,7 @@ pub async fn count(kv: &Kv, kind: &str, id: &str) -> Result<u32, StoreError> {
     Ok(n.unwrap_or(0))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 async fn hit(kv: &Kv, key: String, window_secs: u64) -> Result<u32, StoreError> {
     let mut conn = kv.conn();
     Ok(HIT

@@ -9,6 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::lang::negotiate;
 use super::page;
+use crate::error::{BoxError, Chain};
+use crate::password::HashError;
+use crate::store::StoreError;
 
 /// A failure shown to a person as a page.
 #[derive(Debug, thiserror::Error)]
@@ -29,11 +32,11 @@ pub enum PageError {
     #[error("busy")]
     Busy,
     /// A dependency (Redis, Postgres) is unreachable: fail closed.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    #[error("dependency unavailable")]
+    Unavailable(#[source] BoxError),
     /// A bug or an unexpected failure; logged, never shown.
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] BoxError),
 }
 
 /// Marker the middleware reads to render the right message.
@@ -41,27 +44,28 @@ pub enum PageError {
 struct ErrorMessage(&'static str);
 
 impl PageError {
-    /// An internal failure from anything displayable.
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        PageError::Internal(e.to_string())
+    /// An internal failure, keeping its cause (an error, or a message when there is none).
+    pub fn internal(e: impl Into<BoxError>) -> Self {
+        PageError::Internal(e.into())
     }
 }
 
-impl From<crate::store::StoreError> for PageError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
         match e {
-            crate::store::StoreError::Redis(e) => PageError::Unavailable(e.to_string()),
-            crate::store::StoreError::Pool(e) => PageError::Unavailable(e.to_string()),
-            other => PageError::Internal(other.to_string()),
+            StoreError::Redis(_) | StoreError::Pool(_) => PageError::Unavailable(Box::new(e)),
+            other => PageError::Internal(Box::new(other)),
         }
     }
 }
 
-impl From<crate::password::HashError> for PageError {
-    fn from(e: crate::password::HashError) -> Self {
+crate::store::via_store_error!(PageError);
+
+impl From<HashError> for PageError {
+    fn from(e: HashError) -> Self {
         match e {
-            crate::password::HashError::Busy => PageError::Busy,
-            crate::password::HashError::Failed(e) => PageError::Internal(e),
+            HashError::Busy => PageError::Busy,
+            failed => PageError::Internal(Box::new(failed)),
         }
     }
 }
@@ -74,12 +78,12 @@ impl IntoResponse for PageError {
             PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             PageError::TooMany => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
             PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
-            PageError::Unavailable(detail) => {
-                tracing::error!(%detail, "dependency unavailable");
+            PageError::Unavailable(_) => {
+                tracing::error!(error = %Chain(&self), "dependency unavailable");
                 (StatusCode::SERVICE_UNAVAILABLE, "error-unavailable")
             }
-            PageError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
+            PageError::Internal(_) => {
+                tracing::error!(error = %Chain(&self), "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         };
@@ -135,5 +139,43 @@ pub fn key_for_status(status: StatusCode) -> &'static str {
         StatusCode::SERVICE_UNAVAILABLE => "error-busy",
         s if s.is_client_error() => "error-bad-request",
         _ => "error-internal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_page_error_keeps_the_store_error_and_its_cause() {
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let page = PageError::from(StoreError::Corrupt(json.into()));
+        assert!(matches!(page, PageError::Internal(_)), "{page:?}");
+        let store = page.source().expect("the store error");
+        assert!(store.is::<StoreError>(), "{store:?}");
+        let json = store.source().expect("the decoding error");
+        assert!(json.is::<serde_json::Error>(), "{json:?}");
+        let logged = Chain(&page).to_string();
+        assert!(
+            logged.starts_with("internal error: corrupt stored value: expected value"),
+            "{logged}"
+        );
+    }
+
+    #[test]
+    fn a_failed_hash_keeps_its_cause() {
+        let cause = std::io::Error::other("argon2 said no");
+        let page = PageError::from(HashError::Failed(cause.into()));
+        assert_eq!(
+            Chain(&page).to_string(),
+            "internal error: password hashing failed: argon2 said no"
+        );
+    }
+
+    #[test]
+    fn a_busy_hasher_is_busy_not_internal() {
+        assert!(matches!(PageError::from(HashError::Busy), PageError::Busy));
     }
 }

@@ -16,12 +16,13 @@ use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::codes::{self, Taken};
 use crate::store::refresh::{self, Family};
-use crate::store::{StoreError, accounts, audit, revoked, sessions};
+use crate::store::{accounts, audit, revoked, sessions};
 
 /// How long a used code is remembered to catch a replay.
 const REPLAY_MEMORY_SECS: u64 = 600;
 
 /// Exchanges a code for tokens.
+#[tracing::instrument(skip_all, fields(client = %client.id))]
 pub async fn exchange(
     app: &AppState,
     client: &Client,
@@ -60,8 +61,8 @@ pub async fn exchange(
     let auth_time = DateTime::<Utc>::from_timestamp(grant.auth_time, 0).unwrap_or_else(Utc::now);
     let family_id = Uuid::new_v4();
     let (account, refresh_token) = {
-        let mut db = app.db.get().await.map_err(StoreError::from)?;
-        let tx = db.transaction().await.map_err(StoreError::from)?;
+        let mut db = app.db.get().await?;
+        let tx = db.transaction().await?;
         // A logout between the code and its redemption ends the grant too.
         if !sessions::lock_live(&tx, &grant.sid).await? {
             return Err(OAuthError::invalid_grant(
@@ -91,7 +92,7 @@ pub async fn exchange(
         } else {
             None
         };
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         (account, refresh_token)
     };
     let subject = account.id.to_string();
@@ -131,7 +132,7 @@ async fn revoke_issued(app: &AppState, issued: &str) -> Result<(), OAuthError> {
     };
     let ttl = app.config.tokens.access_token_ttl_secs;
     if let Ok(family) = gid.parse::<Uuid>() {
-        let db = app.db.get().await.map_err(StoreError::from)?;
+        let db = app.db.get().await?;
         refresh::revoke_family(&db, family).await?;
     }
     revoked::revoke_grant(&app.kv, gid, ttl).await?;
@@ -153,6 +154,6 @@ async fn audit_replay(app: &AppState, client: &Client) {
     if let Ok(db) = app.db.get().await
         && let Err(e) = audit::record(&db, &event).await
     {
-        tracing::error!(error = %e, "audit event not recorded");
+        tracing::error!(error = %crate::error::Chain(&e), "audit event not recorded");
     }
 }

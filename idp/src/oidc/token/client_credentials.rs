@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::store::clients::Client;
 
 /// Issues an access token to the client itself.
+#[tracing::instrument(skip_all, fields(client = %client.id))]
 pub async fn exchange(
     app: &AppState,
     client: &Client,

@@ -11,9 +11,10 @@ use crate::oidc::issue::Grant;
 use crate::oidc::request::Params;
 use crate::state::AppState;
 use crate::store::clients::Client;
-use crate::store::{StoreError, accounts, refresh, revoked};
+use crate::store::{accounts, refresh, revoked};
 
 /// Rotates a refresh token.
+#[tracing::instrument(skip_all, fields(client = %client.id))]
 pub async fn exchange(
     app: &AppState,
     client: &Client,
@@ -23,8 +24,8 @@ pub async fn exchange(
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let digest = SecretToken::presented(presented).digest();
-    let mut db = app.db.get().await.map_err(StoreError::from)?;
-    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
     let Some(found) = refresh::find_for_update(&tx, &digest).await? else {
         return Err(OAuthError::invalid_grant("the refresh token is invalid"));
     };
@@ -36,7 +37,7 @@ pub async fn exchange(
     }
     if found.used_at.is_some() {
         refresh::revoke_family(&tx, family.id).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         revoked::revoke_grant(
             &app.kv,
             &family.id.to_string(),
@@ -74,7 +75,7 @@ pub async fn exchange(
     let idle = (now + Duration::seconds(app.config.tokens.refresh_idle_secs as i64))
         .min(family.expires_at);
     refresh::insert_token(&tx, &next.digest(), family.id, idle).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     drop(db);
     let subject = account.id.to_string();
     let gid = family.id.to_string();

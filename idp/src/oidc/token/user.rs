@@ -9,6 +9,7 @@ use crate::store::accounts::Account;
 use crate::store::clients::Client;
 
 /// Mints the response; returns it with the access token's `jti`.
+#[tracing::instrument(skip_all, fields(client = %client.id, account = %account.id))]
 pub async fn issue(
     app: &AppState,
     client: &Client,
