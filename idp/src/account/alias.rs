@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::store::accounts;
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{Conflict, ephemeral};
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, page, query_param};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page, query_param};
 
 /// Where the link leads.
 const PATH: &str = "/account/username/verify";
@@ -59,7 +59,6 @@ struct Confirmed {
 /// The button that spends the link.
 #[derive(Debug, Deserialize)]
 pub struct VerifyForm {
-    csrf: Option<String>,
     token: Option<String>,
 }
 
@@ -108,11 +107,8 @@ pub async fn verify(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
     requester: Requester,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<VerifyForm>,
+    CheckedForm(form): CheckedForm<VerifyForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let Some(token) = form.token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(malformed(&app, lang, &requester).await);
     };

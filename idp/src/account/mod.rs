@@ -16,15 +16,11 @@ mod username;
 
 use axum::Router;
 use axum::routing::{get, post};
-use axum_extra::extract::cookie::CookieJar;
 
 use crate::i18n::Lang;
-use crate::sso::session;
 use crate::state::AppState;
-use crate::store::accounts::{self, Account};
-use crate::store::sessions::Session;
 use crate::store::{StoreError, audit};
-use crate::web::{PageError, Requester};
+use crate::web::Requester;
 
 pub use address::{AddressError, EmailAddress};
 
@@ -50,24 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions", get(sessions::show))
         .route("/account/sessions/end", post(sessions::end_one))
         .route("/account/sessions/end-others", post(sessions::end_others))
-}
-
-/// A browser's live session and its account.
-#[derive(Debug)]
-struct SignedIn {
-    session: Session,
-    account: Account,
-}
-
-/// The signed-in user of this browser, if any (an account that disappeared is no user).
-async fn signed_in(app: &AppState, jar: &CookieJar) -> Result<Option<SignedIn>, PageError> {
-    let Some(session) = session::current(app, jar).await? else {
-        return Ok(None);
-    };
-    let db = app.db.get().await?;
-    Ok(accounts::get(&db, session.account_id)
-        .await?
-        .map(|account| SignedIn { session, account }))
 }
 
 /// One entry of the *Paramètres du compte* menu.

@@ -5,11 +5,11 @@
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
+use axum::response::Response;
 
-use super::{MenuItem, menu, signed_in};
+use super::{MenuItem, menu};
 use crate::i18n::Lang;
+use crate::sso::SignedIn;
 use crate::state::AppState;
 use crate::store::clients;
 use crate::web::{PageError, RequestLang, page, query_param};
@@ -43,13 +43,10 @@ struct AccountPage {
 /// `GET /`: who is signed in, the menu, and the services they can open.
 pub async fn home(
     State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
-    jar: CookieJar,
     uri: Uri,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let db = app.db.get().await?;
     // The services a user can open: signed in through the code flow, with a home URL.
     let services = clients::list(&db)
@@ -73,15 +70,11 @@ pub async fn home(
 /// `GET /account`: the menu, with the confirmation of the change just made (`?done=`, one of a
 /// fixed set; anything else shows nothing).
 pub async fn show(
-    State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
-    jar: CookieJar,
     uri: Uri,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let done = query_param(query.as_deref(), "done")
         .and_then(|v| done_key(&v))
         .map(|key| lang.t(key));

@@ -4,21 +4,19 @@
 //! other one ends (ASVS 7.4.3); the owner is told by e-mail (`credentials::set_password`).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use super::signed_in;
 use crate::credentials::form::{self, Fields, FormErrors};
 use crate::credentials::{Why, set_password};
+use crate::sso::SignedIn;
 use crate::state::AppState;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester};
 
 /// The form.
 #[derive(Debug, Deserialize)]
 pub struct ChangeForm {
-    csrf: Option<String>,
     current_password: Option<String>,
     new_password: Option<String>,
     confirm_password: Option<String>,
@@ -37,12 +35,10 @@ fn fields() -> Fields {
 /// `GET /account/password`.
 pub async fn show(
     State(app): State<AppState>,
+    _user: SignedIn,
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    if signed_in(&app, &jar).await?.is_none() {
-        return Ok(Redirect::to("/login").into_response());
-    }
     form::render(&app, lang, jar, fields(), FormErrors::none())
 }
 
@@ -50,16 +46,12 @@ pub async fn show(
 /// problem shown at once; then the history (by hashing) and the change.
 pub async fn submit(
     State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<ChangeForm>,
+    CheckedForm(input): CheckedForm<ChangeForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let new = input.new_password.unwrap_or_default();
     let confirm = input.confirm_password.as_deref();
     let mut errors = form::precheck(&app, &user.account, &new, confirm);

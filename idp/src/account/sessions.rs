@@ -5,19 +5,20 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{SignedIn, note, signed_in};
+use super::note;
 use crate::i18n::Lang;
 use crate::oidc::backchannel;
+use crate::sso::SignedIn;
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::sessions;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
 /// One session as listed.
 #[derive(Debug)]
@@ -45,25 +46,20 @@ struct SessionsPage {
 /// `POST /account/sessions/end`.
 #[derive(Debug, Deserialize)]
 pub struct EndForm {
-    csrf: Option<String>,
     sid: Option<String>,
 }
 
 /// `POST /account/sessions/end-others`.
 #[derive(Debug, Deserialize)]
-pub struct EndOthersForm {
-    csrf: Option<String>,
-}
+pub struct EndOthersForm {}
 
 /// `GET /account/sessions`.
 pub async fn show(
     State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let now = Utc::now();
     let rows: Vec<Row> = live(&app, &user)
         .await?
@@ -93,15 +89,10 @@ pub async fn show(
 /// account, or a made-up id, is refused the same way (400) and nothing ends.
 pub async fn end_one(
     State(app): State<AppState>,
+    user: SignedIn,
     requester: Requester,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<EndForm>,
+    CheckedForm(input): CheckedForm<EndForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let Some(sid) = input.sid.filter(|s| is_sid(s)) else {
         return Err(PageError::BadRequest("account-sessions-error-unknown"));
     };
@@ -125,15 +116,10 @@ pub async fn end_one(
 /// `POST /account/sessions/end-others`: ends every session of this account but this one.
 pub async fn end_others(
     State(app): State<AppState>,
+    user: SignedIn,
     requester: Requester,
-    jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<EndOthersForm>,
+    CheckedForm(EndOthersForm {}): CheckedForm<EndOthersForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     for other in live(&app, &user).await? {
         if other.sid != user.session.sid {
             end(&app, &user, &other.sid, "others", &requester).await?;

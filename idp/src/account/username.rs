@@ -6,22 +6,23 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
 use serde::Deserialize;
 
 use super::address::{AddressError, EmailAddress};
-use super::{SignedIn, message, record, signed_in};
+use super::{message, record};
 use crate::domain::SecretToken;
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
+use crate::sso::SignedIn;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::windows;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
 /// Verification e-mails one account may have sent per window: enough to fix a typo, too few
 /// to use the idp to flood someone's mailbox.
@@ -54,7 +55,6 @@ struct UsernamePage {
 /// The form.
 #[derive(Debug, Deserialize)]
 pub struct UsernameForm {
-    csrf: Option<String>,
     email: Option<String>,
     current_password: Option<String>,
 }
@@ -86,12 +86,10 @@ impl Problem {
 /// `GET /account/username`.
 pub async fn show(
     State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     render(&app, lang, jar, &user.account, "", None).await
 }
 
@@ -99,16 +97,12 @@ pub async fn show(
 /// single-use link to the new address and says so.
 pub async fn submit(
     State(app): State<AppState>,
+    SignedIn { account, .. }: SignedIn,
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<UsernameForm>,
+    CheckedForm(input): CheckedForm<UsernameForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
-    let Some(SignedIn { account, .. }) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let raw = input.email.unwrap_or_default();
     // Shown back only when it could be an address; never more than fits the field.
     let shown: String = raw
@@ -159,12 +153,9 @@ pub async fn submit(
 /// latest link went to; without a link waiting, back to the form.
 pub async fn sent(
     State(app): State<AppState>,
+    user: SignedIn,
     RequestLang(lang): RequestLang,
-    jar: CookieJar,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let pending = {
         let db = app.db.get().await?;
         email_proofs::pending(&db, user.account.id, Purpose::Alias).await?

@@ -2,7 +2,6 @@
 //! password).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -13,12 +12,11 @@ use super::set_password;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester};
 
 /// The form.
 #[derive(Debug, Deserialize)]
 pub struct NewPasswordForm {
-    csrf: Option<String>,
     new_password: Option<String>,
     confirm_password: Option<String>,
 }
@@ -55,10 +53,8 @@ pub async fn submit(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<NewPasswordForm>,
+    CheckedForm(input): CheckedForm<NewPasswordForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
     let Some((id, state)) = restricted::at(&app, &jar, Step::NewPassword).await? else {
         return Ok(Redirect::to("/login").into_response());
     };

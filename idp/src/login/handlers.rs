@@ -15,7 +15,7 @@ use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
 use crate::sso::session;
 use crate::state::AppState;
-use crate::web::{Form, PageError, Requester, csrf, page};
+use crate::web::{CheckedForm, PageError, Requester, csrf, page};
 
 /// The login page.
 #[derive(Template)]
@@ -39,7 +39,6 @@ pub struct LoginQuery {
 /// The login form.
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
-    csrf: Option<String>,
     req: Option<String>,
     username: Option<String>,
     password: Option<String>,
@@ -68,9 +67,8 @@ pub async fn submit(
     jar: CookieJar,
     headers: HeaderMap,
     uri: Uri,
-    Form(form): Form<LoginForm>,
+    CheckedForm(form): CheckedForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let req = form.req.filter(|r| SecretToken::is_well_formed(r));
     let username = form.username.unwrap_or_default();
     let outcome = authenticate(

@@ -17,8 +17,8 @@ use crate::sso::handoff::{self, Parked, Stage};
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
-use crate::store::sessions::Session;
 use crate::store::consents;
+use crate::store::sessions::Session;
 use crate::web::PageError;
 
 /// `GET /authorize`.

@@ -14,7 +14,7 @@ use crate::sso::handoff;
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::consents;
-use crate::web::{Form, PageError, csrf, page};
+use crate::web::{CheckedForm, PageError, csrf, page};
 
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -37,7 +37,6 @@ pub struct ConsentQuery {
 /// The consent form.
 #[derive(Debug, Deserialize)]
 pub struct ConsentForm {
-    csrf: Option<String>,
     req: Option<String>,
     decision: Option<String>,
 }
@@ -91,10 +90,8 @@ pub async fn show(
 pub async fn submit(
     State(app): State<AppState>,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<ConsentForm>,
+    CheckedForm(form): CheckedForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let req = form
         .req
         .ok_or(PageError::BadRequest("error-request-expired"))?;

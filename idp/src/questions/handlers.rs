@@ -4,18 +4,17 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::save::{self, KnownPassword, Pick, RowError};
 use crate::credentials::restricted::{self, Step};
 use crate::i18n::Lang;
-use crate::sso::session;
+use crate::sso::SignedIn;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::sessions::Session;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, page};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
 /// One row of the page.
 #[derive(Debug, Default)]
@@ -87,10 +86,8 @@ pub async fn submit_restricted(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, field(&pairs, "csrf"))?;
     let Some((id, state)) = restricted::at(&app, &jar, Step::Questions).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -119,29 +116,22 @@ pub async fn submit_restricted(
 /// `GET /account/questions`.
 pub async fn show_settings(
     State(app): State<AppState>,
+    _user: SignedIn,
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    if signed_in(&app, &jar).await?.is_none() {
-        return Ok(Redirect::to("/login").into_response());
-    }
     render(&app, lang, jar, Mode::Settings, Submitted::default())
 }
 
 /// `POST /account/questions`: the current password first, then the answers.
 pub async fn submit_settings(
     State(app): State<AppState>,
+    SignedIn { account, .. }: SignedIn,
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, field(&pairs, "csrf"))?;
-    let Some(session) = signed_in(&app, &jar).await? else {
-        return Ok(Redirect::to("/login").into_response());
-    };
-    let account = account(&app, session.account_id).await?;
     let picks = picks(&app, &pairs);
     let password = field(&pairs, "current_password").unwrap_or_default();
     if !crate::login::reverify(&app, &account, password, &requester).await? {
@@ -171,10 +161,6 @@ pub async fn submit_settings(
             render(&app, lang, jar, Mode::Settings, submitted)
         }
     }
-}
-
-async fn signed_in(app: &AppState, jar: &CookieJar) -> Result<Option<Session>, PageError> {
-    Ok(session::current(app, jar).await?)
 }
 
 async fn account(app: &AppState, id: uuid::Uuid) -> Result<Account, PageError> {

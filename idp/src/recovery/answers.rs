@@ -7,7 +7,6 @@
 //! recovery is closed.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use uuid::Uuid;
@@ -25,7 +24,7 @@ use crate::questions::answer::{self, AnswerRefusal};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, RecoveryStanding};
 use crate::store::{audit, counters, questions, windows};
-use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester};
 
 /// `GET /recovery/questions`.
 pub async fn show(
@@ -50,10 +49,8 @@ pub async fn submit(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CheckedForm(pairs): CheckedForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, field(&pairs, "csrf"))?;
     let held = match flow::at(&app, lang, &jar, Stage::Questions).await? {
         Ok(held) => held,
         Err(response) => return Ok(response),

@@ -3,7 +3,6 @@
 //! refresh token of the account ended). Then `/recovery/done`; the user is not signed in.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -15,12 +14,11 @@ use crate::credentials::{Why, set_password};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts;
-use crate::web::{Form, PageError, RequestLang, Requester, csrf};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester};
 
 /// The form.
 #[derive(Debug, Deserialize)]
 pub struct NewPasswordForm {
-    csrf: Option<String>,
     new_password: Option<String>,
     confirm_password: Option<String>,
 }
@@ -57,10 +55,8 @@ pub async fn submit(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(input): Form<NewPasswordForm>,
+    CheckedForm(input): CheckedForm<NewPasswordForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, input.csrf.as_deref())?;
     let held = match flow::at(&app, lang, &jar, Stage::NewPassword).await? {
         Ok(held) => held,
         Err(response) => return Ok(response),

@@ -3,7 +3,6 @@
 //! scanners and link previews also do) only shows a button; pressing it (a POST) spends it.
 
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
@@ -20,7 +19,7 @@ use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::email_proofs::{self, Purpose};
 use crate::store::{audit, windows};
-use crate::web::{Form, PageError, RequestLang, Requester, csrf, query_param};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, query_param};
 
 /// Shortest time between two recovery links e-mailed to one account.
 const MAIL_INTERVAL_SECS: u64 = 60;
@@ -28,7 +27,6 @@ const MAIL_INTERVAL_SECS: u64 = 60;
 /// The name form.
 #[derive(Debug, Deserialize)]
 pub struct StartForm {
-    csrf: Option<String>,
     username: Option<String>,
 }
 
@@ -50,10 +48,8 @@ pub async fn submit(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    CheckedForm(form): CheckedForm<StartForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let raw = form.username.unwrap_or_default();
     if raw.trim().is_empty() {
         return pages::start(&app, lang, jar, "", Some("recovery-error-missing"));
@@ -148,7 +144,6 @@ async fn as_if_known(
 /// The button that spends an e-mailed link.
 #[derive(Debug, Deserialize)]
 pub struct LinkForm {
-    csrf: Option<String>,
     token: Option<String>,
 }
 
@@ -175,10 +170,8 @@ pub async fn follow_link(
     RequestLang(lang): RequestLang,
     requester: Requester,
     jar: CookieJar,
-    headers: HeaderMap,
-    Form(form): Form<LinkForm>,
+    CheckedForm(form): CheckedForm<LinkForm>,
 ) -> Result<Response, PageError> {
-    csrf::check(&app, &jar, &headers, form.csrf.as_deref())?;
     let Some(token) = form.token.filter(|t| SecretToken::is_well_formed(t)) else {
         return Ok(bad_link(&app, lang));
     };
