@@ -25,5 +25,6 @@ mod multi_node;
 mod notifications;
 mod recovery;
 mod redis_down;
+mod router;
 mod session_end;
 mod sign_in;
