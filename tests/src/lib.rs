@@ -120,6 +120,36 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts one idp node on a fresh deployment, with configuration overrides.
 pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment) -> TestApp {
+    let deployment = new_deployment(&tweak).await;
+    start_node(deployment, &tweak).await
+}
+
+/// The idp's whole router (every layer: error pages, security headers, body limit) on a fresh
+/// deployment, in process: no listener, no TLS, no mail worker. Drive it with
+/// `tower::ServiceExt::oneshot`.
+#[derive(Debug)]
+pub struct InProcess {
+    /// The router `Application` serves on its public listener.
+    pub router: axum::Router,
+    /// The deployment its state points at.
+    pub deployment: Arc<Deployment>,
+}
+
+/// Builds the idp's router on a fresh deployment (real Postgres schema and Redis prefix).
+pub async fn in_process() -> InProcess {
+    let no_tweak = |f: figment::Figment| f;
+    let deployment = new_deployment(&no_tweak).await;
+    let config = node_config(&deployment, 0, &no_tweak);
+    let state = idp::state::AppState::connect(config).await.unwrap();
+    InProcess {
+        router: idp::app::router(state),
+        deployment,
+    }
+}
+
+/// A fresh deployment: a migrated schema with its signing keys, a Redis prefix, secrets, a
+/// certificate, an SMTP sink.
+async fn new_deployment(tweak: &dyn Fn(figment::Figment) -> figment::Figment) -> Arc<Deployment> {
     idp::tls::install_crypto_provider();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let dir = std::env::temp_dir().join(format!("idp-test-{id}"));
@@ -136,7 +166,7 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
         &[random_b64(), random_b64(), random_b64()],
         0,
         smtp.port(),
-        &tweak,
+        tweak,
     );
     let pool = idp::store::pool(&config.database).unwrap();
     idp::store::migrate(&pool, &config.database).await.unwrap();
@@ -152,7 +182,7 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
         figment_secret(&config, "tokens"),
         figment_secret(&config, "session"),
     ];
-    let deployment = Arc::new(Deployment {
+    Arc::new(Deployment {
         usernames: config.usernames.clone(),
         password_policy: config.password_policy.clone(),
         schema: schema.clone(),
@@ -162,8 +192,7 @@ pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment
         secrets,
         db: pool,
         smtp,
-    });
-    start_node(deployment, &tweak).await
+    })
 }
 
 impl TestApp {
@@ -292,15 +321,7 @@ async fn start_node(
 ) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let config = base_config(
-        &deployment.schema,
-        &deployment.prefix,
-        &deployment.dir,
-        &deployment.secrets,
-        port,
-        deployment.smtp.port(),
-        tweak,
-    );
+    let config = node_config(&deployment, port, tweak);
     let app = idp::app::Application::build_on(config, listener)
         .await
         .unwrap();
@@ -316,6 +337,23 @@ async fn start_node(
         deployment,
         handle,
     }
+}
+
+/// The configuration of a node of `deployment` answering on `port`.
+fn node_config(
+    deployment: &Deployment,
+    port: u16,
+    tweak: &dyn Fn(figment::Figment) -> figment::Figment,
+) -> Config {
+    base_config(
+        &deployment.schema,
+        &deployment.prefix,
+        &deployment.dir,
+        &deployment.secrets,
+        port,
+        deployment.smtp.port(),
+        tweak,
+    )
 }
 
 fn base_config(

@@ -1001,7 +1001,15 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
     let sub = app.add_user("IP40401").await;
     let browser = app.new_browser();
 
-    let tokens = sign_in_and_redeem(&app, &metadata, &browser, "bcl-rp", secret, "IP40401").await;
+    let tokens = sign_in_and_redeem(
+        &app,
+        &metadata,
+        &browser,
+        "bcl-rp",
+        secret.clone(),
+        "IP40401",
+    )
+    .await;
     let id_token = id_token_of(&tokens);
     let sid = jwt::claims(&id_token)["sid"]
         .as_str()
@@ -1016,28 +1024,19 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
     .await;
     assert_eq!(response.status(), 200, "the logged-out page");
 
-    wait_until(
+    let arrived = wait_until(
         Duration::from_secs(5),
         Duration::from_millis(50),
         async || !received.on("/bcl").is_empty(),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let posts = received.on("/bcl");
-    assert_eq!(posts.len(), 1, "exactly one logout token: {posts:?}");
-    assert!(
-        received.on("/other").is_empty(),
-        "a client that took no part in the session is not told"
-    );
-    let (content_type, body) = &posts[0];
+    assert!(arrived, "a logout token reaches the client of the session");
+    let (content_type, body) = received.on("/bcl").remove(0);
     assert!(
         content_type.starts_with("application/x-www-form-urlencoded"),
         "a form POST: {content_type}"
     );
-    let token = url::form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "logout_token")
-        .map(|(_, v)| v.into_owned())
-        .expect("a logout_token parameter");
+    let token = logout_token_of(&body);
 
     let header = verify_against_jwks(&app, &token).await;
     assert_eq!(header["typ"], "logout+jwt", "explicit typing (§2.4)");
@@ -1073,18 +1072,61 @@ async fn logout_sends_a_signed_logout_token_to_the_clients_of_the_session_only()
         "exp is soon after: {iat}..{exp}"
     );
 
-    // Ending the same session again (the hint stays valid) sends nothing more.
+    // Ending the same session again (the hint stays valid) sends nothing more. To know that
+    // nothing more is coming, end a second session afterwards and wait for its token: by
+    // then, anything sent for the first one has arrived.
     get(
         &browser,
         format!("{}?id_token_hint={id_token}", app.url("/logout")),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let later = app.new_browser();
+    let tokens = sign_in_and_redeem(&app, &metadata, &later, "bcl-rp", secret, "IP40401").await;
+    let later_sid = jwt::claims(&id_token_of(&tokens))["sid"]
+        .as_str()
+        .expect("a sid")
+        .to_owned();
+    assert_ne!(later_sid, sid, "a new session");
+    get(
+        &later,
+        format!(
+            "{}?id_token_hint={}",
+            app.url("/logout"),
+            id_token_of(&tokens)
+        ),
+    )
+    .await;
+    let sids = || {
+        received
+            .on("/bcl")
+            .iter()
+            .map(|(_, body)| jwt::claims(&logout_token_of(body))["sid"].clone())
+            .collect::<Vec<_>>()
+    };
+    let marked = wait_until(
+        Duration::from_secs(5),
+        Duration::from_millis(50),
+        async || sids().contains(&Value::from(later_sid.as_str())),
+    )
+    .await;
+    assert!(marked, "the second session's logout token arrives");
     assert_eq!(
-        received.on("/bcl").len(),
-        1,
-        "one session, one logout token"
+        sids(),
+        [Value::from(sid.as_str()), Value::from(later_sid.as_str())],
+        "one logout token per session, in order: ending a session twice sends nothing more"
     );
+    assert!(
+        received.on("/other").is_empty(),
+        "a client that took no part in the sessions is not told"
+    );
+}
+
+/// The `logout_token` parameter of a back-channel POST body.
+fn logout_token_of(body: &str) -> String {
+    url::form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "logout_token")
+        .map(|(_, v)| v.into_owned())
+        .expect("a logout_token parameter")
 }
 
 // ---------------------------------------------------------------------------------------------
