@@ -208,6 +208,13 @@ impl Stored {
         {
             return Err(bad());
         }
+        // Every hash we wrote names its cost; without one the crate would assume its defaults.
+        if ["m", "t", "p"]
+            .into_iter()
+            .any(|name| parsed.params.get_decimal(name).is_none())
+        {
+            return Err(bad());
+        }
         // Carries the output length of the stored hash, so an old length still verifies.
         let params = Params::try_from(&parsed).map_err(|_| bad())?;
         let (Some(salt), Some(hash)) = (parsed.salt, parsed.hash) else {
@@ -369,6 +376,8 @@ mod tests {
             "$argon2id$v=19$m=x,t=1,p=1$a$b",
             "$argon2id$v=16$m=1024,t=1,p=1$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
             "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ",
+            "$argon2id$v=19$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
+            "$argon2id$v=19$m=1024,t=1$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
             "$argon2id$v=19$m=1024,t=1,p=1,x=2$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
             "plain",
         ] {
