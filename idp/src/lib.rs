@@ -1,7 +1,9 @@
 //! The agency's OpenID Connect identity provider.
 //!
 //! A request walks handler → feature function → store function; each folder below is one
-//! feature and holds its router, handlers and logic.
+//! feature and holds its router, handlers and logic. The modules sit in layers
+//! (docs/ARCHITECTURE.md, checked by `layers.rs`): wiring, features, `sso`, `web`, shared
+//! state and services, stores and crypto, configuration, values.
 
 pub mod account;
 pub mod admin;
@@ -31,3 +33,6 @@ pub mod telemetry;
 /// TLS, from the crate both services share.
 pub use service_kit::tls;
 pub mod web;
+
+#[cfg(test)]
+mod layers;

@@ -4,15 +4,17 @@
 //!
 //! Each slot keeps its Argon2 memory (19 MiB at the default cost) and reuses it: resident
 //! memory stays bounded by the slot count, and no login pays for zeroing fresh pages.
-//! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), compatible with every
-//! Argon2 library.
+//! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`), written and read by the
+//! `password-hash` crate's [`PasswordHash`] (re-exported by `argon2`), so they stay compatible
+//! with every Argon2 library. The derivation itself goes through
+//! `hash_password_into_with_memory` rather than the `PasswordHasher`/`PasswordVerifier` traits:
+//! those allocate fresh Argon2 memory on every call, which is what the slots avoid.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::{Algorithm, Argon2, Block, Params, Version};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use subtle::ConstantTimeEq as _;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
@@ -107,10 +109,10 @@ impl Hasher {
         let current = self.params.clone();
         let verdict = self
             .run(move |memory| {
-                let stored = Phc::parse(&phc)?;
+                let stored = Stored::parse(&phc)?;
                 let mut out = Zeroizing::new(vec![0u8; stored.hash.len()]);
                 derive(&stored.params, &bytes, &stored.salt, &mut out, memory)?;
-                if !bool::from(out.ct_eq(&stored.hash)) {
+                if !bool::from(out.ct_eq(stored.hash.as_bytes())) {
                     return Ok(Verdict::Mismatch);
                 }
                 let same = stored.params.m_cost() == current.m_cost()
@@ -180,60 +182,50 @@ fn hash_with(
     aws_lc_rs::rand::fill(&mut salt).map_err(|_| HashError::Failed("rng".into()))?;
     let mut out = Zeroizing::new([0u8; HASH_LEN]);
     derive(params, password, &salt, &mut *out, memory)?;
-    Ok(format!(
-        "$argon2id$v=19$m={},t={},p={}${}${}",
-        params.m_cost(),
-        params.t_cost(),
-        params.p_cost(),
-        B64.encode(salt),
-        B64.encode(*out)
-    ))
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(failed)?,
+        salt: Some(Salt::new(&salt).map_err(failed)?),
+        hash: Some(Output::new(&*out).map_err(failed)?),
+    };
+    Ok(phc.to_string())
 }
 
-/// A parsed `$argon2id$v=19$m=…,t=…,p=…$salt$hash` string.
-struct Phc {
+/// A stored hash, parsed: only Argon2id version 0x13 (19), the one we write.
+struct Stored {
     params: Params,
-    salt: Vec<u8>,
-    hash: Vec<u8>,
+    salt: Salt,
+    hash: Output,
 }
 
-impl Phc {
+impl Stored {
     fn parse(phc: &str) -> Result<Self, HashError> {
         let bad = || HashError::Failed("stored password hash is not an argon2id PHC string".into());
-        let mut parts = phc.split('$');
-        let (Some(""), Some("argon2id"), Some("v=19"), Some(costs), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let parsed = PasswordHash::new(phc).map_err(|_| bad())?;
+        if parsed.algorithm != Algorithm::Argon2id.ident()
+            || parsed.version != Some(Version::V0x13.into())
+        {
             return Err(bad());
-        };
-        let (mut m, mut t, mut p) = (None, None, None);
-        for pair in costs.split(',') {
-            let (key, value) = pair.split_once('=').ok_or_else(bad)?;
-            let value: u32 = value.parse().map_err(|_| bad())?;
-            match key {
-                "m" => m = Some(value),
-                "t" => t = Some(value),
-                "p" => p = Some(value),
-                _ => return Err(bad()),
-            }
         }
-        let hash = B64.decode(hash).map_err(|_| bad())?;
-        let (Some(m), Some(t), Some(p)) = (m, t, p) else {
+        // Every hash we wrote names its cost; without one the crate would assume its defaults.
+        if ["m", "t", "p"]
+            .into_iter()
+            .any(|name| parsed.params.get_decimal(name).is_none())
+        {
+            return Err(bad());
+        }
+        // Carries the output length of the stored hash, so an old length still verifies.
+        let params = Params::try_from(&parsed).map_err(|_| bad())?;
+        let (Some(salt), Some(hash)) = (parsed.salt, parsed.hash) else {
             return Err(bad());
         };
-        let params = Params::new(m, t, p, Some(hash.len())).map_err(|_| bad())?;
-        Ok(Self {
-            params,
-            salt: B64.decode(salt).map_err(|_| bad())?,
-            hash,
-        })
+        Ok(Self { params, salt, hash })
     }
+}
+
+fn failed(e: impl std::fmt::Display) -> HashError {
+    HashError::Failed(e.to_string().into())
 }
 
 #[cfg(test)]
@@ -321,6 +313,53 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hashes_stored_by_the_hand_written_codec_still_verify() {
+        // Written by the codec this module had before it used `PasswordHash`: 16-byte salt and
+        // 32-byte hash in unpadded standard base64.
+        let stored = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$myV+hkLhrPMixLzEjpvPG5GEXNsYhl/BQmPhQEzcrYs";
+        // Older shapes the parser must keep reading: an 8-byte salt, a 24-byte hash.
+        let short = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh";
+        let right = Password::parse("stored before the codec changed").unwrap();
+        let wrong = Password::parse("stored before the codec changes").unwrap();
+        let h = hasher(1024);
+        // (stored hash, password, verdict, why)
+        let cases = [
+            (
+                stored,
+                &right,
+                Verdict::Match,
+                "today's parameters and lengths",
+            ),
+            (stored, &wrong, Verdict::Mismatch, "another password"),
+            (
+                short,
+                &right,
+                Verdict::MatchNeedsRehash,
+                "a shorter hash asks for a rehash",
+            ),
+            (
+                short,
+                &wrong,
+                Verdict::Mismatch,
+                "another password, short hash",
+            ),
+        ];
+        for (phc, password, verdict, why) in cases {
+            assert_eq!(
+                h.verify(password, Some(phc)).await.unwrap(),
+                verdict,
+                "{why}"
+            );
+        }
+        // And what we write now reads back the same way, in the same shape.
+        let fresh = h.hash(&right).await.unwrap();
+        let parsed = argon2::PasswordHash::new(&fresh).unwrap();
+        assert_eq!(parsed.salt.map(|s| s.len()), Some(SALT_LEN));
+        assert_eq!(parsed.hash.map(|o| o.len()), Some(HASH_LEN));
+        assert_eq!(fresh.len(), stored.len(), "same length as before: {fresh}");
+    }
+
+    #[tokio::test]
     async fn an_unknown_user_never_matches_even_the_dummy() {
         let verdict = hasher(1024)
             .verify(&Password::parse("anything").unwrap(), None)
@@ -335,6 +374,11 @@ mod tests {
             "",
             "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
             "$argon2id$v=19$m=x,t=1,p=1$a$b",
+            "$argon2id$v=16$m=1024,t=1,p=1$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
+            "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ",
+            "$argon2id$v=19$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
+            "$argon2id$v=19$m=1024,t=1$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
+            "$argon2id$v=19$m=1024,t=1,p=1,x=2$c2FsdHNhbHQ$eN8mlqgr/M28IFXFk5PVuVUsWvfeDbHh",
             "plain",
         ] {
             assert!(

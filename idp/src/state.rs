@@ -8,9 +8,9 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 
 use crate::config::{Config, Secret32};
-use crate::keys::KeyRing;
-use crate::oidc;
+use crate::keys::{KeyRing, VerifiedTokens};
 use crate::password::Hasher;
+use crate::store::registry::Registry;
 use crate::store::{self, Kv};
 
 /// Everything a handler may need, cheap to clone.
@@ -33,9 +33,9 @@ pub struct Shared {
     /// Signing keys.
     pub keys: KeyRing,
     /// Client registrations, cached for `clients.cache_secs`.
-    pub clients: oidc::registry::Registry,
+    pub clients: Registry,
     /// Access tokens whose signature already verified.
-    pub verified: oidc::verify::Verified,
+    pub verified: VerifiedTokens,
     /// Password hashing, bounded.
     pub hasher: Hasher,
     /// HMAC key for client secrets.
@@ -46,8 +46,6 @@ pub struct Shared {
     pub pseudonyms: crate::domain::PseudonymKey,
     /// Outbound HTTP (back-channel logout).
     pub http: reqwest::Client,
-    /// The discovery document, built once.
-    pub discovery: String,
 }
 
 impl std::ops::Deref for AppState {
@@ -68,10 +66,7 @@ impl AppState {
         // answers what needs Redis with 503 until it is back (docs/ARCHITECTURE.md).
         let kv = Kv::open(&config.redis)
             .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
-        let clients = oidc::registry::Registry::new(
-            db.clone(),
-            Duration::from_secs(config.clients.cache_secs),
-        );
+        let clients = Registry::new(db.clone(), Duration::from_secs(config.clients.cache_secs));
         let keys = KeyRing::new(
             db.clone(),
             config.key_encryption_key()?,
@@ -87,7 +82,6 @@ impl AppState {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let issuer = config.issuer();
-        let discovery = oidc::discovery::document(&issuer, &config)?;
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,
             csrf_key: config.csrf_key()?,
@@ -95,17 +89,21 @@ impl AppState {
                 use secrecy::ExposeSecret as _;
                 crate::domain::PseudonymKey::derive(config.csrf_key()?.expose_secret())
             },
-            origin: oidc::discovery::origin(&issuer),
+            origin: origin(&issuer),
             issuer,
             db,
             kv,
             keys,
             clients,
-            verified: oidc::verify::Verified::default(),
+            verified: VerifiedTokens::default(),
             hasher,
             http,
-            discovery,
             config,
         })))
     }
+}
+
+/// The scheme://host[:port] of the issuer, for `Origin` checks.
+fn origin(issuer: &str) -> String {
+    url::Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.origin().ascii_serialization())
 }

@@ -129,11 +129,7 @@ pub fn code_from(callback: &url::Url, app: &TestApp, state: &CsrfToken) -> Autho
 
 /// The id_token algorithms a verifier must accept for a client.
 pub fn algs(alg: idp::keys::SigningAlg) -> Vec<CoreJwsSigningAlgorithm> {
-    vec![match alg {
-        idp::keys::SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        idp::keys::SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-        idp::keys::SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
-    }]
+    vec![alg.jws_alg()]
 }
 
 /// A confidential client's credentials for openidconnect.

@@ -1,5 +1,6 @@
 //! The JWS algorithms the idp signs with (RFC 7518 §3.1, RFC 8037 §3.1).
 
+use openidconnect::core::CoreJwsSigningAlgorithm;
 use serde::{Deserialize, Serialize};
 
 /// A signing algorithm on the allowlist; `none` is not one and never will be.
@@ -29,6 +30,16 @@ impl SigningAlg {
         }
     }
 
+    /// The algorithm as `openidconnect` names it (discovery, `CoreIdToken::new`, verifiers):
+    /// the one mapping from ours to theirs.
+    pub fn jws_alg(self) -> CoreJwsSigningAlgorithm {
+        match self {
+            SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
+        }
+    }
+
     /// Parses a JWS `alg` name from the allowlist.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.as_str() == name)
@@ -38,5 +49,22 @@ impl SigningAlg {
 impl std::fmt::Display for SigningAlg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_names_are_openidconnects_names() {
+        for alg in SigningAlg::ALL {
+            assert_eq!(
+                serde_json::to_value(alg.jws_alg()).ok(),
+                Some(serde_json::Value::from(alg.as_str())),
+                "{alg}"
+            );
+            assert_eq!(SigningAlg::parse(alg.as_str()), Some(alg));
+        }
     }
 }

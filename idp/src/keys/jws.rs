@@ -1,6 +1,8 @@
 //! Compact JWS (RFC 7515 §7.1): `BASE64URL(header) . BASE64URL(payload) . BASE64URL(signature)`.
 //!
 //! Signing and verification share this file so a test of one exercises the other's code path.
+//! It is the one place a JOSE header is read: the features ask [`Parsed::typ_is`] rather than
+//! decoding the header again.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,6 +25,7 @@ struct OutHeader<'a> {
 struct InHeader {
     alg: String,
     kid: Option<String>,
+    typ: Option<String>,
     crit: Option<serde_json::Value>,
 }
 
@@ -48,20 +51,33 @@ pub(super) fn sign<T: Serialize>(
     Ok(out)
 }
 
-/// A compact JWS split and its header read, signature not yet checked.
+/// A compact JWS split and its header read, signature not yet checked
+/// ([`super::KeyRing::verify_parsed`] checks it).
 #[derive(Debug)]
-pub(super) struct Parsed<'a> {
+pub struct Parsed<'a> {
     /// The header `alg`, already known to be on the allowlist.
     pub(super) alg: SigningAlg,
     /// The header `kid`.
     pub(super) kid: String,
+    typ: Option<String>,
     signing_input: &'a str,
     payload: &'a str,
     signature: Vec<u8>,
 }
 
+impl Parsed<'_> {
+    /// Whether the header `typ` is `expected`, compared without regard to case as RFC 7515
+    /// §4.1.9 advises (RFC 8725 §3.11: explicit typing keeps one kind of JWT from being
+    /// accepted as another). A header without `typ` matches nothing.
+    pub fn typ_is(&self, expected: &str) -> bool {
+        self.typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case(expected))
+    }
+}
+
 /// Splits and decodes a compact JWS; refuses any `alg` off the allowlist, `none` included.
-pub(super) fn parse(jws: &str) -> Result<Parsed<'_>, KeyError> {
+pub fn parse(jws: &str) -> Result<Parsed<'_>, KeyError> {
     if jws.len() > MAX_JWS_LEN {
         return Err(KeyError::InvalidToken);
     }
@@ -88,6 +104,7 @@ pub(super) fn parse(jws: &str) -> Result<Parsed<'_>, KeyError> {
     Ok(Parsed {
         alg,
         kid,
+        typ: header.typ,
         signing_input,
         payload,
         signature: decode(signature)?,
@@ -211,6 +228,25 @@ mod tests {
             &rsa,
         );
         assert!(verify_str(&ok, &rsa).is_ok());
+    }
+
+    #[test]
+    fn typ_is_read_from_the_one_header_decoder() {
+        let es = key(SigningAlg::Es256);
+        let at = es.sign_jwt("at+jwt", &serde_json::json!({})).unwrap();
+        let parsed = parse(&at).unwrap();
+        assert!(parsed.typ_is("at+jwt"));
+        assert!(parsed.typ_is("AT+JWT"), "compared without regard to case");
+        assert!(!parsed.typ_is("logout+jwt"));
+        let untyped = forge(
+            &serde_json::json!({"alg": "ES256", "kid": es.kid()}),
+            "{}",
+            &es,
+        );
+        assert!(
+            !parse(&untyped).unwrap().typ_is("JWT"),
+            "no typ matches nothing"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - `store`: the `signing_keys` table.
 //! - [`rotation`]: `ensure_keys`, `rotate`, `list` (what `idp keys …` calls).
 //! - `ring`: [`KeyRing`], the per-node cache the request path uses.
+//! - [`verified`]: [`VerifiedTokens`], tokens whose signature already verified on this node.
 
 mod jws;
 mod keypair;
@@ -17,15 +18,18 @@ mod sealed;
 mod signer;
 pub mod state;
 mod store;
+pub mod verified;
 
 #[cfg(test)]
 mod pg_tests;
 
 pub use crate::domain::SigningAlg;
+pub use jws::{Parsed as ParsedJws, parse as parse_jws};
 pub use ring::KeyRing;
 pub use rotation::{KeyInfo, ensure_keys, list, rotate};
 pub use signer::SigningKey;
 pub use state::{KeyMeta, KeyState};
+pub use verified::VerifiedTokens;
 
 /// Why a key operation failed.
 #[derive(Debug, thiserror::Error)]

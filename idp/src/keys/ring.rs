@@ -166,13 +166,18 @@ impl KeyRing {
     /// The header `alg` must be on the allowlist and be the key's own; claims are not checked.
     /// An unknown kid forces one reload (the key may come from a rotation on another node).
     pub async fn verify(&self, jws: &str) -> Result<Vec<u8>, KeyError> {
-        let parsed = jws::parse(jws)?;
+        self.verify_parsed(&jws::parse(jws)?).await
+    }
+
+    /// [`Self::verify`] for a token already parsed (by [`super::parse_jws`]), so a caller
+    /// that first checks the header `typ` does not decode the header twice.
+    pub async fn verify_parsed(&self, parsed: &Parsed<'_>) -> Result<Vec<u8>, KeyError> {
         let set = self.current().await?;
-        if let Some(result) = set.verify(&parsed, Utc::now()) {
+        if let Some(result) = set.verify(parsed, Utc::now()) {
             return result;
         }
         let set = self.reload_after(&set).await;
-        set.verify(&parsed, Utc::now())
+        set.verify(parsed, Utc::now())
             .unwrap_or(Err(KeyError::InvalidToken))
     }
 

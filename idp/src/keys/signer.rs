@@ -81,11 +81,7 @@ impl SigningKey {
 
     /// The algorithm as `openidconnect` names it, for `CoreIdToken::new(…, &*key, key.jws_alg(), …)`.
     pub fn jws_alg(&self) -> CoreJwsSigningAlgorithm {
-        match self.alg {
-            SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-            SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
-        }
+        self.alg.jws_alg()
     }
 
     /// The public JWK as published in the JWKS (kty, use, kid, alg and public members only).

@@ -2,9 +2,9 @@
 //! (RFC 6749 §2.3): `client_secret_basic`, `client_secret_post`, or none for public clients.
 //! How secrets are kept is the store's (`store::clients`).
 
-use axum::http::{HeaderMap, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use axum::http::HeaderMap;
+use axum_extra::headers::HeaderMapExt as _;
+use axum_extra::headers::authorization::{Authorization, Basic};
 
 use super::error::OAuthError;
 use super::request::Params;
@@ -74,28 +74,20 @@ pub async fn authenticate(
     Ok((client, method))
 }
 
-/// `Authorization: Basic` credentials, form-urlencoded inside (§2.3.1).
+/// `Authorization: Basic` credentials (RFC 7617, through the `headers` crate that axum-extra's
+/// `TypedHeader` uses), each half form-urlencoded inside (RFC 6749 §2.3.1). A header that is
+/// not Basic, not base64, not UTF-8 or without a colon is `invalid_client` with a challenge.
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let Some(Authorization(basic)) = headers
+        .typed_try_get::<Authorization<Basic>>()
+        .map_err(|_| OAuthError::invalid_client(true))?
+    else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| OAuthError::invalid_client(true))?;
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
-        return Err(OAuthError::invalid_client(true));
-    };
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| OAuthError::invalid_client(true))?;
-    let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client(true))?;
-    let (id, secret) = decoded
-        .split_once(':')
-        .ok_or_else(|| OAuthError::invalid_client(true))?;
-    let (Some(id), Some(secret)) = (form_decoded(id), form_decoded(secret)) else {
+    let (Some(id), Some(secret)) = (
+        form_decoded(basic.username()),
+        form_decoded(basic.password()),
+    ) else {
         return Err(OAuthError::invalid_client(true));
     };
     Ok(Some((id, secret)))
@@ -118,6 +110,9 @@ mod tests {
     use super::*;
     use crate::config::Secret32;
     use crate::store::clients::hash_secret;
+    use axum::http::header;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
     use secrecy::SecretBox;
 
     #[test]
@@ -160,6 +155,17 @@ mod tests {
                 ("my client", "x:y"),
                 "an encoded colon in the secret",
             ),
+            ("portal:a%26b", ("portal", "a&b"), "an encoded & is an &"),
+            (
+                "portal:a:b",
+                ("portal", "a:b"),
+                "the id ends at the first colon; a raw colon stays in the secret",
+            ),
+            (
+                "portal:",
+                ("portal", ""),
+                "an empty secret is a secret that will not verify, not a malformed header",
+            ),
             (
                 "portal:%C3%A9t%C3%A9",
                 ("portal", "été"),
@@ -188,7 +194,28 @@ mod tests {
             basic_credentials(&headers).is_err(),
             "a secret that decodes to invalid UTF-8 is refused"
         );
-        headers.insert(header::AUTHORIZATION, "Basic !!!".parse().unwrap());
-        assert!(basic_credentials(&headers).is_err());
+        let no_colon = format!("Basic {}", STANDARD.encode("portal"));
+        let lower = format!("basic {}", STANDARD.encode("portal:pw"));
+        // (header, accepted?, why)
+        let cases = [
+            ("Basic !!!", false, "not base64"),
+            (no_colon.as_str(), false, "no colon between id and secret"),
+            ("Bearer abc.def.ghi", false, "another scheme"),
+            ("Basic", false, "no credentials"),
+            (
+                lower.as_str(),
+                true,
+                "the scheme is case-insensitive (RFC 7235 §2.1)",
+            ),
+        ];
+        for (value, accepted, why) in cases {
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(basic_credentials(&headers).is_ok(), accepted, "{why}");
+        }
+        headers.remove(header::AUTHORIZATION);
+        assert!(
+            basic_credentials(&headers).unwrap().is_none(),
+            "no header: not Basic"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! OpenID Provider metadata (Discovery 1.0 §3) on openidconnect's types, built once at
-//! start-up, and the JWKS served from the key ring's cache.
+//! OpenID Provider metadata (Discovery 1.0 §3) on openidconnect's types, derived from the
+//! configuration on each request (relying parties cache it: `max-age=300`), and the JWKS
+//! served from the key ring's cache.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -134,14 +135,10 @@ pub fn document(issuer: &str, config: &Config) -> anyhow::Result<String> {
     Ok(serde_json::to_string(&metadata)?)
 }
 
-/// The scheme://host[:port] of the issuer, for `Origin` checks.
-pub fn origin(issuer: &str) -> String {
-    url::Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.origin().ascii_serialization())
-}
-
 /// `GET /.well-known/openid-configuration`.
-pub async fn handle(State(app): State<AppState>) -> Response {
-    json_cached(app.discovery.clone())
+pub async fn handle(State(app): State<AppState>) -> Result<Response, OAuthError> {
+    let document = document(&app.issuer, &app.config).map_err(OAuthError::server)?;
+    Ok(json_cached(document))
 }
 
 /// `GET /jwks.json`.

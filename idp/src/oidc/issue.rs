@@ -157,14 +157,7 @@ fn compact(token: &impl serde::Serialize) -> Result<String, OAuthError> {
 
 /// The discovery list of id_token algorithms.
 pub fn supported_algs(app_algs: &[SigningAlg]) -> Vec<CoreJwsSigningAlgorithm> {
-    app_algs
-        .iter()
-        .map(|alg| match alg {
-            SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-            SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-            SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
-        })
-        .collect()
+    app_algs.iter().map(|alg| alg.jws_alg()).collect()
 }
 
 #[cfg(test)]

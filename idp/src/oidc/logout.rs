@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::request::Params;
 use crate::i18n::Lang;
+use crate::keys;
 use crate::sso::session;
 use crate::state::AppState;
 use crate::web::{PageError, RequestLang, csrf, page};
@@ -169,13 +170,14 @@ async fn logout(
 
 /// An id_token_hint must be ours (signature, issuer); it may have expired (§2).
 async fn verify_hint(app: &AppState, token: &str) -> Result<Hint, PageError> {
+    let jws = keys::parse_jws(token).map_err(|_| PageError::BadRequest("error-logout-hint"))?;
     // Our other JWTs (access and logout tokens) are typed; an id_token is not (OIDC Core).
-    if super::verify::typ_is(token, "at+jwt") || super::verify::typ_is(token, "logout+jwt") {
+    if jws.typ_is("at+jwt") || jws.typ_is("logout+jwt") {
         return Err(PageError::BadRequest("error-logout-hint"));
     }
     let payload = app
         .keys
-        .verify(token)
+        .verify_parsed(&jws)
         .await
         .map_err(|_| PageError::BadRequest("error-logout-hint"))?;
     let hint: Hint =

@@ -16,7 +16,6 @@ pub mod introspect;
 pub mod issue;
 pub mod logout;
 pub mod pkce;
-pub mod registry;
 pub mod request;
 pub mod respond;
 pub mod revoke;

@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod pending;
 pub mod questions;
 pub mod refresh;
+pub mod registry;
 pub mod revoked;
 pub mod sessions;
 pub mod windows;

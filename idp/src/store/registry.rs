@@ -3,66 +3,53 @@
 //! authorization requests do not each pay a database round trip for a row that changes a few
 //! times a year. The price, documented for the security team: a removed client or a rotated
 //! secret takes up to that long to take effect on every node. `0` disables the cache.
+//!
+//! It sits in the store, beside `clients`, because it is a copy of that table and nothing
+//! more: the application state holds it and every feature reads clients through it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use moka::sync::Cache;
 
-use crate::store::StoreError;
-use crate::store::clients::{self, Client};
+use super::StoreError;
+use super::clients::{self, Client};
 
 /// Entries kept at most (a bound against lookups of made-up client ids).
-const MAX_ENTRIES: usize = 1024;
-
-/// A registration (or its absence) and when it was read.
-type Entry = (Instant, Option<Arc<Client>>);
+const MAX_ENTRIES: u64 = 1024;
 
 /// Cached client registrations (including "no such client").
 #[derive(Debug, Clone)]
 pub struct Registry {
     db: Pool,
-    ttl: Duration,
-    entries: Arc<RwLock<HashMap<String, Entry>>>,
+    /// `None` when `clients.cache_secs = 0`: every lookup reads Postgres.
+    entries: Option<Cache<String, Option<Arc<Client>>>>,
 }
 
 impl Registry {
-    /// A registry over the pool with entries living `ttl`.
+    /// A registry over the pool with entries living `ttl` (zero: no caching).
     pub fn new(db: Pool, ttl: Duration) -> Self {
-        Self {
-            db,
-            ttl,
-            entries: Arc::default(),
-        }
+        let entries = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(MAX_ENTRIES)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self { db, entries }
     }
 
     /// The client `id`, from this node's cache or Postgres.
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, StoreError> {
-        if let Some(found) = self.cached(id) {
+        if let Some(found) = self.entries.as_ref().and_then(|e| e.get(id)) {
             return Ok(found);
         }
         let db = self.db.get().await?;
         let client = clients::get(&db, id).await?.map(Arc::new);
-        if !self.ttl.is_zero()
-            && let Ok(mut entries) = self.entries.write()
-        {
-            if entries.len() >= MAX_ENTRIES {
-                let now = Instant::now();
-                entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
-                if entries.len() >= MAX_ENTRIES {
-                    entries.clear();
-                }
-            }
-            entries.insert(id.to_owned(), (Instant::now(), client.clone()));
+        if let Some(entries) = &self.entries {
+            entries.insert(id.to_owned(), client.clone());
         }
         Ok(client)
-    }
-
-    fn cached(&self, id: &str) -> Option<Option<Arc<Client>>> {
-        let entries = self.entries.read().ok()?;
-        let (at, client) = entries.get(id)?;
-        (at.elapsed() < self.ttl).then(|| client.clone())
     }
 }
 
