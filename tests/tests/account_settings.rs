@@ -1191,3 +1191,72 @@ async fn a_confirmation_page_without_its_confirmation_leads_to_the_settings() {
         assert_eq!(location(&answer), "/account", "{why}");
     }
 }
+
+#[tokio::test]
+async fn every_settings_page_and_form_needs_a_session_and_every_form_its_csrf_token() {
+    let app = spawn_app().await;
+    app.add_user("IP70601").await;
+    let pages = [
+        "/",
+        "/account",
+        "/account/password",
+        "/account/username",
+        "/account/username/sent",
+        "/account/sessions",
+        "/account/questions",
+    ];
+    let forms = [
+        "/account/password",
+        "/account/username",
+        "/account/sessions/end",
+        "/account/sessions/end-others",
+        "/account/questions",
+    ];
+
+    // No session (none at all, or a made-up cookie): the login page, and nothing runs.
+    let made_up = format!("{}={}", integration_tests::SESSION_COOKIE, "A".repeat(43));
+    for cookie in [None, Some(made_up.as_str())] {
+        for path in pages {
+            let mut request = app.new_browser().get(app.url(path));
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), 303, "GET {path} without a session");
+            assert_eq!(location(&answer), "/login", "GET {path}");
+        }
+        for path in forms {
+            let answer = post(&app, &app.new_browser(), path, &[("sid", "x")]).await;
+            assert_eq!(answer.status(), 303, "POST {path} without a session");
+            assert_eq!(location(&answer), "/login", "POST {path}");
+        }
+    }
+
+    // Signed in, a form without its token or with a forged one: the translated « page
+    // expired » page, and the session it would have ended is still there.
+    let browser = signed_in(&app, "IP70601").await;
+    let other = signed_in(&app, "IP70601").await;
+    for path in forms {
+        for (token, why) in [(None, "no token"), (Some("A".repeat(43)), "a forged token")] {
+            let mut form = vec![
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ];
+            if let Some(token) = token.as_deref() {
+                form.push(("csrf", token));
+            }
+            let answer = post(&app, &browser, path, &form).await;
+            assert_eq!(answer.status(), 400, "POST {path} with {why}");
+            let page = unescape(&answer.text().await.unwrap());
+            assert!(
+                page.contains("Votre page a expiré"),
+                "POST {path} with {why}: {page}"
+            );
+        }
+    }
+    assert!(has_session(&app, &other).await, "end-others ended nothing");
+    assert!(
+        logs_in(&app, "IP70601", PASSWORD).await,
+        "the password is unchanged"
+    );
+}
