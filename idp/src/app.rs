@@ -159,7 +159,8 @@ impl Application {
         ops_listener.set_nonblocking(true)?;
         let state = AppState::connect(config).await?;
         // A configuration the discovery document cannot be built from fails here, at boot.
-        oidc::discovery::document(&state.issuer, &state.config)?;
+        let discovery = oidc::discovery::document(&state.issuer, &state.config)?;
+        let _ = state.discovery.set(discovery);
         let mail = crate::mail::Worker::new(
             state.db.clone(),
             &state.config.mail,

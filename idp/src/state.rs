@@ -46,6 +46,9 @@ pub struct Shared {
     pub pseudonyms: crate::domain::PseudonymKey,
     /// Outbound HTTP (back-channel logout).
     pub http: reqwest::Client,
+    /// The discovery document, as `oidc::discovery` serialises it: built at boot by
+    /// `app.rs` (a configuration it cannot be built from stops the start), served as is.
+    pub discovery: std::sync::OnceLock<String>,
 }
 
 impl std::ops::Deref for AppState {
@@ -98,6 +101,7 @@ impl AppState {
             verified: VerifiedTokens::default(),
             hasher,
             http,
+            discovery: std::sync::OnceLock::new(),
             config,
         })))
     }

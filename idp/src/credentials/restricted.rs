@@ -12,7 +12,7 @@
 //! login comes back to them.
 
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -25,6 +25,7 @@ use crate::sso::session;
 use crate::state::AppState;
 use crate::store::{accounts, counters, ephemeral, passwords};
 use crate::web::PageError;
+use crate::web::cookies;
 
 /// Name of the cookie that carries the restricted state's id.
 pub const RESTRICTED_COOKIE: &str = "__Host-idp_restricted";
@@ -129,12 +130,7 @@ pub async fn begin(
     };
     let id = SecretToken::generate().map_err(PageError::internal)?;
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &state, TTL_SECS).await?;
-    let cookie = Cookie::build((RESTRICTED_COOKIE, id.expose().to_owned()))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .build();
+    let cookie = cookies::host(RESTRICTED_COOKIE, id.expose().to_owned(), SameSite::Lax);
     // Any SSO session the browser had belongs to someone who just signed in again.
     let jar = match session::current(app, &jar).await? {
         Some(old) => {
@@ -213,13 +209,7 @@ pub async fn step_done(
         return Ok((jar, Redirect::to(next.path())).into_response());
     }
     ephemeral::delete(&app.kv, KIND, id).await?;
-    let jar = jar.remove(
-        Cookie::build(RESTRICTED_COOKIE)
-            .path("/")
-            .secure(true)
-            .http_only(true)
-            .same_site(SameSite::Lax),
-    );
+    let jar = cookies::remove(jar, RESTRICTED_COOKIE);
     let (jar, session, ended) = session::open(app, jar, state.account_id).await?;
     backchannel::notify(app, ended).await;
     let Some(request) = state.request else {

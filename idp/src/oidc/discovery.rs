@@ -137,7 +137,10 @@ pub fn document(issuer: &str, config: &Config) -> anyhow::Result<String> {
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn handle(State(app): State<AppState>) -> Result<Response, OAuthError> {
-    let document = document(&app.issuer, &app.config).map_err(OAuthError::server)?;
+    let document = match app.discovery.get() {
+        Some(built) => built.clone(),
+        None => document(&app.issuer, &app.config).map_err(OAuthError::server)?,
+    };
     Ok(json_cached(document))
 }
 

@@ -4,7 +4,7 @@
 //! never holds a usable cookie. Also: who may recover at all, and the audit trail.
 
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -16,6 +16,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{audit, ephemeral, questions};
+use crate::web::cookies;
 use crate::web::{PageError, Requester};
 
 /// Name of the cookie that carries a browser's recovery.
@@ -106,12 +107,7 @@ pub async fn begin(
         audience,
     };
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &record, STEP_TTL_SECS).await?;
-    let cookie = Cookie::build((RECOVERY_COOKIE, id.expose().to_owned()))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .build();
+    let cookie = cookies::host(RECOVERY_COOKIE, id.expose().to_owned(), SameSite::Lax);
     Ok((jar.add(cookie), Redirect::to(Stage::Questions.path())).into_response())
 }
 
@@ -175,13 +171,7 @@ pub fn forget(jar: CookieJar) -> CookieJar {
     if jar.get(RECOVERY_COOKIE).is_none() {
         return jar;
     }
-    jar.remove(
-        Cookie::build(RECOVERY_COOKIE)
-            .path("/")
-            .secure(true)
-            .http_only(true)
-            .same_site(SameSite::Lax),
-    )
+    cookies::remove(jar, RECOVERY_COOKIE)
 }
 
 /// Whether no recovery link went to the account in the last `secs` (and marks one now).

@@ -2,12 +2,13 @@
 //! SameSite=Lax, path /), the row in Postgres keyed by its digest, idle and absolute timeouts,
 //! a new id at every login, ended server-side at logout so every node agrees.
 
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
 use chrono::Utc;
 
 use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::store::{StoreError, sessions, sessions::Session};
+use crate::web::cookies;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "__Host-idp_session";
@@ -62,12 +63,7 @@ pub async fn open(
         Utc::now() + chrono::Duration::seconds(app.config.session.absolute_secs as i64);
     let db = app.db.get().await?;
     let session = sessions::insert(&db, &token.digest(), &sid, account_id, expires_at).await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token.expose().to_owned()))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .build();
+    let cookie = cookies::host(SESSION_COOKIE, token.expose().to_owned(), SameSite::Lax);
     Ok((jar.add(cookie), session, ended))
 }
 
@@ -91,11 +87,5 @@ pub async fn end(app: &AppState, sid: &str) -> Result<Option<Ended>, StoreError>
 /// The jar without the session cookie (a `__Host-` removal must itself be Secure, or the
 /// browser ignores it).
 pub fn forget(jar: CookieJar) -> CookieJar {
-    jar.remove(
-        Cookie::build(SESSION_COOKIE)
-            .path("/")
-            .secure(true)
-            .http_only(true)
-            .same_site(SameSite::Lax),
-    )
+    cookies::remove(jar, SESSION_COOKIE)
 }

@@ -4,7 +4,7 @@
 
 use aws_lc_rs::hmac;
 use axum::http::HeaderMap;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{CookieJar, SameSite};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::ExposeSecret;
@@ -26,12 +26,7 @@ pub fn token(
     }
     let value = SecretToken::generate()?;
     let token = sign(key, value.expose());
-    let cookie = Cookie::build((CSRF_COOKIE, value.expose().to_owned()))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .build();
+    let cookie = super::cookies::host(CSRF_COOKIE, value.expose().to_owned(), SameSite::Strict);
     Ok((jar.add(cookie), token))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod client_ip;
+pub mod cookies;
 pub mod csrf;
 pub mod errors;
 pub mod form;
