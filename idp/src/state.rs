@@ -35,7 +35,7 @@ pub struct Shared {
     /// Client registrations, cached for `clients.cache_secs`.
     pub clients: Registry,
     /// Access tokens whose signature already verified.
-    pub verified: VerifiedTokens,
+    pub verified: VerifiedTokens<crate::domain::AccessClaims>,
     /// Password hashing, bounded.
     pub hasher: Hasher,
     /// HMAC key for client secrets.

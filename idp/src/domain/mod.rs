@@ -1,5 +1,6 @@
 //! Domain types that carry their rules: parse, don't validate.
 
+mod access_claims;
 mod login_name;
 mod password;
 mod pseudonym;
@@ -7,6 +8,7 @@ mod scope;
 mod secret_token;
 mod signing_alg;
 
+pub use access_claims::AccessClaims;
 pub use login_name::LoginName;
 pub use password::{Password, PasswordError};
 pub use pseudonym::PseudonymKey;

@@ -5,8 +5,8 @@
 //! skips the signature check, never the expiry or the revocation list (the caller's). It lives
 //! with the keys, below every feature, because what it remembers is a fact about our
 //! signatures: a key is retired only after every token it signed has expired, so a remembered
-//! token can never outlive its key. It holds the verified payload bytes, not a feature's claim
-//! type, so the application state can own it without importing a feature.
+//! token can never outlive its key. It holds the decoded claims, of whatever type the caller
+//! verified (the state's holds `domain::AccessClaims`), so a hit costs no JSON parsing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,21 +19,30 @@ use moka::sync::Cache;
 /// Entries kept at most.
 const MAX_ENTRIES: u64 = 10_000;
 
-/// A verified token's payload and expiry (seconds since the epoch).
-#[derive(Debug, Clone)]
-struct Entry {
-    payload: Arc<[u8]>,
+/// A verified token's claims and expiry (seconds since the epoch).
+#[derive(Debug)]
+struct Entry<C> {
+    claims: Arc<C>,
     exp: i64,
+}
+
+impl<C> Clone for Entry<C> {
+    fn clone(&self) -> Self {
+        Self {
+            claims: Arc::clone(&self.claims),
+            exp: self.exp,
+        }
+    }
 }
 
 /// Each entry lives until its token's `exp`.
 struct UntilExp;
 
-impl Expiry<[u8; 32], Entry> for UntilExp {
+impl<C> Expiry<[u8; 32], Entry<C>> for UntilExp {
     fn expire_after_create(
         &self,
         _key: &[u8; 32],
-        entry: &Entry,
+        entry: &Entry<C>,
         _created_at: Instant,
     ) -> Option<Duration> {
         let left = entry.exp.saturating_sub(Utc::now().timestamp());
@@ -43,9 +52,9 @@ impl Expiry<[u8; 32], Entry> for UntilExp {
 
 /// Tokens whose signature (and the caller's claim checks) passed, by SHA-256 of the token.
 #[derive(Debug, Clone)]
-pub struct VerifiedTokens(Cache<[u8; 32], Entry>);
+pub struct VerifiedTokens<C: Send + Sync + 'static>(Cache<[u8; 32], Entry<C>>);
 
-impl Default for VerifiedTokens {
+impl<C: Send + Sync + 'static> Default for VerifiedTokens<C> {
     fn default() -> Self {
         Self(
             Cache::builder()
@@ -56,17 +65,17 @@ impl Default for VerifiedTokens {
     }
 }
 
-impl VerifiedTokens {
-    /// The payload of `token` if it verified here before and has not expired.
-    pub fn get(&self, token: &str) -> Option<Arc<[u8]>> {
+impl<C: Send + Sync + 'static> VerifiedTokens<C> {
+    /// The claims of `token` if it verified here before and has not expired.
+    pub fn get(&self, token: &str) -> Option<Arc<C>> {
         let entry = self.0.get(&key(token))?;
-        (entry.exp > Utc::now().timestamp()).then_some(entry.payload)
+        (entry.exp > Utc::now().timestamp()).then_some(entry.claims)
     }
 
-    /// Remembers a token that verified, with its payload, until `exp`.
-    pub fn remember(&self, token: &str, payload: Arc<[u8]>, exp: i64) {
+    /// Remembers a token that verified, with its claims, until `exp`.
+    pub fn remember(&self, token: &str, claims: Arc<C>, exp: i64) {
         if exp > Utc::now().timestamp() {
-            self.0.insert(key(token), Entry { payload, exp });
+            self.0.insert(key(token), Entry { claims, exp });
         }
     }
 }
@@ -88,9 +97,9 @@ mod tests {
     fn a_token_is_remembered_until_its_exp_and_no_longer() {
         let cache = VerifiedTokens::default();
         let now = Utc::now().timestamp();
-        cache.remember("live", Arc::from(&b"{}"[..]), now + 60);
-        cache.remember("dead", Arc::from(&b"{}"[..]), now - 1);
-        assert_eq!(cache.get("live").as_deref(), Some(&b"{}"[..]));
+        cache.remember("live", Arc::new("{}"), now + 60);
+        cache.remember("dead", Arc::new("{}"), now - 1);
+        assert_eq!(cache.get("live").as_deref(), Some(&"{}"));
         assert!(cache.get("dead").is_none(), "an expired token is not kept");
         assert!(cache.get("other").is_none());
     }
@@ -100,7 +109,7 @@ mod tests {
         let cache = VerifiedTokens::default();
         let exp = Utc::now().timestamp() + 60;
         for i in 0..MAX_ENTRIES + 500 {
-            cache.remember(&i.to_string(), Arc::from(&b"{}"[..]), exp);
+            cache.remember(&i.to_string(), Arc::new("{}"), exp);
         }
         cache.0.run_pending_tasks();
         assert!(cache.0.entry_count() <= MAX_ENTRIES);

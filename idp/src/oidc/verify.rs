@@ -6,9 +6,11 @@
 //! ([`crate::keys::VerifiedTokens`]): the signature check is skipped, the expiry and the
 //! revocation list are not.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 
-use super::issue::AccessClaims;
+use crate::domain::AccessClaims;
 use crate::keys;
 use crate::state::AppState;
 use crate::store::{StoreError, revoked};
@@ -25,15 +27,16 @@ pub enum Rejected {
 }
 
 /// Verifies an access token and returns its claims.
-pub async fn access_token(app: &AppState, token: &str) -> Result<AccessClaims, Rejected> {
+pub async fn access_token(app: &AppState, token: &str) -> Result<Arc<AccessClaims>, Rejected> {
     if token.len() > 4096 {
         return Err(Rejected::Invalid);
     }
-    let claims: AccessClaims = match app.verified.get(token) {
-        Some(payload) => serde_json::from_slice(&payload).map_err(|_| Rejected::Invalid)?,
+    let claims = match app.verified.get(token) {
+        Some(claims) => claims,
         None => {
-            let (claims, payload) = verify_signature_and_claims(app, token).await?;
-            app.verified.remember(token, payload.into(), claims.exp);
+            let claims = Arc::new(verify_signature_and_claims(app, token).await?);
+            app.verified
+                .remember(token, Arc::clone(&claims), claims.exp);
             claims
         }
     };
@@ -53,11 +56,11 @@ pub async fn access_token(app: &AppState, token: &str) -> Result<AccessClaims, R
     Ok(claims)
 }
 
-/// The claims and the raw payload of a token whose signature, type and issuer are ours.
+/// The claims of a token whose signature, type and issuer are ours.
 async fn verify_signature_and_claims(
     app: &AppState,
     token: &str,
-) -> Result<(AccessClaims, Vec<u8>), Rejected> {
+) -> Result<AccessClaims, Rejected> {
     let jws = keys::parse_jws(token).map_err(|_| Rejected::Invalid)?;
     // RFC 9068 §4: the header says `at+jwt`, so an id_token is never taken for an access token.
     if !jws.typ_is("at+jwt") {
@@ -72,5 +75,5 @@ async fn verify_signature_and_claims(
     if claims.iss != app.issuer {
         return Err(Rejected::Invalid);
     }
-    Ok((claims, payload))
+    Ok(claims)
 }

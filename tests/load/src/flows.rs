@@ -11,6 +11,9 @@ use reqwest::header::{self, HeaderValue};
 use serde::Deserialize;
 use url::Url;
 
+/// Name of the SSO session cookie a login sets.
+const SESSION_COOKIE: &str = "__Host-idp_session";
+
 /// Name of the CSRF cookie the login page sets.
 pub(crate) const CSRF_COOKIE: &str = "__Host-idp_csrf";
 
@@ -154,9 +157,22 @@ impl Target {
             "authorize: redirected to {login_page}, not /login"
         );
 
-        // 2. The login page, 3. the password.
+        // 2. The login page, 3. the password, 4. the hand-off back to the authorization
+        // endpoint, which answers with the code.
         let response = self.submit_login_page(http, login_page).await?;
-        let callback = self.redirect_target(response, "login").await?;
+        let session = set_cookie(response.headers(), SESSION_COOKIE)
+            .context("login: no __Host-idp_session cookie")?;
+        let resume = self.redirect_target(response, "login").await?;
+        ensure!(
+            resume.path() == "/authorize/resume",
+            "login: redirected to {resume}, not /authorize/resume"
+        );
+        let response = http
+            .get(resume)
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={session}"))
+            .send()
+            .await?;
+        let callback = self.redirect_target(response, "resume").await?;
         let mut code = None;
         let mut returned_state = None;
         for (k, v) in callback.query_pairs() {
@@ -173,7 +189,7 @@ impl Target {
             "login: state mismatch"
         );
 
-        // 4. The relying party redeems the code.
+        // 5. The relying party redeems the code.
         let tokens: Tokens = self
             .token_request(
                 http,
