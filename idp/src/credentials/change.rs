@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Password, PasswordError};
 use crate::mail::{self, Notice, Recipient};
 use crate::oidc::backchannel;
-use crate::password::Verdict;
+use crate::password::{HashError, Verdict};
 use crate::password_policy::{self, Context, Refusal};
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::Account;
-use crate::store::{audit, passwords, refresh, revoked, sessions};
+use crate::store::{StoreError, audit, passwords, refresh, revoked, sessions};
 use crate::web::{PageError, Requester};
 
 /// Why the password changes (audited, and decides the notice).
@@ -60,6 +60,28 @@ pub fn policy_check(app: &AppState, account: &Account, raw: &str) -> Result<Pass
     Ok(password)
 }
 
+/// Why a password could not be changed (a refused password is an answer, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// Postgres or Redis failed: nothing was changed, or the change can be retried.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The hashing pool is saturated or failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+crate::store::via_store_error!(ChangeError);
+
+impl From<ChangeError> for PageError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Store(e) => e.into(),
+            ChangeError::Hash(e) => e.into(),
+        }
+    }
+}
+
 /// Checks and sets a new password. `Ok(Err(refusal))` is a password the policy refuses (shown
 /// to the user); `Err` is a failure of the idp. `keep_sid` is the session that stays signed in
 /// (none after a recovery: every session ends).
@@ -71,7 +93,7 @@ pub async fn set_password(
     why: Why,
     keep_sid: Option<&str>,
     requester: &Requester,
-) -> Result<Result<(), Refusal>, PageError> {
+) -> Result<Result<(), Refusal>, ChangeError> {
     let policy = &app.config.password_policy;
     let password = match policy_check(app, account, raw) {
         Ok(password) => password,
@@ -104,7 +126,7 @@ pub async fn store(
     temporary_expires_at: Option<DateTime<Utc>>,
     why: Why,
     requester: &Requester,
-) -> Result<(), PageError> {
+) -> Result<(), ChangeError> {
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     let history = app.config.password_policy.history;
@@ -137,7 +159,7 @@ pub async fn end_other_sessions(
     app: &AppState,
     account: &Account,
     keep_sid: Option<&str>,
-) -> Result<(), PageError> {
+) -> Result<(), ChangeError> {
     let idle = app.config.session.idle_secs as f64;
     let live = {
         let db = app.db.get().await?;

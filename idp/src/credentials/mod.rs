@@ -12,7 +12,7 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-pub use change::{Why, end_other_sessions, policy_check, set_password, store};
+pub use change::{ChangeError, Why, end_other_sessions, policy_check, set_password, store};
 
 /// `/password/new`.
 pub fn router() -> Router<AppState> {

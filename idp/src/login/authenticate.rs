@@ -9,11 +9,12 @@ use chrono::Utc;
 use crate::credentials::restricted::RestrictedWhy;
 use crate::domain::{LoginName, Password};
 use crate::mail::{self, Notice, Recipient};
+use crate::password::HashError;
 use crate::password::Verdict;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::counters::AfterFailure;
-use crate::store::{audit, counters, passwords, questions, windows};
+use crate::store::{StoreError, audit, counters, passwords, questions, windows};
 use crate::web::{PageError, Requester};
 
 /// Why a login did not succeed; only the log and the audit trail see the difference.
@@ -34,6 +35,32 @@ pub struct Authenticated {
     pub must_change: Option<RestrictedWhy>,
 }
 
+/// Why a password could not be checked at all (a wrong password is an answer, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Too many password checks from this address across every node.
+    #[error("too many password checks from this address")]
+    TooMany,
+    /// Postgres or Redis failed (a lock that cannot be read fails closed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The hashing pool is saturated or failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
+crate::store::via_store_error!(LoginError);
+
+impl From<LoginError> for PageError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::TooMany => PageError::TooMany,
+            LoginError::Store(e) => e.into(),
+            LoginError::Hash(e) => e.into(),
+        }
+    }
+}
+
 /// Checks credentials; on success the failure counter is cleared and the hash upgraded when
 /// the cost parameters changed. An expired temporary password fails like a wrong one; a valid
 /// one is spent by this login (single use).
@@ -43,7 +70,7 @@ pub async fn authenticate(
     name: &str,
     password: &str,
     requester: &Requester,
-) -> Result<Result<Authenticated, Failure>, PageError> {
+) -> Result<Result<Authenticated, Failure>, LoginError> {
     let ip = requester.ip;
     let ua = requester.user_agent.as_deref();
     let (Ok(name), Ok(password)) = (LoginName::parse(name), Password::parse(password)) else {
@@ -53,7 +80,7 @@ pub async fn authenticate(
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", ip, limit).await? {
         record(app, ua, "throttled", None, ip, "ip_window").await;
-        return Err(PageError::TooMany);
+        return Err(LoginError::TooMany);
     }
     let found = {
         let db = app.db.get().await?;
@@ -65,7 +92,7 @@ pub async fn authenticate(
         .as_ref()
         .map_or_else(|| app.pseudonyms.id(&name.folded()), |f| f.account.id);
     // A help-desk lock (Postgres) or a temporary lock (Redis). Fail closed when Redis is
-    // unreachable: the lock cannot be checked (PageError 503).
+    // unreachable: the lock cannot be checked (a 503 page).
     let temporary_lock = counters::is_locked(&app.kv, subject).await?;
     let locked = temporary_lock
         || found
@@ -163,14 +190,14 @@ pub async fn reverify(
     account: &Account,
     raw: &str,
     requester: &Requester,
-) -> Result<bool, PageError> {
+) -> Result<bool, LoginError> {
     let ip = requester.ip;
     let Ok(password) = Password::parse(raw) else {
         return Ok(false);
     };
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "password", ip, limit).await? {
-        return Err(PageError::TooMany);
+        return Err(LoginError::TooMany);
     }
     let (phc, help_desk_lock) = {
         let db = app.db.get().await?;
@@ -202,7 +229,7 @@ pub async fn after_failure(
     app: &AppState,
     account: uuid::Uuid,
     requester: &Requester,
-) -> Result<(), PageError> {
+) -> Result<(), LoginError> {
     let (ip, ua) = (requester.ip, requester.user_agent.as_deref());
     match counters::record_failure(&app.kv, account, &app.config.lockout).await? {
         AfterFailure::Counted | AfterFailure::AlreadyLocked => {}
@@ -229,7 +256,7 @@ async fn notify_lock(
     app: &AppState,
     account: uuid::Uuid,
     until_help_desk: bool,
-) -> Result<(), PageError> {
+) -> Result<(), LoginError> {
     let db = app.db.get().await?;
     let Some(to) = accounts::get(&db, account)
         .await?

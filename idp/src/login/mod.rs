@@ -10,7 +10,7 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-pub use authenticate::{Authenticated, Failure, after_failure, authenticate, reverify};
+pub use authenticate::{Authenticated, Failure, LoginError, after_failure, authenticate, reverify};
 
 /// `/login`.
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use super::answer::{self, AnswerRefusal, Forbidden};
 use crate::domain::Password;
 use crate::mail::{self, Notice, Recipient};
-use crate::password::Verdict;
+use crate::password::{HashError, Verdict};
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{audit, passwords, questions};
+use crate::store::{StoreError, audit, passwords, questions};
 use crate::web::{PageError, Requester};
 
 /// One row of the form as submitted.
@@ -53,6 +53,32 @@ pub enum KnownPassword<'a> {
     Hash(&'a str),
 }
 
+/// Why answers could not be saved (answers the rules refuse are an answer, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Postgres or Redis failed: the transaction wrote nothing.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The hashing pool is saturated or failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// An answer past the checks was still too long to hash: a bug.
+    #[error("an answer too long to hash passed the checks")]
+    Unhashable,
+}
+
+crate::store::via_store_error!(SaveError);
+
+impl From<SaveError> for PageError {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Store(e) => e.into(),
+            SaveError::Hash(e) => e.into(),
+            SaveError::Unhashable => PageError::internal(e),
+        }
+    }
+}
+
 /// Checks, hashes and stores the answers. `Ok(Err(rows))` lists the rows to fix (index, error).
 #[tracing::instrument(skip_all, fields(account = %account.id))]
 pub async fn save(
@@ -61,7 +87,7 @@ pub async fn save(
     picks: &[Pick],
     known: KnownPassword<'_>,
     requester: &Requester,
-) -> Result<Result<(), Vec<(usize, RowError)>>, PageError> {
+) -> Result<Result<(), Vec<(usize, RowError)>>, SaveError> {
     let password = match known {
         KnownPassword::Typed(password) => Some(password),
         KnownPassword::Hash(_) => None,
@@ -122,8 +148,7 @@ pub async fn save(
     }
     let mut hashed = Vec::with_capacity(normalised.len());
     for (question, answer) in &normalised {
-        let input = answer::hash_input(question, answer)
-            .ok_or_else(|| PageError::internal("answer too long to hash"))?;
+        let input = answer::hash_input(question, answer).ok_or(SaveError::Unhashable)?;
         hashed.push((question.clone(), app.hasher.hash(&input).await?));
     }
     let mut db = app.db.get().await?;
