@@ -108,6 +108,14 @@ async fn an_expired_password_leads_through_the_questions_and_a_new_password_back
         "back to the relying party: {callback}"
     );
     let code = rp::code_from(&callback, &app, &started.state);
+    // The request was answered once: its hand-off, first parking included, is spent.
+    let req = login.trim_start_matches("/login?req=");
+    let replay = browser
+        .get(app.url(&format!("/authorize/resume?req={req}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400, "no second code for one request");
     let client = CoreClient::from_provider_metadata(
         metadata.clone(),
         ClientId::new("portal".into()),

@@ -511,6 +511,8 @@ async fn a_request_waiting_for_a_login_resumes_only_for_the_session_that_login_o
     // The session the login opened resumes it: a code for the relying party.
     let answered = get(&other, &resume).await;
     to_callback(&answered, "the login's own session");
+    let replayed = get(&other, &resume).await;
+    assert_eq!(replayed.status(), 400, "one request, one code");
     let garbage = get(&other, app.url("/authorize/resume?req=%00%3Cscript%3E")).await;
     assert_eq!(garbage.status(), 400, "a malformed id is a 400 page");
 }

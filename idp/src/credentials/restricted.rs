@@ -68,6 +68,10 @@ pub struct Restricted {
     pub steps: Vec<Step>,
     /// The authorization request the login served, resumed at the end.
     pub request: Option<Parked>,
+    /// The id it was parked under: parked again under it at the end, so the first parking
+    /// can never be answered a second time.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// Why a login landed in the restricted state.
@@ -100,7 +104,7 @@ pub async fn begin(
     account_id: Uuid,
     why: RestrictedWhy,
     questions_answered: usize,
-    request: Option<Parked>,
+    request: Option<(String, Parked)>,
 ) -> Result<Response, PageError> {
     let questions_missing = questions_answered < app.config.secret_questions.required;
     let steps = match (why, questions_missing) {
@@ -121,12 +125,14 @@ pub async fn begin(
             .map(|(changed_at, _)| changed_at)
             .ok_or(PageError::BadRequest("error-request-expired"))?
     };
+    let (request_id, request) = request.unzip();
     let state = Restricted {
         account_id,
         credential_changed_at,
         why,
         steps,
         request,
+        request_id,
     };
     let id = SecretToken::generate().map_err(PageError::internal)?;
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &state, TTL_SECS).await?;
@@ -215,11 +221,11 @@ pub async fn step_done(
     let Some(request) = state.request else {
         return Ok((jar, Redirect::to("/")).into_response());
     };
-    // Parked again (the first parking may have expired meanwhile), answered by this session.
+    // Parked again under its id (it may have expired meanwhile), answered by this session.
     let parked = Parked {
         signed_in: Some(session.sid.clone()),
         ..request
     };
-    let id = handoff::park(app, None, &parked).await?;
+    let id = handoff::park(app, state.request_id.as_deref(), &parked).await?;
     Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response())
 }

@@ -96,7 +96,7 @@ pub async fn submit(
         // No session until the password is changed: the parked request waits in the
         // restricted state and resumes when it is done.
         let request = match &req {
-            Some(id) => handoff::get(&app, id).await?,
+            Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
             None => None,
         };
         let answered = {
@@ -107,14 +107,21 @@ pub async fn submit(
         };
         return restricted::begin(&app, jar, account.id, why, answered, request).await;
     }
+    // A request that expired while the user typed: said before any session opens, so the
+    // error page never drops a session cookie it would have set.
+    if let Some(id) = &req
+        && handoff::get(&app, id).await?.is_none()
+    {
+        return Err(PageError::BadRequest("error-request-expired"));
+    }
     let (jar, session, ended) = session::open(&app, jar, account.id).await?;
     backchannel::notify(&app, ended).await;
     match req {
         Some(id) if handoff::signed_in(&app, &id, &session.sid).await? => {
             Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response())
         }
-        Some(_) => Err(PageError::BadRequest("error-request-expired")),
-        None => Ok((jar, Redirect::to("/")).into_response()),
+        // Expired in the last instant: signed in all the same, at home.
+        _ => Ok((jar, Redirect::to("/")).into_response()),
     }
 }
 

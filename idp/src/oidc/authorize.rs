@@ -180,8 +180,10 @@ async fn decide(
             return park(app, pending_id, request, Stage::Consent).await;
         }
     }
-    if let Some(id) = pending_id {
-        handoff::forget(app, id).await?;
+    if let Some(id) = pending_id
+        && !handoff::take(app, id).await?
+    {
+        return Err(PageError::BadRequest("error-request-expired"));
     }
     issue_code(app, session, &request).await
 }

@@ -99,8 +99,11 @@ pub async fn submit(
         .await?
         .ok_or(PageError::BadRequest("error-request-expired"))?;
     let request = authorize::awaiting_consent(&app, &req).await?;
+    // Answered once: a second submission, or one racing this one, finds nothing to take.
+    if !handoff::take(&app, &req).await? {
+        return Err(PageError::BadRequest("error-request-expired"));
+    }
     if form.decision.as_deref() != Some("allow") {
-        handoff::forget(&app, &req).await?;
         return respond::request_error(
             &app,
             &request,
@@ -113,6 +116,5 @@ pub async fn submit(
         let db = app.db.get().await?;
         consents::grant(&db, session.account_id, &request.client_id, &scopes).await?;
     }
-    handoff::forget(&app, &req).await?;
     authorize::issue_code(&app, &session, &request).await
 }

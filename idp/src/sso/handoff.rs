@@ -66,13 +66,14 @@ pub async fn signed_in(app: &AppState, id: &str, sid: &str) -> Result<bool, Stor
         return Ok(false);
     };
     parked.signed_in = Some(sid.to_owned());
-    pending::put(&app.kv, id, &parked).await?;
-    Ok(true)
+    // Only while it is still parked: a request answered meanwhile is never brought back.
+    pending::replace(&app.kv, id, &parked).await
 }
 
-/// Forgets a parked request once it is answered.
-pub async fn forget(app: &AppState, id: &str) -> Result<(), StoreError> {
-    pending::delete(&app.kv, id).await
+/// Takes a parked request to answer it: of two answers racing (a double submission, a
+/// retried resume), exactly one finds it; whether this one did.
+pub async fn take(app: &AppState, id: &str) -> Result<bool, StoreError> {
+    Ok(pending::take::<Parked>(&app.kv, id).await?.is_some())
 }
 
 /// Where a browser goes once signed in, for the authorization endpoint to answer the request.

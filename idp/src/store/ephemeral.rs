@@ -53,6 +53,27 @@ pub async fn put_new<T: Serialize>(
     Ok(stored.is_some())
 }
 
+/// Replaces a record that still exists, keeping its expiry (`SET XX KEEPTTL`); whether it
+/// existed. A record taken or expired meanwhile is never brought back.
+#[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
+pub async fn replace<T: Serialize>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    value: &T,
+) -> Result<bool, StoreError> {
+    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
+    let mut conn = kv.conn();
+    let stored: Option<String> = redis::cmd("SET")
+        .arg(kv.key(kind, id))
+        .arg(json)
+        .arg("XX")
+        .arg("KEEPTTL")
+        .query_async(&mut conn)
+        .await?;
+    Ok(stored.is_some())
+}
+
 /// Deletes a record only while it still holds `value` (a lock released by its holder only).
 #[tracing::instrument(level = "debug", skip_all, fields(kind = %kind))]
 pub async fn delete_if<T: Serialize>(

@@ -21,8 +21,12 @@ pub async fn get<T: DeserializeOwned>(kv: &Kv, id: &str) -> Result<Option<T>, St
     ephemeral::get(kv, "pending", id).await
 }
 
-/// Forgets a pending request once it is answered.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(kv: &Kv, id: &str) -> Result<(), StoreError> {
-    ephemeral::delete(kv, "pending", id).await
+/// Replaces a pending request that is still there, keeping its expiry; whether it was.
+pub async fn replace<T: Serialize>(kv: &Kv, id: &str, request: &T) -> Result<bool, StoreError> {
+    ephemeral::replace(kv, "pending", id, request).await
+}
+
+/// Takes a pending request to answer it: exactly one caller gets it (`GETDEL`).
+pub async fn take<T: DeserializeOwned>(kv: &Kv, id: &str) -> Result<Option<T>, StoreError> {
+    ephemeral::take(kv, "pending", id).await
 }
