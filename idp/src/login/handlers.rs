@@ -92,37 +92,35 @@ pub async fn submit(
         }
     };
     let account = authenticated.account;
+    let parked = match &req {
+        Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
+        None => None,
+    };
     if let Some(why) = authenticated.must_change {
         // No session until the password is changed: the parked request waits in the
         // restricted state and resumes when it is done.
-        let request = match &req {
-            Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
-            None => None,
-        };
         let answered = {
             let db = app.db.get().await?;
             crate::store::questions::answered(&db, account.id)
                 .await?
                 .len()
         };
-        return restricted::begin(&app, jar, account.id, why, answered, request).await;
+        return restricted::begin(&app, jar, account.id, why, answered, parked).await;
     }
     // A request that expired while the user typed: said before any session opens, so the
     // error page never drops a session cookie it would have set.
-    if let Some(id) = &req
-        && handoff::get(&app, id).await?.is_none()
-    {
+    if req.is_some() && parked.is_none() {
         return Err(PageError::BadRequest("error-request-expired"));
     }
     let (jar, session, ended) = session::open(&app, jar, account.id).await?;
     backchannel::notify(&app, ended).await;
-    match req {
-        Some(id) if handoff::signed_in(&app, &id, &session.sid).await? => {
-            Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response())
-        }
-        // Expired in the last instant: signed in all the same, at home.
-        _ => Ok((jar, Redirect::to("/")).into_response()),
+    if let Some((id, parked)) = parked
+        && handoff::signed_in(&app, &id, parked, &session.sid).await?
+    {
+        return Ok((jar, Redirect::to(&handoff::resume_path(&id))).into_response());
     }
+    // No request, or one that expired in the last instant: signed in all the same, at home.
+    Ok((jar, Redirect::to("/")).into_response())
 }
 
 /// The login page; a failed attempt shows it again with the name typed and the one message

@@ -59,12 +59,14 @@ pub async fn get(app: &AppState, id: &str) -> Result<Option<Parked>, StoreError>
     pending::get(&app.kv, id).await
 }
 
-/// Records that the login a request waited for is done and opened session `sid`: only that
-/// session may resume it. Whether the request was still parked.
-pub async fn signed_in(app: &AppState, id: &str, sid: &str) -> Result<bool, StoreError> {
-    let Some(mut parked) = get(app, id).await? else {
-        return Ok(false);
-    };
+/// Records that the login `parked` (read under `id`) waited for is done and opened session
+/// `sid`: only that session may resume it. Whether the request was still parked.
+pub async fn signed_in(
+    app: &AppState,
+    id: &str,
+    mut parked: Parked,
+    sid: &str,
+) -> Result<bool, StoreError> {
     parked.signed_in = Some(sid.to_owned());
     // Only while it is still parked: a request answered meanwhile is never brought back.
     pending::replace(&app.kv, id, &parked).await

@@ -131,3 +131,21 @@ fn from_row(row: &tokio_postgres::Row) -> Result<Client, StoreError> {
         home_uri: row.col("home_uri")?,
     })
 }
+
+/// A first-party relying party `id` with one redirect URI, for the store's own tests.
+#[cfg(test)]
+pub(crate) fn example(id: &str) -> Client {
+    Client {
+        id: id.into(),
+        name: "RP".into(),
+        secret_hash: None,
+        redirect_uris: vec!["https://rp.example/cb".into()],
+        post_logout_redirect_uris: vec![],
+        grant_types: vec!["authorization_code".into()],
+        scopes: vec!["openid".into()],
+        id_token_alg: "RS256".into(),
+        first_party: true,
+        backchannel_logout_uri: None,
+        home_uri: None,
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use redis::Script;
+use redis::{ExistenceCheck, Script, SetExpiry, SetOptions};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Kv, StoreError};
@@ -18,16 +18,8 @@ pub async fn put<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
-    let mut conn = kv.conn();
-    let _: () = redis::cmd("SET")
-        .arg(kv.key(kind, id))
-        .arg(json)
-        .arg("EX")
-        .arg(ttl_secs.max(1))
-        .query_async(&mut conn)
-        .await?;
-    Ok(())
+    let options = SetOptions::default().with_expiration(SetExpiry::EX(ttl_secs.max(1)));
+    set(kv, kind, id, value, options).await.map(drop)
 }
 
 /// Stores a record for `ttl_secs` unless one exists under that id (`SET NX`); whether it was
@@ -40,17 +32,10 @@ pub async fn put_new<T: Serialize>(
     value: &T,
     ttl_secs: u64,
 ) -> Result<bool, StoreError> {
-    let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
-    let mut conn = kv.conn();
-    let stored: Option<String> = redis::cmd("SET")
-        .arg(kv.key(kind, id))
-        .arg(json)
-        .arg("NX")
-        .arg("EX")
-        .arg(ttl_secs.max(1))
-        .query_async(&mut conn)
-        .await?;
-    Ok(stored.is_some())
+    let options = SetOptions::default()
+        .conditional_set(ExistenceCheck::NX)
+        .with_expiration(SetExpiry::EX(ttl_secs.max(1)));
+    set(kv, kind, id, value, options).await
 }
 
 /// Replaces a record that still exists, keeping its expiry (`SET XX KEEPTTL`); whether it
@@ -62,13 +47,27 @@ pub async fn replace<T: Serialize>(
     id: &str,
     value: &T,
 ) -> Result<bool, StoreError> {
+    let options = SetOptions::default()
+        .conditional_set(ExistenceCheck::XX)
+        .with_expiration(SetExpiry::KEEPTTL);
+    set(kv, kind, id, value, options).await
+}
+
+/// `SET key <json> <options>`: whether Redis stored it (a conditional SET that does not
+/// apply answers nil).
+async fn set<T: Serialize>(
+    kv: &Kv,
+    kind: &str,
+    id: &str,
+    value: &T,
+    options: SetOptions,
+) -> Result<bool, StoreError> {
     let json = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.into()))?;
     let mut conn = kv.conn();
     let stored: Option<String> = redis::cmd("SET")
         .arg(kv.key(kind, id))
         .arg(json)
-        .arg("XX")
-        .arg("KEEPTTL")
+        .arg(options)
         .query_async(&mut conn)
         .await?;
     Ok(stored.is_some())

@@ -98,17 +98,9 @@ async fn an_unknown_account_type_is_account_type(pool: &Pool) {
 async fn a_taken_client_id_is_client_id_taken(pool: &Pool) {
     let db = pool.get().await.unwrap();
     let client = Client {
-        id: "rp".into(),
-        name: "RP".into(),
-        secret_hash: None,
-        redirect_uris: vec!["https://rp.example/cb".into()],
-        post_logout_redirect_uris: vec![],
-        grant_types: vec!["authorization_code".into()],
-        scopes: vec!["openid".into()],
         id_token_alg: "ES256".into(),
         first_party: false,
-        backchannel_logout_uri: None,
-        home_uri: None,
+        ..clients::example("rp")
     };
     clients::insert(&db, &client).await.unwrap();
     let again = clients::insert(&db, &client).await.unwrap_err();

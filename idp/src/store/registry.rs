@@ -73,19 +73,7 @@ mod tests {
     }
 
     fn client(id: &str) -> Client {
-        Client {
-            id: id.into(),
-            name: "RP".into(),
-            secret_hash: None,
-            redirect_uris: vec!["https://rp.example/cb".into()],
-            post_logout_redirect_uris: vec![],
-            grant_types: vec!["authorization_code".into()],
-            scopes: vec!["openid".into()],
-            id_token_alg: "RS256".into(),
-            first_party: true,
-            backchannel_logout_uri: None,
-            home_uri: None,
-        }
+        crate::store::clients::example(id)
     }
 
     #[tokio::test]
