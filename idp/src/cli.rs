@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `clients …`, `users add`, `keys …`, `dev-setup`.
+//! The command line: `serve`, `migrate`, `clients …`, `users …`, `delegations …`, `keys …`,
+//! `dev-setup`.
 //! Every command reads the same configuration as `serve`; bad input exits non-zero with a
 //! clear message.
 
@@ -46,6 +47,9 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Staff accounts acting for professionals (the `acts_for` claim).
+    #[command(subcommand)]
+    Delegations(DelegationsCommand),
     /// Development: certificates, secrets, migrations, keys, demo clients and accounts.
     DevSetup,
 }
@@ -136,6 +140,53 @@ pub enum UsersCommand {
         /// IP…, CE… or e-mail alias.
         username: String,
     },
+    /// Grant an agency role (messaging-agent, messaging-supervisor); audited, carried in the
+    /// `roles` claim of the next token.
+    Grant {
+        /// IP…, CE… or e-mail alias.
+        username: String,
+        /// The role.
+        role: String,
+    },
+    /// Take an agency role away; audited; the next token (and the next refresh) lacks it.
+    Revoke {
+        /// IP…, CE… or e-mail alias.
+        username: String,
+        /// The role.
+        role: String,
+    },
+}
+
+/// `delegations …`.
+#[derive(Debug, Subcommand)]
+pub enum DelegationsCommand {
+    /// Let a staff account act for a professional (at one service, or at all); audited.
+    Grant(DelegationArgs),
+    /// End a delegation; the next token and the next refresh no longer carry it; audited.
+    Revoke(DelegationArgs),
+    /// List active delegations (of one account with --account).
+    List {
+        /// Only the delegations this account (staff or professional) takes part in.
+        #[arg(long)]
+        account: Option<String>,
+        /// Revoked delegations too.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// Who acts for whom, and where.
+#[derive(Debug, Args)]
+pub struct DelegationArgs {
+    /// The staff account (CE…).
+    #[arg(long)]
+    staff: String,
+    /// The professional (IP…).
+    #[arg(long = "for")]
+    professional: String,
+    /// A client id (e.g. messaging); every service when absent.
+    #[arg(long)]
+    service: Option<String>,
 }
 
 /// `users add`.
@@ -229,6 +280,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Users(UsersCommand::Grant { username, role }) => {
+            let role = admin::roles::parse(&role)?;
+            let pool = store::pool(&config.database)?;
+            let mut db = pool.get().await?;
+            let tx = db.transaction().await?;
+            let outcome = admin::roles::grant(&tx, &username, role).await?;
+            tx.commit().await?;
+            match outcome {
+                admin::roles::Outcome::Changed => println!("`{username}` now holds {role}"),
+                admin::roles::Outcome::Unchanged => println!("`{username}` already holds {role}"),
+            }
+            Ok(())
+        }
+        Command::Users(UsersCommand::Revoke { username, role }) => {
+            let role = admin::roles::parse(&role)?;
+            let pool = store::pool(&config.database)?;
+            let mut db = pool.get().await?;
+            let tx = db.transaction().await?;
+            let outcome = admin::roles::revoke(&tx, &username, role).await?;
+            tx.commit().await?;
+            match outcome {
+                admin::roles::Outcome::Changed => println!("`{username}` no longer holds {role}"),
+                admin::roles::Outcome::Unchanged => println!("`{username}` did not hold {role}"),
+            }
+            Ok(())
+        }
+        Command::Delegations(command) => delegations(&config, command).await,
         Command::Keys(command) => keys(&config, command).await,
         Command::DevSetup => {
             // Demo accounts with published passwords have no place outside development.
@@ -375,6 +453,74 @@ async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
     let id = admin::users::add(&tx, &hasher, admin::users::Rules::of(config), user).await?;
     tx.commit().await?;
     println!("account `{}` added (sub {id})", add.username);
+    Ok(())
+}
+
+async fn delegations(config: &Config, command: DelegationsCommand) -> anyhow::Result<()> {
+    use admin::delegations::Delegation;
+    use admin::roles::Outcome;
+    let pool = store::pool(&config.database)?;
+    let mut db = pool.get().await?;
+    let describe = |args: &DelegationArgs| {
+        format!(
+            "`{}` acting for `{}` at {}",
+            args.staff,
+            args.professional,
+            args.service.as_deref().unwrap_or("every service")
+        )
+    };
+    match command {
+        DelegationsCommand::Grant(args) | DelegationsCommand::Revoke(args)
+            if args.service.as_deref() == Some("") =>
+        {
+            anyhow::bail!("--service is empty: give a client id, or leave it out for every service")
+        }
+        DelegationsCommand::Grant(args) => {
+            let tx = db.transaction().await?;
+            let delegation = Delegation {
+                staff: &args.staff,
+                professional: &args.professional,
+                service: args.service.as_deref(),
+            };
+            let outcome = admin::delegations::grant(&tx, delegation).await?;
+            tx.commit().await?;
+            match outcome {
+                Outcome::Changed => println!("delegation granted: {}", describe(&args)),
+                Outcome::Unchanged => println!("already granted: {}", describe(&args)),
+            }
+        }
+        DelegationsCommand::Revoke(args) => {
+            let tx = db.transaction().await?;
+            let delegation = Delegation {
+                staff: &args.staff,
+                professional: &args.professional,
+                service: args.service.as_deref(),
+            };
+            let outcome = admin::delegations::revoke(&tx, delegation).await?;
+            tx.commit().await?;
+            match outcome {
+                Outcome::Changed => println!("delegation revoked: {}", describe(&args)),
+                Outcome::Unchanged => {
+                    anyhow::bail!("no active delegation: {}", describe(&args))
+                }
+            }
+        }
+        DelegationsCommand::List { account, all } => {
+            for d in admin::delegations::list(&db, account.as_deref(), all).await? {
+                let state = match d.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\tgranted {}\t{state}",
+                    d.staff,
+                    d.professional,
+                    d.service.as_deref().unwrap_or("*"),
+                    d.granted_at.format("%Y-%m-%d %H:%M UTC"),
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -255,7 +255,14 @@ fn key_rows(stdout: &str) -> Vec<(String, String, String)> {
 fn help_lists_every_command() {
     let idp = Idp::new();
     let run = idp.ok(&["--help"]);
-    for command in ["serve", "migrate", "clients", "users", "keys"] {
+    for command in [
+        "serve",
+        "migrate",
+        "clients",
+        "users",
+        "delegations",
+        "keys",
+    ] {
         assert!(
             run.stdout
                 .lines()
@@ -801,4 +808,149 @@ fn an_empty_or_five_character_password_is_refused_for_a_new_account() {
              characters): {run:?}"
         );
     }
+}
+
+/// `idp users add` for a staff account `username`.
+fn add_staff<'a>(username: &'a str, password_file: &'a str) -> Vec<&'a str> {
+    let mut args = add_user(username, password_file).to_vec();
+    args.extend(["--type", "staff"]);
+    args
+}
+
+#[test]
+fn roles_are_granted_and_revoked_once_each_and_unknown_roles_or_accounts_are_refused() {
+    let idp = Idp::migrated();
+    let password = idp.password_file();
+    idp.ok(&add_staff("CE10001", password.to_str().unwrap()));
+
+    let granted = idp.ok(&["users", "grant", "CE10001", "messaging-agent"]);
+    assert!(
+        granted.stdout.contains("now holds messaging-agent"),
+        "{granted:?}"
+    );
+    let again = idp.ok(&["users", "grant", "ce10001", "messaging-agent"]);
+    assert!(
+        again.stdout.contains("already holds"),
+        "granting twice changes nothing: {again:?}"
+    );
+
+    let refused = idp.run(&["users", "grant", "CE10001", "admin"]);
+    assert_refused(&refused, "unknown role `admin`", "a role no service knows");
+    assert!(
+        refused.stderr.contains("messaging-supervisor"),
+        "the roles are listed: {refused:?}"
+    );
+    let refused = idp.run(&["users", "grant", "CE99999", "messaging-agent"]);
+    assert_refused(&refused, "no account `CE99999`", "an unknown account");
+    let refused = idp.run(&["users", "grant", "CE1\u{7}0001", "messaging-agent"]);
+    assert_refused(&refused, "is not a username", "a control character");
+
+    let revoked = idp.ok(&["users", "revoke", "CE10001", "messaging-agent"]);
+    assert!(revoked.stdout.contains("no longer holds"), "{revoked:?}");
+    let again = idp.ok(&["users", "revoke", "CE10001", "messaging-agent"]);
+    assert!(again.stdout.contains("did not hold"), "{again:?}");
+}
+
+#[test]
+fn delegations_are_granted_listed_and_revoked_and_hostile_ones_are_refused() {
+    let idp = Idp::migrated();
+    let password = idp.password_file();
+    let password = password.to_str().unwrap();
+    idp.ok(&add_staff("CE20002", password));
+    idp.ok(&add_user("IP30003", password));
+    idp.ok(&add_user("IP40004", password));
+    idp.ok(&add_portal(&idp.path("portal.secret")));
+
+    let grant = [
+        "delegations",
+        "grant",
+        "--staff",
+        "CE20002",
+        "--for",
+        "IP30003",
+    ];
+    let granted = idp.ok(&grant);
+    assert!(granted.stdout.contains("every service"), "{granted:?}");
+    assert!(
+        idp.ok(&grant).stdout.contains("already granted"),
+        "granting twice changes nothing"
+    );
+    idp.ok(&[&grant[..], &["--service", "portal"]].concat());
+    let listed = idp.ok(&["delegations", "list"]);
+    let rows: Vec<&str> = listed.stdout.lines().collect();
+    assert_eq!(rows.len(), 2, "two active delegations: {listed:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("CE20002\tIP30003\t") && r.ends_with("active")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("\tportal\t")) && rows.iter().any(|r| r.contains("\t*\t")),
+        "{rows:?}"
+    );
+
+    for (args, needle, why) in [
+        (
+            vec!["--staff", "IP40004", "--for", "IP30003"],
+            "not a staff account",
+            "a professional as staff",
+        ),
+        (
+            vec!["--staff", "CE20002", "--for", "CE20002"],
+            "not a professional",
+            "staff acting for staff",
+        ),
+        (
+            vec!["--staff", "CE20002", "--for", "IP99999"],
+            "no account `IP99999`",
+            "an unknown professional",
+        ),
+        (
+            vec![
+                "--staff",
+                "CE20002",
+                "--for",
+                "IP40004",
+                "--service",
+                "nope",
+            ],
+            "no service `nope`",
+            "an unknown service",
+        ),
+        (
+            vec!["--staff", "CE20002", "--for", "IP40004", "--service", ""],
+            "--service is empty",
+            "an empty service",
+        ),
+    ] {
+        let run = idp.run(&[&["delegations", "grant"][..], &args].concat());
+        assert_refused(&run, needle, why);
+    }
+
+    let revoke = [
+        "delegations",
+        "revoke",
+        "--staff",
+        "CE20002",
+        "--for",
+        "IP30003",
+    ];
+    idp.ok(&revoke);
+    let refused = idp.run(&revoke);
+    assert_refused(&refused, "no active delegation", "revoking twice");
+    let active = idp.ok(&["delegations", "list", "--account", "IP30003"]);
+    assert_eq!(
+        active.stdout.lines().count(),
+        1,
+        "the one for the portal is left: {active:?}"
+    );
+    let all = idp.ok(&["delegations", "list", "--account", "CE20002", "--all"]);
+    assert!(
+        all.stdout
+            .lines()
+            .any(|l| l.contains("\t*\t") && l.contains("revoked ")),
+        "{all:?}"
+    );
+    let none = idp.ok(&["delegations", "list", "--account", "IP40004"]);
+    assert!(none.stdout.trim().is_empty(), "{none:?}");
 }

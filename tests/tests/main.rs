@@ -25,6 +25,7 @@ mod multi_node;
 mod notifications;
 mod recovery;
 mod redis_down;
+mod roles_and_delegations;
 mod router;
 mod session_end;
 mod sign_in;

@@ -3,8 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ActsFor;
+
 /// The claims of our access tokens (RFC 9068 §2.2), plus `sid` and `gid` (the grant they come
-/// from, so revoking a grant revokes its access tokens at our endpoints).
+/// from, so revoking a grant revokes its access tokens at our endpoints), and the user's
+/// `roles` and `acts_for` (RFC 9068 §2.2.3.1 lets an access token carry roles).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
     /// Issuer.
@@ -32,4 +35,10 @@ pub struct AccessClaims {
     /// Grant (refresh family) id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// The user's agency roles (`domain::Role` names), read when the token was issued.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The professionals a staff user acts for at this token's service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acts_for: Vec<ActsFor>,
 }

@@ -1,6 +1,7 @@
 //! Domain types that carry their rules: parse, don't validate.
 
 mod access_claims;
+mod authority;
 mod login_name;
 mod password;
 mod pseudonym;
@@ -9,6 +10,7 @@ mod secret_token;
 mod signing_alg;
 
 pub use access_claims::AccessClaims;
+pub use authority::{ActsFor, Delegation, Role, acts_for_at};
 pub use login_name::LoginName;
 pub use password::{Password, PasswordError};
 pub use pseudonym::PseudonymKey;

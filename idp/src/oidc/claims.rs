@@ -1,6 +1,7 @@
 //! Claims about a user, by scope (OIDC Core §5.4): `profile` gives the names and the agency's
-//! own claims (`username`, `account_type`, `profession`), `email` the address. `sub` is the
-//! account's opaque id, never the username.
+//! own claims (`username`, `account_type`, `profession`, `roles`, `acts_for`), `email` the
+//! address. `sub` is the account's opaque id, never the username. docs/CLAIMS.md describes
+//! the agency's claims for relying parties.
 
 use openidconnect::core::{
     CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
@@ -11,7 +12,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Scope;
+use crate::domain::{ActsFor, Scope, acts_for_at};
 use crate::store::accounts::Account;
 
 /// The agency's claims beside the standard ones.
@@ -29,6 +30,12 @@ pub struct AgencyClaims {
     /// SSO session id (Front/Back-Channel Logout `sid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// Agency roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The professionals a staff user acts for at the client the claims are for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acts_for: Vec<ActsFor>,
 }
 
 impl AdditionalClaims for AgencyClaims {}
@@ -67,8 +74,22 @@ pub fn standard(account: &Account, scope: &Scope) -> StandardClaims<CoreGenderCl
     claims
 }
 
-/// The agency's claims released for `scope`.
-pub fn agency(account: &Account, scope: &Scope, sid: Option<&str>) -> AgencyClaims {
+/// The names of an account's roles, as the `roles` claim lists them.
+pub fn roles(account: &Account) -> Vec<String> {
+    account
+        .roles
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect()
+}
+
+/// The agency's claims released for `scope` to the client `client_id`.
+pub fn agency(
+    account: &Account,
+    scope: &Scope,
+    sid: Option<&str>,
+    client_id: &str,
+) -> AgencyClaims {
     let profile = scope.contains("profile");
     AgencyClaims {
         username: profile.then(|| account.username.clone()),
@@ -79,5 +100,11 @@ pub fn agency(account: &Account, scope: &Scope, sid: Option<&str>) -> AgencyClai
             None
         },
         sid: sid.map(str::to_owned),
+        roles: if profile { roles(account) } else { Vec::new() },
+        acts_for: if profile {
+            acts_for_at(&account.delegations, client_id)
+        } else {
+            Vec::new()
+        },
     }
 }

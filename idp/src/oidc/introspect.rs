@@ -37,10 +37,20 @@ pub async fn handle(
         match verify::access_token(&app, token).await {
             // RFC 7662 §4: a client learns nothing about tokens that are not its own.
             Ok(c) if c.client_id != client.id && c.aud != client.id => json!({ "active": false }),
-            Ok(c) => json!({
-                "active": true, "scope": c.scope, "client_id": c.client_id, "token_type": "Bearer",
-                "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,
-            }),
+            Ok(c) => {
+                let mut answer = json!({
+                    "active": true, "scope": c.scope, "client_id": c.client_id, "token_type": "Bearer",
+                    "exp": c.exp, "iat": c.iat, "sub": c.sub, "aud": c.aud, "iss": c.iss, "jti": c.jti,
+                });
+                // The token's own authorization data, as it was issued (RFC 7662 §2.2 allows more).
+                if !c.roles.is_empty() {
+                    answer["roles"] = json!(c.roles);
+                }
+                if !c.acts_for.is_empty() {
+                    answer["acts_for"] = json!(c.acts_for);
+                }
+                answer
+            }
             Err(Rejected::Invalid) => json!({ "active": false }),
             Err(Rejected::Store(e)) => return Err(e.into()),
         }

@@ -7,8 +7,7 @@ use openidconnect::{AccessToken, Audience, IdTokenClaims, IssuerUrl, Nonce};
 
 use super::claims::{self, AgencyIdToken};
 use super::error::OAuthError;
-use crate::domain::AccessClaims;
-use crate::domain::{Scope, SecretToken};
+use crate::domain::{AccessClaims, Scope, SecretToken, acts_for_at};
 use crate::keys::SigningAlg;
 use crate::state::AppState;
 use crate::store::accounts::Account;
@@ -48,11 +47,13 @@ fn access_token_alg(app: &AppState) -> SigningAlg {
     }
 }
 
-/// Mints a JWT access token (`typ: at+jwt`, RFC 9068 §2.1).
+/// Mints a JWT access token (`typ: at+jwt`, RFC 9068 §2.1); a user's token carries their
+/// roles and the delegations that apply at `client`, as the account was just read.
 pub async fn access_token(
     app: &AppState,
     client: &Client,
     grant: Grant<'_>,
+    user: Option<&Account>,
 ) -> Result<Minted, OAuthError> {
     let now = Utc::now();
     let jti = SecretToken::generate().map_err(|_| OAuthError::server("rng"))?;
@@ -68,6 +69,10 @@ pub async fn access_token(
         auth_time: grant.auth_time.map(|t| t.timestamp()),
         sid: grant.sid.map(str::to_owned),
         gid: grant.grant_id.map(str::to_owned),
+        roles: user.map(claims::roles).unwrap_or_default(),
+        acts_for: user
+            .map(|account| acts_for_at(&account.delegations, &client.id))
+            .unwrap_or_default(),
     };
     let signer = app.keys.signer(access_token_alg(app)).await?;
     let token = signer.sign_jwt("at+jwt", &claims)?;
@@ -95,7 +100,7 @@ pub async fn id_token(
         now + Duration::seconds(app.config.tokens.id_token_ttl_secs as i64),
         now,
         claims::standard(account, &scope),
-        claims::agency(account, &scope, grant.sid),
+        claims::agency(account, &scope, grant.sid, &client.id),
     )
     .set_auth_time(grant.auth_time)
     .set_nonce(nonce.map(|n| Nonce::new(n.to_owned())));

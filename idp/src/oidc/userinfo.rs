@@ -44,7 +44,7 @@ pub async fn handle(
         .ok_or_else(OAuthError::invalid_token)?;
     let info: UserInfoClaims<AgencyClaims, CoreGenderClaim> = UserInfoClaims::new(
         claims::standard(&account, &scope),
-        claims::agency(&account, &scope, None),
+        claims::agency(&account, &scope, None, &claims.client_id),
     );
     let mut response = Json(info).into_response();
     response.headers_mut().insert(

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::{Delegation, Role};
+
 use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// An account as login and the claims need it.
@@ -30,6 +32,10 @@ pub struct Account {
     pub disabled_at: Option<DateTime<Utc>>,
     /// Set when too many lockouts wait for the help desk.
     pub locked_at: Option<DateTime<Utc>>,
+    /// Agency roles (the `roles` claim).
+    pub roles: Vec<Role>,
+    /// Active delegations of a staff account (the `acts_for` claim), by username.
+    pub delegations: Vec<Delegation>,
 }
 
 /// An account and its password credential, found by a login name.
@@ -66,8 +72,17 @@ pub struct NewAccount<'a> {
     pub phc: &'a str,
 }
 
+/// The account's columns, with its roles and active delegations read in the same statement
+/// (index lookups, one round trip): every token issued reads them fresh, so a revoked role or
+/// delegation is gone from the next token (migration V6).
 const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a.email_verified, \
-                       a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at";
+     a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at, \
+     ARRAY(SELECT r.role FROM account_roles r WHERE r.account_id = a.id ORDER BY r.role) AS roles, \
+     (SELECT coalesce(jsonb_agg(jsonb_build_object('sub', p.id::text, 'username', p.username, \
+                'name', p.given_name || ' ' || p.family_name, 'service', d.service) \
+              ORDER BY p.username, d.service NULLS FIRST), '[]') \
+        FROM delegations d JOIN accounts p ON p.id = d.professional_id \
+       WHERE d.staff_id = a.id AND d.revoked_at IS NULL AND p.disabled_at IS NULL) AS delegations";
 
 /// Finds an account by any of its login names (already case-folded).
 #[tracing::instrument(level = "debug", skip_all)]
@@ -202,6 +217,14 @@ fn from_row(row: &tokio_postgres::Row) -> Result<Account, StoreError> {
         locale: row.col("locale")?,
         disabled_at: row.col("disabled_at")?,
         locked_at: row.col("locked_at")?,
+        // The table's CHECK holds the same list as `Role`: an unknown name cannot be stored.
+        roles: row
+            .col::<_, Vec<String>>("roles")?
+            .iter()
+            .filter_map(|name| Role::parse(name))
+            .collect(),
+        delegations: serde_json::from_value(row.col("delegations")?)
+            .map_err(|e| StoreError::Corrupt(e.into()))?,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod codes;
 pub mod consents;
 pub mod counters;
+pub mod delegations;
 pub mod email_proofs;
 pub mod ephemeral;
 pub mod kv;
@@ -19,6 +20,7 @@ pub mod questions;
 pub mod refresh;
 pub mod registry;
 pub mod revoked;
+pub mod roles;
 pub mod sessions;
 pub mod windows;
 

@@ -49,7 +49,7 @@ pub async fn exchange(
         sid: None,
         grant_id: None,
     };
-    let minted = issue::access_token(app, client, grant).await?;
+    let minted = issue::access_token(app, client, grant, None).await?;
     crate::metrics::token_issued("client_credentials");
     Ok(TokenResponse {
         access_token: minted.token,

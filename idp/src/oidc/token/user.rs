@@ -18,7 +18,7 @@ pub async fn issue(
     nonce: Option<&str>,
     refresh_token: Option<String>,
 ) -> Result<(TokenResponse, String), OAuthError> {
-    let minted = issue::access_token(app, client, grant).await?;
+    let minted = issue::access_token(app, client, grant, Some(account)).await?;
     let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
         Some(issue::id_token(app, client, account, grant, nonce, &minted.token).await?)
     } else {

@@ -1,0 +1,29 @@
+//! The agency roles of accounts (migration V6, `account_roles`).
+
+use uuid::Uuid;
+
+use super::{GenericClient, StoreError, sql};
+use crate::domain::Role;
+
+/// Grants `role` to an account. Returns whether it was new (granting twice is a no-op).
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account, role = %role))]
+pub async fn grant(
+    client: &impl GenericClient,
+    account: Uuid,
+    role: Role,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) \
+                       ON CONFLICT ON CONSTRAINT account_roles_pkey DO NOTHING";
+    Ok(sql::execute(client, SQL, &[&account, &role.as_str()]).await? == 1)
+}
+
+/// Takes `role` from an account. Returns whether it held it.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %account, role = %role))]
+pub async fn revoke(
+    client: &impl GenericClient,
+    account: Uuid,
+    role: Role,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "DELETE FROM account_roles WHERE account_id = $1 AND role = $2";
+    Ok(sql::execute(client, SQL, &[&account, &role.as_str()]).await? == 1)
+}
