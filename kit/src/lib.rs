@@ -3,7 +3,11 @@
 //!
 //! - [`tls`]: the rustls server configuration (aws-lc-rs), development certificates and
 //!   secret files;
-//! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal).
+//! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal);
+//! - [`pg`]: the Postgres pool, cached statements and column reads;
+//! - [`seal`]: AES-256-GCM sealing of secrets and records at rest.
 
 pub mod logs;
+pub mod pg;
+pub mod seal;
 pub mod tls;

@@ -1,21 +1,26 @@
-//! Secure-messaging service between health professionals and the agency.
-//!
-//! Skeleton for now: the liveness and readiness probes, and sign-in through the identity
-//! provider (`auth/`, the demo relying party of `scripts/dev`); the messaging features come in
-//! a later issue.
+//! Secure-messaging service between health professionals and the agency: a relying party of
+//! the idp. Layers, top to bottom: `cli` and the routers here; `api` (JSON, bearer tokens) and
+//! `auth` (pages sign-in); the `threads` feature; `identity` (tokens, callers) and `state`;
+//! `crypto` (encryption at rest) and `store` (Postgres); `config`, `domain`, `i18n`, `error`.
 
+pub mod api;
 pub mod auth;
-
-use std::future::Future;
-use std::net::SocketAddr;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod identity;
+pub mod state;
+pub mod store;
+pub mod threads;
 
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
+use std::future::Future;
 use tokio::net::TcpListener;
-
-/// Address the service listens on when `MESSAGING_BIND` is not set.
-pub const DEFAULT_BIND: &str = "127.0.0.1:8444";
 
 /// The service's routes; sign-in pages when an identity provider is configured.
 pub fn router(auth: Option<auth::Auth>) -> Router {
@@ -28,25 +33,9 @@ pub fn router(auth: Option<auth::Auth>) -> Router {
     }
 }
 
-/// The sign-in configuration from `MESSAGING_IDP_ISSUER`, `MESSAGING_PUBLIC_URL`,
-/// `MESSAGING_CLIENT_ID`, `MESSAGING_CLIENT_SECRET_FILE` and `MESSAGING_CA_FILE`; `None` when
-/// no issuer is set.
-pub fn auth_config_from_env() -> anyhow::Result<Option<auth::AuthConfig>> {
-    let Ok(issuer) = std::env::var("MESSAGING_IDP_ISSUER") else {
-        return Ok(None);
-    };
-    let var = |name: &str| {
-        std::env::var(name).with_context(|| format!("{name} is required with MESSAGING_IDP_ISSUER"))
-    };
-    Ok(Some(auth::AuthConfig {
-        issuer: issuer.trim_end_matches('/').to_owned(),
-        public_url: var("MESSAGING_PUBLIC_URL")?
-            .trim_end_matches('/')
-            .to_owned(),
-        client_id: var("MESSAGING_CLIENT_ID")?,
-        client_secret_file: var("MESSAGING_CLIENT_SECRET_FILE")?.into(),
-        ca_file: std::env::var("MESSAGING_CA_FILE").ok().map(Into::into),
-    }))
+/// The whole service: probes, pages sign-in (when configured) and the JSON API.
+pub fn service(state: state::AppState, auth: Option<auth::Auth>) -> Router {
+    router(auth).merge(api::router(&state).with_state(state))
 }
 
 /// Liveness probe: the process is up and serving.
@@ -57,14 +46,6 @@ async fn healthz() -> &'static str {
 /// Readiness probe: the service can take traffic (no dependencies yet).
 async fn readyz() -> &'static str {
     "ready"
-}
-
-/// Parses the listen address from the `MESSAGING_BIND` value, or the default when unset.
-pub fn bind_address(value: Option<&str>) -> anyhow::Result<SocketAddr> {
-    let value = value.unwrap_or(DEFAULT_BIND);
-    value
-        .parse()
-        .with_context(|| format!("MESSAGING_BIND: {value:?} is not an address like {DEFAULT_BIND}"))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets requests in flight end.
@@ -164,7 +145,7 @@ mod tests {
     }
 
     /// Sends a bare HTTP/1.1 GET and returns the whole response.
-    async fn get(addr: SocketAddr, path: &str) -> String {
+    async fn get(addr: std::net::SocketAddr, path: &str) -> String {
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.unwrap();
@@ -195,16 +176,5 @@ mod tests {
 
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
-    }
-
-    #[test]
-    fn bind_address_defaults_and_validates() {
-        assert_eq!(bind_address(None).unwrap().to_string(), DEFAULT_BIND);
-        assert_eq!(
-            bind_address(Some("0.0.0.0:9000")).unwrap().to_string(),
-            "0.0.0.0:9000"
-        );
-        let err = bind_address(Some("localhost")).unwrap_err();
-        assert!(err.to_string().contains("MESSAGING_BIND"), "{err}");
     }
 }

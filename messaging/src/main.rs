@@ -1,48 +1,20 @@
-//! Entry point of the secure-messaging service: logs, listen on `MESSAGING_BIND`
-//! (default `127.0.0.1:8444`), stop gracefully on Ctrl-C or SIGTERM.
+//! Entry point of the secure-messaging service: `messaging serve | migrate | teams … |
+//! agents … | keys …` (see `cli.rs`).
 
-use anyhow::Context;
-use tokio::net::TcpListener;
+use clap::Parser as _;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     init_tracing();
-
-    let bind = std::env::var("MESSAGING_BIND").ok();
-    let addr = messaging::bind_address(bind.as_deref())?;
-    service_kit::tls::install_crypto_provider();
-    let auth = match messaging::auth_config_from_env()? {
-        Some(config) => Some(messaging::auth::Auth::discover(config).await?),
-        None => None,
-    };
-    let router = messaging::router(auth);
-    let tls = match (
-        std::env::var("MESSAGING_TLS_CERT"),
-        std::env::var("MESSAGING_TLS_KEY"),
-    ) {
-        (Ok(cert), Ok(key)) => Some(service_kit::tls::server_config(
-            cert.as_ref(),
-            key.as_ref(),
-        )?),
-        _ => None,
-    };
-    match tls {
-        Some(tls) => {
-            let listener = std::net::TcpListener::bind(addr)
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            tracing::info!(%addr, "messaging service listening (HTTPS)");
-            messaging::serve_tls(listener, router, tls, messaging::shutdown_signal()).await?;
-        }
-        None => {
-            let listener = TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            tracing::info!(%addr, "messaging service listening");
-            messaging::serve(listener, router, messaging::shutdown_signal()).await?;
+    let cli = messaging::cli::Cli::parse();
+    match messaging::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
         }
     }
-    tracing::info!("messaging service stopped");
-    Ok(())
 }
 
 /// Logs filtered by `RUST_LOG` (default `info`); JSON lines when `MESSAGING_LOG_FORMAT=json`

@@ -12,6 +12,7 @@ pub mod chromium;
 pub mod credentials;
 pub mod jwt;
 pub mod login;
+pub mod messaging;
 pub mod oauth;
 pub mod page;
 pub mod rp;

@@ -21,6 +21,7 @@ mod ip_window;
 mod key_rotation;
 mod lockout;
 mod login_page;
+mod messaging_api;
 mod multi_node;
 mod notifications;
 mod recovery;

@@ -29,11 +29,11 @@ mod pg_tests;
 
 use std::fmt;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
+use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::row::RowIndex;
 use tokio_postgres::types::FromSql;
-use tokio_postgres::{NoTls, Row};
 
 use crate::config::DatabaseConfig;
 use crate::error::BoxError;
@@ -45,55 +45,7 @@ mod embedded {
     refinery::embed_migrations!("../migrations");
 }
 
-/// Statements are prepared once per connection and cached (deadpool's statement cache): no
-/// parse and plan on every request, and one round trip per statement instead of two.
-pub(crate) mod sql {
-    use deadpool_postgres::GenericClient;
-    use tokio_postgres::Row;
-    use tokio_postgres::types::ToSql;
-
-    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
-
-    /// At most one row.
-    pub async fn query_opt(
-        client: &impl GenericClient,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<Option<Row>, tokio_postgres::Error> {
-        let statement = client.prepare_cached(sql).await?;
-        client.query_opt(&statement, params).await
-    }
-
-    /// Exactly one row.
-    pub async fn query_one(
-        client: &impl GenericClient,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<Row, tokio_postgres::Error> {
-        let statement = client.prepare_cached(sql).await?;
-        client.query_one(&statement, params).await
-    }
-
-    /// Every row.
-    pub async fn query(
-        client: &impl GenericClient,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let statement = client.prepare_cached(sql).await?;
-        client.query(&statement, params).await
-    }
-
-    /// Rows affected.
-    pub async fn execute(
-        client: &impl GenericClient,
-        sql: &str,
-        params: Params<'_>,
-    ) -> Result<u64, tokio_postgres::Error> {
-        let statement = client.prepare_cached(sql).await?;
-        client.execute(&statement, params).await
-    }
-}
+pub(crate) use service_kit::pg::sql;
 
 /// A failure reaching or using a store. Each variant keeps its cause as `source()`; log it with
 /// [`Chain`](crate::error::Chain) to see the whole chain.
@@ -191,7 +143,7 @@ macro_rules! via_store_error {
 pub(crate) use via_store_error;
 
 /// Reads a column without panicking: a type mismatch is a [`StoreError::Column`] naming the
-/// column and keeping tokio-postgres's error as source.
+/// column (the kit's reader, answering the idp's error).
 pub(crate) trait RowExt {
     /// The column `idx` (a name or a position) as a `T`.
     fn col<'a, I, T>(&'a self, idx: I) -> Result<T, StoreError>
@@ -206,31 +158,22 @@ impl RowExt for Row {
         I: RowIndex + fmt::Display + Copy,
         T: FromSql<'a>,
     {
-        self.try_get(idx).map_err(|source| StoreError::Column {
-            column: idx.to_string(),
-            source,
+        service_kit::pg::RowExt::col(self, idx).map_err(|e| StoreError::Column {
+            column: e.column,
+            source: e.source,
         })
     }
 }
 
 /// Builds the connection pool; with `schema` set, every connection uses it as search path.
 pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
-    let mut pg: tokio_postgres::Config = config
-        .url
-        .parse()
-        .map_err(|e| anyhow::anyhow!("configuration key `database.url`: {e}"))?;
-    if let Some(schema) = &config.schema {
-        pg.options(format!("-c search_path={schema}"));
-    }
-    pg.application_name("idp");
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Ok(Pool::builder(manager).max_size(config.pool_size).build()?)
+    service_kit::pg::pool(
+        &config.url,
+        config.schema.as_deref(),
+        config.pool_size,
+        "idp",
+        "database.url",
+    )
 }
 
 /// Applies the embedded migrations (creating the schema first when one is configured).

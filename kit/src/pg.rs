@@ -1,0 +1,120 @@
+//! Postgres plumbing both services use the same way: a pool whose connections may live in a
+//! schema of their own (tests take one each), statements prepared once per connection, and
+//! columns read without panicking.
+
+use std::fmt;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+use tokio_postgres::Row;
+use tokio_postgres::row::RowIndex;
+use tokio_postgres::types::FromSql;
+
+/// Builds the pool of `url`; with `schema` set, every connection uses it as search path.
+/// `application_name` shows in `pg_stat_activity`. `key` names the URL's setting in errors.
+pub fn pool(
+    url: &str,
+    schema: Option<&str>,
+    size: usize,
+    application_name: &str,
+    key: &str,
+) -> anyhow::Result<Pool> {
+    let mut pg: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("configuration key `{key}`: {e}"))?;
+    if let Some(schema) = schema {
+        pg.options(format!("-c search_path={schema}"));
+    }
+    pg.application_name(application_name);
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Ok(Pool::builder(manager).max_size(size).build()?)
+}
+
+/// Statements are prepared once per connection and cached (deadpool's statement cache): no
+/// parse and plan on every request, and one round trip per statement instead of two.
+pub mod sql {
+    use deadpool_postgres::GenericClient;
+    use tokio_postgres::Row;
+    use tokio_postgres::types::ToSql;
+
+    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+    /// At most one row.
+    pub async fn query_opt(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query_opt(&statement, params).await
+    }
+
+    /// Exactly one row.
+    pub async fn query_one(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Row, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query_one(&statement, params).await
+    }
+
+    /// Every row.
+    pub async fn query(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.query(&statement, params).await
+    }
+
+    /// Rows affected.
+    pub async fn execute(
+        client: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<u64, tokio_postgres::Error> {
+        let statement = client.prepare_cached(sql).await?;
+        client.execute(&statement, params).await
+    }
+}
+
+/// A column that did not have the type the code expects (a schema and code mismatch).
+#[derive(Debug, thiserror::Error)]
+#[error("column `{column}` did not decode")]
+pub struct ColumnError {
+    /// The column, by name or position.
+    pub column: String,
+    /// What tokio-postgres said.
+    #[source]
+    pub source: tokio_postgres::Error,
+}
+
+/// Reads a column without panicking: a type mismatch is a [`ColumnError`] naming the column.
+pub trait RowExt {
+    /// The column `idx` (a name or a position) as a `T`.
+    fn col<'a, I, T>(&'a self, idx: I) -> Result<T, ColumnError>
+    where
+        I: RowIndex + fmt::Display + Copy,
+        T: FromSql<'a>;
+}
+
+impl RowExt for Row {
+    fn col<'a, I, T>(&'a self, idx: I) -> Result<T, ColumnError>
+    where
+        I: RowIndex + fmt::Display + Copy,
+        T: FromSql<'a>,
+    {
+        self.try_get(idx).map_err(|source| ColumnError {
+            column: idx.to_string(),
+            source,
+        })
+    }
+}

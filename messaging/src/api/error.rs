@@ -1,0 +1,121 @@
+//! The API's error bodies: `{"error": "<code>", "message": "<text in the caller's language>",
+//! "field": "<field>"?}` with the status that fits; a 401 carries a Bearer challenge
+//! (RFC 6750 §3). Nothing about a thread that is not the caller's is ever told apart from a
+//! thread that does not exist (404).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::i18n::{self, Lang};
+use crate::identity::Rejected;
+use crate::identity::caller::CallerError;
+use crate::identity::idp::IdpError;
+use crate::store::StoreError;
+use crate::threads::ThreadError;
+
+/// An API error, rendered in `lang`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    key: &'static str,
+    field: Option<&'static str>,
+    lang: Lang,
+}
+
+impl ApiError {
+    /// An error with a message key.
+    pub fn new(status: StatusCode, key: &'static str, lang: Lang) -> Self {
+        Self {
+            status,
+            key,
+            field: None,
+            lang,
+        }
+    }
+
+    /// 404.
+    pub fn not_found(lang: Lang) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", lang)
+    }
+
+    /// 401 `invalid_token`.
+    pub fn invalid_token(lang: Lang) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", lang)
+    }
+
+    /// The error for a refused or unverifiable token.
+    pub fn from_rejected(rejected: &Rejected, lang: Lang) -> Self {
+        match rejected {
+            Rejected::Invalid(why) => {
+                tracing::debug!(why, "bearer token refused");
+                Self::invalid_token(lang)
+            }
+            Rejected::Idp(e) => Self::from_idp(e, lang),
+        }
+    }
+
+    fn from_idp(error: &IdpError, lang: Lang) -> Self {
+        match error {
+            IdpError::TokenRefused => Self::invalid_token(lang),
+            other => {
+                tracing::warn!(error = %other, "the idp could not be used");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "idp_unavailable", lang)
+            }
+        }
+    }
+
+    /// The error for a refused conversation request.
+    pub fn from_thread(error: ThreadError, lang: Lang) -> Self {
+        match error {
+            ThreadError::NotFound => Self::not_found(lang),
+            ThreadError::Invalid { field, reason } => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                key: reason,
+                field: Some(field),
+                lang,
+            },
+            ThreadError::Caller(CallerError::Idp(e)) => Self::from_idp(&e, lang),
+            ThreadError::Caller(CallerError::Store(e)) => Self::unavailable(&e, lang),
+            ThreadError::Store(e) => Self::unavailable(&e, lang),
+            ThreadError::Crypto(e) => {
+                tracing::error!(error = %crate::error::Chain(&e), "encryption keys unusable");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", lang)
+            }
+        }
+    }
+
+    fn unavailable(error: &StoreError, lang: Lang) -> Self {
+        tracing::error!(error = %crate::error::Chain(error), "store failed");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", lang)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "error": self.key,
+            "message": i18n::text(self.key, self.lang),
+        });
+        if let Some(field) = self.field {
+            body["field"] = json!(field);
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(self.lang.tag()),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}

@@ -1,0 +1,31 @@
+//! The JSON API (`/api/v1/…`) for relying-party applications that embed messaging: bearer
+//! access tokens from the idp (`bearer.rs`), JSON bodies (`json.rs`), one error shape
+//! (`error.rs`), the conversation endpoints (`threads.rs`).
+
+pub mod bearer;
+pub mod error;
+pub mod json;
+pub mod threads;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The API's routes.
+pub fn router(app: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/categories", get(threads::categories))
+        .route(
+            "/api/v1/threads",
+            get(threads::list_threads).post(threads::open_thread),
+        )
+        .route("/api/v1/threads/{id}", get(threads::show_thread))
+        .route("/api/v1/threads/{id}/messages", post(threads::post_message))
+        .route("/api/v1/threads/{id}/take", post(threads::take))
+        .route("/api/v1/threads/{id}/release", post(threads::release))
+        .route("/api/v1/threads/{id}/close", post(threads::close))
+        .route("/api/v1/threads/{id}/assign", post(threads::assign))
+        .layer(DefaultBodyLimit::max(app.config.server.body_limit_bytes))
+}

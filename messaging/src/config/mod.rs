@@ -1,0 +1,154 @@
+//! The messaging service's configuration: `config/messaging/default.toml`, then
+//! `config/messaging/<env>.toml`, then `MESSAGING__SECTION__KEY` environment variables; an
+//! unknown key anywhere is an error that names it.
+
+mod sections;
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+pub use sections::{
+    Category, DatabaseConfig, IdpConfig, KeysConfig, ServerConfig, ThreadsConfig, TlsMode,
+};
+
+/// Every setting of the service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listening and TLS.
+    pub server: ServerConfig,
+    /// Postgres.
+    pub database: DatabaseConfig,
+    /// The identity provider this service trusts.
+    pub idp: IdpConfig,
+    /// Encryption at rest.
+    pub keys: KeysConfig,
+    /// Conversation rules.
+    pub threads: ThreadsConfig,
+    /// The subject catalogue: each category routes new threads to one team.
+    pub categories: Vec<Category>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file or variable did not parse, or a key is unknown or missing.
+    #[error("configuration: {0}")]
+    Parse(#[source] Box<figment::Error>),
+    /// A value breaks a rule.
+    #[error("configuration key `{key}`: {reason}")]
+    Invalid {
+        /// The key, `section.name`.
+        key: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Loads `<dir>/messaging/default.toml`, `<dir>/messaging/<env>.toml` and the environment.
+    pub fn load(dir: &Path, env: &str) -> Result<Self, ConfigError> {
+        for file in ["default.toml".to_owned(), format!("{env}.toml")] {
+            let path = dir.join("messaging").join(&file);
+            if !path.is_file() {
+                return Err(ConfigError::Invalid {
+                    key: "MESSAGING_CONFIG_DIR",
+                    reason: format!("{} does not exist", path.display()),
+                });
+            }
+        }
+        Self::from_figment(Self::figment(dir, env))
+    }
+
+    /// The layered sources, for callers (tests) that merge overrides of their own.
+    pub fn figment(dir: &Path, env: &str) -> Figment {
+        let dir: PathBuf = dir.join("messaging");
+        Figment::new()
+            .merge(Toml::file(dir.join("default.toml")))
+            .merge(Toml::file(dir.join(format!("{env}.toml"))))
+            .merge(Env::prefixed("MESSAGING__").split("__").lowercase(true))
+    }
+
+    /// Extracts and checks a configuration from any figment.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Parse(Box::new(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: String| Err(ConfigError::Invalid { key, reason });
+        for (key, url) in [
+            ("server.public_url", &self.server.public_url),
+            ("idp.issuer", &self.idp.issuer),
+        ] {
+            if !matches!(url.scheme(), "https" | "http") || url.query().is_some() {
+                return invalid(key, "must be an https URL without a query".into());
+            }
+        }
+        if let Some(schema) = &self.database.schema
+            && (schema.is_empty()
+                || !schema
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        {
+            return invalid("database.schema", "only a-z, 0-9 and _".into());
+        }
+        if self.categories.is_empty() {
+            return invalid("categories", "at least one category".into());
+        }
+        for (i, category) in self.categories.iter().enumerate() {
+            if let Err(reason) = category.check() {
+                return invalid("categories", format!("category {}: {reason}", i + 1));
+            }
+            if self.categories[..i].iter().any(|c| c.code == category.code) {
+                return invalid("categories", format!("`{}` twice", category.code));
+            }
+        }
+        if self.threads.page_size == 0 || self.threads.page_size > 200 {
+            return invalid("threads.page_size", "between 1 and 200".into());
+        }
+        Ok(())
+    }
+
+    /// The category with this code.
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_config() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")
+    }
+
+    #[test]
+    fn every_environment_file_loads() {
+        for env in ["dev", "test", "production"] {
+            let config = Config::from_figment(Config::figment(&repo_config(), env));
+            assert!(config.is_ok(), "{env}: {config:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_and_a_bad_value_are_named() {
+        let unknown = Config::figment(&repo_config(), "test").merge(
+            figment::providers::Serialized::default("threads.colour", "blue"),
+        );
+        let error = Config::from_figment(unknown).unwrap_err().to_string();
+        assert!(error.contains("colour"), "{error}");
+        let bad = Config::figment(&repo_config(), "test").merge(
+            figment::providers::Serialized::default("database.schema", "a;drop"),
+        );
+        let error = Config::from_figment(bad).unwrap_err().to_string();
+        assert!(error.contains("database.schema"), "{error}");
+    }
+}

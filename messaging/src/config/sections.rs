@@ -1,0 +1,133 @@
+//! The sections of the configuration, one type each.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use url::Url;
+
+/// How the service is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// HTTPS here (rustls).
+    Rustls,
+    /// Plain HTTP behind a TLS-terminating proxy.
+    Proxy,
+}
+
+/// `[server]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listen address.
+    pub bind: String,
+    /// The URL users reach the service at (sign-in redirect, links in e-mails).
+    pub public_url: Url,
+    /// TLS here or at a proxy.
+    pub tls: TlsMode,
+    /// Certificate chain (PEM), with `tls = "rustls"`.
+    pub tls_cert: PathBuf,
+    /// Its private key.
+    pub tls_key: PathBuf,
+    /// Largest JSON or form body, in bytes.
+    pub body_limit_bytes: usize,
+}
+
+/// `[database]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// libpq-style URL.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// Schema to use instead of `public` (tests use one per test); created by `migrate`.
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+/// `[idp]`: the provider whose tokens this service accepts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpConfig {
+    /// Its issuer (`iss`).
+    pub issuer: Url,
+    /// Our client id at the provider; the `aud` our bearer tokens must carry.
+    pub client_id: String,
+    /// Our client secret (pages sign-in); none for an API-only node.
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// An extra root CA to trust (the dev CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// How long the provider's key set is kept before it is fetched again.
+    pub jwks_cache_secs: u64,
+    /// A token with an unknown `kid` refetches the key set at most this often.
+    pub jwks_refetch_floor_secs: u64,
+}
+
+/// `[keys]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// 32 random bytes, base64: seals the key-encryption keys stored in the database.
+    pub master_key_file: PathBuf,
+}
+
+/// `[threads]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadsConfig {
+    /// A reply reopens a closed thread within this many days of its closing.
+    pub reopen_within_days: u32,
+    /// Threads or messages per page.
+    pub page_size: u32,
+    /// Longest subject line, in characters.
+    pub subject_max_chars: usize,
+    /// Longest message body, in characters.
+    pub body_max_chars: usize,
+}
+
+/// One subject category of the catalogue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    /// Stable code (in the API and the database).
+    pub code: String,
+    /// Label in French.
+    pub label_fr: String,
+    /// Label in English.
+    pub label_en: String,
+    /// The team whose queue receives new threads of this category.
+    pub team: String,
+}
+
+impl Category {
+    /// The label in `lang` (`en…` → English, anything else French).
+    pub fn label(&self, lang: &str) -> &str {
+        if lang.starts_with("en") {
+            &self.label_en
+        } else {
+            &self.label_fr
+        }
+    }
+
+    pub(super) fn check(&self) -> Result<(), String> {
+        let code_ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 40
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if !code_ok(&self.code) {
+            return Err(format!("code `{}`: a-z, 0-9 and -", self.code));
+        }
+        if !code_ok(&self.team) {
+            return Err(format!("team `{}`: a-z, 0-9 and -", self.team));
+        }
+        if self.label_fr.trim().is_empty() || self.label_en.trim().is_empty() {
+            return Err("label_fr and label_en are required".into());
+        }
+        Ok(())
+    }
+}

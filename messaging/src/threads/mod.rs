@@ -1,0 +1,92 @@
+//! Conversations: open a thread in a category (routed to that category's team), reply,
+//! read a thread (which records who read what), list an inbox or a queue, and the agents'
+//! moves (take, close). Every access is checked against the caller: a thread that is not
+//! theirs is [`ThreadError::NotFound`], exactly like one that does not exist.
+
+pub mod access;
+pub mod list;
+pub mod manage;
+pub mod open;
+pub mod reply;
+pub mod show;
+
+use crate::crypto::CryptoError;
+use crate::identity::caller::CallerError;
+use crate::store::StoreError;
+
+/// Why a conversation request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ThreadError {
+    /// No such thread, message or person — or not the caller's (never told apart).
+    #[error("not found")]
+    NotFound,
+    /// A field breaks a rule; `field` names it and `reason` is a message key (`i18n`).
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field, as the API names it.
+        field: &'static str,
+        /// The message key.
+        reason: &'static str,
+    },
+    /// Encryption keys could not be used.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The caller's profile could not be had.
+    #[error(transparent)]
+    Caller(#[from] CallerError),
+}
+
+impl From<deadpool_postgres::PoolError> for ThreadError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<tokio_postgres::Error> for ThreadError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+/// Where a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    /// The thread that holds it.
+    pub thread_id: uuid::Uuid,
+    /// The message.
+    pub message_id: uuid::Uuid,
+}
+
+/// Checks a text field: trimmed, not empty, at most `max` characters, and no control
+/// characters but line breaks and tabs (in bodies).
+pub(crate) fn text_field(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, ThreadError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ThreadError::Invalid {
+            field,
+            reason: "required",
+        });
+    }
+    if value.chars().count() > max {
+        return Err(ThreadError::Invalid {
+            field,
+            reason: "too_long",
+        });
+    }
+    let allowed = |c: char| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'));
+    if !value.chars().all(allowed) {
+        return Err(ThreadError::Invalid {
+            field,
+            reason: "control_characters",
+        });
+    }
+    Ok(value.to_owned())
+}

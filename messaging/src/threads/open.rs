@@ -1,0 +1,172 @@
+//! Opening a thread: a professional (or staff acting for one) writes to the agency in a
+//! category, which routes the thread to that category's team; or an agent writes to a
+//! professional in a category of one of their teams. The thread, its data key and its first
+//! message are written in one transaction.
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{Posted, ThreadError, access, text_field};
+use crate::domain::{Side, ThreadState};
+use crate::identity::Caller;
+use crate::state::AppState;
+use crate::store::messages::{self, Message};
+use crate::store::people;
+use crate::store::threads::{self, Thread};
+
+/// A new thread as asked for.
+#[derive(Debug, Clone)]
+pub struct NewThread {
+    /// Category code.
+    pub category: String,
+    /// Subject line.
+    pub subject: String,
+    /// First message.
+    pub body: String,
+    /// The professional (username): the one a staff member writes for, or the one an agent
+    /// writes to. Absent when a professional writes for themselves.
+    pub professional: Option<String>,
+    /// A closed thread this one follows up.
+    pub refers_to: Option<Uuid>,
+}
+
+/// Who the thread is for and who writes its first message.
+struct Parties {
+    professional_sub: String,
+    professional_name: String,
+    side: Side,
+    on_behalf_of: Option<String>,
+}
+
+async fn parties(
+    db: &impl crate::store::GenericClient,
+    caller: &Caller,
+    new: &NewThread,
+    team: &str,
+) -> Result<Parties, ThreadError> {
+    let teams = access::agent_teams(db, caller).await?;
+    match new.professional.as_deref() {
+        Some(username) if !teams.is_empty() => {
+            // An agent writes to a professional, from a queue of their own.
+            if !teams.iter().any(|m| m.team == team) {
+                return Err(ThreadError::Invalid {
+                    field: "category",
+                    reason: "not_your_team",
+                });
+            }
+            let person = people::by_username(db, username)
+                .await?
+                .ok_or(ThreadError::Invalid {
+                    field: "professional",
+                    reason: "unknown_professional",
+                })?;
+            Ok(Parties {
+                professional_sub: person.sub,
+                professional_name: person.name,
+                side: Side::Agency,
+                on_behalf_of: None,
+            })
+        }
+        Some(username) => {
+            // Staff writing for a professional they act for.
+            let delegation = caller
+                .acts_for
+                .iter()
+                .find(|a| a.username.eq_ignore_ascii_case(username))
+                .ok_or(ThreadError::Invalid {
+                    field: "professional",
+                    reason: "not_acting_for",
+                })?;
+            Ok(Parties {
+                professional_sub: delegation.sub.clone(),
+                professional_name: delegation.name.clone(),
+                side: Side::Professional,
+                on_behalf_of: Some(delegation.name.clone()),
+            })
+        }
+        None if !caller.acts_for.is_empty() => Err(ThreadError::Invalid {
+            field: "professional",
+            reason: "choose_professional",
+        }),
+        None => Ok(Parties {
+            professional_sub: caller.sub.clone(),
+            professional_name: caller.person.name.clone(),
+            side: Side::Professional,
+            on_behalf_of: None,
+        }),
+    }
+}
+
+/// Opens a thread with its first message.
+#[tracing::instrument(skip_all)]
+pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Posted, ThreadError> {
+    let limits = &app.config.threads;
+    let category = app
+        .config
+        .category(new.category.trim())
+        .ok_or(ThreadError::Invalid {
+            field: "category",
+            reason: "unknown_category",
+        })?;
+    let subject = text_field("subject", &new.subject, limits.subject_max_chars, false)?;
+    let body = text_field("body", &new.body, limits.body_max_chars, true)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
+    let parties = parties(&tx, caller, &new, &category.team).await?;
+    if let Some(previous) = new.refers_to {
+        let theirs = threads::get(&tx, previous)
+            .await?
+            .is_some_and(|t| t.professional_sub == parties.professional_sub);
+        if !theirs {
+            return Err(ThreadError::NotFound);
+        }
+    }
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let key = app.keyring.new_thread_key(&tx, id).await?;
+    let thread = Thread {
+        id,
+        professional_sub: parties.professional_sub,
+        professional_name: parties.professional_name,
+        team: category.team.clone(),
+        category: category.code.clone(),
+        subject,
+        state: ThreadState::after_message_from(parties.side),
+        assignee: None,
+        opened_by: parties.side,
+        refers_to: new.refers_to,
+        kek_id: key.kek_id,
+        wrapped_key: key.wrapped,
+        created_at: now,
+        last_message_at: now,
+        closed_at: None,
+    };
+    threads::insert(&tx, &thread)
+        .await
+        .map_err(|e| match e.constraint() {
+            Some("threads_team_fkey") => ThreadError::Invalid {
+                field: "category",
+                reason: "category_not_routed",
+            },
+            _ => e.into(),
+        })?;
+    let message_id = Uuid::now_v7();
+    let message = Message {
+        id: message_id,
+        thread_id: id,
+        note: false,
+        author_sub: caller.sub.clone(),
+        author_name: caller.person.name.clone(),
+        author_side: parties.side,
+        on_behalf_of: parties.on_behalf_of,
+        body: key.key.seal_body(message_id, &body)?,
+        sent_at: now,
+    };
+    messages::insert(&tx, &message).await?;
+    tx.commit().await?;
+    tracing::info!(thread = %id, category = %thread.category, team = %thread.team, side = thread.opened_by.as_str(), "thread opened");
+    Ok(Posted {
+        thread_id: id,
+        message_id,
+    })
+}

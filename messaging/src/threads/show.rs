@@ -1,0 +1,108 @@
+//! Reading a thread: one page of its messages, opened with the thread's data key, with who
+//! read each one and when; the page's messages count as read by the caller from now on.
+//! Internal notes are shown to the agency side only.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{ThreadError, access};
+use crate::domain::{Cursor, Side};
+use crate::identity::Caller;
+use crate::state::AppState;
+use crate::store::messages;
+use crate::store::threads::{self, Thread};
+
+/// A message as a reader sees it.
+#[derive(Debug, Clone)]
+pub struct ShownMessage {
+    /// Id.
+    pub id: Uuid,
+    /// An internal note.
+    pub note: bool,
+    /// Author's name.
+    pub author_name: String,
+    /// Author's side.
+    pub author_side: Side,
+    /// Whether the reader wrote it.
+    pub mine: bool,
+    /// « au nom de … »: the professional a staff member wrote for.
+    pub on_behalf_of: Option<String>,
+    /// The body, in clear.
+    pub body: String,
+    /// Sent at.
+    pub sent_at: DateTime<Utc>,
+    /// Who read it (`sub`) and when, besides its author.
+    pub reads: Vec<(String, DateTime<Utc>)>,
+}
+
+/// A page of a thread.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    /// The thread.
+    pub thread: Thread,
+    /// The side the reader sees it from.
+    pub side: Side,
+    /// Whether the reader may reassign it (a supervisor of its team).
+    pub supervisor: bool,
+    /// Messages, oldest first.
+    pub messages: Vec<ShownMessage>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<Cursor>,
+}
+
+/// One page of `thread_id` for `caller`, after `cursor`.
+#[tracing::instrument(skip_all, fields(thread = %thread_id))]
+pub async fn show(
+    app: &AppState,
+    caller: &Caller,
+    thread_id: Uuid,
+    cursor: Option<&Cursor>,
+) -> Result<ThreadPage, ThreadError> {
+    let db = app.db.get().await?;
+    let thread = threads::get(&db, thread_id)
+        .await?
+        .ok_or(ThreadError::NotFound)?;
+    let teams = access::agent_teams(&db, caller).await?;
+    let side = access::side_of(&thread, caller, &teams).ok_or(ThreadError::NotFound)?;
+    let limit = i64::from(app.config.threads.page_size);
+    let mut page = messages::page(&db, thread.id, side == Side::Agency, cursor, limit + 1).await?;
+    let next = if page.len() as i64 > limit {
+        page.truncate(limit as usize);
+        page.last().map(|m| Cursor {
+            at: m.message.sent_at,
+            id: m.message.id,
+        })
+    } else {
+        None
+    };
+    let key = app
+        .keyring
+        .thread_key(&db, thread.id, thread.kek_id, &thread.wrapped_key)
+        .await?;
+    let ids: Vec<Uuid> = page.iter().map(|m| m.message.id).collect();
+    messages::mark_read(&db, &ids, &caller.sub).await?;
+    let messages = page
+        .into_iter()
+        .map(|m| {
+            let body = key.open_body(m.message.id, &m.message.body)?;
+            Ok(ShownMessage {
+                id: m.message.id,
+                note: m.message.note,
+                author_name: m.message.author_name,
+                author_side: m.message.author_side,
+                mine: m.message.author_sub == caller.sub,
+                on_behalf_of: m.message.on_behalf_of,
+                body,
+                sent_at: m.message.sent_at,
+                reads: m.reads,
+            })
+        })
+        .collect::<Result<Vec<_>, ThreadError>>()?;
+    Ok(ThreadPage {
+        supervisor: access::supervises(&thread, &teams),
+        thread,
+        side,
+        messages,
+        next,
+    })
+}

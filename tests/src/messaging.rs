@@ -1,0 +1,172 @@
+//! The messaging service in a test: the real service, on port 0, against its own fresh
+//! Postgres schema, trusting a real idp started by [`crate::spawn_app`] (registered there as the
+//! confidential client `messaging`). Tokens come from the idp's real login and code flow.
+
+use std::path::Path;
+
+use figment::providers::Serialized;
+use idp::keys::SigningAlg;
+use messaging::config::Config;
+use messaging::state::AppState;
+use serde_json::Value;
+
+use crate::oauth::{self, field};
+use crate::{CALLBACK, PASSWORD, TestApp, confidential_client, random_b64, repo_root, rp};
+
+/// The messaging client id at the idp, and the audience of its bearer tokens.
+pub const CLIENT: &str = "messaging";
+
+/// A running messaging service and the idp it trusts.
+#[derive(Debug)]
+pub struct Messaging {
+    /// The idp.
+    pub idp: TestApp,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The service's state (its pool, keyring, configuration).
+    pub state: AppState,
+    /// The `messaging` client's secret at the idp.
+    pub secret: String,
+    metadata: openidconnect::core::CoreProviderMetadata,
+}
+
+/// The service's configuration for a test: its own schema, the idp's issuer and CA.
+pub fn config(idp: &TestApp, schema: &str, dir: &Path) -> Config {
+    std::fs::write(dir.join("ca.pem"), &idp.deployment.ca_pem).unwrap();
+    std::fs::write(dir.join("messaging-master-key"), random_b64()).unwrap();
+    let figment = Config::figment(&repo_root().join("config"), "test")
+        .merge(Serialized::default("server.bind", "127.0.0.1:0"))
+        .merge(Serialized::default("server.tls", "proxy"))
+        .merge(Serialized::default("database.url", crate::database_url()))
+        .merge(Serialized::default("database.schema", schema))
+        .merge(Serialized::default("database.pool_size", 8))
+        .merge(Serialized::default("idp.issuer", idp.issuer.clone()))
+        .merge(Serialized::default("idp.ca_file", dir.join("ca.pem")))
+        .merge(Serialized::default(
+            "keys.master_key_file",
+            dir.join("messaging-master-key"),
+        ));
+    Config::from_figment(figment).unwrap()
+}
+
+/// Starts messaging beside a fresh idp, with the teams of the configuration's categories.
+pub async fn spawn_messaging() -> Messaging {
+    let idp = crate::spawn_app().await;
+    let secret = idp
+        .register_client(confidential_client(CLIENT, CALLBACK, SigningAlg::Es256))
+        .await
+        .unwrap();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let config = config(&idp, &format!("m_{id}"), &idp.deployment.dir);
+    let state = AppState::connect(config).unwrap();
+    messaging::store::migrate(&state.db, &state.config.database)
+        .await
+        .unwrap();
+    state.keyring.ensure_active(&state.db).await.unwrap();
+    {
+        let db = state.db.get().await.unwrap();
+        for team in ["facturation", "inscription", "selat", "acces"] {
+            let team = messaging::store::teams::Team {
+                code: team.into(),
+                name_fr: format!("Équipe {team}"),
+                name_en: format!("Team {team}"),
+            };
+            messaging::store::teams::upsert(&db, &team).await.unwrap();
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = messaging::service(state.clone(), None);
+    tokio::spawn(messaging::serve(listener, router, std::future::pending()));
+    let metadata = rp::discover(&idp).await;
+    Messaging {
+        idp,
+        url,
+        state,
+        secret,
+        metadata,
+    }
+}
+
+impl Messaging {
+    /// Signs `username` in at the idp for the `messaging` client: the token response.
+    pub async fn tokens(&self, username: &str) -> Value {
+        let started = rp::start(
+            &self.metadata,
+            CLIENT,
+            CALLBACK,
+            &["openid", "profile", "email"],
+        );
+        let browser = self.idp.new_browser();
+        let callback = rp::sign_in(
+            &browser,
+            &self.idp,
+            started.url.as_str(),
+            username,
+            PASSWORD,
+        )
+        .await;
+        let code = rp::code_from(&callback, &self.idp, &started.state);
+        let (status, tokens) = oauth::redeem(
+            &self.idp,
+            CLIENT,
+            &self.secret,
+            code.secret(),
+            started.verifier.secret(),
+        )
+        .await;
+        assert_eq!(status, 200, "{tokens}");
+        tokens
+    }
+
+    /// An access token for `username`.
+    pub async fn token(&self, username: &str) -> String {
+        field(&self.tokens(username).await, "access_token")
+    }
+
+    /// Makes `username` an agent of `team` in messaging (and nothing at the idp).
+    pub async fn add_agent(&self, username: &str, team: &str, supervisor: bool) {
+        let db = self.state.db.get().await.unwrap();
+        let member = messaging::store::agents::Membership {
+            username: username.to_uppercase(),
+            team: team.into(),
+            supervisor,
+        };
+        messaging::store::agents::upsert(&db, &member)
+            .await
+            .unwrap();
+    }
+
+    /// Grants an agency role at the idp.
+    pub async fn grant_role(&self, username: &str, role: idp::domain::Role) {
+        let db = self.idp.deployment.db.get().await.unwrap();
+        idp::admin::roles::grant(&db, username, role).await.unwrap();
+    }
+
+    /// A JSON request to the API with `token`: the status and the JSON answer (`Null` when
+    /// the body is empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON from {path}: {text}"))
+        };
+        (status, json)
+    }
+}
