@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `teams …`, `agents …`, `keys rotate|list`. Every
+//! The command line: `serve`, `migrate`, `teams …`, `agents …`, `keys rotate|list`,
+//! `journal export`. Every
 //! command reads the same configuration as `serve`; bad input exits non-zero with a clear
 //! message.
 
@@ -54,6 +55,26 @@ pub enum Command {
     /// Key-encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The access journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+/// `journal …`.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Write the entries of a period as CSV (to stdout, or --out FILE).
+    Export {
+        /// First day (2026-12-01) or time (RFC 3339), included.
+        #[arg(long, value_parser = crate::journal::parse_time)]
+        from: chrono::DateTime<chrono::Utc>,
+        /// Last day or time, excluded.
+        #[arg(long, value_parser = crate::journal::parse_time)]
+        to: chrono::DateTime<chrono::Utc>,
+        /// Write here instead of stdout (mode 0600: the journal says who read what).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `teams …`.
@@ -126,6 +147,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Teams(command) => teams_command(&config, command).await,
         Command::Agents(command) => agents_command(&config, command).await,
         Command::Keys(command) => keys_command(&config, command).await,
+        Command::Journal(JournalCommand::Export { from, to, out }) => {
+            let pool = store::pool(&config.database)?;
+            let written = match out {
+                Some(path) => {
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                    let file = options
+                        .open(&path)
+                        .with_context(|| format!("cannot create --out {}", path.display()))?;
+                    let mut writer = std::io::BufWriter::new(file);
+                    crate::journal::export(&pool, from, to, &mut writer).await?
+                }
+                None => {
+                    let mut writer = std::io::BufWriter::new(std::io::stdout().lock());
+                    crate::journal::export(&pool, from, to, &mut writer).await?
+                }
+            };
+            eprintln!("{written} journal entries exported");
+            Ok(())
+        }
     }
 }
 

@@ -103,7 +103,7 @@ impl Cursor {
 
     /// Reads an opaque cursor; `None` for anything this service did not make.
     pub fn decode(text: &str) -> Option<Self> {
-        if text.len() > 64 {
+        if text.len() > 96 {
             return None;
         }
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
@@ -147,7 +147,7 @@ mod tests {
         let decoded = Cursor::decode(&cursor.encode()).unwrap();
         assert_eq!(decoded.id, cursor.id);
         assert_eq!(decoded.at.timestamp_micros(), cursor.at.timestamp_micros());
-        for hostile in ["", "%%%", "bm9wZQ", &"A".repeat(65), "MTIzLm5vdC1hLXV1aWQ"] {
+        for hostile in ["", "%%%", "bm9wZQ", &"A".repeat(97), "MTIzLm5vdC1hLXV1aWQ"] {
             assert_eq!(Cursor::decode(hostile), None, "{hostile:?}");
         }
     }

@@ -131,6 +131,21 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Only a supervisor of the team can assign a thread to another agent.",
     ),
     (
+        "unknown_team",
+        "Choisissez une autre équipe existante.",
+        "Choose another existing team.",
+    ),
+    (
+        "quota_reached",
+        "Vous avez envoyé beaucoup de messages en peu de temps. Réessayez dans quelques instants.",
+        "You have sent many messages in a short time. Try again shortly.",
+    ),
+    (
+        "sending_paused",
+        "L'envoi de messages est momentanément suspendu. Vos messages restent consultables; réessayez dans un moment.",
+        "Sending is briefly paused. Your messages can still be read; try again in a moment.",
+    ),
+    (
         "not_in_team",
         "Cet agent ne fait pas partie de l'équipe de cette conversation.",
         "This agent is not part of this thread's team.",
@@ -171,14 +186,20 @@ mod tests {
             include_str!("threads/manage.rs"),
             include_str!("threads/mod.rs"),
             include_str!("api/error.rs"),
+            include_str!("api/json.rs"),
+            include_str!("api/threads.rs"),
         ];
         for source in sources {
-            for part in source
+            // `reason: "key"` (thread errors) and `…, "key", lang)` (API errors).
+            let reasons = source
                 .split("reason: \"")
                 .skip(1)
-                .chain(source.split("key: \"").skip(1))
-            {
-                let key = part.split('"').next().unwrap_or_default();
+                .map(|p| p.split('"').next().unwrap_or_default());
+            let api = source.match_indices("\", lang").map(|(end, _)| {
+                let start = source[..end].rfind('"').map_or(end, |q| q + 1);
+                &source[start..end]
+            });
+            for key in reasons.chain(api) {
                 assert!(
                     MESSAGES.iter().any(|(k, _, _)| *k == key),
                     "no text for `{key}`"

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod identity;
+pub mod journal;
 pub mod state;
 pub mod store;
 pub mod threads;
@@ -54,10 +55,13 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the messaging server failed")
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("the messaging server failed")
 }
 
 /// Serves `router` over HTTPS (rustls) until `shutdown` completes.
@@ -77,7 +81,7 @@ pub async fn serve_tls(
     listener.set_nonblocking(true)?;
     axum_server::from_tcp_rustls(listener, config)?
         .handle(handle)
-        .serve(router.into_make_service())
+        .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
         .context("the messaging server failed")
 }

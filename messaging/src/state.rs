@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::crypto::{Keyring, MasterKey};
 use crate::identity::Idp;
 use crate::identity::caller::Profiles;
+use crate::store::quota::Quotas;
 
 /// The service's shared state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub idp: Arc<Idp>,
     /// Profiles of callers, by `sub`.
     pub profiles: Profiles,
+    /// Per-person quotas (Redis).
+    pub quotas: Quotas,
 }
 
 impl AppState {
@@ -30,12 +33,15 @@ impl AppState {
         let db = crate::store::pool(&config.database)?;
         let keyring = Keyring::new(MasterKey::load(&config.keys.master_key_file)?);
         let idp = Arc::new(Idp::new(&config.idp)?);
+        let quotas = Quotas::open(&config.redis)
+            .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
         Ok(Self {
             config: Arc::new(config),
             db,
             keyring,
             idp,
             profiles: Profiles::default(),
+            quotas,
         })
     }
 }

@@ -30,8 +30,14 @@ pub struct Messaging {
     metadata: openidconnect::core::CoreProviderMetadata,
 }
 
-/// The service's configuration for a test: its own schema, the idp's issuer and CA.
-pub fn config(idp: &TestApp, schema: &str, dir: &Path) -> Config {
+/// The service's configuration for a test: its own schema and Redis prefix, the idp's issuer
+/// and CA; `tweak` changes what a test needs.
+pub fn config(
+    idp: &TestApp,
+    schema: &str,
+    dir: &Path,
+    tweak: &dyn Fn(figment::Figment) -> figment::Figment,
+) -> Config {
     std::fs::write(dir.join("ca.pem"), &idp.deployment.ca_pem).unwrap();
     std::fs::write(dir.join("messaging-master-key"), random_b64()).unwrap();
     let figment = Config::figment(&repo_root().join("config"), "test")
@@ -42,22 +48,34 @@ pub fn config(idp: &TestApp, schema: &str, dir: &Path) -> Config {
         .merge(Serialized::default("database.pool_size", 8))
         .merge(Serialized::default("idp.issuer", idp.issuer.clone()))
         .merge(Serialized::default("idp.ca_file", dir.join("ca.pem")))
+        .merge(Serialized::default("redis.url", crate::redis_url()))
+        .merge(Serialized::default(
+            "redis.key_prefix",
+            format!("{schema}:"),
+        ))
         .merge(Serialized::default(
             "keys.master_key_file",
             dir.join("messaging-master-key"),
         ));
-    Config::from_figment(figment).unwrap()
+    Config::from_figment(tweak(figment)).unwrap()
 }
 
 /// Starts messaging beside a fresh idp, with the teams of the configuration's categories.
 pub async fn spawn_messaging() -> Messaging {
+    spawn_messaging_with(|f| f).await
+}
+
+/// [`spawn_messaging`] with configuration changes.
+pub async fn spawn_messaging_with(
+    tweak: impl Fn(figment::Figment) -> figment::Figment,
+) -> Messaging {
     let idp = crate::spawn_app().await;
     let secret = idp
         .register_client(confidential_client(CLIENT, CALLBACK, SigningAlg::Es256))
         .await
         .unwrap();
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let config = config(&idp, &format!("m_{id}"), &idp.deployment.dir);
+    let config = config(&idp, &format!("m_{id}"), &idp.deployment.dir, &tweak);
     let state = AppState::connect(config).unwrap();
     messaging::store::migrate(&state.db, &state.config.database)
         .await

@@ -794,3 +794,251 @@ async fn a_key_rotation_keeps_every_message_readable_also_when_interrupted() {
         assert_eq!(body, format!("Message {i}"));
     }
 }
+
+#[tokio::test]
+async fn a_transfer_moves_the_thread_to_another_queue_with_a_note_the_professional_never_sees() {
+    let w = world().await;
+    let thread = open(
+        &w,
+        &w.pro,
+        &new_thread("billing", "Aide technique", "Mon fauteuil roulant"),
+    )
+    .await;
+    w.m.idp.add_account("CE27186", "staff", None).await;
+    w.m.grant_role("CE27186", Role::MessagingAgent).await;
+    w.m.add_agent("CE27186", "selat", false).await;
+    let selat = w.m.token("CE27186").await;
+
+    let path = format!("/api/v1/threads/{thread}/transfer");
+    for (body, error) in [
+        (json!({ "team": "nowhere", "note": "n" }), "unknown_team"),
+        (
+            json!({ "team": "facturation", "note": "n" }),
+            "unknown_team",
+        ),
+        (json!({ "team": "selat", "note": " " }), "required"),
+    ] {
+        let (status, answer) =
+            w.m.call(Method::POST, &path, Some(&w.agent), Some(&body))
+                .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (422, Some(error)),
+            "{body}"
+        );
+    }
+    let (status, _) =
+        w.m.call(
+            Method::POST,
+            &path,
+            Some(&w.pro),
+            Some(&json!({ "team": "selat", "note": "n" })),
+        )
+        .await;
+    assert_eq!(status, 404, "a professional cannot transfer");
+    let transfer = json!({ "team": "selat", "note": "Relève des aides techniques" });
+    let (status, _) =
+        w.m.call(Method::POST, &path, Some(&w.agent), Some(&transfer))
+            .await;
+    assert_eq!(status, 204);
+
+    let (status, _) =
+        w.m.call(
+            Method::GET,
+            &format!("/api/v1/threads/{thread}"),
+            Some(&w.agent),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "out of the first team's reach");
+    let (_, queue) =
+        w.m.call(
+            Method::GET,
+            "/api/v1/threads?queue=unassigned",
+            Some(&selat),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&queue), std::slice::from_ref(&thread));
+    let (_, shown) =
+        w.m.call(
+            Method::GET,
+            &format!("/api/v1/threads/{thread}"),
+            Some(&selat),
+            None,
+        )
+        .await;
+    assert_eq!(shown["messages"][1]["body"], "Relève des aides techniques");
+    assert_eq!(shown["messages"][1]["note"], true);
+    let (_, pro) =
+        w.m.call(
+            Method::GET,
+            &format!("/api/v1/threads/{thread}"),
+            Some(&w.pro),
+            None,
+        )
+        .await;
+    assert_eq!(pro["messages"].as_array().unwrap().len(), 1, "{pro}");
+}
+
+#[tokio::test]
+async fn every_thread_read_is_in_the_append_only_access_journal_and_its_export() {
+    let w = world().await;
+    let thread = open(
+        &w,
+        &w.pro,
+        &new_thread("billing", "=HYPERLINK(\"x\")", "Bonjour"),
+    )
+    .await;
+    let (status, _) =
+        w.m.call(
+            Method::GET,
+            &format!("/api/v1/threads/{thread}"),
+            Some(&w.agent),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let db = w.m.state.db.get().await.unwrap();
+    let day = chrono::Duration::days(1);
+    let now = chrono::Utc::now();
+    let entries = messaging::store::journal::range(&db, now - day, now + day, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0].1;
+    assert_eq!(entry.actor_username, AGENT);
+    assert_eq!(entry.action, "thread.read");
+    assert_eq!(entry.thread_id.to_string(), thread);
+    assert_eq!(entry.message_ids.len(), 1);
+    assert_eq!(
+        entry.ip.map(|ip| ip.to_string()).as_deref(),
+        Some("127.0.0.1")
+    );
+    for statement in [
+        "UPDATE access_journal SET actor_username = 'x'",
+        "DELETE FROM access_journal",
+        "TRUNCATE access_journal",
+    ] {
+        assert!(
+            db.execute(statement, &[]).await.is_err(),
+            "{statement}: the journal is append-only"
+        );
+    }
+    let mut csv = Vec::new();
+    let written = messaging::journal::export(&w.m.state.db, now - day, now + day, &mut csv)
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("at,actor_sub,actor_username,action,thread_id"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(",{AGENT},thread.read,{thread},")),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
+    let m = integration_tests::messaging::spawn_messaging_with(|f| {
+        f.merge(figment::providers::Serialized::default(
+            "quotas.send_per_minute",
+            2,
+        ))
+    })
+    .await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = new_thread("billing", "Sujet", "Premier");
+    let (status, first) = m
+        .call(Method::POST, "/api/v1/threads", Some(&pro), Some(&thread))
+        .await;
+    assert_eq!(status, 201);
+    let id = first["thread_id"].as_str().unwrap();
+    let (status, _) = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/threads/{id}/messages"),
+            Some(&pro),
+            Some(&json!({ "body": "Deuxième" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/threads/{id}/messages", m.url))
+        .bearer_auth(&pro)
+        .json(&json!({ "body": "Troisième" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=61).contains(&retry), "{retry}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "quota_reached");
+    let (status, shown) = m
+        .call(
+            Method::GET,
+            &format!("/api/v1/threads/{id}"),
+            Some(&pro),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "reading is not counted");
+    assert_eq!(
+        shown["messages"].as_array().unwrap().len(),
+        2,
+        "the refused message was not written"
+    );
+}
+
+#[tokio::test]
+async fn with_redis_down_sending_is_refused_with_a_clear_503_and_reading_still_works() {
+    let m = integration_tests::messaging::spawn_messaging_with(|f| {
+        f.merge(figment::providers::Serialized::default(
+            "redis.url",
+            "redis://127.0.0.1:1",
+        ))
+    })
+    .await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let (status, refused) = m
+        .call(
+            Method::POST,
+            "/api/v1/threads",
+            Some(&pro),
+            Some(&new_thread("billing", "S", "B")),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (503, Some("sending_paused")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("consultables"),
+        "{refused}"
+    );
+    let (status, inbox) = m
+        .call(Method::GET, "/api/v1/threads", Some(&pro), None)
+        .await;
+    assert_eq!(status, 200, "reading works: {inbox}");
+    let db = m.state.db.get().await.unwrap();
+    let count: i64 = db
+        .query_one("SELECT count(*) FROM threads", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 0);
+}

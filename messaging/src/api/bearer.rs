@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 
 use super::error::ApiError;
 use crate::i18n::Lang;
+use crate::identity::caller::Origin;
 use crate::identity::{Caller, bearer};
 use crate::state::AppState;
 
@@ -42,6 +43,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
     }
 }
 
+/// Where a request came from, behind the configured trusted proxies.
+pub fn origin(parts: &Parts, app: &AppState) -> Origin {
+    Origin {
+        ip: service_kit::client_ip::resolve(
+            &parts.extensions,
+            &parts.headers,
+            &app.config.server.trusted_proxies,
+        ),
+        user_agent: service_kit::client_ip::user_agent(&parts.headers),
+    }
+}
+
 impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
@@ -67,7 +80,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map_err(|e| ApiError::from_thread(crate::threads::ThreadError::from(e), lang))?;
         let caller = app
             .profiles
-            .caller(&app.idp, &db, claims, token)
+            .caller(&app.idp, &db, claims, token, origin(parts, app))
             .await
             .map_err(|e| ApiError::from_thread(e.into(), lang))?;
         Ok(Self { caller, lang })

@@ -21,6 +21,7 @@ pub struct ApiError {
     key: &'static str,
     field: Option<&'static str>,
     lang: Lang,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -31,6 +32,7 @@ impl ApiError {
             key,
             field: None,
             lang,
+            retry_after: None,
         }
     }
 
@@ -70,11 +72,17 @@ impl ApiError {
         match error {
             ThreadError::NotFound => Self::not_found(lang),
             ThreadError::Invalid { field, reason } => Self {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                key: reason,
                 field: Some(field),
-                lang,
+                ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, reason, lang)
             },
+            ThreadError::Quota { retry_after } => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_reached", lang)
+            },
+            ThreadError::QuotaUnavailable(e) => {
+                tracing::warn!(error = %crate::error::Chain(&e), "quota counters unreachable: sending refused");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "sending_paused", lang)
+            }
             ThreadError::Caller(CallerError::Idp(e)) => Self::from_idp(&e, lang),
             ThreadError::Caller(CallerError::Store(e)) => Self::unavailable(&e, lang),
             ThreadError::Store(e) => Self::unavailable(&e, lang),
@@ -113,8 +121,13 @@ impl IntoResponse for ApiError {
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        let retry_after = match (self.retry_after, self.status) {
+            (Some(seconds), _) => Some(seconds),
+            (None, StatusCode::SERVICE_UNAVAILABLE) => Some(5),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

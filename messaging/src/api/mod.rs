@@ -27,5 +27,6 @@ pub fn router(app: &AppState) -> Router<AppState> {
         .route("/api/v1/threads/{id}/release", post(threads::release))
         .route("/api/v1/threads/{id}/close", post(threads::close))
         .route("/api/v1/threads/{id}/assign", post(threads::assign))
+        .route("/api/v1/threads/{id}/transfer", post(threads::transfer))
         .layer(DefaultBodyLimit::max(app.config.server.body_limit_bytes))
 }

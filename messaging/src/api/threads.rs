@@ -309,6 +309,29 @@ pub async fn close(
     apply(&app, &who, &id, Move::Close).await
 }
 
+/// Body of `POST /api/v1/threads/{id}/transfer`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    team: String,
+    /// Why (an internal note).
+    note: String,
+}
+
+/// `POST /api/v1/threads/{id}/transfer`.
+pub async fn transfer(
+    State(app): State<AppState>,
+    who: ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> Result<Response, ApiError> {
+    let action = Move::Transfer {
+        team: body.team,
+        note: body.note,
+    };
+    apply(&app, &who, &id, action).await
+}
+
 /// `POST /api/v1/threads/{id}/assign`.
 pub async fn assign(
     State(app): State<AppState>,

@@ -11,7 +11,8 @@ use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 pub use sections::{
-    Category, DatabaseConfig, IdpConfig, KeysConfig, ServerConfig, ThreadsConfig, TlsMode,
+    Category, DatabaseConfig, IdpConfig, KeysConfig, QuotasConfig, RedisConfig, ServerConfig,
+    ThreadsConfig, TlsMode,
 };
 
 /// Every setting of the service.
@@ -22,6 +23,10 @@ pub struct Config {
     pub server: ServerConfig,
     /// Postgres.
     pub database: DatabaseConfig,
+    /// Redis (quotas shared by every node).
+    pub redis: RedisConfig,
+    /// Per-person quotas.
+    pub quotas: QuotasConfig,
     /// The identity provider this service trusts.
     pub idp: IdpConfig,
     /// Encryption at rest.
@@ -98,6 +103,25 @@ impl Config {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
         {
             return invalid("database.schema", "only a-z, 0-9 and _".into());
+        }
+        if self.redis.key_prefix.contains(['{', '}']) {
+            return invalid("redis.key_prefix", "must not contain braces".into());
+        }
+        if self.quotas.send_per_minute == 0
+            || self.quotas.send_per_day < self.quotas.send_per_minute
+        {
+            return invalid(
+                "quotas.send_per_day",
+                "at least send_per_minute, which is at least 1".into(),
+            );
+        }
+        if self.quotas.upload_per_minute == 0
+            || self.quotas.upload_per_day < self.quotas.upload_per_minute
+        {
+            return invalid(
+                "quotas.upload_per_day",
+                "at least upload_per_minute, which is at least 1".into(),
+            );
         }
         if self.categories.is_empty() {
             return invalid("categories", "at least one category".into());

@@ -31,6 +31,10 @@ pub struct ServerConfig {
     pub tls_key: PathBuf,
     /// Largest JSON or form body, in bytes.
     pub body_limit_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` is believed (the client address of the journal and
+    /// the rate limits).
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `[database]`.
@@ -130,4 +134,32 @@ impl Category {
         }
         Ok(())
     }
+}
+
+/// `[redis]`: the counters every node shares (per-user quotas).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://` URL.
+    pub url: String,
+    /// Prefix of every key (no braces: they are hash tags).
+    pub key_prefix: String,
+    /// Longest wait to dial, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Longest wait for one answer, in milliseconds.
+    pub command_timeout_ms: u64,
+}
+
+/// `[quotas]`: per person, shared by every node (Redis).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotasConfig {
+    /// Messages (and new threads) one person may send per minute.
+    pub send_per_minute: u32,
+    /// … per day.
+    pub send_per_day: u32,
+    /// Attachments one person may upload per minute.
+    pub upload_per_minute: u32,
+    /// … per day.
+    pub upload_per_day: u32,
 }

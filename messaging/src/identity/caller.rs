@@ -25,6 +25,17 @@ pub struct Caller {
     pub roles: Vec<String>,
     /// The professionals they act for here (staff), from the token.
     pub acts_for: Vec<ActsFor>,
+    /// Where the request came from (the access journal).
+    pub origin: Origin,
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The client address (`service_kit::client_ip`).
+    pub ip: Option<std::net::IpAddr>,
+    /// Its `User-Agent`, trimmed.
+    pub user_agent: Option<String>,
 }
 
 impl Caller {
@@ -101,6 +112,7 @@ impl Profiles {
         db: &impl GenericClient,
         claims: AccessClaims,
         token: &str,
+        origin: Origin,
     ) -> Result<Caller, CallerError> {
         let person = match self.cache.get(&claims.sub) {
             Some(person) => person,
@@ -143,6 +155,7 @@ impl Profiles {
             person,
             roles: claims.roles,
             acts_for: claims.acts_for,
+            origin,
         })
     }
 }

@@ -3,9 +3,11 @@
 //! functions over `&impl GenericClient`, SQL in consts.
 
 pub mod agents;
+pub mod journal;
 pub mod keks;
 pub mod messages;
 pub mod people;
+pub mod quota;
 pub mod teams;
 pub mod threads;
 

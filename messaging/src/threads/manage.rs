@@ -1,14 +1,17 @@
 //! The agents' moves on a thread of their teams: take it, give it back, hand it to another
-//! agent (supervisors), and close it. The professional side can do none of these: to them
+//! agent (supervisors), transfer it to another team (with a note), and close it. The professional side can do none of these: to them
 //! such a request is about a thread that does not exist.
 
 use uuid::Uuid;
 
-use super::{ThreadError, access};
+use chrono::Utc;
+
+use super::{ThreadError, access, text_field};
 use crate::domain::Side;
 use crate::identity::Caller;
 use crate::state::AppState;
-use crate::store::{agents, threads};
+use crate::store::messages::{self, Message};
+use crate::store::{agents, teams, threads};
 
 /// A move.
 #[derive(Debug, Clone)]
@@ -21,6 +24,14 @@ pub enum Move {
     AssignTo(String),
     /// Close.
     Close,
+    /// Move to another team's queue, unassigned, with an internal note saying why (the
+    /// professional side never sees it).
+    Transfer {
+        /// The team.
+        team: String,
+        /// Why.
+        note: String,
+    },
 }
 
 /// Applies `action` to `thread_id` for `caller`.
@@ -66,6 +77,34 @@ pub async fn apply(
             threads::assign(&tx, thread.id, Some(&username)).await?;
         }
         Move::Close => threads::close(&tx, thread.id).await?,
+        Move::Transfer { team, note } => {
+            let note = text_field("note", &note, app.config.threads.body_max_chars, true)?;
+            let team = team.trim();
+            if team == thread.team || !teams::exists(&tx, team).await? {
+                return Err(ThreadError::Invalid {
+                    field: "team",
+                    reason: "unknown_team",
+                });
+            }
+            let key = app
+                .keyring
+                .thread_key(&tx, thread.id, thread.kek_id, &thread.wrapped_key)
+                .await?;
+            let id = Uuid::now_v7();
+            let message = Message {
+                id,
+                thread_id: thread.id,
+                note: true,
+                author_sub: caller.sub.clone(),
+                author_name: caller.person.name.clone(),
+                author_side: Side::Agency,
+                on_behalf_of: None,
+                body: key.seal_body(id, &note)?,
+                sent_at: Utc::now(),
+            };
+            messages::insert(&tx, &message).await?;
+            threads::transfer(&tx, thread.id, team).await?;
+        }
     }
     tx.commit().await?;
     Ok(())

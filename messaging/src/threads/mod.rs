@@ -37,6 +37,34 @@ pub enum ThreadError {
     /// The caller's profile could not be had.
     #[error(transparent)]
     Caller(#[from] CallerError),
+    /// The caller sent as much as their quota allows: try again after this many seconds.
+    #[error("quota reached")]
+    Quota {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The quota counters (Redis) cannot be reached: sending is refused, reading still works.
+    #[error("quota counters unavailable")]
+    QuotaUnavailable(#[source] redis::RedisError),
+}
+
+/// Counts one message sent by `caller` against their quota (every node shares the count).
+pub(crate) async fn take_send_quota(
+    app: &crate::state::AppState,
+    caller: &crate::identity::Caller,
+) -> Result<(), ThreadError> {
+    let q = app.config.quotas;
+    match app
+        .quotas
+        .take("send", &caller.sub, q.send_per_minute, q.send_per_day)
+        .await
+    {
+        Ok(crate::store::quota::Decision::Allowed) => Ok(()),
+        Ok(crate::store::quota::Decision::Refused { retry_after }) => {
+            Err(ThreadError::Quota { retry_after })
+        }
+        Err(e) => Err(ThreadError::QuotaUnavailable(e)),
+    }
 }
 
 impl From<deadpool_postgres::PoolError> for ThreadError {

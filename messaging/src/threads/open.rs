@@ -97,9 +97,29 @@ async fn parties(
     }
 }
 
-/// Opens a thread with its first message.
+/// Opens a thread with its first message, within the caller's sending quota.
 #[tracing::instrument(skip_all)]
 pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Posted, ThreadError> {
+    let limits = &app.config.threads;
+    if app.config.category(new.category.trim()).is_none() {
+        return Err(ThreadError::Invalid {
+            field: "category",
+            reason: "unknown_category",
+        });
+    }
+    text_field("subject", &new.subject, limits.subject_max_chars, false)?;
+    text_field("body", &new.body, limits.body_max_chars, true)?;
+    super::take_send_quota(app, caller).await?;
+    open_counted(app, caller, new).await
+}
+
+/// Opens a thread whose first message the caller's quota already counted (a reply that
+/// became a follow-up thread).
+pub(super) async fn open_counted(
+    app: &AppState,
+    caller: &Caller,
+    new: NewThread,
+) -> Result<Posted, ThreadError> {
     let limits = &app.config.threads;
     let category = app
         .config

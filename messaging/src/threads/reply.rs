@@ -25,6 +25,7 @@ pub async fn reply(
     note: bool,
 ) -> Result<Posted, ThreadError> {
     let body = text_field("body", body, app.config.threads.body_max_chars, true)?;
+    super::take_send_quota(app, caller).await?;
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     let thread = threads::get_for_update(&tx, thread_id)
@@ -59,7 +60,7 @@ pub async fn reply(
                 professional,
                 refers_to: Some(thread.id),
             };
-            return open::open(app, caller, follow_up).await;
+            return open::open_counted(app, caller, follow_up).await;
         }
     }
     let key = app

@@ -1,6 +1,7 @@
 //! Reading a thread: one page of its messages, opened with the thread's data key, with who
 //! read each one and when; the page's messages count as read by the caller from now on.
-//! Internal notes are shown to the agency side only.
+//! Internal notes are shown to the agency side only. Every page read is in the access
+//! journal: who, which thread and messages, when, from where.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -9,8 +10,8 @@ use super::{ThreadError, access};
 use crate::domain::{Cursor, Side};
 use crate::identity::Caller;
 use crate::state::AppState;
-use crate::store::messages;
 use crate::store::threads::{self, Thread};
+use crate::store::{journal, messages};
 
 /// A message as a reader sees it.
 #[derive(Debug, Clone)]
@@ -81,6 +82,18 @@ pub async fn show(
         .await?;
     let ids: Vec<Uuid> = page.iter().map(|m| m.message.id).collect();
     messages::mark_read(&db, &ids, &caller.sub).await?;
+    let entry = journal::Entry {
+        at: Utc::now(),
+        actor_sub: caller.sub.clone(),
+        actor_username: caller.person.username.clone(),
+        action: "thread.read".into(),
+        thread_id: thread.id,
+        message_ids: ids,
+        attachment_id: None,
+        ip: caller.origin.ip,
+        user_agent: caller.origin.user_agent.clone(),
+    };
+    journal::record(&db, &entry).await?;
     let messages = page
         .into_iter()
         .map(|m| {
