@@ -72,7 +72,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
             scopes: vec!["openid".into(), "profile".into(), "email".into()],
             id_token_alg: SigningAlg::Es256,
             first_party: true,
-            backchannel_logout_uri: None,
+            backchannel_logout_uri: Some("https://localhost:8444/backchannel-logout".into()),
             home_uri: Some("https://localhost:8444/".into()),
         },
         // No page of its own is served for it (`scripts/dev` runs none): registered to try

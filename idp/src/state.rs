@@ -80,10 +80,22 @@ impl AppState {
             config.server.max_concurrent_hashes,
             Duration::from_millis(config.server.hash_wait_ms),
         )?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(ca) = &config.server.outbound_ca_file {
+            let pem = std::fs::read(ca).map_err(|e| {
+                anyhow::anyhow!(
+                    "configuration key `server.outbound_ca_file`: {}: {e}",
+                    ca.display()
+                )
+            })?;
+            http =
+                http.add_root_certificate(reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                    anyhow::anyhow!("configuration key `server.outbound_ca_file`: {e}")
+                })?);
+        }
+        let http = http.build()?;
         let issuer = config.issuer();
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,

@@ -181,25 +181,7 @@ async fn serve(config: Config, environment: &str) -> anyhow::Result<()> {
         store::migrate(&state.db, &state.config.database).await?;
     }
     state.keyring.ensure_active(&state.db).await?;
-    let auth = match &state.config.idp.client_secret_file {
-        Some(secret) => Some(
-            crate::auth::Auth::discover(crate::auth::AuthConfig {
-                issuer: state.idp.issuer.clone(),
-                public_url: state
-                    .config
-                    .server
-                    .public_url
-                    .as_str()
-                    .trim_end_matches('/')
-                    .to_owned(),
-                client_id: state.config.idp.client_id.clone(),
-                client_secret_file: secret.clone(),
-                ca_file: state.config.idp.ca_file.clone(),
-            })
-            .await?,
-        ),
-        None => None,
-    };
+    let state = state.with_signin().await?;
     let addr: std::net::SocketAddr = state.config.server.bind.parse().with_context(|| {
         format!(
             "configuration key `server.bind`: {:?}",
@@ -214,7 +196,7 @@ async fn serve(config: Config, environment: &str) -> anyhow::Result<()> {
         )?),
         TlsMode::Proxy => None,
     };
-    let router = crate::service(state.clone(), auth);
+    let router = crate::service(state.clone());
     match tls {
         Some(tls) => {
             let listener = std::net::TcpListener::bind(addr)

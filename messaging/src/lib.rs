@@ -23,20 +23,16 @@ use axum::routing::get;
 use std::future::Future;
 use tokio::net::TcpListener;
 
-/// The service's routes; sign-in pages when an identity provider is configured.
-pub fn router(auth: Option<auth::Auth>) -> Router {
-    let probes = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
-    match auth {
-        Some(auth) => probes.merge(auth::router(auth)),
-        None => probes,
-    }
+/// The whole service: probes, the pages' sign-in and the JSON API.
+pub fn service(state: state::AppState) -> Router {
+    probes().merge(auth::router().merge(api::router(&state)).with_state(state))
 }
 
-/// The whole service: probes, pages sign-in (when configured) and the JSON API.
-pub fn service(state: state::AppState, auth: Option<auth::Auth>) -> Router {
-    router(auth).merge(api::router(&state).with_state(state))
+/// The liveness and readiness probes.
+pub fn probes() -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
 }
 
 /// Liveness probe: the process is up and serving.
@@ -163,7 +159,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router(None), async {
+        let server = tokio::spawn(serve(listener, probes(), async {
             let _ = stopped.await;
         }));
 

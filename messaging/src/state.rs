@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::crypto::{Keyring, MasterKey};
 use crate::identity::Idp;
 use crate::identity::caller::Profiles;
+use crate::identity::signin::{AuthConfig, Provider};
 use crate::store::quota::Quotas;
 
 /// The service's shared state (cheap to clone).
@@ -25,6 +26,8 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Per-person quotas (Redis).
     pub quotas: Quotas,
+    /// The pages' sign-in at the idp (none on an API-only node).
+    pub signin: Option<Arc<Provider>>,
 }
 
 impl AppState {
@@ -42,6 +45,29 @@ impl AppState {
             idp,
             profiles: Profiles::default(),
             quotas,
+            signin: None,
         })
+    }
+
+    /// Discovers the idp for the pages' sign-in, when a client secret is configured.
+    pub async fn with_signin(mut self) -> anyhow::Result<Self> {
+        let Some(secret) = self.config.idp.client_secret_file.clone() else {
+            return Ok(self);
+        };
+        let config = AuthConfig {
+            issuer: self.idp.issuer.clone(),
+            public_url: self
+                .config
+                .server
+                .public_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
+            client_id: self.config.idp.client_id.clone(),
+            client_secret_file: secret,
+            ca_file: self.config.idp.ca_file.clone(),
+        };
+        self.signin = Some(Arc::new(Provider::discover(config).await?));
+        Ok(self)
     }
 }

@@ -158,6 +158,7 @@ async fn new_deployment(tweak: &dyn Fn(figment::Figment) -> figment::Figment) ->
     let (ca_pem, chain_pem, key_pem) = idp::tls::generate_dev_certs_in_memory().unwrap();
     std::fs::write(dir.join("cert.pem"), chain_pem).unwrap();
     std::fs::write(dir.join("key.pem"), key_pem).unwrap();
+    std::fs::write(dir.join("ca.pem"), &ca_pem).unwrap();
     let schema = format!("t_{id}");
     let smtp = smtp::Sink::start();
     let config = base_config(
@@ -378,6 +379,10 @@ fn base_config(
         ))
         .merge(Serialized::default("server.tls_cert", dir.join("cert.pem")))
         .merge(Serialized::default("server.tls_key", dir.join("key.pem")))
+        .merge(Serialized::default(
+            "server.outbound_ca_file",
+            dir.join("ca.pem"),
+        ))
         .merge(Serialized::default("keys.encryption_key", &secrets[0]))
         .merge(Serialized::default("tokens.client_secret_key", &secrets[1]))
         .merge(Serialized::default("session.csrf_key", &secrets[2]))

@@ -1,4 +1,4 @@
-//! The messaging service in a test: the real service, on port 0, against its own fresh
+//! The messaging service in a test: the real service, over TLS on port 0, against its own fresh
 //! Postgres schema, trusting a real idp started by [`crate::spawn_app`] (registered there as the
 //! confidential client `messaging`). Tokens come from the idp's real login and code flow.
 
@@ -70,13 +70,35 @@ pub async fn spawn_messaging_with(
     tweak: impl Fn(figment::Figment) -> figment::Figment,
 ) -> Messaging {
     let idp = crate::spawn_app().await;
-    let secret = idp
-        .register_client(confidential_client(CLIENT, CALLBACK, SigningAlg::Es256))
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let mut registration = confidential_client(CLIENT, CALLBACK, SigningAlg::Es256);
+    registration.redirect_uris.push(format!("{url}/callback"));
+    registration.post_logout_redirect_uris = vec![format!("{url}/")];
+    registration.backchannel_logout_uri = Some(format!("{url}/backchannel-logout"));
+    let secret = idp.register_client(registration).await.unwrap();
+    let dir = &idp.deployment.dir;
+    std::fs::write(dir.join("messaging.secret"), &secret).unwrap();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let public_url = url.clone();
+    let secret_file = dir.join("messaging.secret");
+    let config = config(&idp, &format!("m_{id}"), dir, &move |f| {
+        tweak(
+            f.merge(Serialized::default("server.public_url", public_url.clone()))
+                .merge(Serialized::default(
+                    "idp.client_secret_file",
+                    secret_file.clone(),
+                )),
+        )
+    });
+    let state = AppState::connect(config)
+        .unwrap()
+        .with_signin()
         .await
         .unwrap();
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let config = config(&idp, &format!("m_{id}"), &idp.deployment.dir, &tweak);
-    let state = AppState::connect(config).unwrap();
     messaging::store::migrate(&state.db, &state.config.database)
         .await
         .unwrap();
@@ -92,10 +114,14 @@ pub async fn spawn_messaging_with(
             messaging::store::teams::upsert(&db, &team).await.unwrap();
         }
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = messaging::service(state.clone(), None);
-    tokio::spawn(messaging::serve(listener, router, std::future::pending()));
+    let tls = idp::tls::server_config(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
+    let router = messaging::service(state.clone());
+    tokio::spawn(messaging::serve_tls(
+        listener,
+        router,
+        tls,
+        std::future::pending(),
+    ));
     let metadata = rp::discover(&idp).await;
     Messaging {
         idp,
@@ -107,6 +133,11 @@ pub async fn spawn_messaging_with(
 }
 
 impl Messaging {
+    /// An HTTP client that trusts the test CA (and keeps cookies, like a browser).
+    pub fn http(&self) -> reqwest::Client {
+        self.idp.new_browser()
+    }
+
     /// Signs `username` in at the idp for the `messaging` client: the token response.
     pub async fn tokens(&self, username: &str) -> Value {
         let started = rp::start(
@@ -170,7 +201,7 @@ impl Messaging {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", self.url));
+        let mut request = self.http().request(method, format!("{}{path}", self.url));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -11,8 +11,10 @@ use crate::{TestApp, hidden_input, location};
 
 /// openidconnect's HTTP client over reqwest, trusting the test CA (the messaging service's
 /// own adapter: the relying party under test and the tests share one).
-pub fn http(app: &TestApp) -> impl Fn(HttpRequest) -> messaging::auth::HttpFuture + use<> {
-    messaging::auth::http_client(&app.new_browser())
+pub fn http(
+    app: &TestApp,
+) -> impl Fn(HttpRequest) -> messaging::identity::signin::HttpFuture + use<> {
+    messaging::identity::signin::http_client(&app.new_browser())
 }
 
 /// Discovers the provider.

@@ -1,101 +1,167 @@
-//! The messaging service as a relying party (the demo of `scripts/dev`): a person signs in on
-//! the idp's login page and lands back on messaging, signed in; logout goes through the idp.
+//! The messaging service's pages as a relying party (the demo of `scripts/dev`): a person
+//! signs in on the idp's login page and lands back on messaging with a server-side session;
+//! logout goes through the idp; a back-channel logout from the idp ends the session.
 
-use idp::keys::SigningAlg;
+use std::time::Duration;
+
+use integration_tests::messaging::{Messaging, spawn_messaging};
 use integration_tests::page::text;
-use integration_tests::{PASSWORD, TestApp, confidential_client, get, location, login, spawn_app};
+use integration_tests::{PASSWORD, get, hidden_input, location, login, wait_until};
 
-/// Registers messaging as a client of `app` and serves it over TLS; returns its URL.
-async fn start_messaging(app: &TestApp, alg: SigningAlg) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let rp_url = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().unwrap().port()
-    );
-    let mut registration = confidential_client("messaging", &format!("{rp_url}/callback"), alg);
-    registration.post_logout_redirect_uris = vec![format!("{rp_url}/")];
-    let secret = app.register_client(registration).await.unwrap();
-    let dir = &app.deployment.dir;
-    std::fs::write(dir.join("messaging.secret"), secret).unwrap();
-    std::fs::write(dir.join("ca.pem"), &app.deployment.ca_pem).unwrap();
-    let auth = messaging::auth::Auth::discover(messaging::auth::AuthConfig {
-        issuer: app.issuer.clone(),
-        public_url: rp_url.clone(),
-        client_id: "messaging".into(),
-        client_secret_file: dir.join("messaging.secret"),
-        ca_file: Some(dir.join("ca.pem")),
-    })
-    .await
-    .expect("messaging discovers the idp");
-    let tls = idp::tls::server_config(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
-    let router = messaging::router(Some(auth));
-    tokio::spawn(messaging::serve_tls(
-        listener,
-        router,
-        tls,
-        std::future::pending(),
-    ));
-    rp_url
-}
-
-#[tokio::test]
-async fn a_person_signs_in_to_the_messaging_service_through_the_idp() {
-    let app = spawn_app().await;
-    let rp_url = start_messaging(&app, SigningAlg::Es256).await;
-    app.add_user("IP77777").await;
-    let browser = app.new_browser();
-    let home = text(&browser, format!("{rp_url}/")).await;
+/// Signs `username` in to messaging's pages with a new browser; returns the browser.
+async fn signed_in(m: &Messaging, username: &str) -> reqwest::Client {
+    let browser = m.http();
+    let home = text(&browser, format!("{}/", m.url)).await;
     assert!(home.contains("Se connecter"), "signed out at first: {home}");
-
-    let to_idp = get(&browser, format!("{rp_url}/login")).await;
+    let to_idp = get(&browser, format!("{}/login", m.url)).await;
     assert_eq!(to_idp.status(), 303);
     let authorize = location(&to_idp);
     assert!(
-        authorize.starts_with(&app.url("/authorize")),
+        authorize.starts_with(&m.idp.url("/authorize")),
         "messaging sends the browser to the idp: {authorize}"
     );
-    let back = login::sign_in(&app, &browser, &authorize, "IP77777", PASSWORD).await;
+    let back = login::sign_in(&m.idp, &browser, &authorize, username, PASSWORD).await;
     let callback = location(&back);
     assert!(
-        callback.starts_with(&format!("{rp_url}/callback?")),
+        callback.starts_with(&format!("{}/callback?", m.url)),
         "back to messaging: {callback}"
     );
-    let signed_in = get(&browser, &callback).await;
+    let done = get(&browser, &callback).await;
     assert_eq!(
-        location(&signed_in),
+        location(&done),
         "/",
         "the callback exchanges the code and goes home"
     );
-    let home = text(&browser, format!("{rp_url}/")).await;
+    browser
+}
+
+async fn session_rows(m: &Messaging) -> i64 {
+    let db = m.state.db.get().await.unwrap();
+    db.query_one("SELECT count(*) FROM web_sessions", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_person_signs_in_to_the_messaging_pages_through_the_idp_and_logs_out_there() {
+    let m = spawn_messaging().await;
+    m.idp.add_user("IP77777").await;
+    let browser = signed_in(&m, "IP77777").await;
+    let home = text(&browser, format!("{}/", m.url)).await;
     assert!(
         home.contains("Bonjour Marie Tremblay (IP77777)"),
         "the id_token's names are shown: {home}"
     );
+    assert_eq!(
+        session_rows(&m).await,
+        1,
+        "the session lives in Postgres, not in the process"
+    );
 
-    let out = get(&browser, format!("{rp_url}/logout")).await;
+    let forged = browser
+        .post(format!("{}/logout", m.url))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "logout needs the session's own token");
+    assert_eq!(session_rows(&m).await, 1);
+
+    let csrf = hidden_input(&home, "csrf").expect("the logout form's token");
+    let out = browser
+        .post(format!("{}/logout", m.url))
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
     let end_session = location(&out);
     assert!(
-        end_session.starts_with(&app.url("/logout?id_token_hint=")),
+        end_session.starts_with(&m.idp.url("/logout?id_token_hint=")),
         "logout goes through the idp: {end_session}"
     );
+    assert_eq!(session_rows(&m).await, 0, "the session ended here first");
     let ended = get(&browser, &end_session).await;
     assert_eq!(
         location(&ended),
-        format!("{rp_url}/"),
-        "the idp sends the user back to messaging"
+        format!("{}/", m.url),
+        "the idp sends the user back"
     );
+    let home = text(&browser, format!("{}/", m.url)).await;
+    assert!(home.contains("Se connecter"), "{home}");
 }
 
 #[tokio::test]
-async fn a_callback_with_a_forged_state_is_refused() {
-    let app = spawn_app().await;
-    let rp_url = start_messaging(&app, SigningAlg::Rs256).await;
-    let browser = app.new_browser();
-    let _ = get(&browser, format!("{rp_url}/login")).await;
-    let forged = get(&browser, format!("{rp_url}/callback?code=abc&state=forged")).await;
+async fn a_back_channel_logout_from_the_idp_ends_the_messaging_session() {
+    let m = spawn_messaging().await;
+    m.idp.add_user("IP77777").await;
+    let browser = signed_in(&m, "IP77777").await;
+    let id_token: String = {
+        let db = m.state.db.get().await.unwrap();
+        db.query_one("SELECT id_token FROM web_sessions", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    // The SSO session ends at the idp (here: its logout endpoint, in the same browser), not
+    // through messaging: only the back channel can tell messaging.
+    let ended = get(
+        &browser,
+        m.idp.url(&format!("/logout?id_token_hint={id_token}")),
+    )
+    .await;
+    assert!(
+        ended.status().is_success() || ended.status().is_redirection(),
+        "{}",
+        ended.status()
+    );
+    let gone = wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(100),
+        async || session_rows(&m).await == 0,
+    )
+    .await;
+    assert!(gone, "the idp's logout token ended the messaging session");
+    let home = text(&browser, format!("{}/", m.url)).await;
+    assert!(home.contains("Se connecter"), "signed out: {home}");
+}
+
+#[tokio::test]
+async fn hostile_callbacks_and_logout_tokens_are_refused() {
+    let m = spawn_messaging().await;
+    m.idp.add_user("IP77777").await;
+    let browser = m.http();
+    let _ = get(&browser, format!("{}/login", m.url)).await;
+    let forged = get(
+        &browser,
+        format!("{}/callback?code=abc&state=forged", m.url),
+    )
+    .await;
     assert_eq!(
         forged.status(),
         400,
         "a state that is not this browser's login is refused"
     );
+    let no_state = get(&browser, format!("{}/callback?code=abc", m.url)).await;
+    assert_eq!(no_state.status(), 400);
+
+    let access_token = m.token("IP77777").await;
+    for (body, why) in [
+        (String::new(), "no logout_token"),
+        ("logout_token=garbage".to_owned(), "not a JWS"),
+        (
+            format!("logout_token={access_token}"),
+            "an access token is not a logout token",
+        ),
+    ] {
+        let response = browser
+            .post(format!("{}/backchannel-logout", m.url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{why}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{why}");
+    }
 }

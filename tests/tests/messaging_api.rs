@@ -556,12 +556,13 @@ async fn hostile_tokens_are_refused_with_a_bearer_challenge() {
         (tampered.as_str(), "claims changed after signing"),
         (id_token.as_str(), "an id_token is not an access token"),
     ] {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/threads", w.m.url))
-            .header("Authorization", format!("Bearer {token}"))
-            .send()
-            .await
-            .unwrap();
+        let response =
+            w.m.http()
+                .get(format!("{}/api/v1/threads", w.m.url))
+                .header("Authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap();
         assert_eq!(response.status(), 401, "{why}");
         assert_eq!(
             response.headers()["www-authenticate"],
@@ -637,15 +638,16 @@ async fn hostile_bodies_get_a_clear_translated_error_and_write_nothing() {
         );
         assert!(!answer["message"].as_str().unwrap().is_empty(), "{why}");
     }
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/threads", w.m.url))
-        .bearer_auth(&w.pro)
-        .header("Content-Type", "application/json")
-        .header("Accept-Language", "en-CA,en;q=0.8")
-        .body("{\"category\": ")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        w.m.http()
+            .post(format!("{}/api/v1/threads", w.m.url))
+            .bearer_auth(&w.pro)
+            .header("Content-Type", "application/json")
+            .header("Accept-Language", "en-CA,en;q=0.8")
+            .body("{\"category\": ")
+            .send()
+            .await
+            .unwrap();
     assert_eq!(response.status(), 400);
     let answer: Value = response.json().await.unwrap();
     assert!(
@@ -659,14 +661,15 @@ async fn hostile_bodies_get_a_clear_translated_error_and_write_nothing() {
         "{{\"category\":\"billing\",\"subject\":\"s\",\"body\":\"{}\"}}",
         "x".repeat(70_000)
     );
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/threads", w.m.url))
-        .bearer_auth(&w.pro)
-        .header("Content-Type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let response =
+        w.m.http()
+            .post(format!("{}/api/v1/threads", w.m.url))
+            .bearer_auth(&w.pro)
+            .header("Content-Type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(response.status(), 413);
     for query in [
         "?queue=everything",
@@ -967,7 +970,8 @@ async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
         )
         .await;
     assert_eq!(status, 201);
-    let response = reqwest::Client::new()
+    let response = m
+        .http()
         .post(format!("{}/api/v1/threads/{id}/messages", m.url))
         .bearer_auth(&pro)
         .json(&json!({ "body": "Troisième" }))

@@ -35,6 +35,11 @@ pub struct ServerConfig {
     pub max_concurrent_hashes: usize,
     /// How long a login waits for a hashing slot before 503.
     pub hash_wait_ms: u64,
+    /// An extra root CA trusted when the idp calls relying parties (back-channel logout):
+    /// the dev CA in development; none in production, where relying parties have public or
+    /// system-trusted certificates.
+    #[serde(default)]
+    pub outbound_ca_file: Option<PathBuf>,
 }
 
 /// Where TLS ends.

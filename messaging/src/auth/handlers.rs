@@ -1,51 +1,68 @@
-//! The demo pages: home (who is signed in), login (to the provider), callback, logout.
+//! Home (who is signed in), login (to the idp), callback, logout, back-channel logout.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use base64::Engine as _;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
-use super::{Auth, PendingLogin};
-
-const SESSION_COOKIE: &str = "__Host-msg_session";
-const STATE_COOKIE: &str = "__Host-msg_login";
-/// A login not finished within this is forgotten.
-const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+use super::session::{self, MaybeSession};
+use crate::identity::logout_token;
+use crate::state::AppState;
+use crate::store::sessions::{self, WebSession};
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
     user: Option<(String, String)>,
+    csrf: String,
     error: Option<&'static str>,
 }
 
 /// `GET /`.
-pub async fn home(State(auth): State<Auth>, jar: CookieJar) -> Response {
-    let user = jar
-        .get(SESSION_COOKIE)
-        .and_then(|c| auth.sessions.lock().ok()?.get(c.value()).cloned())
-        .map(|u| (u.name, u.username));
-    page(StatusCode::OK, &Home { user, error: None })
+pub async fn home(MaybeSession(session): MaybeSession) -> Response {
+    let (user, csrf) = match session {
+        Some((_, s)) => (Some((s.name, s.username)), s.csrf),
+        None => (None, String::new()),
+    };
+    page(
+        StatusCode::OK,
+        &Home {
+            user,
+            csrf,
+            error: None,
+        },
+    )
 }
 
-/// `GET /login`: off to the provider with state, nonce and PKCE.
-pub async fn login(State(auth): State<Auth>, jar: CookieJar) -> Response {
-    let Ok((url, state, nonce, verifier)) = auth.provider.authorize_url() else {
+/// `GET /login`: off to the idp with state, nonce and PKCE; the state's digest keeps the
+/// verifier and nonce server-side, and a cookie ties the sign-in to this browser.
+pub async fn login(State(app): State<AppState>, jar: CookieJar) -> Response {
+    let Some(provider) = app.signin.as_ref() else {
+        return failure(StatusCode::NOT_FOUND);
+    };
+    let Ok((url, state, nonce, verifier)) = provider.authorize_url() else {
         return failure(StatusCode::INTERNAL_SERVER_ERROR);
     };
-    if let Ok(mut pending) = auth.pending.lock() {
-        pending.retain(|_, p| p.created.elapsed() < PENDING_TTL);
-        let login = PendingLogin {
-            verifier: verifier.secret().to_owned(),
-            nonce: nonce.secret().to_owned(),
-            created: std::time::Instant::now(),
-        };
-        pending.insert(state.secret().to_owned(), login);
+    let stored = match app.db.get().await {
+        Ok(db) => {
+            sessions::put_pending(
+                &db,
+                &session::digest(state.secret()),
+                verifier.secret(),
+                nonce.secret(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = stored {
+        tracing::error!(error = %crate::error::Chain(&e), "cannot keep the sign-in under way");
+        return failure(StatusCode::SERVICE_UNAVAILABLE);
     }
-    let cookie = private_cookie(STATE_COOKIE, state.secret().to_owned());
+    let cookie = session::cookie(session::LOGIN_COOKIE, state.secret().to_owned());
     (jar.add(cookie), Redirect::to(url.as_str())).into_response()
 }
 
@@ -57,68 +74,157 @@ pub struct Callback {
     error: Option<String>,
 }
 
-/// `GET /callback`: the state must match this browser's cookie, then the code is exchanged.
+/// `GET /callback`: the state must be this browser's and still under way (taken once), then
+/// the code is exchanged and the id_token verified; the session is stored server-side.
 pub async fn callback(
-    State(auth): State<Auth>,
+    State(app): State<AppState>,
     jar: CookieJar,
     Query(answer): Query<Callback>,
 ) -> Response {
-    let expected = jar.get(STATE_COOKIE).map(|c| c.value().to_owned());
+    let Some(provider) = app.signin.as_ref() else {
+        return failure(StatusCode::NOT_FOUND);
+    };
+    let expected = jar.get(session::LOGIN_COOKIE).map(|c| c.value().to_owned());
     let (Some(state), Some(code), None) = (answer.state, answer.code, answer.error) else {
         return failure(StatusCode::BAD_REQUEST);
     };
     if expected.as_deref() != Some(state.as_str()) {
         return failure(StatusCode::BAD_REQUEST);
     }
-    let Some(login) = auth.pending.lock().ok().and_then(|mut p| p.remove(&state)) else {
+    let Ok(db) = app.db.get().await else {
+        return failure(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let Ok(Some((verifier, nonce))) = sessions::take_pending(&db, &session::digest(&state)).await
+    else {
         return failure(StatusCode::BAD_REQUEST);
     };
-    let user = match auth
-        .provider
-        .finish(code, login.verifier, &login.nonce)
-        .await
-    {
+    let user = match provider.finish(code, verifier, &nonce).await {
         Ok(user) => user,
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "sign-in failed");
             return failure(StatusCode::BAD_GATEWAY);
         }
     };
-    let mut id = [0u8; 32];
-    if aws_lc_rs::rand::fill(&mut id).is_err() {
+    let (Some(id), Some(csrf)) = (session::random_token(), session::random_token()) else {
         return failure(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id);
-    if let Ok(mut sessions) = auth.sessions.lock() {
-        sessions.insert(id.clone(), user);
+    };
+    let row = WebSession {
+        sub: user.subject,
+        username: user.username,
+        name: user.name,
+        sid: user.sid,
+        id_token: user.id_token,
+        roles: user.roles,
+        acts_for: user.acts_for,
+        csrf,
+        expires_at: chrono::Utc::now() + session::TTL,
+    };
+    if let Err(e) = sessions::create(&db, &session::digest(&id), &row).await {
+        tracing::error!(error = %crate::error::Chain(&e), "cannot store the session");
+        return failure(StatusCode::SERVICE_UNAVAILABLE);
     }
     let jar = jar
-        .remove(Cookie::build(STATE_COOKIE).path("/"))
-        .add(private_cookie(SESSION_COOKIE, id));
+        .remove(Cookie::build(session::LOGIN_COOKIE).path("/"))
+        .add(session::cookie(session::COOKIE, id));
     (jar, Redirect::to("/")).into_response()
 }
 
-/// `GET /logout`: forget the user here, then end the SSO session at the provider.
-pub async fn logout(State(auth): State<Auth>, jar: CookieJar) -> Response {
-    let user = jar
-        .get(SESSION_COOKIE)
-        .and_then(|c| auth.sessions.lock().ok()?.remove(c.value()));
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    match user {
-        Some(user) => {
-            (jar, Redirect::to(&auth.provider.logout_url(&user.id_token))).into_response()
+/// The logout form.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /logout`: the session's own CSRF token is required; the session ends here, then the
+/// browser goes to the idp to end the SSO session (RP-initiated logout).
+pub async fn logout(
+    State(app): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    jar: CookieJar,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    let Some((id, current)) = session else {
+        return Redirect::to("/").into_response();
+    };
+    let same = aws_lc_rs::constant_time::verify_slices_are_equal(
+        form.csrf.as_bytes(),
+        current.csrf.as_bytes(),
+    )
+    .is_ok();
+    if !same {
+        return failure(StatusCode::FORBIDDEN);
+    }
+    if let Ok(db) = app.db.get().await
+        && let Err(e) = sessions::delete(&db, &session::digest(&id)).await
+    {
+        tracing::error!(error = %crate::error::Chain(&e), "cannot end the session");
+        return failure(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let jar = jar.remove(Cookie::build(session::COOKIE).path("/"));
+    match app.signin.as_ref() {
+        Some(provider) => {
+            (jar, Redirect::to(&provider.logout_url(&current.id_token))).into_response()
         }
         None => (jar, Redirect::to("/")).into_response(),
     }
 }
 
-fn private_cookie(name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .build()
+/// The back-channel logout request (a form with `logout_token`).
+#[derive(Debug, Deserialize)]
+pub struct BackchannelForm {
+    logout_token: Option<String>,
+}
+
+/// `POST /backchannel-logout` (Back-Channel Logout 1.0 §2.5–2.8): 200 once the sessions are
+/// ended, 400 `invalid_request` for a token that does not verify; never cached.
+pub async fn backchannel_logout(
+    State(app): State<AppState>,
+    form: Result<Form<BackchannelForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let bad = || {
+        let mut r = (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "error": "invalid_request" })),
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        r
+    };
+    let Ok(Form(BackchannelForm {
+        logout_token: Some(token),
+    })) = form
+    else {
+        return bad();
+    };
+    let of = match logout_token::verify(&app.idp, &token).await {
+        Ok(of) => of,
+        Err(crate::identity::Rejected::Invalid(why)) => {
+            tracing::warn!(why, "logout token refused");
+            return bad();
+        }
+        Err(crate::identity::Rejected::Idp(e)) => {
+            tracing::warn!(error = %e, "logout token unverifiable now");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let ended = match app.db.get().await {
+        Ok(db) => sessions::end_for_logout(&db, of.sid.as_deref(), of.sub.as_deref()).await,
+        Err(e) => Err(e.into()),
+    };
+    match ended {
+        Ok(n) => {
+            tracing::info!(sessions = n, "back-channel logout");
+            let mut r = StatusCode::OK.into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %crate::error::Chain(&e), "back-channel logout could not end sessions");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 fn failure(status: StatusCode) -> Response {
@@ -126,6 +232,7 @@ fn failure(status: StatusCode) -> Response {
         status,
         &Home {
             user: None,
+            csrf: String::new(),
             error: Some("La connexion n'a pas pu être complétée. Réessayez."),
         },
     )
@@ -140,12 +247,16 @@ fn page(status: StatusCode, template: &Home) -> Response {
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+                    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
                 ),
             );
             headers.insert(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
             );
             response
         }

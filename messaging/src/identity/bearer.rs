@@ -1,4 +1,5 @@
-//! Verifying the idp's JWT access tokens (RFC 9068 §4): `typ` `at+jwt`, an algorithm on the
+//! Verifying the idp's signed tokens: the JWS checks every token passes ([`verify_jws`]),
+//! then those of JWT access tokens (RFC 9068 §4): `typ` `at+jwt`, an algorithm on the
 //! allowlist (never `none`, never HMAC: an HS256 token "signed" with the public key is
 //! refused before any key is looked at), a `kid` from the idp's key set, the signature, then
 //! `iss`, `aud` (our client id), `exp` and `iat`.
@@ -65,7 +66,8 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn contains(&self, wanted: &str) -> bool {
+    /// Whether `wanted` is among the audiences.
+    pub fn contains(&self, wanted: &str) -> bool {
         match self {
             Audience::One(aud) => aud == wanted,
             Audience::Many(auds) => auds.iter().any(|a| a == wanted),
@@ -103,8 +105,9 @@ fn allowed_alg(name: &str) -> Option<CoreJwsSigningAlgorithm> {
     }
 }
 
-/// Verifies `token`; its claims when every check passes.
-pub async fn verify(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
+/// Checks a compact JWS of the idp: size, an allowed algorithm, a `typ` among `typs`
+/// (lower-case), a `kid` of the idp's key set, the signature. Returns the payload's bytes.
+pub async fn verify_jws(idp: &Idp, token: &str, typs: &[&str]) -> Result<Vec<u8>, Rejected> {
     if token.len() > 8192 {
         return Err(Rejected::Invalid("too long"));
     }
@@ -127,8 +130,8 @@ pub async fn verify(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
         .as_deref()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if typ != "at+jwt" && typ != "application/at+jwt" {
-        return Err(Rejected::Invalid("not an access token (typ)"));
+    if !typs.contains(&typ.as_str()) {
+        return Err(Rejected::Invalid("wrong token type (typ)"));
     }
     let kid = header.kid.ok_or(Rejected::Invalid("no kid"))?;
     let key = idp
@@ -140,8 +143,14 @@ pub async fn verify(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
     let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
     key.verify_signature(&alg, signing_input.as_bytes(), &signature)
         .map_err(|_| Rejected::Invalid("signature"))?;
+    decode(payload_b64)
+}
+
+/// Verifies an access token; its claims when every check passes.
+pub async fn verify(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
+    let payload = verify_jws(idp, token, &["at+jwt", "application/at+jwt"]).await?;
     let claims: AccessClaims =
-        serde_json::from_slice(&decode(payload_b64)?).map_err(|_| Rejected::Invalid("claims"))?;
+        serde_json::from_slice(&payload).map_err(|_| Rejected::Invalid("claims"))?;
     if claims.iss.trim_end_matches('/') != idp.issuer {
         return Err(Rejected::Invalid("issuer"));
     }

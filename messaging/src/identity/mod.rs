@@ -7,6 +7,8 @@ pub mod bearer;
 pub mod caller;
 pub mod idp;
 pub mod jwks;
+pub mod logout_token;
+pub mod signin;
 
 pub use bearer::{AccessClaims, ActsFor, Rejected};
 pub use caller::Caller;

@@ -8,6 +8,7 @@ pub mod keks;
 pub mod messages;
 pub mod people;
 pub mod quota;
+pub mod sessions;
 pub mod teams;
 pub mod threads;
 

@@ -1,5 +1,6 @@
-//! The OpenID Connect client: discovery, authorization URL, code exchange and id_token
-//! verification, on the `openidconnect` crate over reqwest.
+//! Signing in to the pages: this service as an OpenID Connect relying party of the idp
+//! (confidential client, code flow, PKCE S256, nonce; id_tokens verified with the idp's JWKS,
+//! ES256, RS256 or EdDSA), on the `openidconnect` crate over reqwest.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,7 +14,68 @@ use openidconnect::{
     Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
 
-use super::{AuthConfig, SignedIn};
+use base64::Engine as _;
+
+/// Where the identity provider is and who we are to it.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The provider's issuer.
+    pub issuer: String,
+    /// Our public URL; the redirect URI is `<it>/callback`.
+    pub public_url: String,
+    /// Our client id.
+    pub client_id: String,
+    /// File holding our client secret.
+    pub client_secret_file: std::path::PathBuf,
+    /// An extra root CA to trust (the dev CA).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// A person who just signed in, as their verified id_token describes them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// `sub`.
+    pub subject: String,
+    /// Display name.
+    pub name: String,
+    /// `IP…`/`CE…`.
+    pub username: String,
+    /// The idp's SSO session (`sid`), which back-channel logout names.
+    pub sid: Option<String>,
+    /// Agency roles.
+    pub roles: Vec<String>,
+    /// The `acts_for` claim (JSON array).
+    pub acts_for: serde_json::Value,
+    /// The raw id_token, for RP-initiated logout's `id_token_hint`.
+    pub id_token: String,
+}
+
+/// The agency's claims of an id_token whose signature, issuer, audience, expiry and nonce
+/// openidconnect has just verified.
+#[derive(Debug, Default, serde::Deserialize)]
+struct AgencyClaims {
+    #[serde(default)]
+    sid: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    acts_for: Option<serde_json::Value>,
+}
+
+fn agency_claims(id_token: &str) -> AgencyClaims {
+    id_token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
 
 /// A transport failure, for openidconnect.
 #[derive(Debug)]
@@ -51,7 +113,7 @@ impl Provider {
     pub async fn discover(config: AuthConfig) -> anyhow::Result<Self> {
         let secret = std::fs::read_to_string(&config.client_secret_file).with_context(|| {
             format!(
-                "MESSAGING_CLIENT_SECRET_FILE {}",
+                "configuration key `idp.client_secret_file`: {}",
                 config.client_secret_file.display()
             )
         })?;
@@ -59,12 +121,13 @@ impl Provider {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(10));
         if let Some(ca) = &config.ca_file {
-            let pem =
-                std::fs::read(ca).with_context(|| format!("MESSAGING_CA_FILE {}", ca.display()))?;
+            let pem = std::fs::read(ca)
+                .with_context(|| format!("configuration key `idp.ca_file`: {}", ca.display()))?;
             builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
         }
         let http = builder.build()?;
-        let issuer = IssuerUrl::new(config.issuer.clone()).context("MESSAGING_IDP_ISSUER")?;
+        let issuer =
+            IssuerUrl::new(config.issuer.clone()).context("configuration key `idp.issuer`")?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &http_client(&http))
             .await
             .with_context(|| format!("discovery at {}", config.issuer))?;
@@ -87,6 +150,7 @@ impl Provider {
                 Nonce::new_random,
             )
             .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("email".into()))
             .set_pkce_challenge(challenge)
             .url();
         Ok((url, state, nonce, verifier))
@@ -120,15 +184,20 @@ impl Provider {
             .and_then(|n| n.get(None))
             .map(|n| n.to_string())
             .unwrap_or_default();
-        let username = claims
-            .preferred_username()
-            .map(|u| u.to_string())
+        let raw = id_token.to_string();
+        let agency = agency_claims(&raw);
+        let username = agency
+            .username
+            .or_else(|| claims.preferred_username().map(|u| u.to_string()))
             .unwrap_or_default();
         Ok(SignedIn {
             subject: claims.subject().to_string(),
             name,
             username,
-            id_token: id_token.to_string(),
+            sid: agency.sid,
+            roles: agency.roles,
+            acts_for: agency.acts_for.unwrap_or_else(|| serde_json::json!([])),
+            id_token: raw,
         })
     }
 
