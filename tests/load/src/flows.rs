@@ -39,6 +39,10 @@ pub struct Target {
     pub password: String,
     /// TLS settings shared by every client we build.
     pub tls: rustls::ClientConfig,
+    /// The messaging service (the messaging scenarios).
+    pub messaging_base: Url,
+    /// The body the messaging scenarios send.
+    pub messaging_body: String,
 }
 
 impl Target {
@@ -59,7 +63,7 @@ impl Target {
             STANDARD.encode(format!("{}:{}", enc(&client_id), enc(client_secret)))
         ))?;
         Ok(Self {
-            base,
+            base: base.clone(),
             origin,
             client_id,
             basic,
@@ -67,6 +71,8 @@ impl Target {
             username,
             password,
             tls: tls_config(ca_pem)?,
+            messaging_base: base.clone(),
+            messaging_body: String::new(),
         })
     }
 
@@ -130,6 +136,18 @@ impl Target {
     /// The whole browser and relying-party flow: authorize → login page → password → code →
     /// tokens, with PKCE (S256), state and nonce. Returns the refresh token.
     pub async fn login(&self, http: &reqwest::Client) -> anyhow::Result<String> {
+        self.login_tokens(http)
+            .await?
+            .refresh_token
+            .context("token: no refresh_token for demo-portal")
+    }
+
+    /// [`Target::login`], returning the access token (the messaging API's bearer token).
+    pub async fn login_access_token(&self, http: &reqwest::Client) -> anyhow::Result<String> {
+        Ok(self.login_tokens(http).await?.access_token)
+    }
+
+    async fn login_tokens(&self, http: &reqwest::Client) -> anyhow::Result<Tokens> {
         let verifier = random_b64(32)?; // 43 characters
         let challenge = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
             &aws_lc_rs::digest::SHA256,
@@ -145,7 +163,7 @@ impl Target {
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", &self.redirect_uri)
-            .append_pair("scope", "openid profile")
+            .append_pair("scope", "openid profile email")
             .append_pair("state", &state)
             .append_pair("nonce", &nonce)
             .append_pair("code_challenge", &challenge)
@@ -202,9 +220,7 @@ impl Target {
             )
             .await?;
         ensure!(tokens.id_token.is_some(), "token: no id_token for openid");
-        tokens
-            .refresh_token
-            .context("token: no refresh_token for demo-portal")
+        Ok(tokens)
     }
 
     /// The login page and its POST, which must be refused with 503 and `Retry-After` (the

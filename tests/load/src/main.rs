@@ -6,6 +6,7 @@
 
 mod flows;
 mod hashref;
+mod messaging;
 mod procfs;
 mod recovery;
 mod stats;
@@ -50,6 +51,9 @@ struct Cli {
     /// What to measure.
     #[arg(long, value_enum)]
     scenario: Scenario,
+    /// The messaging service's base URL (the messaging scenarios).
+    #[arg(long, default_value = "https://localhost:8444")]
+    messaging_base: Url,
     /// Name of the row in the results (the scenario's name by default).
     #[arg(long)]
     label: Option<String>,
@@ -120,6 +124,13 @@ enum Scenario {
     /// The login page, then its POST against an idp whose Redis is down or silent: the time
     /// to the fail-closed 503 (anything else is an error).
     LoginUnavailable,
+    /// Messaging: `POST /api/v1/threads/{id}/messages`, 2 kB body, each worker in a thread of
+    /// its own.
+    MessagingSend,
+    /// Messaging: `GET /api/v1/threads`, the first inbox page.
+    MessagingInbox,
+    /// Messaging: `GET /api/v1/threads/{id}`, the first page of a thread.
+    MessagingThread,
 }
 
 impl Scenario {
@@ -134,7 +145,17 @@ impl Scenario {
             Scenario::Recovery => "recovery",
             Scenario::RecoveryUnknown => "recovery-unknown",
             Scenario::LoginUnavailable => "login-unavailable",
+            Scenario::MessagingSend => "messaging-send",
+            Scenario::MessagingInbox => "messaging-inbox",
+            Scenario::MessagingThread => "messaging-thread",
         }
+    }
+
+    fn is_messaging(self) -> bool {
+        matches!(
+            self,
+            Scenario::MessagingSend | Scenario::MessagingInbox | Scenario::MessagingThread
+        )
     }
 }
 
@@ -171,6 +192,8 @@ struct Worker {
     relogins: u64,
     /// Recovery: the account this worker recovers.
     account: Option<Arc<recovery::Account>>,
+    /// Messaging: this worker's thread.
+    thread: String,
 }
 
 impl Worker {
@@ -195,6 +218,30 @@ impl Worker {
                 Some(account) => recovery::attempt(target, &http, account).await,
                 None => bail!("recovery: no account for this worker"),
             },
+            Scenario::MessagingSend => {
+                let body = &target.messaging_body;
+                messaging::send(
+                    &http,
+                    &target.messaging_base,
+                    &self.token,
+                    &self.thread,
+                    body,
+                )
+                .await
+            }
+            Scenario::MessagingInbox => {
+                messaging::read(
+                    &http,
+                    &target.messaging_base,
+                    &self.token,
+                    "/api/v1/threads",
+                )
+                .await
+            }
+            Scenario::MessagingThread => {
+                let path = format!("/api/v1/threads/{}", self.thread);
+                messaging::read(&http, &target.messaging_base, &self.token, &path).await
+            }
             Scenario::Refresh => {
                 let current = match self.chain.take() {
                     Some(c) => c,
@@ -277,6 +324,12 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
             .await
             .context("introspect set-up: client_credentials")?
             .into()
+    } else if cli.scenario.is_messaging() {
+        target
+            .login_access_token(&setup_client)
+            .await
+            .context("messaging set-up: the demo professional's access token")?
+            .into()
     } else {
         Arc::from("")
     };
@@ -305,12 +358,21 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
         } else {
             None
         };
+        let thread = if cli.scenario.is_messaging() {
+            let via = http.as_ref().unwrap_or(&setup_client);
+            messaging::open_thread(via, &cli.messaging_base, &token)
+                .await
+                .with_context(|| format!("messaging set-up: a thread for worker {i}"))?
+        } else {
+            String::new()
+        };
         workers.push(Worker {
             http,
             token: Arc::clone(&token),
             chain,
             relogins: 0,
             account: accounts.get(i).cloned(),
+            thread,
         });
     }
     Ok(workers)
@@ -345,7 +407,7 @@ async fn main() -> anyhow::Result<()> {
         )
     })?;
     let secret = secret.lines().next().unwrap_or_default().trim().to_owned();
-    let target = Arc::new(Target::new(
+    let mut target = Target::new(
         cli.base.clone(),
         &ca,
         cli.client_id.clone(),
@@ -353,7 +415,10 @@ async fn main() -> anyhow::Result<()> {
         cli.redirect_uri.clone(),
         cli.username.clone(),
         cli.password.clone(),
-    )?);
+    )?;
+    target.messaging_base = cli.messaging_base.clone();
+    target.messaging_body = messaging::body_2kb();
+    let target = Arc::new(target);
 
     let cost = if matches!(
         cli.scenario,
