@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod identity;
 pub mod journal;

@@ -6,6 +6,7 @@ use deadpool_postgres::Pool;
 
 use crate::config::Config;
 use crate::crypto::{Keyring, MasterKey};
+use crate::events::Hub;
 use crate::identity::Idp;
 use crate::identity::caller::Profiles;
 use crate::identity::signin::{AuthConfig, Provider};
@@ -28,18 +29,29 @@ pub struct AppState {
     pub quotas: Quotas,
     /// The pages' sign-in at the idp (none on an API-only node).
     pub signin: Option<Arc<Provider>>,
+    /// Thread events of every node (server-sent events).
+    pub events: Hub,
 }
 
 impl AppState {
-    /// Connects to Postgres (lazily), reads the master key and prepares the idp client.
+    /// Connects to Postgres (lazily), reads the master key, prepares the idp client and starts
+    /// listening for thread events (within a Tokio runtime).
     pub fn connect(config: Config) -> anyhow::Result<Self> {
+        Self::connect_shared(Arc::new(config))
+    }
+
+    /// [`AppState::connect`] with a configuration another node of this process already uses
+    /// (tests run two nodes side by side).
+    pub fn connect_shared(config: Arc<Config>) -> anyhow::Result<Self> {
         let db = crate::store::pool(&config.database)?;
         let keyring = Keyring::new(MasterKey::load(&config.keys.master_key_file)?);
         let idp = Arc::new(Idp::new(&config.idp)?);
         let quotas = Quotas::open(&config.redis)
             .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
+        let events = Hub::start(config.database.url.clone(), config.database.schema.clone());
         Ok(Self {
-            config: Arc::new(config),
+            events,
+            config,
             db,
             keyring,
             idp,

@@ -168,6 +168,26 @@ impl Messaging {
         tokens
     }
 
+    /// A second node of the same deployment (same schema, keys and configuration), its URL.
+    pub async fn spawn_peer(&self) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "https://127.0.0.1:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let state = AppState::connect_shared(self.state.config.clone()).unwrap();
+        let dir = &self.idp.deployment.dir;
+        let tls = idp::tls::server_config(&dir.join("cert.pem"), &dir.join("key.pem")).unwrap();
+        let router = messaging::service(state);
+        tokio::spawn(messaging::serve_tls(
+            listener,
+            router,
+            tls,
+            std::future::pending(),
+        ));
+        url
+    }
+
     /// An access token for `username`.
     pub async fn token(&self, username: &str) -> String {
         field(&self.tokens(username).await, "access_token")

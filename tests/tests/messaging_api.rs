@@ -1046,3 +1046,166 @@ async fn with_redis_down_sending_is_refused_with_a_clear_503_and_reading_still_w
         .get(0);
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_the_error_body() {
+    let m = spawn_messaging().await;
+    let (status, doc) = m
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    let mut paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    let routes = messaging::api::ROUTES;
+    let mut expected: Vec<&str> = routes
+        .iter()
+        .map(|(_, path)| *path)
+        .filter(|p| *p != "/api/v1/openapi.json")
+        .collect();
+    expected.sort_unstable();
+    expected.dedup();
+    assert_eq!(
+        paths, expected,
+        "every API route is described, and nothing else"
+    );
+    for (method, path) in routes.iter().filter(|(_, p)| *p != "/api/v1/openapi.json") {
+        assert!(
+            doc["paths"][path][method.to_lowercase()].is_object(),
+            "{method} {path}"
+        );
+    }
+    // And ROUTES is what the router serves: each answers (401 without a token, or 200), none
+    // falls through to the router's empty 404 or 405.
+    let id = uuid::Uuid::now_v7();
+    for (method, path) in routes {
+        let url = format!("{}{}", m.url, path.replace("{id}", &id.to_string()));
+        let response = m
+            .http()
+            .request(method.parse().unwrap(), url)
+            .header("Content-Type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!(matches!(status, 200 | 401), "{method} {path}: {status}");
+    }
+    let error = &doc["components"]["schemas"]["ErrorBody"]["properties"];
+    assert!(
+        error["error"].is_object() && error["message"].is_object(),
+        "{error}"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+/// Reads a server-sent-event stream until `wanted` shows in it, or `limit` passes: the text
+/// read so far.
+async fn read_events_until(
+    response: &mut reqwest::Response,
+    wanted: &str,
+    limit: std::time::Duration,
+) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    while !seen.contains(wanted) {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => break,
+        }
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_message_sent_on_one_node_reaches_a_reader_on_the_other_by_server_sent_events() {
+    let w = world().await;
+    let peer = w.m.spawn_peer().await;
+    w.m.idp.add_user(OTHER_PRO).await;
+    let other = w.m.token(OTHER_PRO).await;
+    let thread = open(
+        &w,
+        &w.pro,
+        &new_thread("billing", "Suivi", "Premier message"),
+    )
+    .await;
+    let subscribe = |token: String| {
+        let http = w.m.http();
+        let url = format!("{peer}/api/v1/events");
+        async move {
+            let response = http.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert!(
+                response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/event-stream")
+            );
+            response
+        }
+    };
+    let mut agent_stream = subscribe(w.agent.clone()).await;
+    let mut pro_stream = subscribe(w.pro.clone()).await;
+    let mut other_stream = subscribe(other).await;
+    // Let the subscriptions settle on the peer before sending on the first node.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let note = json!({ "body": "Note interne", "note": true });
+    let (status, _) =
+        w.m.call(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/messages"),
+            Some(&w.agent),
+            Some(&note),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) =
+        w.m.call(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/messages"),
+            Some(&w.pro),
+            Some(&json!({ "body": "Avez-vous des nouvelles?" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let limit = std::time::Duration::from_secs(10);
+    let seen = read_events_until(&mut agent_stream, "\"kind\":\"message\"", limit).await;
+    assert!(
+        seen.contains("event: thread") && seen.contains(&thread),
+        "the agent on the other node hears it: {seen}"
+    );
+    assert!(
+        seen.contains("\"kind\":\"note\""),
+        "agents hear notes: {seen}"
+    );
+    let seen = read_events_until(&mut pro_stream, "\"kind\":\"message\"", limit).await;
+    assert!(seen.contains(&thread), "{seen}");
+    assert!(
+        !seen.contains("\"kind\":\"note\""),
+        "a note is never announced to the professional side: {seen}"
+    );
+    assert!(
+        !seen.contains("Avez-vous"),
+        "events carry ids, never content: {seen}"
+    );
+    let seen = read_events_until(
+        &mut other_stream,
+        &thread,
+        std::time::Duration::from_secs(1),
+    )
+    .await;
+    assert!(
+        !seen.contains(&thread),
+        "another professional hears nothing of it: {seen}"
+    );
+}

@@ -5,7 +5,6 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::i18n::{self, Lang};
 use crate::identity::Rejected;
@@ -13,6 +12,20 @@ use crate::identity::caller::CallerError;
 use crate::identity::idp::IdpError;
 use crate::store::StoreError;
 use crate::threads::ThreadError;
+
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `invalid_token`, `not_found`, `malformed_body`, `malformed_query`,
+    /// `body_too_large`, `quota_reached`, `sending_paused`, `idp_unavailable`,
+    /// `unavailable`, or a field rule (`required`, `too_long`, `unknown_category`, …).
+    pub error: String,
+    /// The message for a person, in the request's language (French by default).
+    pub message: String,
+    /// The field at fault, for a 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
 
 /// An API error, rendered in `lang`.
 #[derive(Debug)]
@@ -101,13 +114,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "error": self.key,
-            "message": i18n::text(self.key, self.lang),
-        });
-        if let Some(field) = self.field {
-            body["field"] = json!(field);
-        }
+        let body = ErrorBody {
+            error: self.key.to_owned(),
+            message: i18n::text(self.key, self.lang).to_owned(),
+            field: self.field.map(str::to_owned),
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(

@@ -1,10 +1,13 @@
 //! The JSON API (`/api/v1/…`) for relying-party applications that embed messaging: bearer
 //! access tokens from the idp (`bearer.rs`), JSON bodies (`json.rs`), one error shape
-//! (`error.rs`), the conversation endpoints (`threads.rs`).
+//! (`error.rs`), the conversation endpoints (`threads.rs`), their OpenAPI description
+//! (`openapi.rs`).
 
 pub mod bearer;
 pub mod error;
+pub mod events;
 pub mod json;
+pub mod openapi;
 pub mod threads;
 
 use axum::Router;
@@ -13,10 +16,29 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+/// Every route of the API, `(method, path)`: the router below and the OpenAPI document's
+/// test both read it.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/categories"),
+    ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/threads"),
+    ("POST", "/api/v1/threads"),
+    ("GET", "/api/v1/threads/{id}"),
+    ("POST", "/api/v1/threads/{id}/messages"),
+    ("POST", "/api/v1/threads/{id}/take"),
+    ("POST", "/api/v1/threads/{id}/release"),
+    ("POST", "/api/v1/threads/{id}/close"),
+    ("POST", "/api/v1/threads/{id}/assign"),
+    ("POST", "/api/v1/threads/{id}/transfer"),
+];
+
 /// The API's routes.
 pub fn router(app: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/categories", get(threads::categories))
+        .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/threads",
             get(threads::list_threads).post(threads::open_thread),

@@ -27,6 +27,9 @@ pub struct Caller {
     pub acts_for: Vec<ActsFor>,
     /// Where the request came from (the access journal).
     pub origin: Origin,
+    /// When the token expires (a stream of events ends then: a new token carries the
+    /// delegations as they are now).
+    pub token_expires: i64,
 }
 
 /// Where a request came from.
@@ -156,6 +159,7 @@ impl Profiles {
             roles: claims.roles,
             acts_for: claims.acts_for,
             origin,
+            token_expires: claims.exp,
         })
     }
 }

@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::{ThreadError, access, text_field};
 use crate::domain::Side;
+use crate::events::ThreadEvent;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::messages::{self, Message};
@@ -105,6 +106,22 @@ pub async fn apply(
             messages::insert(&tx, &message).await?;
             threads::transfer(&tx, thread.id, team).await?;
         }
+    }
+    // The queues of the thread's team before and after (a transfer changes it) hear of it.
+    let after = threads::get(&tx, thread.id)
+        .await?
+        .map_or_else(|| thread.team.clone(), |t| t.team);
+    for team in [thread.team.clone(), after]
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let event = ThreadEvent {
+            thread: thread.id,
+            professional: thread.professional_sub.clone(),
+            team,
+            kind: "state".into(),
+        };
+        app.events.publish(&tx, &event).await?;
     }
     tx.commit().await?;
     Ok(())

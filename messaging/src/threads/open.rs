@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{Posted, ThreadError, access, text_field};
 use crate::domain::{Side, ThreadState};
+use crate::events::ThreadEvent;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::messages::{self, Message};
@@ -183,6 +184,13 @@ pub(super) async fn open_counted(
         sent_at: now,
     };
     messages::insert(&tx, &message).await?;
+    let event = ThreadEvent {
+        thread: id,
+        professional: thread.professional_sub.clone(),
+        team: thread.team.clone(),
+        kind: "message".into(),
+    };
+    app.events.publish(&tx, &event).await?;
     tx.commit().await?;
     tracing::info!(thread = %id, category = %thread.category, team = %thread.team, side = thread.opened_by.as_str(), "thread opened");
     Ok(Posted {

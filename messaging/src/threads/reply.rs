@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::open::{self, NewThread};
 use super::{Posted, ThreadError, access, text_field};
 use crate::domain::{Side, ThreadState};
+use crate::events::ThreadEvent;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::messages::{self, Message};
@@ -89,6 +90,13 @@ pub async fn reply(
     if !note {
         threads::touch(&tx, thread.id, now, ThreadState::after_message_from(side)).await?;
     }
+    let event = ThreadEvent {
+        thread: thread.id,
+        professional: thread.professional_sub.clone(),
+        team: thread.team.clone(),
+        kind: if note { "note" } else { "message" }.into(),
+    };
+    app.events.publish(&tx, &event).await?;
     tx.commit().await?;
     Ok(Posted {
         thread_id: thread.id,
