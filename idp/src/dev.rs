@@ -146,6 +146,13 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
         }
     }
     seed_demo_answers(&db, &hasher, config).await?;
+    // The demo staff member is the messaging service's demo agent (and supervisor).
+    for role in [
+        crate::domain::Role::MessagingAgent,
+        crate::domain::Role::MessagingSupervisor,
+    ] {
+        admin::roles::grant(&db, DEMO_STAFF.0, role).await?;
+    }
     // Expired again on every run, so the demo of the expired-password path can be repeated
     // (a password chosen there is kept: only its age is reset).
     db.execute(
@@ -166,7 +173,10 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
         "  Demo professional   {} / {}",
         DEMO_PROFESSIONAL.0, DEMO_PROFESSIONAL.1
     );
-    println!("  Demo staff          {} / {}", DEMO_STAFF.0, DEMO_STAFF.1);
+    println!(
+        "  Demo staff          {} / {}  (the messaging service's demo agent)",
+        DEMO_STAFF.0, DEMO_STAFF.1
+    );
     println!(
         "  Secret answers of {} (for « Mot de passe oublié? »):",
         DEMO_PROFESSIONAL.0

@@ -4,12 +4,14 @@
 //! - [`tls`]: the rustls server configuration (aws-lc-rs), development certificates and
 //!   secret files;
 //! - [`client_ip`]: the address a request is attributed to, behind trusted proxies or not;
+//! - [`mail`]: SMTP (lettre over rustls) and multipart messages;
 //! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal);
 //! - [`pg`]: the Postgres pool, cached statements and column reads;
 //! - [`seal`]: AES-256-GCM sealing of secrets and records at rest.
 
 pub mod client_ip;
 pub mod logs;
+pub mod mail;
 pub mod pg;
 pub mod seal;
 pub mod tls;

@@ -58,6 +58,9 @@ pub enum Command {
     /// The access journal.
     #[command(subcommand)]
     Journal(JournalCommand),
+    /// Development: migrations, master key, first key-encryption key, a team for every
+    /// category of the configuration and the idp's demo staff member as their agent.
+    DevSetup,
 }
 
 /// `journal …`.
@@ -147,6 +150,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Teams(command) => teams_command(&config, command).await,
         Command::Agents(command) => agents_command(&config, command).await,
         Command::Keys(command) => keys_command(&config, command).await,
+        Command::DevSetup => {
+            anyhow::ensure!(
+                cli.environment == "dev",
+                "`messaging dev-setup` seeds demo teams and agents: it runs only with \
+                 MESSAGING_ENV=dev, and this is `{}`. Nothing was changed.",
+                cli.environment
+            );
+            crate::dev::setup(&config).await
+        }
         Command::Journal(JournalCommand::Export { from, to, out }) => {
             let pool = store::pool(&config.database)?;
             let written = match out {
@@ -182,6 +194,7 @@ async fn serve(config: Config, environment: &str) -> anyhow::Result<()> {
     }
     state.keyring.ensure_active(&state.db).await?;
     let state = state.with_signin().await?;
+    crate::notify::start(state.clone())?;
     let addr: std::net::SocketAddr = state.config.server.bind.parse().with_context(|| {
         format!(
             "configuration key `server.bind`: {:?}",

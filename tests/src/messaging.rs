@@ -49,6 +49,8 @@ pub fn config(
         .merge(Serialized::default("idp.issuer", idp.issuer.clone()))
         .merge(Serialized::default("idp.ca_file", dir.join("ca.pem")))
         .merge(Serialized::default("redis.url", crate::redis_url()))
+        .merge(Serialized::default("mail.smtp_port", idp.smtp.port()))
+        .merge(Serialized::default("mail.poll_ms", 100))
         .merge(Serialized::default(
             "redis.key_prefix",
             format!("{schema}:"),
@@ -103,6 +105,7 @@ pub async fn spawn_messaging_with(
         .await
         .unwrap();
     state.keyring.ensure_active(&state.db).await.unwrap();
+    messaging::notify::start(state.clone()).unwrap();
     {
         let db = state.db.get().await.unwrap();
         for team in ["facturation", "inscription", "selat", "acces"] {

@@ -1209,3 +1209,130 @@ async fn a_message_sent_on_one_node_reaches_a_reader_on_the_other_by_server_sent
         "another professional hears nothing of it: {seen}"
     );
 }
+
+#[tokio::test]
+async fn notices_are_content_free_batched_per_interval_and_can_be_turned_off() {
+    let m = integration_tests::messaging::spawn_messaging_with(|f| {
+        f.merge(figment::providers::Serialized::default(
+            "mail.notify_interval_secs",
+            3,
+        ))
+    })
+    .await;
+    m.idp.add_user(PRO).await;
+    m.idp.add_account(AGENT, "staff", None).await;
+    m.grant_role(AGENT, Role::MessagingAgent).await;
+    m.add_agent(AGENT, "facturation", false).await;
+    let pro = m.token(PRO).await;
+    let agent = m.token(AGENT).await;
+    let (pro_mail, agent_mail) = ("ip27182@example.org", "ce31415@example.org");
+    let thread = new_thread("billing", "Paiement refusé 2026-118", "Pourquoi?");
+    let (status, opened) = m
+        .call(Method::POST, "/api/v1/threads", Some(&pro), Some(&thread))
+        .await;
+    assert_eq!(status, 201);
+    let id = opened["thread_id"].as_str().unwrap().to_owned();
+    let reply = |token: String, body: &'static str| {
+        let path = format!("/api/v1/threads/{id}/messages");
+        let m = &m;
+        async move {
+            let (status, _) = m
+                .call(
+                    Method::POST,
+                    &path,
+                    Some(&token),
+                    Some(&json!({ "body": body })),
+                )
+                .await;
+            assert_eq!(status, 201);
+        }
+    };
+    reply(agent.clone(), "Il manque le numéro d'autorisation.").await;
+    reply(agent.clone(), "Et la date du service.").await;
+
+    let mails = m.idp.smtp.wait_for(pro_mail, 1).await;
+    let notice = &mails[0];
+    assert_eq!(
+        notice.subject,
+        "Nouveau message dans votre messagerie sécurisée"
+    );
+    assert!(
+        notice
+            .text
+            .contains("Vous avez un nouveau message dans votre messagerie sécurisée"),
+        "{}",
+        notice.text
+    );
+    assert!(
+        notice.links().iter().any(|l| l.starts_with(&m.url)),
+        "a link to messaging: {:?}",
+        notice.links()
+    );
+    for secret in [
+        "Paiement",
+        "2026-118",
+        "autorisation",
+        "Marie",
+        "Tremblay",
+        "CE31415",
+        "facturation",
+    ] {
+        assert!(
+            !notice.raw.contains(secret),
+            "the notice says nothing of the message ({secret}): {}",
+            notice.raw
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        m.idp.smtp.messages_to(pro_mail).await.len(),
+        1,
+        "two replies, one e-mail"
+    );
+
+    // The agent works the thread: the professional's reply reaches them.
+    let (status, _) = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/threads/{id}/take"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    reply(pro.clone(), "Voici le numéro.").await;
+    m.idp.smtp.wait_for(agent_mail, 1).await;
+
+    let (status, prefs) = m
+        .call(Method::GET, "/api/v1/preferences", Some(&pro), None)
+        .await;
+    assert_eq!(
+        (status, prefs["notify_by_email"].as_bool()),
+        (200, Some(true)),
+        "on by default"
+    );
+    let off = json!({ "notify_by_email": false });
+    let (status, _) = m
+        .call(Method::PUT, "/api/v1/preferences", Some(&pro), Some(&off))
+        .await;
+    assert_eq!(status, 200);
+    let (status, refused) = m
+        .call(
+            Method::PUT,
+            "/api/v1/preferences",
+            Some(&pro),
+            Some(&json!({ "notify_by_email": "non" })),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("malformed_body"))
+    );
+    reply(agent.clone(), "Merci, c'est réglé.").await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(
+        m.idp.smtp.messages_to(pro_mail).await.len(),
+        1,
+        "turned off: no more notices"
+    );
+}

@@ -73,14 +73,4 @@ impl MailConfig {
     }
 }
 
-/// Transport security to the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpSecurity {
-    /// Plain SMTP: only for a relay on the same host or a test sink.
-    None,
-    /// SMTP, upgraded with STARTTLS (required).
-    Starttls,
-    /// SMTP inside TLS from the first byte (SMTPS).
-    Tls,
-}
+pub use service_kit::mail::SmtpSecurity;

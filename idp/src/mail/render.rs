@@ -9,16 +9,8 @@ use super::Notice;
 use crate::config::AssistanceCentre;
 use crate::i18n::Lang;
 
-/// An e-mail ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// The `Subject:` line.
-    pub subject: String,
-    /// The text/plain part.
-    pub text: String,
-    /// The text/html part.
-    pub html: String,
-}
+/// A rendered notice (the kit's e-mail: subject, text, HTML).
+pub use service_kit::mail::Email as Rendered;
 
 /// Renders `notice` in `lang` for `name` (first and last name, for the greeting), giving the
 /// help lines `help` (the recipient's, `assistance.rs`).

@@ -61,7 +61,7 @@ impl Worker {
         Ok(Self {
             db,
             assistance,
-            mailer: Mailer::new(config)?,
+            mailer: super::transport::mailer(config)?,
             poll: Duration::from_millis(config.poll_ms),
             retry_base_secs: config.retry_base_secs,
             max_attempts: config.max_attempts,

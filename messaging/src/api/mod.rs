@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod json;
 pub mod openapi;
+pub mod preferences;
 pub mod threads;
 
 use axum::Router;
@@ -22,6 +23,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/categories"),
     ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/preferences"),
+    ("PUT", "/api/v1/preferences"),
     ("GET", "/api/v1/threads"),
     ("POST", "/api/v1/threads"),
     ("GET", "/api/v1/threads/{id}"),
@@ -39,6 +42,10 @@ pub fn router(app: &AppState) -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/categories", get(threads::categories))
         .route("/api/v1/events", get(events::events))
+        .route(
+            "/api/v1/preferences",
+            get(preferences::get_preferences).put(preferences::put_preferences),
+        )
         .route(
             "/api/v1/threads",
             get(threads::list_threads).post(threads::open_thread),

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{events, threads};
+use super::{events, preferences, threads};
 
 /// The description.
 #[derive(Debug, OpenApi)]
@@ -20,6 +20,8 @@ use super::{events, threads};
     paths(
         threads::categories,
         events::events,
+        preferences::get_preferences,
+        preferences::put_preferences,
         threads::list_threads,
         threads::open_thread,
         threads::show_thread,

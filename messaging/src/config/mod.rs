@@ -11,8 +11,8 @@ use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 pub use sections::{
-    Category, DatabaseConfig, IdpConfig, KeysConfig, QuotasConfig, RedisConfig, ServerConfig,
-    ThreadsConfig, TlsMode,
+    Category, DatabaseConfig, IdpConfig, KeysConfig, MailConfig, QuotasConfig, RedisConfig,
+    ServerConfig, ThreadsConfig, TlsMode,
 };
 
 /// Every setting of the service.
@@ -27,6 +27,8 @@ pub struct Config {
     pub redis: RedisConfig,
     /// Per-person quotas.
     pub quotas: QuotasConfig,
+    /// The content-free e-mail notices.
+    pub mail: MailConfig,
     /// The identity provider this service trusts.
     pub idp: IdpConfig,
     /// Encryption at rest.
@@ -122,6 +124,15 @@ impl Config {
                 "quotas.upload_per_day",
                 "at least upload_per_minute, which is at least 1".into(),
             );
+        }
+        if self.mail.poll_ms == 0 || self.mail.retry_base_secs == 0 || self.mail.max_attempts < 1 {
+            return invalid(
+                "mail.poll_ms",
+                "poll_ms, retry_base_secs and max_attempts: at least 1".into(),
+            );
+        }
+        if let Err(e) = self.mail.from.parse::<lettre::message::Mailbox>() {
+            return invalid("mail.from", format!("not a mailbox: {e}"));
         }
         if self.categories.is_empty() {
             return invalid("categories", "at least one category".into());

@@ -163,3 +163,32 @@ pub struct QuotasConfig {
     /// … per day.
     pub upload_per_day: u32,
 }
+
+/// `[mail]`: the content-free notices.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// SMTP relay host.
+    pub smtp_host: String,
+    /// SMTP relay port.
+    pub smtp_port: u16,
+    /// How the connection to the relay is protected.
+    pub security: service_kit::mail::SmtpSecurity,
+    /// SMTP user, when the relay asks for one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// File holding the SMTP password.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// The `From:` mailbox.
+    pub from: String,
+    /// How often the worker looks for notices to send, in milliseconds.
+    pub poll_ms: u64,
+    /// At most one e-mail per person per this many seconds (what arrives meanwhile waits for
+    /// the next one).
+    pub notify_interval_secs: u64,
+    /// First retry delay after a failed delivery; doubles each time, up to an hour.
+    pub retry_base_secs: u64,
+    /// Attempts before a notice is left failed.
+    pub max_attempts: i32,
+}

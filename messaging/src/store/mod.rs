@@ -6,6 +6,7 @@ pub mod agents;
 pub mod journal;
 pub mod keks;
 pub mod messages;
+pub mod notifications;
 pub mod people;
 pub mod quota;
 pub mod sessions;

@@ -48,6 +48,28 @@ pub enum ThreadError {
     QuotaUnavailable(#[source] redis::RedisError),
 }
 
+/// Queues the content-free notice for whoever should hear of a message from `side` in
+/// `thread`: the professional when the agency wrote; the agent working the thread when the
+/// professional side wrote (an unassigned thread waits in its queue).
+pub(crate) async fn notify_other_side(
+    tx: &impl crate::store::GenericClient,
+    thread: &crate::store::threads::Thread,
+    side: crate::domain::Side,
+) -> Result<(), ThreadError> {
+    use crate::store::{notifications, people};
+    let recipient = match side {
+        crate::domain::Side::Agency => Some(thread.professional_sub.clone()),
+        crate::domain::Side::Professional => match &thread.assignee {
+            Some(agent) => people::by_username(tx, agent).await?.map(|p| p.sub),
+            None => None,
+        },
+    };
+    if let Some(sub) = recipient {
+        notifications::enqueue(tx, &sub).await?;
+    }
+    Ok(())
+}
+
 /// Counts one message sent by `caller` against their quota (every node shares the count).
 pub(crate) async fn take_send_quota(
     app: &crate::state::AppState,

@@ -191,6 +191,7 @@ pub(super) async fn open_counted(
         kind: "message".into(),
     };
     app.events.publish(&tx, &event).await?;
+    super::notify_other_side(&tx, &thread, parties.side).await?;
     tx.commit().await?;
     tracing::info!(thread = %id, category = %thread.category, team = %thread.team, side = thread.opened_by.as_str(), "thread opened");
     Ok(Posted {

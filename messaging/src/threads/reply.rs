@@ -97,6 +97,9 @@ pub async fn reply(
         kind: if note { "note" } else { "message" }.into(),
     };
     app.events.publish(&tx, &event).await?;
+    if !note {
+        super::notify_other_side(&tx, &thread, side).await?;
+    }
     tx.commit().await?;
     Ok(Posted {
         thread_id: thread.id,
