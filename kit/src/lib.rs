@@ -5,11 +5,16 @@
 //!   secret files;
 //! - [`client_ip`]: the address a request is attributed to, behind trusted proxies or not;
 //! - [`mail`]: SMTP (lettre over rustls) and multipart messages;
+//! - [`headers`]: the security headers of every response (CSP without inline script, HSTS…);
 //! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal);
 //! - [`pg`]: the Postgres pool, cached statements and column reads;
 //! - [`seal`]: AES-256-GCM sealing of secrets and records at rest.
 
+/// The stylesheet of both services' pages (one look: the agency's).
+pub const SITE_CSS: &str = include_str!("../assets/site.css");
+
 pub mod client_ip;
+pub mod headers;
 pub mod logs;
 pub mod mail;
 pub mod pg;

@@ -43,8 +43,152 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The text of `key` in this language (pages).
+    pub fn t(self, key: &str) -> &'static str {
+        MESSAGES
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map_or("?", |(_, fr, en)| match self {
+                Lang::Fr => fr,
+                Lang::En => en,
+            })
+    }
+
+    /// The other language (the switch in the header).
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+}
+
 /// Every message key with its French and English text.
 const MESSAGES: &[(&str, &str, &str)] = &[
+    (
+        "agency-name",
+        "Messagerie sécurisée — Régie",
+        "Secure messaging — Régie",
+    ),
+    ("switch-language", "English", "Français"),
+    ("skip-to-content", "Aller au contenu", "Skip to content"),
+    (
+        "footer",
+        "Vos messages sont chiffrés dans nos systèmes. N'inscrivez pas de renseignements de santé dans l'objet.",
+        "Your messages are encrypted in our systems. Do not put health information in the subject line.",
+    ),
+    ("nav-label", "Messagerie", "Messaging"),
+    ("nav-inbox", "Boîte de réception", "Inbox"),
+    ("nav-compose", "Nouveau message", "New message"),
+    ("nav-queue", "File d'attente de l'équipe", "Team queue"),
+    ("sign-out", "Se déconnecter", "Sign out"),
+    ("signed-in-as", "Connecté :", "Signed in:"),
+    ("sign-in-title", "Messagerie sécurisée", "Secure messaging"),
+    (
+        "sign-in-intro",
+        "Échangez avec la Régie en toute sécurité. Connectez-vous avec votre nom d'utilisateur des services en ligne.",
+        "Exchange securely with the Régie. Sign in with your online services username.",
+    ),
+    ("sign-in", "Se connecter", "Sign in"),
+    (
+        "sign-in-failed",
+        "La connexion n'a pas pu être complétée. Réessayez.",
+        "Signing in could not be completed. Try again.",
+    ),
+    ("inbox-title", "Boîte de réception", "Inbox"),
+    ("queue-title", "File d'attente", "Queue"),
+    ("queue-unassigned", "Non attribués", "Unassigned"),
+    ("queue-mine", "Mes conversations", "Mine"),
+    ("queue-all", "Toutes mes équipes", "All my teams"),
+    ("filters", "Filtrer", "Filter"),
+    ("filter-apply", "Appliquer les filtres", "Apply filters"),
+    ("filter-any", "Tous", "Any"),
+    ("filter-unread", "Non lus seulement", "Unread only"),
+    ("filter-subject", "Mots de l'objet", "Words in the subject"),
+    ("col-subject", "Objet", "Subject"),
+    ("col-category", "Sujet", "Category"),
+    ("col-state", "État", "State"),
+    ("col-professional", "Professionnel", "Professional"),
+    ("col-last", "Dernière activité", "Last activity"),
+    ("col-unread", "Non lus", "Unread"),
+    (
+        "no-threads",
+        "Aucune conversation pour le moment.",
+        "No conversations yet.",
+    ),
+    ("next-page", "Page suivante", "Next page"),
+    ("state-open", "Ouverte", "Open"),
+    (
+        "state-awaiting_professional",
+        "En attente du professionnel",
+        "Awaiting the professional",
+    ),
+    (
+        "state-awaiting_agency",
+        "En attente de la Régie",
+        "Awaiting the Régie",
+    ),
+    ("state-closed", "Fermée", "Closed"),
+    ("compose-title", "Nouveau message", "New message"),
+    ("field-category", "Sujet", "Category"),
+    (
+        "field-category-hint",
+        "Le sujet dirige votre message vers l'équipe qui s'en occupe.",
+        "The category sends your message to the team that handles it.",
+    ),
+    ("field-subject", "Objet", "Subject"),
+    (
+        "field-subject-hint",
+        "Nommez l'affaire sans renseignement de santé : l'objet n'est pas chiffré.",
+        "Name the matter without health information: the subject is not encrypted.",
+    ),
+    ("field-body", "Votre message", "Your message"),
+    ("field-professional", "Au nom de", "On behalf of"),
+    (
+        "field-professional-agent",
+        "Nom d'utilisateur du professionnel (IP…)",
+        "The professional's username (IP…)",
+    ),
+    ("choose", "Choisissez…", "Choose…"),
+    ("send", "Envoyer", "Send"),
+    ("reply-title", "Répondre", "Reply"),
+    (
+        "field-note",
+        "Note interne (jamais visible du professionnel)",
+        "Internal note (never shown to the professional)",
+    ),
+    (
+        "errors-title",
+        "Corrigez ce qui suit :",
+        "Please correct the following:",
+    ),
+    ("thread-meta", "Détails", "Details"),
+    ("thread-team", "Équipe", "Team"),
+    ("thread-assignee", "Attribuée à", "Assigned to"),
+    ("thread-unassigned", "Personne", "Nobody"),
+    ("on-behalf-of", "au nom de", "on behalf of"),
+    ("note-badge", "Note interne", "Internal note"),
+    ("read-by", "Lu", "Read"),
+    ("not-read", "Non lu", "Not read"),
+    ("take", "Prendre en charge", "Take it"),
+    ("close-thread", "Fermer la conversation", "Close the thread"),
+    (
+        "live-new",
+        "Du nouveau dans vos conversations.",
+        "Something new in your conversations.",
+    ),
+    ("live-reload", "Actualiser", "Reload"),
+    (
+        "page-expired",
+        "Cette page a expiré. Recommencez.",
+        "This page has expired. Start again.",
+    ),
+    (
+        "not-found-title",
+        "Conversation introuvable",
+        "Conversation not found",
+    ),
     (
         "not_found",
         "Cette ressource n'existe pas ou ne vous est pas accessible.",

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod identity;
 pub mod journal;
 pub mod notify;
+pub mod pages;
 pub mod state;
 pub mod store;
 pub mod threads;
@@ -28,7 +29,16 @@ use tokio::net::TcpListener;
 
 /// The whole service: probes, the pages' sign-in and the JSON API.
 pub fn service(state: state::AppState) -> Router {
-    probes().merge(auth::router().merge(api::router(&state)).with_state(state))
+    let mut router = probes().merge(
+        auth::router()
+            .merge(pages::router())
+            .merge(api::router(&state))
+            .with_state(state),
+    );
+    for layer in service_kit::headers::layers() {
+        router = router.layer(layer);
+    }
+    router
 }
 
 /// The liveness and readiness probes.

@@ -1,4 +1,5 @@
-//! Static assets, compiled in: one stylesheet and two scripts (no inline script anywhere, so
+//! Static assets, compiled in: the stylesheet both services share (`service_kit::SITE_CSS`)
+//! and two scripts (no inline script anywhere, so
 //! the CSP can forbid it): the form_post auto-submit and the busy state of a form being sent.
 
 use axum::Router;
@@ -6,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-const CSS: &str = include_str!("../../assets/idp.css");
+const CSS: &str = service_kit::SITE_CSS;
 const FORM_POST_JS: &str = include_str!("../../assets/form_post.js");
 const BUSY_JS: &str = include_str!("../../assets/busy.js");
 

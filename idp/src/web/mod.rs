@@ -7,7 +7,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod errors;
 pub mod form;
-pub mod headers;
+pub use service_kit::headers;
 pub mod lang;
 pub mod page;
 pub mod rate_limit;

@@ -1,10 +1,9 @@
-//! Home (who is signed in), login (to the idp), callback, logout, back-channel logout.
+//! Login (to the idp), callback, logout, back-channel logout.
 
-use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
@@ -12,30 +11,6 @@ use super::session::{self, MaybeSession};
 use crate::identity::logout_token;
 use crate::state::AppState;
 use crate::store::sessions::{self, WebSession};
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    user: Option<(String, String)>,
-    csrf: String,
-    error: Option<&'static str>,
-}
-
-/// `GET /`.
-pub async fn home(MaybeSession(session): MaybeSession) -> Response {
-    let (user, csrf) = match session {
-        Some((_, s)) => (Some((s.name, s.username)), s.csrf),
-        None => (None, String::new()),
-    };
-    page(
-        StatusCode::OK,
-        &Home {
-            user,
-            csrf,
-            error: None,
-        },
-    )
-}
 
 /// `GET /login`: off to the idp with state, nonce and PKCE; the state's digest keeps the
 /// verifier and nonce server-side, and a cookie ties the sign-in to this browser.
@@ -228,38 +203,7 @@ pub async fn backchannel_logout(
 }
 
 fn failure(status: StatusCode) -> Response {
-    page(
-        status,
-        &Home {
-            user: None,
-            csrf: String::new(),
-            error: Some("La connexion n'a pas pu être complétée. Réessayez."),
-        },
-    )
-}
-
-fn page(status: StatusCode, template: &Home) -> Response {
-    match template.render() {
-        Ok(body) => {
-            let mut response = (status, Html(body)).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-                ),
-            );
-            headers.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
-        }
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
-    }
+    let mut response = crate::pages::sign_in_page(crate::i18n::Lang::Fr, true);
+    *response.status_mut() = status;
+    response
 }

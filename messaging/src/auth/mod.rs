@@ -12,10 +12,9 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
-/// `/`, `/login`, `/callback`, `/logout`, `/backchannel-logout`.
+/// `/login`, `/callback`, `/logout`, `/backchannel-logout` (`/` is the inbox, `pages/`).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(handlers::home))
         .route("/login", get(handlers::login))
         .route("/callback", get(handlers::callback))
         .route("/logout", post(handlers::logout))

@@ -9,6 +9,7 @@ pub mod manage;
 pub mod open;
 pub mod reply;
 pub mod show;
+pub mod watch;
 
 use crate::crypto::CryptoError;
 use crate::identity::caller::CallerError;

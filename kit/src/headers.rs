@@ -1,4 +1,4 @@
-//! Browser hardening on every response (ASVS V3): CSP without inline script and with
+//! Browser hardening on every response of both services (ASVS V3): CSP without inline script and with
 //! `frame-ancestors 'none'`, HSTS for a year with subdomains, no referrer, no sniffing.
 
 use axum::http::{HeaderName, HeaderValue, header};
