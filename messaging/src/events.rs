@@ -34,6 +34,13 @@ pub struct ThreadEvent {
     pub kind: String,
 }
 
+impl ThreadEvent {
+    /// The notification's payload.
+    pub fn payload(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
 /// This node's fan-out of the events of every node.
 #[derive(Debug, Clone)]
 pub struct Hub {
@@ -69,10 +76,13 @@ impl Hub {
         event: &ThreadEvent,
     ) -> Result<(), StoreError> {
         const SQL: &str = "SELECT pg_notify($1, $2)::text";
-        let payload =
-            serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sql::query_one(tx, SQL, &[&self.channel, &payload]).await?;
+        sql::query_one(tx, SQL, &[&self.channel, &event.payload()?]).await?;
         Ok(())
+    }
+
+    /// The Postgres channel (for statements that announce as they write).
+    pub fn channel(&self) -> &str {
+        &self.channel
     }
 
     /// A new subscriber.

@@ -146,8 +146,26 @@ pub async fn verify_jws(idp: &Idp, token: &str, typs: &[&str]) -> Result<Vec<u8>
     decode(payload_b64)
 }
 
-/// Verifies an access token; its claims when every check passes.
+/// Verifies an access token; its claims when every check passes. A token that verified is
+/// remembered (by its SHA-256, until it expires, at most a minute): a client calling the API
+/// with the same token again costs no signature check.
 pub async fn verify(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
+    let digest: [u8; 32] = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .try_into()
+        .map_err(|_| Rejected::Invalid("digest"))?;
+    if let Some(claims) = idp.verified.get(&digest)
+        && claims.exp > Utc::now().timestamp()
+    {
+        return Ok((*claims).clone());
+    }
+    let claims = verify_uncached(idp, token).await?;
+    idp.verified
+        .insert(digest, std::sync::Arc::new(claims.clone()));
+    Ok(claims)
+}
+
+async fn verify_uncached(idp: &Idp, token: &str) -> Result<AccessClaims, Rejected> {
     let payload = verify_jws(idp, token, &["at+jwt", "application/at+jwt"]).await?;
     let claims: AccessClaims =
         serde_json::from_slice(&payload).map_err(|_| Rejected::Invalid("claims"))?;

@@ -33,6 +33,8 @@ pub struct Idp {
     endpoints: OnceCell<Endpoints>,
     /// The key set, cached.
     pub keys: KeySet,
+    /// Access tokens that verified, by SHA-256 (`bearer::verify`).
+    pub verified: moka::sync::Cache<[u8; 32], std::sync::Arc<super::bearer::AccessClaims>>,
 }
 
 impl Idp {
@@ -59,6 +61,10 @@ impl Idp {
                 Duration::from_secs(config.jwks_cache_secs),
                 Duration::from_secs(config.jwks_refetch_floor_secs),
             ),
+            verified: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
         })
     }
 

@@ -5,7 +5,7 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 use super::{GenericClient, RowExt as _, StoreError, sql};
-use crate::domain::{Cursor, Side};
+use crate::domain::{Cursor, Side, ThreadState};
 
 /// A message as stored (its body still sealed).
 #[derive(Debug, Clone)]
@@ -57,6 +57,46 @@ pub async fn insert(client: &impl GenericClient, m: &Message) -> Result<(), Stor
             &m.on_behalf_of,
             &m.body,
             &m.sent_at,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores a message, moves its thread to `state` and to the top of the lists (unless `None`:
+/// an internal note), and announces it on `channel` with `payload` — one statement, one
+/// round trip; the announcement leaves when the caller's transaction commits.
+pub async fn post(
+    client: &impl GenericClient,
+    m: &Message,
+    state: Option<ThreadState>,
+    channel: &str,
+    payload: &str,
+) -> Result<(), StoreError> {
+    const SQL: &str = "WITH m AS (INSERT INTO messages (id, thread_id, kind, author_sub, author_name, author_side, \
+                           on_behalf_of, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING 1), \
+                       t AS (UPDATE threads SET last_message_at = $9, state = $10, \
+                           closed_at = CASE WHEN $10 = 'closed' THEN closed_at ELSE NULL END \
+                           WHERE id = $2 AND $10::text IS NOT NULL RETURNING 1) \
+                       SELECT pg_notify($11, $12)::text FROM m";
+    let kind = if m.note { "note" } else { "message" };
+    let state = state.map(ThreadState::as_str);
+    sql::query_one(
+        client,
+        SQL,
+        &[
+            &m.id,
+            &m.thread_id,
+            &kind,
+            &m.author_sub,
+            &m.author_name,
+            &m.author_side.as_str(),
+            &m.on_behalf_of,
+            &m.body,
+            &m.sent_at,
+            &state,
+            &channel,
+            &payload,
         ],
     )
     .await?;
@@ -122,4 +162,19 @@ pub async fn mark_read(
                        SELECT m.id, $2 FROM messages m WHERE m.id = ANY($1) AND m.author_sub <> $2 \
                        ON CONFLICT ON CONSTRAINT message_reads_pkey DO NOTHING";
     Ok(sql::execute(client, SQL, &[&ids, &reader]).await?)
+}
+
+/// Moves `reader`'s read mark in `thread` up to `until` (never back): their unread count is
+/// the other side's messages after it.
+pub async fn mark_thread_read(
+    client: &impl GenericClient,
+    thread: Uuid,
+    reader: &str,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    const SQL: &str = "INSERT INTO thread_reads (thread_id, reader_sub, read_until) VALUES ($1, $2, $3) \
+                       ON CONFLICT ON CONSTRAINT thread_reads_pkey DO UPDATE \
+                       SET read_until = greatest(thread_reads.read_until, EXCLUDED.read_until)";
+    sql::execute(client, SQL, &[&thread, &reader, &until]).await?;
+    Ok(())
 }

@@ -120,20 +120,6 @@ pub async fn get_for_update(
         .transpose()
 }
 
-/// Records a message's arrival: its time orders the lists; the state follows the side that
-/// wrote (and a reply reopens a closed thread).
-pub async fn touch(
-    client: &impl GenericClient,
-    id: Uuid,
-    at: DateTime<Utc>,
-    state: ThreadState,
-) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE threads SET last_message_at = $2, state = $3, \
-                       closed_at = CASE WHEN $3 = 'closed' THEN closed_at ELSE NULL END WHERE id = $1";
-    sql::execute(client, SQL, &[&id, &at, &state.as_str()]).await?;
-    Ok(())
-}
-
 /// Closes a thread.
 pub async fn close(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE threads SET state = 'closed', closed_at = now() WHERE id = $1";
@@ -194,23 +180,24 @@ pub struct Filter {
 pub struct Listed {
     /// The thread.
     pub thread: Thread,
-    /// Messages (notes too, on the agency side) not written nor read by the reader.
+    /// The other side's messages sent after what the reader has been shown.
     pub unread: i64,
 }
 
-/// One page of threads, newest activity first, after `cursor` (keyset: no OFFSET).
+/// One page of threads, newest activity first, after `cursor` (keyset: no OFFSET). The
+/// page is chosen first; its unread counts (the other side's messages after the reader's
+/// `read_until`, migration V5) are counted for its rows only, each on an index range.
 pub async fn list(
     client: &impl GenericClient,
     scope: &Scope,
     filter: &Filter,
     reader: &str,
-    include_notes: bool,
     cursor: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Listed>, StoreError> {
-    let (scope_column, scope_values) = match scope {
-        Scope::Professionals(subs) => ("t.professional_sub", subs),
-        Scope::Teams(teams) => ("t.team_code", teams),
+    let (scope_column, scope_values, other_side) = match scope {
+        Scope::Professionals(subs) => ("t.professional_sub", subs, "agency"),
+        Scope::Teams(teams) => ("t.team_code", teams, "professional"),
     };
     let escaped_subject = filter.subject.as_deref().map(|s| {
         let escaped = s
@@ -223,11 +210,13 @@ pub async fn list(
         None => (false, None),
         Some(who) => (true, who.clone()),
     };
+    // Unread: the other side's messages (notes only count for agents, from the agency side,
+    // so never) after what the reader has been shown.
+    let unread = "(SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.author_side = $4 \
+                   AND m.kind = 'message' AND m.sent_at > coalesce((SELECT r.read_until FROM thread_reads r \
+                   WHERE r.thread_id = t.id AND r.reader_sub = $3), '-infinity'))";
     let sql = format!(
-        "SELECT {COLUMNS}, u.unread FROM threads t \
-         CROSS JOIN LATERAL (SELECT count(*) AS unread FROM messages m \
-              WHERE m.thread_id = t.id AND m.author_sub <> $3 AND ($4 OR m.kind = 'message') \
-                AND NOT EXISTS (SELECT 1 FROM message_reads r WHERE r.message_id = m.id AND r.reader_sub = $3)) u \
+        "SELECT {COLUMNS}, {unread} AS unread FROM threads t \
          WHERE {scope_column} = ANY($1) \
            AND ($5::timestamptz IS NULL OR (t.last_message_at, t.id) < ($5, $6)) \
            AND ($7::text IS NULL OR t.category = $7) \
@@ -237,7 +226,7 @@ pub async fn list(
            AND ($11::text IS NULL OR t.subject ILIKE $11) \
            AND (NOT $12 OR t.assignee IS NOT DISTINCT FROM $13) \
            AND ($14::text IS NULL OR t.professional_sub = $14) \
-           AND (NOT $15 OR u.unread > 0) \
+           AND (NOT $15 OR {unread} > 0) \
          ORDER BY t.last_message_at DESC, t.id DESC LIMIT $2"
     );
     let (cursor_at, cursor_id) = match cursor {
@@ -252,7 +241,7 @@ pub async fn list(
             scope_values,
             &limit,
             &reader,
-            &include_notes,
+            &other_side,
             &cursor_at,
             &cursor_id,
             &filter.category,

@@ -62,16 +62,7 @@ pub async fn list(
         }
     };
     let limit = i64::from(app.config.threads.page_size);
-    let mut threads = threads::list(
-        &db,
-        &scope,
-        &filter,
-        &caller.sub,
-        side == Side::Agency,
-        cursor,
-        limit + 1,
-    )
-    .await?;
+    let mut threads = threads::list(&db, &scope, &filter, &caller.sub, cursor, limit + 1).await?;
     let next = if threads.len() as i64 > limit {
         threads.truncate(limit as usize);
         threads.last().map(|l| Cursor {

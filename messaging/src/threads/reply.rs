@@ -13,7 +13,8 @@ use crate::events::ThreadEvent;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::messages::{self, Message};
-use crate::store::{people, threads};
+use crate::store::people;
+use crate::store::threads;
 
 /// Posts `body` in `thread_id` as `caller`; `note` for an internal note. The answer names
 /// the thread that holds it: a new one when the closed thread was too old to reopen.
@@ -86,17 +87,21 @@ pub async fn reply(
         body: key.seal_body(message_id, &body)?,
         sent_at: now,
     };
-    messages::insert(&tx, &message).await?;
-    if !note {
-        threads::touch(&tx, thread.id, now, ThreadState::after_message_from(side)).await?;
-    }
     let event = ThreadEvent {
         thread: thread.id,
         professional: thread.professional_sub.clone(),
         team: thread.team.clone(),
         kind: if note { "note" } else { "message" }.into(),
     };
-    app.events.publish(&tx, &event).await?;
+    let state = (!note).then(|| ThreadState::after_message_from(side));
+    messages::post(
+        &tx,
+        &message,
+        state,
+        app.events.channel(),
+        &event.payload()?,
+    )
+    .await?;
     if !note {
         super::notify_other_side(&tx, &thread, side).await?;
     }

@@ -82,6 +82,9 @@ pub async fn show(
         .await?;
     let ids: Vec<Uuid> = page.iter().map(|m| m.message.id).collect();
     messages::mark_read(&db, &ids, &caller.sub).await?;
+    if let Some(last) = page.last() {
+        messages::mark_thread_read(&db, thread.id, &caller.sub, last.message.sent_at).await?;
+    }
     let entry = journal::Entry {
         at: Utc::now(),
         actor_sub: caller.sub.clone(),
