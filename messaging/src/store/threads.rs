@@ -215,19 +215,35 @@ pub async fn list(
     let unread = "(SELECT count(*) FROM messages m WHERE m.thread_id = t.id AND m.author_side = $4 \
                    AND m.kind = 'message' AND m.sent_at > coalesce((SELECT r.read_until FROM thread_reads r \
                    WHERE r.thread_id = t.id AND r.reader_sub = $3), '-infinity'))";
+    // The page is chosen first (an ordered index scan for one professional or team), and only
+    // its rows are counted; the unread filter, when asked for, counts every candidate.
+    let unread_filter = if filter.unread_only {
+        format!("AND {unread} > 0")
+    } else {
+        String::new()
+    };
+    // One professional or team (the usual case) is an equality, which the index answers in
+    // order, so the scan stops at the page's end; several need a sort of their threads.
+    let scope_condition = if scope_values.len() == 1 {
+        format!("{scope_column} = ($1::text[])[1]")
+    } else {
+        format!("{scope_column} = ANY($1)")
+    };
     let sql = format!(
-        "SELECT {COLUMNS}, {unread} AS unread FROM threads t \
-         WHERE {scope_column} = ANY($1) \
-           AND ($5::timestamptz IS NULL OR (t.last_message_at, t.id) < ($5, $6)) \
-           AND ($7::text IS NULL OR t.category = $7) \
-           AND ($8::text IS NULL OR t.state = $8) \
-           AND ($9::timestamptz IS NULL OR t.last_message_at >= $9) \
-           AND ($10::timestamptz IS NULL OR t.last_message_at < $10) \
-           AND ($11::text IS NULL OR t.subject ILIKE $11) \
-           AND (NOT $12 OR t.assignee IS NOT DISTINCT FROM $13) \
-           AND ($14::text IS NULL OR t.professional_sub = $14) \
-           AND (NOT $15 OR {unread} > 0) \
-         ORDER BY t.last_message_at DESC, t.id DESC LIMIT $2"
+        "SELECT {COLUMNS}, {unread} AS unread FROM ( \
+           SELECT * FROM threads t \
+            WHERE {scope_condition} \
+              AND ($5::timestamptz IS NULL OR (t.last_message_at, t.id) < ($5, $6)) \
+              AND ($7::text IS NULL OR t.category = $7) \
+              AND ($8::text IS NULL OR t.state = $8) \
+              AND ($9::timestamptz IS NULL OR t.last_message_at >= $9) \
+              AND ($10::timestamptz IS NULL OR t.last_message_at < $10) \
+              AND ($11::text IS NULL OR t.subject ILIKE $11) \
+              AND (NOT $12 OR t.assignee IS NOT DISTINCT FROM $13) \
+              AND ($14::text IS NULL OR t.professional_sub = $14) \
+              {unread_filter} \
+            ORDER BY t.last_message_at DESC, t.id DESC LIMIT $2) t \
+         ORDER BY t.last_message_at DESC, t.id DESC"
     );
     let (cursor_at, cursor_id) = match cursor {
         Some(c) => (Some(c.at), Some(c.id)),
@@ -252,7 +268,6 @@ pub async fn list(
             &assignee_filter,
             &assignee,
             &filter.professional,
-            &filter.unread_only,
         ],
     )
     .await?
