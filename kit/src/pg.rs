@@ -36,6 +36,24 @@ pub fn pool(
     Ok(Pool::builder(manager).max_size(size).build()?)
 }
 
+/// Applies `runner`'s embedded migrations, creating `schema` first when one is set (it was
+/// checked to be `[a-z0-9_]+` when the configuration loaded).
+pub async fn migrate(
+    pool: &Pool,
+    schema: Option<&str>,
+    runner: refinery::Runner,
+) -> anyhow::Result<()> {
+    let mut client = pool.get().await?;
+    if let Some(schema) = schema {
+        client
+            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .await?;
+    }
+    let client: &mut tokio_postgres::Client = &mut client;
+    runner.run_async(client).await?;
+    Ok(())
+}
+
 /// Statements are prepared once per connection and cached (deadpool's statement cache): no
 /// parse and plan on every request, and one round trip per statement instead of two.
 pub mod sql {

@@ -215,6 +215,20 @@ impl Messaging {
         idp::admin::roles::grant(&db, username, role).await.unwrap();
     }
 
+    /// `POST /api/v1/threads/{thread}/messages` with `body`.
+    pub async fn post_message(&self, token: &str, thread: &str, body: &Value) -> (u16, Value) {
+        let path = format!("/api/v1/threads/{thread}/messages");
+        self.call(reqwest::Method::POST, &path, Some(token), Some(body))
+            .await
+    }
+
+    /// `GET /api/v1/threads/{thread}`.
+    pub async fn show_thread(&self, token: &str, thread: &str) -> (u16, Value) {
+        let path = format!("/api/v1/threads/{thread}");
+        self.call(reqwest::Method::GET, &path, Some(token), None)
+            .await
+    }
+
     /// A JSON request to the API with `token`: the status and the JSON answer (`Null` when
     /// the body is empty).
     pub async fn call(

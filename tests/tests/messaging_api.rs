@@ -108,26 +108,12 @@ async fn a_thread_goes_to_its_teams_queue_an_agent_answers_and_read_status_follo
         .await;
     assert!(ids(&unassigned).is_empty(), "{unassigned}");
 
-    let (status, shown) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (status, shown) = w.m.show_thread(&w.agent, &thread).await;
     assert_eq!(status, 200, "{shown}");
     assert_eq!(shown["messages"][0]["body"], body);
     assert_eq!(shown["messages"][0]["author"], "Marie Tremblay");
     let reply = json!({ "body": "Il manquait le numéro d'autorisation. Vous pouvez la soumettre de nouveau." });
-    let (status, posted) =
-        w.m.call(
-            Method::POST,
-            &format!("/api/v1/threads/{thread}/messages"),
-            Some(&w.agent),
-            Some(&reply),
-        )
-        .await;
+    let (status, posted) = w.m.post_message(&w.agent, &thread, &reply).await;
     assert_eq!(status, 201, "{posted}");
     assert_eq!(posted["thread_id"], thread.as_str());
 
@@ -140,14 +126,7 @@ async fn a_thread_goes_to_its_teams_queue_an_agent_answers_and_read_status_follo
         "the agent's reply is unread: {inbox}"
     );
     assert_eq!(inbox["threads"][0]["state"], "awaiting_professional");
-    let (_, shown) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.pro),
-            None,
-        )
-        .await;
+    let (_, shown) = w.m.show_thread(&w.pro, &thread).await;
     assert_eq!(shown["messages"].as_array().unwrap().len(), 2);
     assert_eq!(shown["messages"][1]["body"], reply["body"]);
     let (_, inbox) =
@@ -155,14 +134,7 @@ async fn a_thread_goes_to_its_teams_queue_an_agent_answers_and_read_status_follo
             .await;
     assert_eq!(inbox["threads"][0]["unread"], 0, "read once shown: {inbox}");
 
-    let (_, shown) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (_, shown) = w.m.show_thread(&w.agent, &thread).await;
     let pro_sub = claims(&w.pro)["sub"].clone();
     assert_eq!(
         shown["messages"][1]["read_by"][0]["sub"], pro_sub,
@@ -213,14 +185,7 @@ async fn anything_not_the_callers_is_404_exactly_like_what_does_not_exist() {
     let row_only = w.m.token("CE27185").await;
 
     let missing = uuid::Uuid::now_v7().to_string();
-    let (status, nothing) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{missing}"),
-            Some(&w.pro),
-            None,
-        )
-        .await;
+    let (status, nothing) = w.m.show_thread(&w.pro, &missing).await;
     assert_eq!(status, 404);
     for (token, who) in [
         (&other, "another professional"),
@@ -270,14 +235,7 @@ async fn anything_not_the_callers_is_404_exactly_like_what_does_not_exist() {
         "..%2F..%2Fetc",
         "00000000-0000-0000-0000-00000000000g",
     ] {
-        let (status, _) =
-            w.m.call(
-                Method::GET,
-                &format!("/api/v1/threads/{malformed}"),
-                Some(&w.pro),
-                None,
-            )
-            .await;
+        let (status, _) = w.m.show_thread(&w.pro, malformed).await;
         assert_eq!(status, 404, "{malformed}");
     }
     let db = w.m.state.db.get().await.unwrap();
@@ -299,43 +257,15 @@ async fn internal_notes_reach_agents_only_and_do_not_pass_the_turn() {
     )
     .await;
     let note = json!({ "body": "Vérifier auprès de la RAMQ avant de répondre", "note": true });
-    let (status, _) =
-        w.m.call(
-            Method::POST,
-            &format!("/api/v1/threads/{thread}/messages"),
-            Some(&w.agent),
-            Some(&note),
-        )
-        .await;
+    let (status, _) = w.m.post_message(&w.agent, &thread, &note).await;
     assert_eq!(status, 201);
-    let (status, _) =
-        w.m.call(
-            Method::POST,
-            &format!("/api/v1/threads/{thread}/messages"),
-            Some(&w.pro),
-            Some(&note),
-        )
-        .await;
+    let (status, _) = w.m.post_message(&w.pro, &thread, &note).await;
     assert_eq!(status, 404, "a professional cannot write a note");
 
-    let (_, agency) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (_, agency) = w.m.show_thread(&w.agent, &thread).await;
     assert_eq!(agency["messages"].as_array().unwrap().len(), 2);
     assert_eq!(agency["messages"][1]["note"], true);
-    let (_, pro) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.pro),
-            None,
-        )
-        .await;
+    let (_, pro) = w.m.show_thread(&w.pro, &thread).await;
     let bodies: Vec<&str> = pro["messages"]
         .as_array()
         .unwrap()
@@ -403,14 +333,7 @@ async fn staff_write_for_a_professional_they_act_for_until_the_delegation_is_rev
         std::slice::from_ref(&id),
         "the professional sees what staff wrote for them"
     );
-    let (_, shown) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{id}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (_, shown) = w.m.show_thread(&w.agent, &id).await;
     assert_eq!(
         shown["messages"][0]["on_behalf_of"], "Marie Tremblay",
         "« au nom de … »: {shown}"
@@ -432,14 +355,7 @@ async fn staff_write_for_a_professional_they_act_for_until_the_delegation_is_rev
         delegations::revoke(&db, delegation).await.unwrap();
     }
     let staff = w.m.token(STAFF).await;
-    let (status, _) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{id}"),
-            Some(&staff),
-            None,
-        )
-        .await;
+    let (status, _) = w.m.show_thread(&staff, &id).await;
     assert_eq!(status, 404, "revoked: the thread is gone for them");
     let (_, inbox) =
         w.m.call(Method::GET, "/api/v1/threads", Some(&staff), None)
@@ -727,14 +643,7 @@ async fn a_key_rotation_keeps_every_message_readable_also_when_interrupted() {
         1
     );
     for (i, id) in threads.iter().enumerate() {
-        let (_, shown) =
-            w.m.call(
-                Method::GET,
-                &format!("/api/v1/threads/{id}"),
-                Some(&w.pro),
-                None,
-            )
-            .await;
+        let (_, shown) = w.m.show_thread(&w.pro, id).await;
         assert_eq!(
             shown["messages"][0]["body"],
             format!("Message {i}"),
@@ -845,14 +754,7 @@ async fn a_transfer_moves_the_thread_to_another_queue_with_a_note_the_profession
             .await;
     assert_eq!(status, 204);
 
-    let (status, _) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (status, _) = w.m.show_thread(&w.agent, &thread).await;
     assert_eq!(status, 404, "out of the first team's reach");
     let (_, queue) =
         w.m.call(
@@ -863,24 +765,10 @@ async fn a_transfer_moves_the_thread_to_another_queue_with_a_note_the_profession
         )
         .await;
     assert_eq!(ids(&queue), std::slice::from_ref(&thread));
-    let (_, shown) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&selat),
-            None,
-        )
-        .await;
+    let (_, shown) = w.m.show_thread(&selat, &thread).await;
     assert_eq!(shown["messages"][1]["body"], "Relève des aides techniques");
     assert_eq!(shown["messages"][1]["note"], true);
-    let (_, pro) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.pro),
-            None,
-        )
-        .await;
+    let (_, pro) = w.m.show_thread(&w.pro, &thread).await;
     assert_eq!(pro["messages"].as_array().unwrap().len(), 1, "{pro}");
 }
 
@@ -893,14 +781,7 @@ async fn every_thread_read_is_in_the_append_only_access_journal_and_its_export()
         &new_thread("billing", "=HYPERLINK(\"x\")", "Bonjour"),
     )
     .await;
-    let (status, _) =
-        w.m.call(
-            Method::GET,
-            &format!("/api/v1/threads/{thread}"),
-            Some(&w.agent),
-            None,
-        )
-        .await;
+    let (status, _) = w.m.show_thread(&w.agent, &thread).await;
     assert_eq!(status, 200);
     let db = w.m.state.db.get().await.unwrap();
     let day = chrono::Duration::days(1);
@@ -962,12 +843,7 @@ async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
     assert_eq!(status, 201);
     let id = first["thread_id"].as_str().unwrap();
     let (status, _) = m
-        .call(
-            Method::POST,
-            &format!("/api/v1/threads/{id}/messages"),
-            Some(&pro),
-            Some(&json!({ "body": "Deuxième" })),
-        )
+        .post_message(&pro, id, &json!({ "body": "Deuxième" }))
         .await;
     assert_eq!(status, 201);
     let response = m
@@ -987,14 +863,7 @@ async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
     assert!((1..=61).contains(&retry), "{retry}");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "quota_reached");
-    let (status, shown) = m
-        .call(
-            Method::GET,
-            &format!("/api/v1/threads/{id}"),
-            Some(&pro),
-            None,
-        )
-        .await;
+    let (status, shown) = m.show_thread(&pro, id).await;
     assert_eq!(status, 200, "reading is not counted");
     assert_eq!(
         shown["messages"].as_array().unwrap().len(),
@@ -1159,21 +1028,13 @@ async fn a_message_sent_on_one_node_reaches_a_reader_on_the_other_by_server_sent
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let note = json!({ "body": "Note interne", "note": true });
-    let (status, _) =
-        w.m.call(
-            Method::POST,
-            &format!("/api/v1/threads/{thread}/messages"),
-            Some(&w.agent),
-            Some(&note),
-        )
-        .await;
+    let (status, _) = w.m.post_message(&w.agent, &thread, &note).await;
     assert_eq!(status, 201);
     let (status, _) =
-        w.m.call(
-            Method::POST,
-            &format!("/api/v1/threads/{thread}/messages"),
-            Some(&w.pro),
-            Some(&json!({ "body": "Avez-vous des nouvelles?" })),
+        w.m.post_message(
+            &w.pro,
+            &thread,
+            &json!({ "body": "Avez-vous des nouvelles?" }),
         )
         .await;
     assert_eq!(status, 201);

@@ -143,7 +143,7 @@ macro_rules! via_store_error {
 pub(crate) use via_store_error;
 
 /// Reads a column without panicking: a type mismatch is a [`StoreError::Column`] naming the
-/// column (the kit's reader, answering the idp's error).
+/// column (the kit's reader, answering the idp's error so call sites need no conversion).
 pub(crate) trait RowExt {
     /// The column `idx` (a name or a position) as a `T`.
     fn col<'a, I, T>(&'a self, idx: I) -> Result<T, StoreError>
@@ -178,16 +178,12 @@ pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
 
 /// Applies the embedded migrations (creating the schema first when one is configured).
 pub async fn migrate(pool: &Pool, config: &DatabaseConfig) -> anyhow::Result<()> {
-    let mut client = pool.get().await?;
-    if let Some(schema) = &config.schema {
-        // The schema name was checked to be [a-z0-9_]+ when the configuration loaded.
-        client
-            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .await?;
-    }
-    let client: &mut tokio_postgres::Client = &mut client;
-    embedded::migrations::runner().run_async(client).await?;
-    Ok(())
+    service_kit::pg::migrate(
+        pool,
+        config.schema.as_deref(),
+        embedded::migrations::runner(),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -39,30 +39,6 @@ pub struct WithReads {
     pub reads: Vec<(String, DateTime<Utc>)>,
 }
 
-/// Stores a message (in the caller's transaction).
-pub async fn insert(client: &impl GenericClient, m: &Message) -> Result<(), StoreError> {
-    const SQL: &str = "INSERT INTO messages (id, thread_id, kind, author_sub, author_name, author_side, \
-                       on_behalf_of, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-    let kind = if m.note { "note" } else { "message" };
-    sql::execute(
-        client,
-        SQL,
-        &[
-            &m.id,
-            &m.thread_id,
-            &kind,
-            &m.author_sub,
-            &m.author_name,
-            &m.author_side.as_str(),
-            &m.on_behalf_of,
-            &m.body,
-            &m.sent_at,
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Stores a message, moves its thread to `state` and to the top of the lists (unless `None`:
 /// an internal note), and announces it on `channel` with `payload` — one statement, one
 /// round trip; the announcement leaves when the caller's transaction commits.

@@ -69,19 +69,10 @@ pub fn pool(config: &DatabaseConfig) -> anyhow::Result<Pool> {
     )
 }
 
-/// Applies the embedded migrations (creating the schema first when one is configured).
+/// Applies the embedded migrations (creating the schema first when one is configured); their
+/// history is `messaging_schema_history`, apart from the idp's.
 pub async fn migrate(pool: &Pool, config: &DatabaseConfig) -> anyhow::Result<()> {
-    let mut client = pool.get().await?;
-    if let Some(schema) = &config.schema {
-        // The schema name was checked to be [a-z0-9_]+ when the configuration loaded.
-        client
-            .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .await?;
-    }
-    let client: &mut tokio_postgres::Client = &mut client;
-    embedded::migrations::runner()
-        .set_migration_table_name("messaging_schema_history")
-        .run_async(client)
-        .await?;
-    Ok(())
+    let mut runner = embedded::migrations::runner();
+    runner.set_migration_table_name("messaging_schema_history");
+    service_kit::pg::migrate(pool, config.schema.as_deref(), runner).await
 }

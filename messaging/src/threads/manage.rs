@@ -103,7 +103,13 @@ pub async fn apply(
                 body: key.seal_body(id, &note)?,
                 sent_at: Utc::now(),
             };
-            messages::insert(&tx, &message).await?;
+            let event = ThreadEvent {
+                thread: thread.id,
+                professional: thread.professional_sub.clone(),
+                team: thread.team.clone(),
+                kind: "note".into(),
+            };
+            messages::post(&tx, &message, None, app.events.channel(), &event.payload()?).await?;
             threads::transfer(&tx, thread.id, team).await?;
         }
     }

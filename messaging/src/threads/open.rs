@@ -183,14 +183,14 @@ pub(super) async fn open_counted(
         body: key.key.seal_body(message_id, &body)?,
         sent_at: now,
     };
-    messages::insert(&tx, &message).await?;
     let event = ThreadEvent {
         thread: id,
         professional: thread.professional_sub.clone(),
         team: thread.team.clone(),
         kind: "message".into(),
     };
-    app.events.publish(&tx, &event).await?;
+    // The thread was stored in its first state: the message leaves it as it is.
+    messages::post(&tx, &message, None, app.events.channel(), &event.payload()?).await?;
     super::notify_other_side(&tx, &thread, parties.side).await?;
     tx.commit().await?;
     tracing::info!(thread = %id, category = %thread.category, team = %thread.team, side = thread.opened_by.as_str(), "thread opened");
