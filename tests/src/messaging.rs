@@ -67,6 +67,14 @@ pub async fn spawn_messaging() -> Messaging {
     spawn_messaging_with(|f| f).await
 }
 
+/// [`spawn_messaging`] with one setting changed (`"quotas.send_per_minute"`, 2).
+pub async fn spawn_messaging_setting<V>(key: &'static str, value: V) -> Messaging
+where
+    V: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    spawn_messaging_with(move |f| f.merge(Serialized::default(key, value.clone()))).await
+}
+
 /// [`spawn_messaging`] with configuration changes.
 pub async fn spawn_messaging_with(
     tweak: impl Fn(figment::Figment) -> figment::Figment,

@@ -827,13 +827,8 @@ async fn every_thread_read_is_in_the_append_only_access_journal_and_its_export()
 
 #[tokio::test]
 async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
-    let m = integration_tests::messaging::spawn_messaging_with(|f| {
-        f.merge(figment::providers::Serialized::default(
-            "quotas.send_per_minute",
-            2,
-        ))
-    })
-    .await;
+    let m =
+        integration_tests::messaging::spawn_messaging_setting("quotas.send_per_minute", 2).await;
     m.idp.add_user(PRO).await;
     let pro = m.token(PRO).await;
     let thread = new_thread("billing", "Sujet", "Premier");
@@ -874,13 +869,9 @@ async fn the_sending_quota_answers_429_with_retry_after_and_reading_goes_on() {
 
 #[tokio::test]
 async fn with_redis_down_sending_is_refused_with_a_clear_503_and_reading_still_works() {
-    let m = integration_tests::messaging::spawn_messaging_with(|f| {
-        f.merge(figment::providers::Serialized::default(
-            "redis.url",
-            "redis://127.0.0.1:1",
-        ))
-    })
-    .await;
+    let m =
+        integration_tests::messaging::spawn_messaging_setting("redis.url", "redis://127.0.0.1:1")
+            .await;
     m.idp.add_user(PRO).await;
     let pro = m.token(PRO).await;
     let (status, refused) = m
@@ -1073,13 +1064,8 @@ async fn a_message_sent_on_one_node_reaches_a_reader_on_the_other_by_server_sent
 
 #[tokio::test]
 async fn notices_are_content_free_batched_per_interval_and_can_be_turned_off() {
-    let m = integration_tests::messaging::spawn_messaging_with(|f| {
-        f.merge(figment::providers::Serialized::default(
-            "mail.notify_interval_secs",
-            3,
-        ))
-    })
-    .await;
+    let m =
+        integration_tests::messaging::spawn_messaging_setting("mail.notify_interval_secs", 3).await;
     m.idp.add_user(PRO).await;
     m.idp.add_account(AGENT, "staff", None).await;
     m.grant_role(AGENT, Role::MessagingAgent).await;

@@ -14,6 +14,13 @@ pub struct StoredKek {
     pub sealed: Option<Vec<u8>>,
 }
 
+fn stored(row: &tokio_postgres::Row) -> Result<StoredKek, StoreError> {
+    Ok(StoredKek {
+        id: row.col("id")?,
+        sealed: row.col("sealed")?,
+    })
+}
+
 /// The active KEK, locked `FOR SHARE` until the caller's transaction ends: a rotation that
 /// would demote it waits, so a data key is never wrapped under a KEK that is being retired
 /// without the rotation seeing it.
@@ -23,12 +30,7 @@ pub async fn active_for_share(
     const SQL: &str = "SELECT id, sealed FROM keks WHERE state = 'active' FOR SHARE";
     sql::query_opt(client, SQL, &[])
         .await?
-        .map(|row| {
-            Ok(StoredKek {
-                id: row.col("id")?,
-                sealed: row.col("sealed")?,
-            })
-        })
+        .map(|r| stored(&r))
         .transpose()
 }
 
@@ -37,12 +39,7 @@ pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<StoredK
     const SQL: &str = "SELECT id, sealed FROM keks WHERE id = $1";
     sql::query_opt(client, SQL, &[&id])
         .await?
-        .map(|row| {
-            Ok(StoredKek {
-                id: row.col("id")?,
-                sealed: row.col("sealed")?,
-            })
-        })
+        .map(|r| stored(&r))
         .transpose()
 }
 
