@@ -290,6 +290,26 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Sending is briefly paused. Your messages can still be read; try again in a moment.",
     ),
     (
+        "attachment_too_large",
+        "Ce fichier dépasse la taille permise.",
+        "This file is larger than allowed.",
+    ),
+    (
+        "attachment_type_refused",
+        "Ce type de fichier n'est pas accepté (PDF, images, documents Word ou Excel, texte).",
+        "This type of file is not accepted (PDF, images, Word or Excel documents, text).",
+    ),
+    (
+        "upload_interrupted",
+        "L'envoi du fichier a été interrompu. Rien n'a été conservé; recommencez.",
+        "The upload was interrupted. Nothing was kept; start again.",
+    ),
+    (
+        "unknown_attachment",
+        "Une pièce jointe est introuvable ou a déjà été envoyée.",
+        "An attachment cannot be found or was already sent.",
+    ),
+    (
         "not_in_team",
         "Cet agent ne fait pas partie de l'équipe de cette conversation.",
         "This agent is not part of this thread's team.",
@@ -332,6 +352,7 @@ mod tests {
             include_str!("api/error.rs"),
             include_str!("api/json.rs"),
             include_str!("api/threads.rs"),
+            include_str!("api/attachments.rs"),
         ];
         for source in sources {
             // `reason: "key"` (thread errors) and `…, "key", lang)` (API errors).

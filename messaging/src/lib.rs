@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod crypto;

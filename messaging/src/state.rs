@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 
+use crate::blobs::Blobs;
 use crate::config::Config;
 use crate::crypto::{Keyring, MasterKey};
 use crate::events::Hub;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub signin: Option<Arc<Provider>>,
     /// Thread events of every node (server-sent events).
     pub events: Hub,
+    /// The attachments' blob store.
+    pub blobs: Blobs,
 }
 
 impl AppState {
@@ -49,7 +52,9 @@ impl AppState {
         let quotas = Quotas::open(&config.redis)
             .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
         let events = Hub::start(config.database.url.clone(), config.database.schema.clone());
+        let blobs = Blobs::new(&config.attachments.fs_root);
         Ok(Self {
+            blobs,
             events,
             config,
             db,

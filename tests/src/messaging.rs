@@ -52,6 +52,10 @@ pub fn config(
         .merge(Serialized::default("mail.smtp_port", idp.smtp.port()))
         .merge(Serialized::default("mail.poll_ms", 100))
         .merge(Serialized::default(
+            "attachments.fs_root",
+            dir.join(format!("blobs-{schema}")),
+        ))
+        .merge(Serialized::default(
             "redis.key_prefix",
             format!("{schema}:"),
         ))
@@ -235,6 +239,51 @@ impl Messaging {
         let path = format!("/api/v1/threads/{thread}");
         self.call(reqwest::Method::GET, &path, Some(token), None)
             .await
+    }
+
+    /// Every file the blob store holds (temporary uploads included).
+    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.state.config.attachments.fs_root, &mut out);
+        out
+    }
+
+    /// Uploads `bytes` as `name` to `thread`: the status and the JSON answer.
+    pub async fn upload(
+        &self,
+        token: &str,
+        thread: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let response = self
+            .http()
+            .post(format!(
+                "{}/api/v1/threads/{thread}/attachments?name={}",
+                self.url,
+                crate::urlencode(name)
+            ))
+            .bearer_auth(token)
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// A JSON request to the API with `token`: the status and the JSON answer (`Null` when

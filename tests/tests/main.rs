@@ -22,6 +22,7 @@ mod key_rotation;
 mod lockout;
 mod login_page;
 mod messaging_api;
+mod messaging_attachments;
 mod messaging_pages;
 mod multi_node;
 mod notifications;

@@ -3,6 +3,7 @@
 //! (`error.rs`), the conversation endpoints (`threads.rs`), their OpenAPI description
 //! (`openapi.rs`).
 
+pub mod attachments;
 pub mod bearer;
 pub mod error;
 pub mod events;
@@ -34,6 +35,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/threads/{id}/close"),
     ("POST", "/api/v1/threads/{id}/assign"),
     ("POST", "/api/v1/threads/{id}/transfer"),
+    ("POST", "/api/v1/threads/{id}/attachments"),
+    ("GET", "/api/v1/threads/{id}/attachments/{attachment}"),
 ];
 
 /// The API's routes.
@@ -57,5 +60,13 @@ pub fn router(app: &AppState) -> Router<AppState> {
         .route("/api/v1/threads/{id}/close", post(threads::close))
         .route("/api/v1/threads/{id}/assign", post(threads::assign))
         .route("/api/v1/threads/{id}/transfer", post(threads::transfer))
+        .route(
+            "/api/v1/threads/{id}/attachments",
+            post(attachments::upload),
+        )
+        .route(
+            "/api/v1/threads/{id}/attachments/{attachment}",
+            get(attachments::download),
+        )
         .layer(DefaultBodyLimit::max(app.config.server.body_limit_bytes))
 }

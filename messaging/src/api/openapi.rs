@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{events, preferences, threads};
+use super::{attachments, events, preferences, threads};
 
 /// The description.
 #[derive(Debug, OpenApi)]
@@ -31,6 +31,8 @@ use super::{events, preferences, threads};
         threads::close,
         threads::assign,
         threads::transfer,
+        attachments::upload,
+        attachments::download,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer)

@@ -379,6 +379,9 @@ pub struct ReplyBody {
     /// An internal note (agents only).
     #[serde(default)]
     note: bool,
+    /// Attachments the caller uploaded to this thread and has not sent yet.
+    #[serde(default)]
+    attachments: Vec<Uuid>,
 }
 
 /// `POST /api/v1/threads/{id}/messages`: 201; the answer names the thread that holds the
@@ -400,9 +403,16 @@ pub async fn post_message(
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Response, ApiError> {
     let id = thread_id(&id, who.lang)?;
-    let done = reply::reply(&app, &who.caller, id, &body.body, body.note)
-        .await
-        .map_err(|e| ApiError::from_thread(e, who.lang))?;
+    let done = reply::reply(
+        &app,
+        &who.caller,
+        id,
+        &body.body,
+        body.note,
+        &body.attachments,
+    )
+    .await
+    .map_err(|e| ApiError::from_thread(e, who.lang))?;
     Ok(posted(done))
 }
 

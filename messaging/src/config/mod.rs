@@ -11,8 +11,8 @@ use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 pub use sections::{
-    Category, DatabaseConfig, IdpConfig, KeysConfig, MailConfig, QuotasConfig, RedisConfig,
-    ServerConfig, ThreadsConfig, TlsMode,
+    AttachmentsConfig, Category, DatabaseConfig, IdpConfig, KeysConfig, MailConfig, QuotasConfig,
+    RedisConfig, ServerConfig, ThreadsConfig, TlsMode,
 };
 
 /// Every setting of the service.
@@ -29,6 +29,8 @@ pub struct Config {
     pub quotas: QuotasConfig,
     /// The content-free e-mail notices.
     pub mail: MailConfig,
+    /// Attachments.
+    pub attachments: AttachmentsConfig,
     /// The identity provider this service trusts.
     pub idp: IdpConfig,
     /// Encryption at rest.
@@ -133,6 +135,12 @@ impl Config {
         }
         if let Err(e) = self.mail.from.parse::<lettre::message::Mailbox>() {
             return invalid("mail.from", format!("not a mailbox: {e}"));
+        }
+        if self.attachments.max_bytes == 0 || self.attachments.allowed_types.is_empty() {
+            return invalid(
+                "attachments.max_bytes",
+                "a size and at least one allowed type".into(),
+            );
         }
         if self.categories.is_empty() {
             return invalid("categories", "at least one category".into());

@@ -192,3 +192,15 @@ pub struct MailConfig {
     /// Attempts before a notice is left failed.
     pub max_attempts: i32,
 }
+
+/// `[attachments]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    /// Largest file, in bytes.
+    pub max_bytes: u64,
+    /// Media types accepted, as the content (not the name) says.
+    pub allowed_types: Vec<String>,
+    /// The blob store: a folder on this machine (`fs_root`), shared by the nodes.
+    pub fs_root: PathBuf,
+}

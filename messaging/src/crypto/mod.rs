@@ -13,6 +13,7 @@
 
 pub mod keyring;
 pub mod rotation;
+pub mod stream;
 
 use std::path::Path;
 
@@ -170,6 +171,20 @@ impl std::fmt::Debug for DataKey {
 }
 
 impl DataKey {
+    /// The key's bytes (the attachment sealer and the content-address MAC use them).
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A keyed hash of an attachment's content under this thread's key (HMAC-SHA-256): its
+    /// name in the blob store, equal for equal content in this thread and nothing outside it.
+    pub fn content_mac(&self) -> aws_lc_rs::hmac::Context {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &*self.0);
+        let mut context = aws_lc_rs::hmac::Context::with_key(&key);
+        context.update(b"messaging attachment v1");
+        context
+    }
+
     /// A new random data key.
     pub fn generate() -> Result<Self, CryptoError> {
         Ok(Self(random_key()?))

@@ -165,7 +165,16 @@ pub async fn reply(
         return render::not_found(&who);
     };
     let lang = who.lang;
-    match replies::reply(&app, &who.caller, thread, &form.body, form.note.is_some()).await {
+    match replies::reply(
+        &app,
+        &who.caller,
+        thread,
+        &form.body,
+        form.note.is_some(),
+        &[],
+    )
+    .await
+    {
         Ok(posted) => Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response(),
         Err(ThreadError::Invalid { reason, .. }) => {
             thread_page(&app, &who, &id, None, Some(lang.t(reason))).await

@@ -3,6 +3,7 @@
 //! functions over `&impl GenericClient`, SQL in consts.
 
 pub mod agents;
+pub mod attachments;
 pub mod journal;
 pub mod keks;
 pub mod messages;

@@ -4,6 +4,7 @@
 //! theirs is [`ThreadError::NotFound`], exactly like one that does not exist.
 
 pub mod access;
+pub mod attachments;
 pub mod list;
 pub mod manage;
 pub mod open;
@@ -71,15 +72,29 @@ pub(crate) async fn notify_other_side(
     Ok(())
 }
 
-/// Counts one message sent by `caller` against their quota (every node shares the count).
-pub(crate) async fn take_send_quota(
+/// What a quota counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Quota {
+    /// A message or a new thread.
+    Send,
+    /// An attachment.
+    Upload,
+}
+
+/// Counts one `what` by `caller` against their quota (every node shares the count).
+pub(crate) async fn take_quota(
     app: &crate::state::AppState,
     caller: &crate::identity::Caller,
+    what: Quota,
 ) -> Result<(), ThreadError> {
     let q = app.config.quotas;
+    let (action, per_minute, per_day) = match what {
+        Quota::Send => ("send", q.send_per_minute, q.send_per_day),
+        Quota::Upload => ("upload", q.upload_per_minute, q.upload_per_day),
+    };
     match app
         .quotas
-        .take("send", &caller.sub, q.send_per_minute, q.send_per_day)
+        .take(action, &caller.sub, per_minute, per_day)
         .await
     {
         Ok(crate::store::quota::Decision::Allowed) => Ok(()),

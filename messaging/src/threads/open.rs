@@ -110,7 +110,7 @@ pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Pos
     }
     text_field("subject", &new.subject, limits.subject_max_chars, false)?;
     text_field("body", &new.body, limits.body_max_chars, true)?;
-    super::take_send_quota(app, caller).await?;
+    super::take_quota(app, caller, super::Quota::Send).await?;
     open_counted(app, caller, new).await
 }
 

@@ -25,9 +25,10 @@ pub async fn reply(
     thread_id: Uuid,
     body: &str,
     note: bool,
+    attachments: &[Uuid],
 ) -> Result<Posted, ThreadError> {
     let body = text_field("body", body, app.config.threads.body_max_chars, true)?;
-    super::take_send_quota(app, caller).await?;
+    super::take_quota(app, caller, super::Quota::Send).await?;
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     let thread = threads::get_for_update(&tx, thread_id)
@@ -102,6 +103,19 @@ pub async fn reply(
         &event.payload()?,
     )
     .await?;
+    // The caller's own unsent attachments of this thread go with it; any other id refuses
+    // the whole message (the transaction is dropped: nothing is written).
+    if !attachments.is_empty() {
+        let linked =
+            crate::store::attachments::link(&tx, thread.id, message_id, &caller.sub, attachments)
+                .await?;
+        if linked != attachments.len() as u64 {
+            return Err(ThreadError::Invalid {
+                field: "attachments",
+                reason: "unknown_attachment",
+            });
+        }
+    }
     if !note {
         super::notify_other_side(&tx, &thread, side).await?;
     }

@@ -1,0 +1,274 @@
+//! Attachments on the filesystem blob store: streamed up and down byte for byte, encrypted at
+//! rest, stored once per thread and content; too large, of a refused type or cut mid-stream
+//! leaves nothing; names cleaned; unsent attachments and others' are 404.
+
+use idp::domain::Role;
+use integration_tests::messaging::{Messaging, spawn_messaging, spawn_messaging_setting};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const PRO: &str = "IP27182";
+const AGENT: &str = "CE31415";
+
+/// A PDF of `size` bytes: the magic, then bytes that do not repeat in any short period.
+fn pdf(size: usize, seed: u8) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    let mut x: u32 = 2_463_534_242 ^ u32::from(seed);
+    while bytes.len() < size {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bytes.push((x & 0xff) as u8);
+    }
+    bytes.truncate(size);
+    bytes
+}
+
+async fn thread_of(m: &Messaging, token: &str) -> String {
+    let body = json!({ "category": "billing", "subject": "Pièces", "body": "Voici mes pièces" });
+    let (status, opened) = m
+        .call(Method::POST, "/api/v1/threads", Some(token), Some(&body))
+        .await;
+    assert_eq!(status, 201, "{opened}");
+    opened["thread_id"].as_str().unwrap().to_owned()
+}
+
+async fn download(
+    m: &Messaging,
+    token: &str,
+    thread: &str,
+    id: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = m
+        .http()
+        .get(format!(
+            "{}/api/v1/threads/{thread}/attachments/{id}",
+            m.url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+async fn attachment_rows(m: &Messaging) -> i64 {
+    let db = m.state.db.get().await.unwrap();
+    db.query_one("SELECT count(*) FROM attachments", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_reaches_the_other_side_when_sent()
+ {
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    m.idp.add_account(AGENT, "staff", None).await;
+    m.grant_role(AGENT, Role::MessagingAgent).await;
+    m.add_agent(AGENT, "facturation", false).await;
+    let pro = m.token(PRO).await;
+    let agent = m.token(AGENT).await;
+    let thread = thread_of(&m, &pro).await;
+
+    let content = pdf(300_000, 1);
+    let (status, up) = m
+        .upload(
+            &pro,
+            &thread,
+            "../../Facture de mars (été).pdf",
+            content.clone(),
+        )
+        .await;
+    assert_eq!(status, 201, "{up}");
+    assert_eq!(
+        up["name"], "Facture de mars (été).pdf",
+        "the path is dropped"
+    );
+    assert_eq!(up["content_type"], "application/pdf");
+    assert_eq!(up["size"], 300_000);
+    let id = up["id"].as_str().unwrap().to_owned();
+
+    let (status, headers, bytes) = download(&m, &pro, &thread, &id).await;
+    assert_eq!(status, 200);
+    assert!(
+        bytes == content,
+        "byte-identical ({} bytes back)",
+        bytes.len()
+    );
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+
+    // At rest: no run of the content in the blob.
+    let files = m.blob_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let stored = std::fs::read(&files[0]).unwrap();
+    assert!(
+        !stored
+            .windows(64)
+            .any(|w| content.windows(64).next() == Some(w)),
+        "the blob is sealed"
+    );
+    assert!(
+        !stored.windows(8).any(|w| w == b"%PDF-1.7"),
+        "not even the magic shows"
+    );
+
+    // The same content again in this thread: a second attachment, one blob.
+    let (status, again) = m.upload(&pro, &thread, "copie.pdf", content.clone()).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(
+        m.blob_files().len(),
+        1,
+        "stored once per thread and content"
+    );
+    assert_eq!(attachment_rows(&m).await, 2);
+
+    // Unsent, it is the uploader's alone.
+    let (status, _, _) = download(&m, &agent, &thread, &id).await;
+    assert_eq!(status, 404, "an unsent attachment is not the agent's yet");
+    let (status, sent) = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/messages"),
+            Some(&pro),
+            Some(&json!({ "body": "La facture", "attachments": [id] })),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let (status, _, bytes) = download(&m, &agent, &thread, &id).await;
+    assert_eq!(status, 200);
+    assert!(bytes == content, "the agent gets the same bytes");
+
+    // Sent once: sending it again, or someone else's, refuses the whole message.
+    let before: i64 = {
+        let db = m.state.db.get().await.unwrap();
+        db.query_one("SELECT count(*) FROM messages", &[])
+            .await
+            .unwrap()
+            .get(0)
+    };
+    for ids in [json!([id]), json!([uuid::Uuid::now_v7()])] {
+        let (status, refused) = m
+            .call(
+                Method::POST,
+                &format!("/api/v1/threads/{thread}/messages"),
+                Some(&pro),
+                Some(&json!({ "body": "Encore", "attachments": ids })),
+            )
+            .await;
+        assert_eq!(
+            (status, refused["error"].as_str()),
+            (422, Some("unknown_attachment"))
+        );
+    }
+    let db = m.state.db.get().await.unwrap();
+    let after: i64 = db
+        .query_one("SELECT count(*) FROM messages", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(before, after, "nothing was written");
+
+    // Someone else: 404, as for a file that does not exist.
+    m.idp.add_user("IP16180").await;
+    let other = m.token("IP16180").await;
+    let (status, _, _) = download(&m, &other, &thread, &id).await;
+    assert_eq!(status, 404);
+    let (status, _) = m.upload(&other, &thread, "x.pdf", pdf(1000, 2)).await;
+    assert_eq!(status, 404, "nor can they upload into it");
+}
+
+#[tokio::test]
+async fn too_large_refused_types_and_cut_uploads_leave_nothing_behind() {
+    let m = spawn_messaging_setting("attachments.max_bytes", 100_000).await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = thread_of(&m, &pro).await;
+
+    let (status, refused) = m.upload(&pro, &thread, "gros.pdf", pdf(200_000, 3)).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (413, Some("attachment_too_large")),
+        "{refused}"
+    );
+
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    exe.resize(4096, 0);
+    let (status, refused) = m.upload(&pro, &thread, "facture.pdf", exe).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (415, Some("attachment_type_refused")),
+        "a program named .pdf: {refused}"
+    );
+    let (status, refused) = m.upload(&pro, &thread, "vide.pdf", vec![0u8; 2000]).await;
+    assert_eq!(status, 415, "{refused}");
+
+    // Cut mid-stream: some chunks, then the client's body fails.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(pdf(70_000, 4)),
+        Ok(vec![1u8; 20_000]),
+        Err(std::io::Error::other("the connection dropped")),
+    ];
+    let cut = m
+        .http()
+        .post(format!(
+            "{}/api/v1/threads/{thread}/attachments?name=coupe.pdf",
+            m.url
+        ))
+        .bearer_auth(&pro)
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await;
+    assert!(
+        cut.is_err() || cut.is_ok_and(|r| !r.status().is_success()),
+        "the upload did not succeed"
+    );
+
+    let empty = integration_tests::wait_until(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_millis(100),
+        async || m.blob_files().is_empty(),
+    )
+    .await;
+    assert!(
+        empty,
+        "no blob, not even a temporary one: {:?}",
+        m.blob_files()
+    );
+    assert_eq!(attachment_rows(&m).await, 0, "no row");
+
+    // Names: control characters and header-breaking characters are dropped.
+    let (status, up) = m
+        .upload(
+            &pro,
+            &thread,
+            "rapport\r\nX-Evil: 1\u{0}\"; .pdf",
+            pdf(1000, 5),
+        )
+        .await;
+    assert_eq!(status, 201, "{up}");
+    let name = up["name"].as_str().unwrap();
+    assert!(
+        !name.chars().any(|c| c.is_control() || c == '"' || c == ';'),
+        "{name:?}"
+    );
+    let (status, headers, _) = download(&m, &pro, &thread, up["id"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let disposition: &Value = &json!(headers["content-disposition"].to_str().unwrap());
+    assert!(
+        !disposition.as_str().unwrap().contains('\n'),
+        "{disposition}"
+    );
+}
