@@ -108,8 +108,13 @@ impl Cursor {
         }
         let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
         let (micros, id) = raw.split_once('.')?;
+        let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        // Only times this service writes (and Postgres stores): 1970 to 9999.
+        if !(0..=253_402_300_799).contains(&at.timestamp()) {
+            return None;
+        }
         Some(Self {
-            at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            at,
             id: Uuid::try_parse(id).ok()?,
         })
     }
@@ -147,7 +152,16 @@ mod tests {
         let decoded = Cursor::decode(&cursor.encode()).unwrap();
         assert_eq!(decoded.id, cursor.id);
         assert_eq!(decoded.at.timestamp_micros(), cursor.at.timestamp_micros());
-        for hostile in ["", "%%%", "bm9wZQ", &"A".repeat(97), "MTIzLm5vdC1hLXV1aWQ"] {
+        let far =
+            URL_SAFE_NO_PAD.encode(format!("-8000000000000000000.{}", Uuid::now_v7().simple()));
+        for hostile in [
+            "",
+            "%%%",
+            "bm9wZQ",
+            &"A".repeat(97),
+            "MTIzLm5vdC1hLXV1aWQ",
+            &far,
+        ] {
             assert_eq!(Cursor::decode(hostile), None, "{hostile:?}");
         }
     }

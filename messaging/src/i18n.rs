@@ -310,6 +310,16 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "An attachment cannot be found or was already sent.",
     ),
     (
+        "already_assigned",
+        "Un autre agent s'occupe déjà de cette conversation.",
+        "Another agent already works on this thread.",
+    ),
+    (
+        "not_your_thread",
+        "Seul l'agent qui s'en occupe, ou un superviseur, peut remettre cette conversation dans la file.",
+        "Only the agent working on it, or a supervisor, can put this thread back in the queue.",
+    ),
+    (
         "not_in_team",
         "Cet agent ne fait pas partie de l'équipe de cette conversation.",
         "This agent is not part of this thread's team.",

@@ -93,6 +93,12 @@ pub async fn round(app: &AppState, mailer: &Mailer) -> Result<u64, crate::store:
         let mut db = app.db.get().await?;
         let tx = db.transaction().await?;
         let Some(recipient) = notifications::lock_recipient(&tx, &sub).await? else {
+            // Locked by another node (it sends), or someone messaging never met: then no
+            // address will ever come, and the notices are given up rather than retried.
+            if crate::store::people::by_sub(&tx, &sub).await?.is_none() {
+                notifications::mark_sent(&tx, &sub, Some("unknown person")).await?;
+                tx.commit().await?;
+            }
             continue;
         };
         let within_interval = recipient.last_notified_at.is_some_and(|at| {

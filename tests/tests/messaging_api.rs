@@ -1183,3 +1183,70 @@ async fn notices_are_content_free_batched_per_interval_and_can_be_turned_off() {
         "turned off: no more notices"
     );
 }
+
+#[tokio::test]
+async fn a_thread_one_agent_works_is_not_taken_or_released_by_another_but_a_supervisor_reassigns_it()
+ {
+    let w = world().await;
+    let thread = open(&w, &w.pro, &new_thread("billing", "Dossier", "Bonjour")).await;
+    w.m.idp.add_account("CE27190", "staff", None).await;
+    w.m.grant_role("CE27190", Role::MessagingAgent).await;
+    w.m.add_agent("CE27190", "facturation", false).await;
+    let colleague = w.m.token("CE27190").await;
+    w.m.idp.add_account("CE27191", "staff", None).await;
+    w.m.grant_role("CE27191", Role::MessagingAgent).await;
+    w.m.add_agent("CE27191", "facturation", true).await;
+    let supervisor = w.m.token("CE27191").await;
+    let act = |token: String, what: &'static str, body: Option<Value>| {
+        let path = format!("/api/v1/threads/{thread}/{what}");
+        let m = &w.m;
+        async move {
+            m.call(Method::POST, &path, Some(&token), body.as_ref())
+                .await
+        }
+    };
+
+    assert_eq!(act(w.agent.clone(), "take", None).await.0, 204);
+    let (status, refused) = act(colleague.clone(), "take", None).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (422, Some("already_assigned"))
+    );
+    let (status, refused) = act(colleague.clone(), "release", None).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (422, Some("not_your_thread"))
+    );
+    let (status, refused) = act(
+        colleague.clone(),
+        "assign",
+        Some(json!({ "agent": "CE27190" })),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (422, Some("supervisors_only"))
+    );
+    assert_eq!(
+        act(
+            supervisor.clone(),
+            "assign",
+            Some(json!({ "agent": "CE27190" }))
+        )
+        .await
+        .0,
+        204
+    );
+    let (_, shown) = w.m.show_thread(&colleague, &thread).await;
+    assert_eq!(shown["assignee"], "CE27190");
+    assert_eq!(
+        act(colleague.clone(), "release", None).await.0,
+        204,
+        "the assignee gives it back"
+    );
+    assert_eq!(
+        act(w.agent.clone(), "take", None).await.0,
+        204,
+        "then anyone of the team takes it"
+    );
+}

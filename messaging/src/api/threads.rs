@@ -251,6 +251,7 @@ pub async fn open_thread(
         body: body.body,
         professional: body.professional,
         refers_to: body.refers_to,
+        team: None,
     };
     let done = open::open(&app, &who.caller, new)
         .await

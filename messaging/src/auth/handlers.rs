@@ -83,6 +83,18 @@ pub async fn callback(
     let (Some(id), Some(csrf)) = (session::random_token(), session::random_token()) else {
         return failure(StatusCode::INTERNAL_SERVER_ERROR);
     };
+    // The person as the idp describes them: agents can address them, notices can reach them.
+    let person = crate::store::people::Person {
+        sub: user.subject.clone(),
+        username: user.username.clone(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        locale: user.locale.clone().unwrap_or_else(|| "fr-CA".into()),
+    };
+    if let Err(e) = crate::store::people::upsert(&db, &person, true).await {
+        tracing::error!(error = %crate::error::Chain(&e), "cannot record the person");
+        return failure(StatusCode::SERVICE_UNAVAILABLE);
+    }
     let row = WebSession {
         sub: user.subject,
         username: user.username,
@@ -99,7 +111,7 @@ pub async fn callback(
         return failure(StatusCode::SERVICE_UNAVAILABLE);
     }
     let jar = jar
-        .remove(Cookie::build(session::LOGIN_COOKIE).path("/"))
+        .remove(Cookie::build(session::LOGIN_COOKIE).path("/").secure(true))
         .add(session::cookie(session::COOKIE, id));
     (jar, Redirect::to("/")).into_response()
 }
@@ -129,13 +141,17 @@ pub async fn logout(
     if !same {
         return failure(StatusCode::FORBIDDEN);
     }
-    if let Ok(db) = app.db.get().await
-        && let Err(e) = sessions::delete(&db, &session::digest(&id)).await
-    {
+    // The session ends here first, or the logout is refused: never a logout page over a
+    // session that lives on.
+    let ended = match app.db.get().await {
+        Ok(db) => sessions::delete(&db, &session::digest(&id)).await.map(drop),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = ended {
         tracing::error!(error = %crate::error::Chain(&e), "cannot end the session");
         return failure(StatusCode::SERVICE_UNAVAILABLE);
     }
-    let jar = jar.remove(Cookie::build(session::COOKIE).path("/"));
+    let jar = jar.remove(Cookie::build(session::COOKIE).path("/").secure(true));
     match app.signin.as_ref() {
         Some(provider) => {
             (jar, Redirect::to(&provider.logout_url(&current.id_token))).into_response()

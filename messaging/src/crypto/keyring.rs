@@ -65,9 +65,14 @@ impl Keyring {
         tx: &impl GenericClient,
         thread: Uuid,
     ) -> Result<NewThreadKey, CryptoError> {
-        let stored = keks::active_for_share(tx)
-            .await?
-            .ok_or(CryptoError::NoActiveKek)?;
+        // A rotation committing while this waited for the lock leaves the old KEK `retiring`
+        // and the new one outside this statement's snapshot: the next statement sees it.
+        let stored = match keks::active_for_share(tx).await? {
+            Some(stored) => stored,
+            None => keks::active_for_share(tx)
+                .await?
+                .ok_or(CryptoError::NoActiveKek)?,
+        };
         let kek = self.kek(stored)?;
         let key = DataKey::generate()?;
         let wrapped = kek.wrap(thread, &key)?;

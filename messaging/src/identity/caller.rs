@@ -127,10 +127,10 @@ impl Profiles {
                         IdpError::Unusable("userinfo answered for another sub".into()).into(),
                     );
                 }
-                let username = info
-                    .username
-                    .or(info.preferred_username)
-                    .unwrap_or_else(|| claims.sub.clone());
+                // Without `profile` userinfo names nobody: what messaging knows is kept.
+                let named = info.username.or(info.preferred_username);
+                let known = named.is_some();
+                let username = named.unwrap_or_else(|| claims.sub.clone());
                 let person = Person {
                     sub: claims.sub.clone(),
                     name: info.name.unwrap_or_else(|| username.clone()),
@@ -138,7 +138,9 @@ impl Profiles {
                     email: info.email,
                     locale: info.locale.unwrap_or_else(|| "fr-CA".into()),
                 };
-                people::upsert(db, &person, true).await?;
+                if known {
+                    people::upsert(db, &person, true).await?;
+                }
                 for professional in &claims.acts_for {
                     let named = Person {
                         sub: professional.sub.clone(),

@@ -39,7 +39,7 @@ impl KeySet {
     /// floor). `Ok(None)`: no such key.
     pub async fn key(&self, idp: &Idp, kid: &str) -> Result<Option<CoreJsonWebKey>, IdpError> {
         let fetch = {
-            let state = self.lock();
+            let mut state = self.lock();
             let fresh = state
                 .fetched_at
                 .is_some_and(|at| at.elapsed() < self.max_age);
@@ -53,10 +53,11 @@ impl KeySet {
             if !may_fetch {
                 return Ok(found);
             }
+            // Claimed under the same lock: of a burst of unknown kids, one fetches.
+            state.attempted_at = Some(Instant::now());
             true
         };
         if fetch {
-            self.lock().attempted_at = Some(Instant::now());
             let url = idp.endpoints().await?.jwks_uri.clone();
             let keys: CoreJsonWebKeySet = idp.get_json(&url, None).await?;
             let found = find(&keys, kid);

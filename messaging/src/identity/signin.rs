@@ -48,6 +48,10 @@ pub struct SignedIn {
     pub acts_for: serde_json::Value,
     /// The raw id_token, for RP-initiated logout's `id_token_hint`.
     pub id_token: String,
+    /// E-mail, when the idp gave one (`email` scope).
+    pub email: Option<String>,
+    /// Preferred language.
+    pub locale: Option<String>,
 }
 
 /// The agency's claims of an id_token whose signature, issuer, audience, expiry and nonce
@@ -197,6 +201,8 @@ impl Provider {
             sid: agency.sid,
             roles: agency.roles,
             acts_for: agency.acts_for.unwrap_or_else(|| serde_json::json!([])),
+            email: claims.email().map(|e| e.to_string()),
+            locale: claims.locale().map(|l| l.to_string()),
             id_token: raw,
         })
     }

@@ -126,6 +126,7 @@ pub async fn send(
         body: form.body.clone(),
         professional,
         refers_to: None,
+        team: None,
     };
     match open::open(&app, &who.caller, new).await {
         Ok(posted) => Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response(),

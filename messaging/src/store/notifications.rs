@@ -51,7 +51,7 @@ pub async fn due_recipients(
     const SQL: &str = "SELECT n.recipient_sub FROM notifications n LEFT JOIN people p ON p.sub = n.recipient_sub \
                        WHERE n.sent_at IS NULL AND n.next_attempt_at <= now() AND n.attempts < $2 \
                          AND (p.last_notified_at IS NULL OR p.last_notified_at <= now() - make_interval(secs => $1)) \
-                       GROUP BY n.recipient_sub LIMIT $3";
+                       GROUP BY n.recipient_sub ORDER BY min(n.next_attempt_at) LIMIT $3";
     sql::query(client, SQL, &[&interval_secs, &max_attempts, &limit])
         .await?
         .iter()

@@ -17,8 +17,8 @@ pub struct Person {
     pub locale: String,
 }
 
-/// Records what the idp said about a person. `email` and `locale` are kept when the source
-/// (an `acts_for` claim) does not carry them.
+/// Records what the idp said about a person. An address the source does not carry is kept;
+/// `email` and `locale` are kept whole when the source (an `acts_for` claim) names only.
 pub async fn upsert(
     client: &impl GenericClient,
     person: &Person,
@@ -26,7 +26,8 @@ pub async fn upsert(
 ) -> Result<(), StoreError> {
     const FULL: &str = "INSERT INTO people (sub, username, name, email, locale) VALUES ($1, $2, $3, $4, $5) \
                         ON CONFLICT ON CONSTRAINT people_pkey DO UPDATE SET username = EXCLUDED.username, \
-                        name = EXCLUDED.name, email = EXCLUDED.email, locale = EXCLUDED.locale, seen_at = now()";
+                        name = EXCLUDED.name, email = coalesce(EXCLUDED.email, people.email), \
+                        locale = EXCLUDED.locale, seen_at = now()";
     const NAMES: &str = "INSERT INTO people (sub, username, name) VALUES ($1, $2, $3) \
                          ON CONFLICT ON CONSTRAINT people_pkey DO UPDATE SET username = EXCLUDED.username, \
                          name = EXCLUDED.name";

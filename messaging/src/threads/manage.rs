@@ -54,9 +54,30 @@ pub async fn apply(
     }
     match action {
         Move::Take => {
-            threads::assign(&tx, thread.id, Some(&caller.person.username.to_uppercase())).await?
+            // A thread someone else works is theirs until they give it back or a supervisor
+            // assigns it.
+            let me = caller.person.username.to_uppercase();
+            if thread.assignee.as_deref().is_some_and(|a| a != me) {
+                return Err(ThreadError::Invalid {
+                    field: "assignee",
+                    reason: "already_assigned",
+                });
+            }
+            threads::assign(&tx, thread.id, Some(&me)).await?
         }
-        Move::Release => threads::assign(&tx, thread.id, None).await?,
+        Move::Release => {
+            // Only the agent working it, or a supervisor, gives a thread back.
+            let me = caller.person.username.to_uppercase();
+            if thread.assignee.as_deref() != Some(me.as_str())
+                && !access::supervises(&thread, &teams)
+            {
+                return Err(ThreadError::Invalid {
+                    field: "assignee",
+                    reason: "not_your_thread",
+                });
+            }
+            threads::assign(&tx, thread.id, None).await?
+        }
         Move::AssignTo(username) => {
             if !access::supervises(&thread, &teams) {
                 return Err(ThreadError::Invalid {

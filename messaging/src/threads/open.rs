@@ -29,6 +29,9 @@ pub struct NewThread {
     pub professional: Option<String>,
     /// A closed thread this one follows up.
     pub refers_to: Option<Uuid>,
+    /// The team, for a follow-up: the closed thread's (which a transfer may have changed),
+    /// not the category's.
+    pub team: Option<String>,
 }
 
 /// Who the thread is for and who writes its first message.
@@ -133,7 +136,8 @@ pub(super) async fn open_counted(
     let body = text_field("body", &new.body, limits.body_max_chars, true)?;
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
-    let parties = parties(&tx, caller, &new, &category.team).await?;
+    let team = new.team.clone().unwrap_or_else(|| category.team.clone());
+    let parties = parties(&tx, caller, &new, &team).await?;
     if let Some(previous) = new.refers_to {
         let theirs = threads::get(&tx, previous)
             .await?
@@ -149,7 +153,7 @@ pub(super) async fn open_counted(
         id,
         professional_sub: parties.professional_sub,
         professional_name: parties.professional_name,
-        team: category.team.clone(),
+        team,
         category: category.code.clone(),
         subject,
         state: ThreadState::after_message_from(parties.side),

@@ -62,6 +62,7 @@ pub async fn reply(
                 body,
                 professional,
                 refers_to: Some(thread.id),
+                team: Some(thread.team.clone()),
             };
             return open::open_counted(app, caller, follow_up).await;
         }
