@@ -165,3 +165,85 @@ async fn hostile_callbacks_and_logout_tokens_are_refused() {
         assert_eq!(response.headers()["cache-control"], "no-store", "{why}");
     }
 }
+
+#[tokio::test]
+async fn a_page_session_follows_a_revoked_delegation_and_ends_with_its_grant() {
+    use idp::admin::delegations::{self, Delegation};
+    let m = spawn_messaging().await;
+    m.idp.add_user("IP77777").await;
+    m.idp.add_account("CE77778", "staff", None).await;
+    let delegation = Delegation {
+        staff: "CE77778",
+        professional: "IP77777",
+        service: Some("messaging"),
+    };
+    {
+        let db = m.idp.deployment.db.get().await.unwrap();
+        delegations::grant(&db, delegation).await.unwrap();
+    }
+    let pro = m.token("IP77777").await;
+    let (status, opened) = m
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/threads",
+            Some(&pro),
+            Some(&serde_json::json!({ "category": "billing", "subject": "Dossier", "body": "Bonjour" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let thread = format!(
+        "{}/threads/{}",
+        m.url,
+        opened["thread_id"].as_str().unwrap()
+    );
+    let staff = signed_in(&m, "CE77778").await;
+    assert_eq!(
+        get(&staff, &thread).await.status(),
+        200,
+        "acting for the professional"
+    );
+
+    {
+        let db = m.idp.deployment.db.get().await.unwrap();
+        delegations::revoke(&db, delegation).await.unwrap();
+    }
+    assert_eq!(
+        get(&staff, &thread).await.status(),
+        200,
+        "until the session's next check"
+    );
+    let age = |m: &Messaging| {
+        let db = m.state.db.clone();
+        async move {
+            let db = db.get().await.unwrap();
+            db.execute(
+                "UPDATE web_sessions SET checked_at = now() - interval '6 minutes'",
+                &[],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    age(&m).await;
+    assert_eq!(
+        get(&staff, &thread).await.status(),
+        404,
+        "the check brings the revocation"
+    );
+    assert_eq!(session_rows(&m).await, 1, "the session itself goes on");
+
+    // The account disabled at the idp: its grant ends, and so does the session.
+    {
+        let db = m.idp.deployment.db.get().await.unwrap();
+        db.execute(
+            "UPDATE accounts SET disabled_at = now() WHERE username = 'CE77778'",
+            &[],
+        )
+        .await
+        .unwrap();
+    }
+    age(&m).await;
+    let home = text(&staff, format!("{}/", m.url)).await;
+    assert!(home.contains("Se connecter"), "signed out: {home}");
+    assert_eq!(session_rows(&m).await, 0);
+}

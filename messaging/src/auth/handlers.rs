@@ -105,8 +105,27 @@ pub async fn callback(
         acts_for: user.acts_for,
         csrf,
         expires_at: chrono::Utc::now() + session::TTL,
+        checked_at: chrono::Utc::now(),
+        refresh_sealed: None,
     };
-    if let Err(e) = sessions::create(&db, &session::digest(&id), &row).await {
+    let id_hash = session::digest(&id);
+    let row = WebSession {
+        refresh_sealed: match user.refresh_token.as_deref() {
+            Some(token) => match app
+                .keyring
+                .seal_secret(&session::refresh_aad(&id_hash), token)
+            {
+                Ok(sealed) => Some(sealed),
+                Err(e) => {
+                    tracing::error!(error = %crate::error::Chain(&e), "cannot seal the refresh token");
+                    return failure(StatusCode::SERVICE_UNAVAILABLE);
+                }
+            },
+            None => None,
+        },
+        ..row
+    };
+    if let Err(e) = sessions::create(&db, &id_hash, &row).await {
         tracing::error!(error = %crate::error::Chain(&e), "cannot store the session");
         return failure(StatusCode::SERVICE_UNAVAILABLE);
     }

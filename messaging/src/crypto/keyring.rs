@@ -39,6 +39,27 @@ impl Keyring {
         }
     }
 
+    /// Seals a small secret (a session's refresh token) under the master key for `aad`.
+    pub fn seal_secret(&self, aad: &[u8], secret: &str) -> Result<Vec<u8>, CryptoError> {
+        service_kit::seal::seal(self.master.bytes(), aad, secret.as_bytes()).map_err(|source| {
+            CryptoError::Refused {
+                what: "a session secret",
+                source,
+            }
+        })
+    }
+
+    /// Opens a secret sealed by [`Keyring::seal_secret`].
+    pub fn open_secret(&self, aad: &[u8], sealed: &[u8]) -> Result<String, CryptoError> {
+        let refused = |source| CryptoError::Refused {
+            what: "a session secret",
+            source,
+        };
+        let plain = service_kit::seal::unseal(self.master.bytes(), aad, sealed).map_err(refused)?;
+        String::from_utf8(plain.to_vec())
+            .map_err(|_| refused(service_kit::seal::SealError::Refused))
+    }
+
     /// The master key (rotation seals new KEKs with it).
     pub(super) fn master(&self) -> &MasterKey {
         &self.master

@@ -76,6 +76,11 @@ impl MasterKey {
         })
     }
 
+    /// Its bytes.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Decodes 32 bytes of base64.
     pub fn from_base64(text: &str) -> Result<Self, &'static str> {
         let bytes = Zeroizing::new(STANDARD.decode(text).map_err(|_| "is not base64")?);

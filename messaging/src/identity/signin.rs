@@ -11,7 +11,8 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+    Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, Scope, TokenResponse as _,
 };
 
 use base64::Engine as _;
@@ -52,6 +53,9 @@ pub struct SignedIn {
     pub email: Option<String>,
     /// Preferred language.
     pub locale: Option<String>,
+    /// The refresh token, to check now and then that the grant, the roles and the delegations
+    /// still stand.
+    pub refresh_token: Option<String>,
 }
 
 /// The agency's claims of an id_token whose signature, issuer, audience, expiry and nonce
@@ -80,6 +84,16 @@ fn agency_claims(id_token: &str) -> AgencyClaims {
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
 }
+
+/// The openidconnect client as discovery configures it.
+type ConfiguredClient = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
 
 /// A transport failure, for openidconnect.
 #[derive(Debug)]
@@ -174,15 +188,37 @@ impl Provider {
             .request_async(&http_client(&self.http))
             .await
             .context("code exchange")?;
+        let nonce = Nonce::new(nonce.to_owned());
+        self.signed_in(&client, &tokens, &nonce)
+    }
+
+    /// Uses a refresh token (rotated by the idp): the person as the idp describes them now —
+    /// their roles and the delegations in force. An error means the grant is over (revoked,
+    /// expired, account disabled): the session must end.
+    pub async fn refresh(&self, refresh_token: &str) -> anyhow::Result<SignedIn> {
+        let client = self.client()?;
+        let tokens = client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))?
+            .request_async(&http_client(&self.http))
+            .await
+            .context("refresh")?;
+        // A refreshed id_token carries no nonce (OIDC Core §12.2).
+        self.signed_in(&client, &tokens, |_: Option<&Nonce>| Ok(()))
+    }
+
+    fn signed_in(
+        &self,
+        client: &ConfiguredClient,
+        tokens: &openidconnect::core::CoreTokenResponse,
+        nonce: impl openidconnect::NonceVerifier,
+    ) -> anyhow::Result<SignedIn> {
         let id_token = tokens.id_token().context("the provider sent no id_token")?;
         let verifier = client.id_token_verifier().set_allowed_algs(vec![
             CoreJwsSigningAlgorithm::EcdsaP256Sha256,
             CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
             CoreJwsSigningAlgorithm::EdDsa,
         ]);
-        let claims = id_token
-            .claims(&verifier, &Nonce::new(nonce.to_owned()))
-            .context("id_token")?;
+        let claims = id_token.claims(&verifier, nonce).context("id_token")?;
         let name = claims
             .name()
             .and_then(|n| n.get(None))
@@ -203,6 +239,7 @@ impl Provider {
             acts_for: agency.acts_for.unwrap_or_else(|| serde_json::json!([])),
             email: claims.email().map(|e| e.to_string()),
             locale: claims.locale().map(|l| l.to_string()),
+            refresh_token: tokens.refresh_token().map(|t| t.secret().to_owned()),
             id_token: raw,
         })
     }
@@ -219,18 +256,7 @@ impl Provider {
         format!("{}/logout?{query}", self.config.issuer)
     }
 
-    fn client(
-        &self,
-    ) -> anyhow::Result<
-        CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
-    > {
+    fn client(&self) -> anyhow::Result<ConfiguredClient> {
         let redirect = RedirectUrl::new(format!("{}/callback", self.config.public_url))?;
         Ok(CoreClient::from_provider_metadata(
             self.metadata.clone(),

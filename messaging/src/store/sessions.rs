@@ -26,6 +26,10 @@ pub struct WebSession {
     pub csrf: String,
     /// When it ends.
     pub expires_at: DateTime<Utc>,
+    /// When the idp last confirmed it (sign-in, or a refresh).
+    pub checked_at: DateTime<Utc>,
+    /// The refresh token, sealed by the master key.
+    pub refresh_sealed: Option<Vec<u8>>,
 }
 
 /// Stores a session under `id_hash`.
@@ -34,8 +38,8 @@ pub async fn create(
     id_hash: &[u8],
     s: &WebSession,
 ) -> Result<(), StoreError> {
-    const SQL: &str = "INSERT INTO web_sessions (id_hash, sub, username, name, sid, id_token, roles, acts_for, csrf, expires_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    const SQL: &str = "INSERT INTO web_sessions (id_hash, sub, username, name, sid, id_token, roles, acts_for, csrf, expires_at, \
+                       checked_at, refresh_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     sql::execute(
         client,
         SQL,
@@ -50,10 +54,30 @@ pub async fn create(
             &s.acts_for,
             &s.csrf,
             &s.expires_at,
+            &s.checked_at,
+            &s.refresh_sealed,
         ],
     )
     .await?;
     Ok(())
+}
+
+const COLUMNS: &str = "sub, username, name, sid, id_token, roles, acts_for, csrf, expires_at, checked_at, refresh_sealed";
+
+fn from_row(row: &tokio_postgres::Row) -> Result<WebSession, StoreError> {
+    Ok(WebSession {
+        sub: row.col("sub")?,
+        username: row.col("username")?,
+        name: row.col("name")?,
+        sid: row.col("sid")?,
+        id_token: row.col("id_token")?,
+        roles: row.col("roles")?,
+        acts_for: row.col("acts_for")?,
+        csrf: row.col("csrf")?,
+        expires_at: row.col("expires_at")?,
+        checked_at: row.col("checked_at")?,
+        refresh_sealed: row.col("refresh_sealed")?,
+    })
 }
 
 /// The live session under `id_hash`.
@@ -61,24 +85,48 @@ pub async fn get(
     client: &impl GenericClient,
     id_hash: &[u8],
 ) -> Result<Option<WebSession>, StoreError> {
-    const SQL: &str = "SELECT sub, username, name, sid, id_token, roles, acts_for, csrf, expires_at \
-                       FROM web_sessions WHERE id_hash = $1 AND expires_at > now()";
-    sql::query_opt(client, SQL, &[&id_hash])
+    let sql =
+        format!("SELECT {COLUMNS} FROM web_sessions WHERE id_hash = $1 AND expires_at > now()");
+    sql::query_opt(client, &sql, &[&id_hash])
         .await?
-        .map(|row| {
-            Ok(WebSession {
-                sub: row.col("sub")?,
-                username: row.col("username")?,
-                name: row.col("name")?,
-                sid: row.col("sid")?,
-                id_token: row.col("id_token")?,
-                roles: row.col("roles")?,
-                acts_for: row.col("acts_for")?,
-                csrf: row.col("csrf")?,
-                expires_at: row.col("expires_at")?,
-            })
-        })
+        .map(|r| from_row(&r))
         .transpose()
+}
+
+/// The live session under `id_hash`, locked for the caller's transaction (one check at a time:
+/// a refresh token is used once).
+pub async fn get_for_update(
+    client: &impl GenericClient,
+    id_hash: &[u8],
+) -> Result<Option<WebSession>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM web_sessions WHERE id_hash = $1 AND expires_at > now() FOR UPDATE"
+    );
+    sql::query_opt(client, &sql, &[&id_hash])
+        .await?
+        .map(|r| from_row(&r))
+        .transpose()
+}
+
+/// Records a check: the roles and delegations as the idp states them now, and the next
+/// refresh token.
+pub async fn checked(
+    client: &impl GenericClient,
+    id_hash: &[u8],
+    roles: &[String],
+    acts_for: &serde_json::Value,
+    id_token: &str,
+    refresh_sealed: Option<&[u8]>,
+) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE web_sessions SET roles = $2, acts_for = $3, id_token = $4, refresh_sealed = $5, \
+                       checked_at = now() WHERE id_hash = $1";
+    sql::execute(
+        client,
+        SQL,
+        &[&id_hash, &roles, &acts_for, &id_token, &refresh_sealed],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ends one session; returns it when it was live.
