@@ -59,6 +59,40 @@ impl tower_governor::key_extractor::KeyExtractor for GovernorKey {
     }
 }
 
+/// `router` behind a per-IP limit (tower-governor, per process): `per_second` requests a
+/// second on average and bursts of `burst`, the address resolved as [`resolve`] does (behind
+/// `trusted` proxies); over it, 429 with `Retry-After`. Idle addresses are forgotten every
+/// minute so the table does not grow without bound.
+pub fn per_ip_limit<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    per_second: u32,
+    burst: u32,
+    trusted: Vec<IpAddr>,
+) -> axum::Router<S> {
+    let key = GovernorKey {
+        trusted: std::sync::Arc::new(trusted),
+    };
+    let nanos_per_request = 1_000_000_000u64 / u64::from(per_second.max(1));
+    let Some(config) = tower_governor::governor::GovernorConfigBuilder::default()
+        .per_nanosecond(nanos_per_request.max(1))
+        .burst_size(burst.max(1))
+        .key_extractor(key)
+        .finish()
+    else {
+        return router;
+    };
+    let config = std::sync::Arc::new(config);
+    let limiter = config.limiter().clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.retain_recent();
+        }
+    });
+    router.layer(tower_governor::GovernorLayer::new(config))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

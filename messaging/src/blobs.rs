@@ -80,6 +80,23 @@ impl Blobs {
         tokio::fs::remove_file(self.path(name)).await
     }
 
+    /// Deletes temporary uploads older than `age` (a node that died mid-upload).
+    pub async fn remove_stale_uploads(&self, age: std::time::Duration) {
+        let Ok(mut entries) = tokio::fs::read_dir(self.root.join("tmp")).await else {
+            return;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let stale = entry
+                .metadata()
+                .await
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().is_ok_and(|e| e > age));
+            if stale {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }

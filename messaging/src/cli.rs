@@ -195,6 +195,7 @@ async fn serve(config: Config, environment: &str) -> anyhow::Result<()> {
     state.keyring.ensure_active(&state.db).await?;
     let state = state.with_signin().await?;
     crate::notify::start(state.clone())?;
+    crate::janitor::start(state.clone());
     let addr: std::net::SocketAddr = state.config.server.bind.parse().with_context(|| {
         format!(
             "configuration key `server.bind`: {:?}",

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod i18n;
 pub mod identity;
+pub mod janitor;
 pub mod journal;
 pub mod notify;
 pub mod pages;
@@ -30,12 +31,16 @@ use tokio::net::TcpListener;
 
 /// The whole service: probes, the pages' sign-in and the JSON API.
 pub fn service(state: state::AppState) -> Router {
-    let mut router = probes().merge(
+    let limits = state.config.rate_limit;
+    let shaped = service_kit::client_ip::per_ip_limit(
         auth::router()
             .merge(pages::router())
-            .merge(api::router(&state))
-            .with_state(state),
+            .merge(api::router(&state)),
+        limits.per_ip_per_second,
+        limits.per_ip_burst,
+        state.config.server.trusted_proxies.clone(),
     );
+    let mut router = probes().merge(shaped.with_state(state));
     for layer in service_kit::headers::layers() {
         router = router.layer(layer);
     }

@@ -1250,3 +1250,37 @@ async fn a_thread_one_agent_works_is_not_taken_or_released_by_another_but_a_supe
         "then anyone of the team takes it"
     );
 }
+
+#[tokio::test]
+async fn one_address_hammering_the_service_gets_429_with_retry_after() {
+    let m = integration_tests::messaging::spawn_messaging_with(|f| {
+        f.merge(figment::providers::Serialized::default(
+            "rate_limit.per_ip_per_second",
+            1,
+        ))
+        .merge(figment::providers::Serialized::default(
+            "rate_limit.per_ip_burst",
+            3,
+        ))
+    })
+    .await;
+    let http = m.http();
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..6 {
+        let response = http
+            .get(format!("{}/api/v1/categories", m.url))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            retry_after = response.headers().get("retry-after").cloned();
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(&statuses[..3], [200, 200, 200], "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(retry_after.is_some(), "429 says when to come back");
+    let probe = http.get(format!("{}/healthz", m.url)).send().await.unwrap();
+    assert_eq!(probe.status(), 200, "the probes are not shaped");
+}

@@ -272,3 +272,40 @@ async fn too_large_refused_types_and_cut_uploads_leave_nothing_behind() {
         "{disposition}"
     );
 }
+
+#[tokio::test]
+async fn an_attachment_never_sent_is_removed_after_a_day_with_its_blob() {
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = thread_of(&m, &pro).await;
+    let (status, kept) = m.upload(&pro, &thread, "garde.pdf", pdf(5000, 6)).await;
+    assert_eq!(status, 201);
+    let (status, _) = m.upload(&pro, &thread, "oublie.pdf", pdf(5000, 7)).await;
+    assert_eq!(status, 201);
+    let (status, _) = m
+        .call(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/messages"),
+            Some(&pro),
+            Some(&json!({ "body": "Ci-joint", "attachments": [kept["id"]] })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(m.blob_files().len(), 2);
+    {
+        let db = m.state.db.get().await.unwrap();
+        db.execute(
+            "UPDATE attachments SET created_at = now() - interval '2 days'",
+            &[],
+        )
+        .await
+        .unwrap();
+    }
+    let removed = messaging::janitor::sweep(&m.state).await.unwrap();
+    assert_eq!(removed, 1, "only the unsent one");
+    assert_eq!(attachment_rows(&m).await, 1);
+    assert_eq!(m.blob_files().len(), 1, "its blob went with it");
+    let (status, _, bytes) = download(&m, &pro, &thread, kept["id"].as_str().unwrap()).await;
+    assert_eq!((status, bytes.len()), (200, 5000), "the sent one stays");
+}

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 pub use sections::{
     AttachmentsConfig, Category, DatabaseConfig, IdpConfig, KeysConfig, MailConfig, QuotasConfig,
-    RedisConfig, ServerConfig, ThreadsConfig, TlsMode,
+    RateLimitConfig, RedisConfig, ServerConfig, ThreadsConfig, TlsMode,
 };
 
 /// Every setting of the service.
@@ -31,6 +31,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Attachments.
     pub attachments: AttachmentsConfig,
+    /// Per-IP shaping.
+    pub rate_limit: RateLimitConfig,
     /// The identity provider this service trusts.
     pub idp: IdpConfig,
     /// Encryption at rest.

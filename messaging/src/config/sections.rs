@@ -204,3 +204,13 @@ pub struct AttachmentsConfig {
     /// The blob store: a folder on this machine (`fs_root`), shared by the nodes.
     pub fs_root: PathBuf,
 }
+
+/// `[rate_limit]`: per-IP shaping of every route but the probes and assets, per process.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per second per address, on average.
+    pub per_ip_per_second: u32,
+    /// Bursts allowed above the average.
+    pub per_ip_burst: u32,
+}

@@ -102,3 +102,18 @@ pub async fn link(
                        WHERE id = ANY($4) AND thread_id = $1 AND uploader_sub = $2 AND message_id IS NULL";
     Ok(sql::execute(client, SQL, &[&thread, &uploader, &message, &ids]).await?)
 }
+
+/// Removes the attachments never sent within `older_than_hours` of their upload; returns
+/// their blobs' names (a blob another attachment still uses stays: see `blob_in_use`).
+pub async fn delete_unsent(
+    client: &impl GenericClient,
+    older_than_hours: i32,
+) -> Result<Vec<String>, StoreError> {
+    const SQL: &str = "DELETE FROM attachments WHERE message_id IS NULL \
+                       AND created_at < now() - make_interval(hours => $1) RETURNING blob_key";
+    sql::query(client, SQL, &[&older_than_hours])
+        .await?
+        .iter()
+        .map(|r| Ok(r.col(0)?))
+        .collect()
+}
