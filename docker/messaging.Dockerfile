@@ -17,10 +17,11 @@ RUN apt-get update \
     && useradd --system --uid 10002 --user-group --home-dir /app --shell /usr/sbin/nologin messaging
 WORKDIR /app
 COPY --from=builder /usr/local/bin/messaging /usr/local/bin/messaging
+# config/messaging/ is read at start; the migrations are compiled in.
 COPY config/ /app/config/
-COPY migrations/ /app/migrations/
-ENV MESSAGING_BIND=0.0.0.0:8444 \
+ENV MESSAGING_ENV=production \
     MESSAGING_LOG_FORMAT=json
 USER messaging
 EXPOSE 8444
 ENTRYPOINT ["/usr/local/bin/messaging"]
+CMD ["serve"]
