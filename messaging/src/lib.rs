@@ -1,6 +1,7 @@
 //! Secure-messaging service between health professionals and the agency: a relying party of
-//! the idp. Layers, top to bottom: `cli` and the routers here; `api` (JSON, bearer tokens) and
-//! `auth` (pages sign-in); the `threads` feature; `identity` (tokens, callers) and `state`;
+//! the idp. Layers, top to bottom: `cli` and the routers here; `api` (JSON, bearer tokens),
+//! `auth` (pages sign-in) and `pages`; `session` (the pages' server-side session); the
+//! `threads` feature; `identity` (tokens, callers) and `state`;
 //! `crypto` (encryption at rest) and `store` (Postgres); `config`, `domain`, `i18n`, `error`.
 
 pub mod api;
@@ -19,6 +20,7 @@ pub mod janitor;
 pub mod journal;
 pub mod notify;
 pub mod pages;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod threads;

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
-use super::session::{self, MaybeSession};
 use crate::identity::logout_token;
+use crate::session::{self, MaybeSession};
 use crate::state::AppState;
 use crate::store::sessions::{self, WebSession};
 

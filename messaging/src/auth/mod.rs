@@ -5,7 +5,6 @@
 //! session that ended there.
 
 mod handlers;
-pub mod session;
 
 use axum::Router;
 use axum::routing::{get, post};

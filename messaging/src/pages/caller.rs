@@ -6,10 +6,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use super::lang::PageLang;
-use crate::auth::session::MaybeSession;
 use crate::i18n::Lang;
 use crate::identity::caller::{AGENT_ROLE, Origin};
 use crate::identity::{ActsFor, Caller};
+use crate::session::MaybeSession;
 use crate::state::AppState;
 use crate::store::people::Person;
 

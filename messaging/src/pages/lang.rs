@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
-use crate::auth::session;
 use crate::i18n::Lang;
+use crate::session;
 
 const COOKIE: &str = "__Host-messaging_lang";
 

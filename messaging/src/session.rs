@@ -1,4 +1,4 @@
-//! The pages' session: a random id in a `__Host-` cookie (Secure, HttpOnly, SameSite=Lax,
+//! The pages' session (below both `auth`, which opens it, and `pages`, which read it): a random id in a `__Host-` cookie (Secure, HttpOnly, SameSite=Lax,
 //! Path=/), its SHA-256 the key of the row in `web_sessions`.
 
 use axum::extract::FromRequestParts;
