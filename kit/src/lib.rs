@@ -6,6 +6,7 @@
 //! - [`client_ip`]: the address a request is attributed to, behind trusted proxies or not;
 //! - [`mail`]: SMTP (lettre over rustls) and multipart messages;
 //! - [`headers`]: the security headers of every response (CSP without inline script, HSTS…);
+//! - [`layers`]: the check that a crate's modules keep their layers (used by tests);
 //! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal);
 //! - [`pg`]: the Postgres pool, cached statements and column reads;
 //! - [`seal`]: AES-256-GCM sealing of secrets and records at rest.
@@ -15,6 +16,7 @@ pub const SITE_CSS: &str = include_str!("../assets/site.css");
 
 pub mod client_ip;
 pub mod headers;
+pub mod layers;
 pub mod logs;
 pub mod mail;
 pub mod pg;

@@ -210,20 +210,20 @@ async fn serve(config: Config, environment: &str) -> anyhow::Result<()> {
         )?),
         TlsMode::Proxy => None,
     };
-    let router = crate::service(state.clone());
+    let router = crate::app::service(state.clone());
     match tls {
         Some(tls) => {
             let listener = std::net::TcpListener::bind(addr)
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(%addr, "messaging service listening (HTTPS)");
-            crate::serve_tls(listener, router, tls, crate::shutdown_signal()).await
+            crate::app::serve_tls(listener, router, tls, crate::app::shutdown_signal()).await
         }
         None => {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(%addr, "messaging service listening");
-            crate::serve(listener, router, crate::shutdown_signal()).await
+            crate::app::serve(listener, router, crate::app::shutdown_signal()).await
         }
     }
 }
