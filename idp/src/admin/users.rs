@@ -143,16 +143,8 @@ pub async fn unlock(
     // Reopened recovery draws new questions: the ones under way were for a closed recovery.
     crate::recovery::close_challenge(kv, id).await?;
     crate::store::counters::clear(kv, id).await?;
-    let event = crate::store::audit::Event {
-        kind: "unlock",
-        outcome: "success",
-        account_id: Some(id),
-        client_id: None,
-        ip: None,
-        user_agent: None,
-        detail: serde_json::json!({ "by": "help_desk", "recovery_reopened": recovery_reopened }),
-    };
-    crate::store::audit::record(db, &event).await?;
+    let detail = serde_json::json!({ "by": "help_desk", "recovery_reopened": recovery_reopened });
+    super::audit(db, "unlock", &found.account, detail).await?;
     Ok(id)
 }
 

@@ -102,7 +102,7 @@ pub async fn upload(
             lang,
         ));
     };
-    let done = attachments::upload(
+    let a = attachments::upload(
         &app,
         &who.caller,
         thread,
@@ -111,7 +111,6 @@ pub async fn upload(
     )
     .await
     .map_err(|e| upload_error(e, lang))?;
-    let a = done.attachment;
     let view = AttachmentView {
         id: a.id,
         name: a.file_name,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::lang::PageLang;
 use crate::i18n::Lang;
-use crate::identity::caller::{AGENT_ROLE, Origin};
+use crate::identity::caller::Origin;
 use crate::identity::{ActsFor, Caller};
 use crate::session::MaybeSession;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ impl PageCaller {
 
     /// Whether the session carries the agent role.
     pub fn agent_role(&self) -> bool {
-        self.caller.roles.iter().any(|r| r == AGENT_ROLE)
+        self.caller.has_agent_role()
     }
 }
 

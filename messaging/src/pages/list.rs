@@ -2,14 +2,12 @@
 //! threads newest activity first, filtered, one page at a time (keyset).
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::caller::PageCaller;
-use super::lang::PageLang;
 use super::render::{self, Frame};
 use crate::domain::{Cursor, ThreadState};
 use crate::i18n::Lang;
@@ -59,19 +57,14 @@ struct ListPage {
     next: Option<String>,
 }
 
-/// `GET /`: the inbox when signed in, else the sign-in page.
-pub async fn inbox(state: axum::extract::State<AppState>, parts: Parts) -> Response {
-    let mut parts = parts;
-    let Ok(PageLang(lang)) = PageLang::from_request_parts(&mut parts, &state.0).await;
-    let who = match PageCaller::from_request_parts(&mut parts, &state.0).await {
-        Ok(who) => who,
-        Err(_) => return render::sign_in(lang, false),
-    };
-    let query = Query::<ListQuery>::from_request_parts(&mut parts, &state.0)
-        .await
-        .map(|q| q.0)
-        .unwrap_or_default();
-    show(&state.0, &who, None, query).await
+/// `GET /`: the inbox when signed in, else the sign-in page (`PageCaller`'s rejection).
+pub async fn inbox(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    who: PageCaller,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let query = query.map(|q| q.0).unwrap_or_default();
+    show(&app, &who, None, query).await
 }
 
 /// `GET /queue?view=unassigned|mine|all`.

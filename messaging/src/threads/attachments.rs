@@ -87,13 +87,6 @@ fn sniff(head: &[u8]) -> Option<String> {
     (text && !head.contains(&0)).then(|| "text/plain".to_owned())
 }
 
-/// What an upload produced.
-#[derive(Debug, Clone)]
-pub struct Uploaded {
-    /// The attachment.
-    pub attachment: Attachment,
-}
-
 /// Streams `body` into `thread_id` as the file `name`.
 #[tracing::instrument(skip_all, fields(thread = %thread_id))]
 pub async fn upload(
@@ -102,7 +95,7 @@ pub async fn upload(
     thread_id: Uuid,
     name: &str,
     mut body: impl BodyChunks,
-) -> Result<Uploaded, UploadError> {
+) -> Result<Attachment, UploadError> {
     use futures_util::StreamExt as _;
     let (thread, key) = {
         let db = app.db.get().await.map_err(ThreadError::from)?;
@@ -203,7 +196,7 @@ pub async fn upload(
         forget_blob_if_unused(app, &blob_key).await;
         return Err(ThreadError::from(e).into());
     }
-    Ok(Uploaded { attachment })
+    Ok(attachment)
 }
 
 fn allowed(head: &[u8], allowed: &[String]) -> Result<String, UploadError> {
