@@ -28,6 +28,7 @@ REDIS_PORT="${IDP_REDIS_PORT:-6379}"
 # What this shell started (read by stop_started_services).
 STARTED_PG_DATA=""
 STARTED_REDIS=""
+STARTED_S3=""
 APT_UPDATED=""
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -235,6 +236,42 @@ ensure_axe() {
   export AXE_JS="$dir/node_modules/axe-core/axe.min.js"
 }
 
+# ------------------------------------------------------------------- S3-compatible store
+
+# ensure_s3 — a real S3-compatible server for the messaging attachment tests: s3s-fs from
+# crates.io (installed once into S3S_ROOT, outside the clone, when neither it nor one on PATH
+# is there), started on a free port over a fresh folder under .local/s3 holding the bucket
+# `messaging-test`. Exports MESSAGING_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY and _SECRET_FILE.
+S3S_VERSION=0.14.1
+ensure_s3() {
+  local root="${S3S_ROOT:-/var/tmp/sso-s3s-$S3S_VERSION}" bin dir port
+  bin="$root/bin/s3s-fs"
+  if [[ ! -x "$bin" ]] && command -v s3s-fs >/dev/null; then bin="$(command -v s3s-fs)"; fi
+  if [[ ! -x "$bin" ]]; then
+    say "installing s3s-fs $S3S_VERSION into $root (cargo install, about 5 minutes, once)"
+    mkdir -p "$root"
+    CARGO_TARGET_DIR="$root/build" cargo install --quiet --root "$root" s3s-fs \
+      --version "=$S3S_VERSION" --locked --features binary >"$root/install.log" 2>&1 ||
+      die "s3s-fs did not install (log: $root/install.log)"
+    rm -rf "$root/build"
+    bin="$root/bin/s3s-fs"
+  fi
+  dir="$LOCAL_DIR/s3"
+  rm -rf "$dir"
+  mkdir -p "$dir/data/messaging-test"
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  head -c 24 /dev/urandom | base64 >"$dir/secret"
+  say "starting s3s-fs on 127.0.0.1:$port (log in $dir/s3s.log)"
+  "$bin" --host 127.0.0.1 --port "$port" --access-key messaging-test \
+    --secret-key "$(cat "$dir/secret")" "$dir/data" >"$dir/s3s.log" 2>&1 &
+  STARTED_S3="$!"
+  wait_until "s3s-fs on 127.0.0.1:$port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+  export MESSAGING_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+  export MESSAGING_TEST_S3_BUCKET=messaging-test
+  export MESSAGING_TEST_S3_ACCESS_KEY=messaging-test
+  export MESSAGING_TEST_S3_SECRET_FILE="$dir/secret"
+}
+
 # ----------------------------------------------------------------------------------- helpers
 
 # wait_until DESCRIPTION COMMAND... — retry COMMAND for up to 30 s.
@@ -265,6 +302,11 @@ stop_started_services() {
     say "stopping the private Redis"
     redis-cli -h 127.0.0.1 -p "$STARTED_REDIS" shutdown nosave >/dev/null 2>&1 || true
     STARTED_REDIS=""
+  fi
+  if [[ -n "$STARTED_S3" ]]; then
+    say "stopping s3s-fs"
+    kill "$STARTED_S3" 2>/dev/null || true
+    STARTED_S3=""
   fi
 }
 

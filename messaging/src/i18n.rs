@@ -144,6 +144,27 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Name the matter without health information: the subject is not encrypted.",
     ),
     ("field-body", "Votre message", "Your message"),
+    (
+        "field-files",
+        "Pièces jointes (facultatif)",
+        "Attachments (optional)",
+    ),
+    (
+        "field-files-hint",
+        "Jusqu'à 10 fichiers de {mb} Mo au plus chacun : PDF, images, documents Word ou Excel, texte.",
+        "Up to 10 files of at most {mb} MB each: PDF, images, Word or Excel documents, text.",
+    ),
+    (
+        "upload-progress",
+        "Envoi des fichiers : {p} %",
+        "Uploading the files: {p}%",
+    ),
+    (
+        "upload-failed",
+        "L'envoi n'a pas abouti. Vérifiez votre connexion et réessayez.",
+        "The upload did not go through. Check your connection and try again.",
+    ),
+    ("attachments-label", "Pièces jointes", "Attachments"),
     ("field-professional", "Au nom de", "On behalf of"),
     (
         "field-professional-agent",
@@ -298,6 +319,21 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "attachment_type_refused",
         "Ce type de fichier n'est pas accepté (PDF, images, documents Word ou Excel, texte).",
         "This type of file is not accepted (PDF, images, Word or Excel documents, text).",
+    ),
+    (
+        "attachment_infected",
+        "L'antivirus a détecté un contenu malveillant dans ce fichier. Il n'a pas été conservé.",
+        "The antivirus found malicious content in this file. It was not kept.",
+    ),
+    (
+        "antivirus_unavailable",
+        "Les fichiers ne peuvent pas être vérifiés pour l'instant. Rien n'a été conservé; réessayez dans un moment.",
+        "Files cannot be checked right now. Nothing was kept; try again in a moment.",
+    ),
+    (
+        "too_many_files",
+        "Un message peut joindre au plus 10 fichiers.",
+        "A message can carry at most 10 files.",
     ),
     (
         "upload_interrupted",

@@ -4,7 +4,7 @@
 /// Bottom to top.
 const LAYERS: service_kit::layers::Layers<'static> = &[
     ("values", &["domain", "error", "i18n", "config"]),
-    ("stores", &["store", "blobs"]),
+    ("stores", &["store", "blobs", "antivirus"]),
     ("crypto and events", &["crypto", "events"]),
     ("identity", &["identity"]),
     ("state", &["state"]),

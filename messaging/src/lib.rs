@@ -4,6 +4,7 @@
 //! `threads` feature; `identity` (tokens, callers) and `state`;
 //! `crypto` (encryption at rest) and `store` (Postgres); `config`, `domain`, `i18n`, `error`.
 
+pub mod antivirus;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 
+use crate::antivirus::Scanner;
 use crate::blobs::Blobs;
 use crate::config::Config;
 use crate::crypto::{Keyring, MasterKey};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub events: Hub,
     /// The attachments' blob store.
     pub blobs: Blobs,
+    /// The antivirus hook (when configured).
+    pub scanner: Option<Scanner>,
 }
 
 impl AppState {
@@ -52,9 +55,16 @@ impl AppState {
         let quotas = Quotas::open(&config.redis)
             .map_err(|e| anyhow::anyhow!("configuration key `redis.url`: {e}"))?;
         let events = Hub::start(config.database.url.clone(), config.database.schema.clone());
-        let blobs = Blobs::new(&config.attachments.fs_root);
+        let blobs = Blobs::open(&config.attachments)?;
+        let scanner = config
+            .attachments
+            .clamd
+            .as_ref()
+            .map(Scanner::new)
+            .transpose()?;
         Ok(Self {
             blobs,
+            scanner,
             events,
             config,
             db,

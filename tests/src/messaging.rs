@@ -71,6 +71,36 @@ pub async fn spawn_messaging() -> Messaging {
     spawn_messaging_with(|f| f).await
 }
 
+/// [`spawn_messaging`] with its attachments in the S3-compatible server `scripts/test` starts
+/// (s3s-fs), under a folder of the bucket of their own.
+pub async fn spawn_messaging_s3(
+    tweak: impl Fn(figment::Figment) -> figment::Figment + Send + Sync + 'static,
+) -> Messaging {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests with scripts/test (it starts s3s-fs)")
+        })
+    };
+    let endpoint = var("MESSAGING_TEST_S3_ENDPOINT");
+    let bucket = var("MESSAGING_TEST_S3_BUCKET");
+    let access = var("MESSAGING_TEST_S3_ACCESS_KEY");
+    let secret = var("MESSAGING_TEST_S3_SECRET_FILE");
+    let prefix = uuid::Uuid::new_v4().simple().to_string();
+    spawn_messaging_with(move |f| {
+        tweak(f)
+            .merge(Serialized::default("attachments.store", "s3"))
+            .merge(Serialized::default("attachments.s3.endpoint", &endpoint))
+            .merge(Serialized::default("attachments.s3.bucket", &bucket))
+            .merge(Serialized::default("attachments.s3.access_key_id", &access))
+            .merge(Serialized::default(
+                "attachments.s3.secret_access_key_file",
+                &secret,
+            ))
+            .merge(Serialized::default("attachments.s3.prefix", &prefix))
+    })
+    .await
+}
+
 /// [`spawn_messaging`] with one setting changed (`"quotas.send_per_minute"`, 2).
 pub async fn spawn_messaging_setting<V>(key: &'static str, value: V) -> Messaging
 where
@@ -241,24 +271,18 @@ impl Messaging {
             .await
     }
 
-    /// Every file the blob store holds (temporary uploads included).
-    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.state.config.attachments.fs_root, &mut out);
-        out
+    /// Every blob the store holds, whichever the backend (temporary uploads included).
+    pub async fn blob_names(&self) -> Vec<String> {
+        self.state.blobs.names().await.unwrap()
+    }
+
+    /// A blob's stored (sealed) bytes.
+    pub async fn blob_bytes(&self, name: &str) -> Vec<u8> {
+        use tokio::io::AsyncReadExt as _;
+        let mut reader = self.state.blobs.open_blob(name).await.unwrap();
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).await.unwrap();
+        bytes
     }
 
     /// Uploads `bytes` as `name` to `thread`: the status and the JSON answer.

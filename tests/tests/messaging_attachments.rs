@@ -1,9 +1,13 @@
-//! Attachments on the filesystem blob store: streamed up and down byte for byte, encrypted at
-//! rest, stored once per thread and content; too large, of a refused type or cut mid-stream
-//! leaves nothing; names cleaned; unsent attachments and others' are 404.
+//! Attachments on both blob stores (a folder, and a real S3-compatible server): streamed up and
+//! down byte for byte, encrypted at rest, stored once per thread and content; too large, of a
+//! refused type or cut mid-stream leaves nothing; names cleaned; unsent attachments and
+//! others' are 404.
 
+use figment::providers::Serialized;
 use idp::domain::Role;
-use integration_tests::messaging::{Messaging, spawn_messaging, spawn_messaging_setting};
+use integration_tests::messaging::{
+    Messaging, spawn_messaging, spawn_messaging_s3, spawn_messaging_setting,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -65,7 +69,16 @@ async fn attachment_rows(m: &Messaging) -> i64 {
 #[tokio::test]
 async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_reaches_the_other_side_when_sent()
  {
-    let m = spawn_messaging().await;
+    round_trip(spawn_messaging().await, 300_000).await;
+}
+
+#[tokio::test]
+async fn on_s3_an_attachment_sent_in_parts_round_trips_byte_for_byte_encrypted_once_per_content() {
+    // 20 MiB: sent to the bucket as a multipart upload of three parts.
+    round_trip(spawn_messaging_s3(|f| f).await, 20 * 1024 * 1024).await;
+}
+
+async fn round_trip(m: Messaging, size: usize) {
     m.idp.add_user(PRO).await;
     m.idp.add_account(AGENT, "staff", None).await;
     m.grant_role(AGENT, Role::MessagingAgent).await;
@@ -74,7 +87,7 @@ async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_
     let agent = m.token(AGENT).await;
     let thread = thread_of(&m, &pro).await;
 
-    let content = pdf(300_000, 1);
+    let content = pdf(size, 1);
     let (status, up) = m
         .upload(
             &pro,
@@ -89,7 +102,7 @@ async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_
         "the path is dropped"
     );
     assert_eq!(up["content_type"], "application/pdf");
-    assert_eq!(up["size"], 300_000);
+    assert_eq!(up["size"], size);
     let id = up["id"].as_str().unwrap().to_owned();
 
     let (status, headers, bytes) = download(&m, &pro, &thread, &id).await;
@@ -109,9 +122,9 @@ async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_
     assert_eq!(headers["x-content-type-options"], "nosniff");
 
     // At rest: no run of the content in the blob.
-    let files = m.blob_files();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let stored = std::fs::read(&files[0]).unwrap();
+    let names = m.blob_names().await;
+    assert_eq!(names.len(), 1, "{names:?}");
+    let stored = m.blob_bytes(&names[0]).await;
     assert!(
         !stored
             .windows(64)
@@ -127,7 +140,7 @@ async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_
     let (status, again) = m.upload(&pro, &thread, "copie.pdf", content.clone()).await;
     assert_eq!(status, 201, "{again}");
     assert_eq!(
-        m.blob_files().len(),
+        m.blob_names().await.len(),
         1,
         "stored once per thread and content"
     );
@@ -191,11 +204,24 @@ async fn an_attachment_round_trips_byte_for_byte_encrypted_once_per_content_and_
 #[tokio::test]
 async fn too_large_refused_types_and_cut_uploads_leave_nothing_behind() {
     let m = spawn_messaging_setting("attachments.max_bytes", 100_000).await;
+    leaves_nothing(m, 100_000).await;
+}
+
+#[tokio::test]
+async fn on_s3_too_large_refused_and_cut_uploads_leave_nothing_behind_even_after_a_part_was_sent() {
+    // 12 MiB: the refusals and the cut come after a first 8 MiB part reached the bucket.
+    let max = 12 * 1024 * 1024;
+    let m = spawn_messaging_s3(move |f| f.merge(Serialized::default("attachments.max_bytes", max)))
+        .await;
+    leaves_nothing(m, max).await;
+}
+
+async fn leaves_nothing(m: Messaging, max: usize) {
     m.idp.add_user(PRO).await;
     let pro = m.token(PRO).await;
     let thread = thread_of(&m, &pro).await;
 
-    let (status, refused) = m.upload(&pro, &thread, "gros.pdf", pdf(200_000, 3)).await;
+    let (status, refused) = m.upload(&pro, &thread, "gros.pdf", pdf(max * 2, 3)).await;
     assert_eq!(
         (status, refused["error"].as_str()),
         (413, Some("attachment_too_large")),
@@ -215,8 +241,8 @@ async fn too_large_refused_types_and_cut_uploads_leave_nothing_behind() {
 
     // Cut mid-stream: some chunks, then the client's body fails.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
-        Ok(pdf(70_000, 4)),
-        Ok(vec![1u8; 20_000]),
+        Ok(pdf(max * 7 / 10, 4)),
+        Ok(vec![1u8; max / 5]),
         Err(std::io::Error::other("the connection dropped")),
     ];
     let cut = m
@@ -239,13 +265,13 @@ async fn too_large_refused_types_and_cut_uploads_leave_nothing_behind() {
     let empty = integration_tests::wait_until(
         std::time::Duration::from_secs(5),
         std::time::Duration::from_millis(100),
-        async || m.blob_files().is_empty(),
+        async || m.blob_names().await.is_empty(),
     )
     .await;
     assert!(
         empty,
         "no blob, not even a temporary one: {:?}",
-        m.blob_files()
+        m.blob_names().await
     );
     assert_eq!(attachment_rows(&m).await, 0, "no row");
 
@@ -292,7 +318,7 @@ async fn an_attachment_never_sent_is_removed_after_a_day_with_its_blob() {
         )
         .await;
     assert_eq!(status, 201);
-    assert_eq!(m.blob_files().len(), 2);
+    assert_eq!(m.blob_names().await.len(), 2);
     {
         let db = m.state.db.get().await.unwrap();
         db.execute(
@@ -305,7 +331,7 @@ async fn an_attachment_never_sent_is_removed_after_a_day_with_its_blob() {
     let removed = messaging::janitor::sweep(&m.state).await.unwrap();
     assert_eq!(removed, 1, "only the unsent one");
     assert_eq!(attachment_rows(&m).await, 1);
-    assert_eq!(m.blob_files().len(), 1, "its blob went with it");
+    assert_eq!(m.blob_names().await.len(), 1, "its blob went with it");
     let (status, _, bytes) = download(&m, &pro, &thread, kept["id"].as_str().unwrap()).await;
     assert_eq!((status, bytes.len()), (200, 5000), "the sent one stays");
 }

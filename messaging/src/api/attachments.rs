@@ -5,9 +5,8 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -17,21 +16,6 @@ use super::error::{ApiError, ErrorBody};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::threads::attachments::{self, UploadError};
-
-/// Characters `filename*` may carry unencoded (RFC 8187 §3.2.1 attr-char).
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
 
 /// Query of the upload.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,6 +47,19 @@ fn upload_error(error: UploadError, lang: Lang) -> ApiError {
             "attachment_type_refused",
             lang,
         ),
+        UploadError::Infected(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_infected",
+            lang,
+        ),
+        UploadError::Scanner(e) => {
+            tracing::error!(error = %e, "the antivirus could not scan an upload");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "antivirus_unavailable",
+                lang,
+            )
+        }
         UploadError::Interrupted => {
             ApiError::new(StatusCode::BAD_REQUEST, "upload_interrupted", lang)
         }
@@ -84,7 +81,9 @@ fn upload_error(error: UploadError, lang: Lang) -> ApiError {
         (status = 404, description = "not_found", body = ErrorBody),
         (status = 413, description = "attachment_too_large", body = ErrorBody),
         (status = 415, description = "attachment_type_refused", body = ErrorBody),
+        (status = 422, description = "attachment_infected (the antivirus hook found something)", body = ErrorBody),
         (status = 429, description = "quota_reached", body = ErrorBody),
+        (status = 503, description = "antivirus_unavailable or unavailable", body = ErrorBody),
     ))]
 pub async fn upload(
     State(app): State<AppState>,
@@ -121,25 +120,6 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-/// `Content-Disposition` for a cleaned name: an ASCII fallback and the UTF-8 name (RFC 6266).
-fn disposition(name: &str) -> HeaderValue {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let value = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(name, ATTR_CHAR)
-    );
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
-}
-
 /// `GET /api/v1/threads/{id}/attachments/{attachment}`.
 #[utoipa::path(get, path = "/api/v1/threads/{id}/attachments/{attachment}", tag = "attachments",
     params(("id" = String, Path), ("attachment" = String, Path)), security(("bearer" = [])),
@@ -159,38 +139,5 @@ pub async fn download(
     let download = attachments::download(&app, &who.caller, thread, attachment)
         .await
         .map_err(|e| upload_error(e, lang))?;
-    let name = download.attachment.file_name.clone();
-    let content_type = HeaderValue::from_str(&download.attachment.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    let size = download.attachment.size_bytes;
-    let mut response = Body::from_stream(download.content()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    headers.insert(header::CONTENT_DISPOSITION, disposition(&name));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_disposition_carries_a_safe_ascii_name_and_the_exact_one_encoded() {
-        let value = disposition("Facture de mars (été).pdf");
-        let value = value.to_str().unwrap_or_default();
-        assert_eq!(
-            value,
-            "attachment; filename=\"Facture de mars (_t_).pdf\"; filename*=UTF-8''Facture%20de%20mars%20%28%C3%A9t%C3%A9%29.pdf"
-        );
-    }
+    Ok(download.into_response())
 }

@@ -292,6 +292,17 @@ pub struct MessageView {
     body: String,
     sent_at: DateTime<Utc>,
     read_by: Vec<ReadView>,
+    /// The files sent with it (download: `GET /api/v1/threads/{id}/attachments/{attachment}`).
+    attachments: Vec<AttachmentSummary>,
+}
+
+/// A file sent with a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentSummary {
+    id: Uuid,
+    name: String,
+    content_type: String,
+    size: i64,
 }
 
 /// A thread and a page of its messages.
@@ -352,6 +363,16 @@ pub async fn show_thread(
                 .reads
                 .into_iter()
                 .map(|(sub, at)| ReadView { sub, at })
+                .collect(),
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(|a| AttachmentSummary {
+                    id: a.id,
+                    name: a.file_name,
+                    content_type: a.content_type,
+                    size: a.size_bytes,
+                })
                 .collect(),
         })
         .collect();

@@ -11,8 +11,9 @@ use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 pub use sections::{
-    AttachmentsConfig, Category, DatabaseConfig, IdpConfig, KeysConfig, MailConfig, QuotasConfig,
-    RateLimitConfig, RedisConfig, ServerConfig, ThreadsConfig, TlsMode,
+    AttachmentsConfig, BlobStoreKind, Category, ClamdConfig, DatabaseConfig, IdpConfig, KeysConfig,
+    MailConfig, QuotasConfig, RateLimitConfig, RedisConfig, S3Config, ServerConfig, ThreadsConfig,
+    TlsMode,
 };
 
 /// Every setting of the service.
@@ -144,6 +145,35 @@ impl Config {
                 "a size and at least one allowed type".into(),
             );
         }
+        if self.attachments.store == BlobStoreKind::S3 {
+            let Some(s3) = &self.attachments.s3 else {
+                return invalid("attachments.s3", "required when store = \"s3\"".into());
+            };
+            match url::Url::parse(&s3.endpoint) {
+                Ok(u) if u.scheme() == "https" => {}
+                Ok(u) if u.scheme() == "http" && is_loopback(&u) => {}
+                _ => {
+                    return invalid(
+                        "attachments.s3.endpoint",
+                        "an https URL (http only on 127.0.0.1 or localhost)".into(),
+                    );
+                }
+            }
+            if s3.bucket.is_empty() || s3.access_key_id.is_empty() {
+                return invalid(
+                    "attachments.s3.bucket",
+                    "a bucket and an access key id".into(),
+                );
+            }
+        }
+        if let Some(clamd) = &self.attachments.clamd
+            && (clamd.address.parse::<std::net::SocketAddr>().is_err() || clamd.timeout_ms == 0)
+        {
+            return invalid(
+                "attachments.clamd.address",
+                "an IP:port (e.g. 127.0.0.1:3310) and a timeout of at least 1 ms".into(),
+            );
+        }
         if self.categories.is_empty() {
             return invalid("categories", "at least one category".into());
         }
@@ -164,6 +194,15 @@ impl Config {
     /// The category with this code.
     pub fn category(&self, code: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.code == code)
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 

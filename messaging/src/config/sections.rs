@@ -201,8 +201,65 @@ pub struct AttachmentsConfig {
     pub max_bytes: u64,
     /// Media types accepted, as the content (not the name) says.
     pub allowed_types: Vec<String>,
-    /// The blob store: a folder on this machine (`fs_root`), shared by the nodes.
+    /// Where the sealed blobs go: `fs` (a folder every node shares) or `s3`.
+    pub store: BlobStoreKind,
+    /// The folder of the `fs` store.
     pub fs_root: PathBuf,
+    /// The S3-compatible store, when `store = "s3"`.
+    #[serde(default)]
+    pub s3: Option<S3Config>,
+    /// The antivirus hook: a clamd that scans each upload (INSTREAM), when configured.
+    #[serde(default)]
+    pub clamd: Option<ClamdConfig>,
+}
+
+/// `attachments.store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStoreKind {
+    /// A local (or shared) folder.
+    Fs,
+    /// Any S3-compatible object store.
+    S3,
+}
+
+/// `[attachments.s3]`: an S3-compatible bucket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// The service's address (`https://…`; `http://` only for a store on this machine).
+    pub endpoint: String,
+    /// The bucket (it must exist).
+    pub bucket: String,
+    /// The region the signatures name.
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The file holding the secret access key.
+    pub secret_access_key_file: PathBuf,
+    /// A folder in the bucket for this service's blobs (none: the bucket's root).
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+fn default_region() -> String {
+    "us-east-1".to_owned()
+}
+
+/// `[attachments.clamd]`: where clamd listens (its INSTREAM command scans each upload).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClamdConfig {
+    /// `host:port` of clamd's TCP socket.
+    pub address: String,
+    /// How long a scan may take before the upload is refused, in milliseconds.
+    #[serde(default = "default_clamd_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_clamd_timeout_ms() -> u64 {
+    30_000
 }
 
 /// `[rate_limit]`: per-IP shaping of every route but the probes and assets, per process.

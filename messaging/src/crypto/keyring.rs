@@ -86,6 +86,17 @@ impl Keyring {
         tx: &impl GenericClient,
         thread: Uuid,
     ) -> Result<NewThreadKey, CryptoError> {
+        self.wrap_thread_key(tx, thread, DataKey::generate()?).await
+    }
+
+    /// [`Keyring::new_thread_key`] for a data key made earlier (a thread whose files were
+    /// sealed before it was written).
+    pub async fn wrap_thread_key(
+        &self,
+        tx: &impl GenericClient,
+        thread: Uuid,
+        key: DataKey,
+    ) -> Result<NewThreadKey, CryptoError> {
         // A rotation committing while this waited for the lock leaves the old KEK `retiring`
         // and the new one outside this statement's snapshot: the next statement sees it.
         let stored = match keks::active_for_share(tx).await? {
@@ -95,7 +106,6 @@ impl Keyring {
                 .ok_or(CryptoError::NoActiveKek)?,
         };
         let kek = self.kek(stored)?;
-        let key = DataKey::generate()?;
         let wrapped = kek.wrap(thread, &key)?;
         Ok(NewThreadKey {
             key,

@@ -167,6 +167,7 @@ impl Kek {
 }
 
 /// A thread's data key.
+#[derive(Clone)]
 pub struct DataKey(Zeroizing<[u8; 32]>);
 
 impl std::fmt::Debug for DataKey {

@@ -1,35 +1,29 @@
 //! `GET /threads/new` and `POST /threads`: compose a message in a category (routed to that
 //! category's team) — for oneself, for a professional one acts for (staff), or to a
 //! professional (agents). A refused form comes back with what was typed and each error tied
-//! to its field.
+//! to its field. Files chosen with the message are sealed as they arrive and sent with it.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::State;
-use axum::extract::rejection::FormRejection;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use super::caller::PageCaller;
+use super::multipart::{self, Broken, Form, MAX_FILES, Part};
 use super::render::{self, Frame};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::threads::open::{self, NewThread};
+use crate::threads::open::{self, NewThread, Pending};
 use crate::threads::{ThreadError, access};
 
 /// The compose form.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ComposeForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     category: String,
-    #[serde(default)]
     subject: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     professional: String,
 }
 
@@ -47,6 +41,8 @@ struct Compose {
     body: String,
     professional: String,
     errors: Vec<(&'static str, &'static str)>,
+    files_hint: String,
+    files_error: Option<&'static str>,
 }
 
 impl Compose {
@@ -92,7 +88,9 @@ async fn compose_page(
         subject: form.subject,
         body: form.body,
         professional: form.professional,
+        files_error: errors.iter().find(|(f, _)| *f == "files").map(|(_, m)| *m),
         errors,
+        files_hint: render::files_hint(lang, app.config.attachments.max_bytes),
     };
     let status = if page.errors.is_empty() {
         StatusCode::OK
@@ -107,55 +105,122 @@ pub async fn form(State(app): State<AppState>, who: PageCaller) -> Response {
     compose_page(&app, &who, ComposeForm::default(), Vec::new()).await
 }
 
-/// `POST /threads`.
+/// `POST /threads` (`multipart/form-data`: the fields, then the files, sealed as they
+/// arrive and sent with the first message).
 pub async fn send(
     State(app): State<AppState>,
     who: PageCaller,
-    form: Result<Form<ComposeForm>, FormRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
+    let Ok(multipart) = multipart else {
         return render::expired(&who);
     };
+    let mut parts = Form::new(multipart, app.config.threads.body_max_chars);
+    let mut form = ComposeForm::default();
+    let mut pending: Option<Pending> = None;
+    let refused = loop {
+        let part = match parts.next().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break None,
+            Err(Broken) => break Some(Refusal::Expired),
+        };
+        match part {
+            Part::Text(name, value) => match name.as_str() {
+                "csrf" => form.csrf = value,
+                "category" => form.category = value,
+                "subject" => form.subject = value,
+                "body" => form.body = value,
+                "professional" => form.professional = value,
+                _ => {}
+            },
+            Part::NoFile => {}
+            Part::File(name, content) => {
+                if !who.csrf_ok(&form.csrf) {
+                    break Some(Refusal::Expired);
+                }
+                let files = match pending.as_mut() {
+                    Some(files) => files,
+                    None => {
+                        if let Err(e) = open::check(&app, &new_thread(&form)) {
+                            break Some(Refusal::Thread(e));
+                        }
+                        match Pending::new() {
+                            Ok(p) => pending.insert(p),
+                            Err(e) => break Some(Refusal::Thread(e)),
+                        }
+                    }
+                };
+                if files.files() >= MAX_FILES {
+                    break Some(Refusal::Files("too_many_files", 422));
+                }
+                if let Err(e) = files
+                    .attach(&app, &who.caller, &name, multipart::content(content))
+                    .await
+                {
+                    break Some(match multipart::upload_refusal(e) {
+                        Ok((key, status)) => Refusal::Files(key, status),
+                        Err(e) => Refusal::Thread(e),
+                    });
+                }
+            }
+        }
+    };
+    if let Some(refused) = refused {
+        if let Some(files) = pending {
+            files.discard(&app).await;
+        }
+        return refuse(&app, &who, form, refused).await;
+    }
     if !who.csrf_ok(&form.csrf) {
+        if let Some(files) = pending {
+            files.discard(&app).await;
+        }
         return render::expired(&who);
     }
-    let professional = Some(form.professional.trim().to_owned()).filter(|p| !p.is_empty());
-    let new = NewThread {
+    let new = new_thread(&form);
+    let opened = match pending {
+        Some(files) => open::open_pending(&app, &who.caller, new, files).await,
+        None => open::open(&app, &who.caller, new).await,
+    };
+    match opened {
+        Ok(posted) => Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response(),
+        Err(e) => refuse(&app, &who, form, Refusal::Thread(e)).await,
+    }
+}
+
+fn new_thread(form: &ComposeForm) -> NewThread {
+    NewThread {
         category: form.category.clone(),
         subject: form.subject.clone(),
         body: form.body.clone(),
-        professional,
+        professional: Some(form.professional.trim().to_owned()).filter(|p| !p.is_empty()),
         refers_to: None,
         team: None,
-    };
-    match open::open(&app, &who.caller, new).await {
-        Ok(posted) => Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response(),
-        Err(ThreadError::Invalid { field, reason }) => {
-            compose_page(&app, &who, form, vec![(field, who.lang.t(reason))]).await
-        }
-        Err(ThreadError::Quota { .. }) => {
-            let mut response = compose_page(
-                &app,
-                &who,
-                form,
-                vec![("body", who.lang.t("quota_reached"))],
-            )
-            .await;
-            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            response
-        }
-        Err(ThreadError::QuotaUnavailable(_)) => {
-            let mut response = compose_page(
-                &app,
-                &who,
-                form,
-                vec![("body", who.lang.t("sending_paused"))],
-            )
-            .await;
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            response
-        }
-        Err(ThreadError::NotFound) => render::not_found(&who),
-        Err(e) => render::unavailable(&who, &e),
     }
+}
+
+/// Why the form comes back.
+enum Refusal {
+    /// Not a form of this session.
+    Expired,
+    /// A file was refused: the message key and the status.
+    Files(&'static str, u16),
+    /// The thread rules.
+    Thread(ThreadError),
+}
+
+async fn refuse(app: &AppState, who: &PageCaller, form: ComposeForm, why: Refusal) -> Response {
+    let (field, key, status) = match why {
+        Refusal::Expired => return render::expired(who),
+        Refusal::Files(key, status) => ("files", key, status),
+        Refusal::Thread(ThreadError::Invalid { field, reason }) => (field, reason, 422),
+        Refusal::Thread(ThreadError::Quota { .. }) => ("body", "quota_reached", 429),
+        Refusal::Thread(ThreadError::QuotaUnavailable(_)) => ("body", "sending_paused", 503),
+        Refusal::Thread(ThreadError::NotFound) => return render::not_found(who),
+        Refusal::Thread(e) => return render::unavailable(who, &e),
+    };
+    let mut response = compose_page(app, who, form, vec![(field, who.lang.t(key))]).await;
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+    response
 }

@@ -9,6 +9,7 @@ mod compose;
 mod events;
 mod lang;
 mod list;
+mod multipart;
 mod render;
 mod thread;
 
@@ -21,6 +22,7 @@ pub fn sign_in_page(lang: crate::i18n::Lang, failed: bool) -> axum::response::Re
 }
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -30,6 +32,7 @@ use crate::state::AppState;
 const SITE_CSS: &str = service_kit::SITE_CSS;
 const MESSAGING_CSS: &str = include_str!("../../assets/messaging.css");
 const LIVE_JS: &str = include_str!("../../assets/live.js");
+const UPLOAD_JS: &str = include_str!("../../assets/upload.js");
 
 /// The pages' routes (`/`, `/threads…`, `/queue`, `/events`, `/language`, `/assets/…`).
 pub fn router() -> Router<AppState> {
@@ -37,9 +40,19 @@ pub fn router() -> Router<AppState> {
         .route("/", get(list::inbox))
         .route("/queue", get(list::queue))
         .route("/threads/new", get(compose::form))
-        .route("/threads", post(compose::send))
+        .route(
+            "/threads",
+            post(compose::send).layer(DefaultBodyLimit::disable()),
+        )
         .route("/threads/{id}", get(thread::show))
-        .route("/threads/{id}/messages", post(thread::reply))
+        .route(
+            "/threads/{id}/messages",
+            post(thread::reply).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/threads/{id}/attachments/{attachment}",
+            get(thread::download),
+        )
         .route("/threads/{id}/take", post(thread::take))
         .route("/threads/{id}/close", post(thread::close))
         .route("/events", get(events::events))
@@ -55,6 +68,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/assets/live.js",
             get(|| async { asset(LIVE_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/upload.js",
+            get(|| async { asset(UPLOAD_JS, "text/javascript; charset=utf-8") }),
         )
 }
 

@@ -144,7 +144,7 @@ pub fn expired(who: &PageCaller) -> Response {
 }
 
 /// A page for a failure of the service (store, keys, idp): 503, try again.
-pub fn unavailable(who: &PageCaller, error: &crate::threads::ThreadError) -> Response {
+pub fn unavailable(who: &PageCaller, error: &(dyn std::error::Error + 'static)) -> Response {
     tracing::error!(error = %crate::error::Chain(error), "a page failed");
     let lang = who.lang;
     let frame = Frame::signed_in(who, lang.t("unavailable"), "/", false);
@@ -166,4 +166,35 @@ pub fn when(at: chrono::DateTime<chrono::Utc>) -> (String, String) {
 /// A state's label.
 pub fn state_label(lang: Lang, state: crate::domain::ThreadState) -> &'static str {
     lang.t(&format!("state-{}", state.as_str()))
+}
+
+/// A file size for people: « 1,2 Mo » / "1.2 MB" (decimal units, one decimal under 10).
+pub fn size(lang: Lang, bytes: i64) -> String {
+    let units: [&str; 4] = match lang {
+        Lang::Fr => ["o", "ko", "Mo", "Go"],
+        Lang::En => ["B", "kB", "MB", "GB"],
+    };
+    #[allow(clippy::cast_precision_loss)] // a size shown to one decimal
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    let shown = if unit == 0 || value >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    };
+    let shown = match lang {
+        Lang::Fr => shown.replace('.', ","),
+        Lang::En => shown,
+    };
+    format!("{shown} {}", units[unit])
+}
+
+/// The hint under a file input: how many files, how large, which types.
+pub fn files_hint(lang: Lang, max_bytes: u64) -> String {
+    let mb = (max_bytes / 1_000_000).max(1);
+    lang.t("field-files-hint").replace("{mb}", &mb.to_string())
 }

@@ -5,18 +5,21 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::caller::PageCaller;
+use super::multipart::{self, Broken, Form as Parts, MAX_FILES, Part};
 use super::render::{self, Frame};
 use crate::domain::{Cursor, Side};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::threads::attachments::{self, UploadError};
 use crate::threads::manage::{self, Move};
 use crate::threads::{ThreadError, reply as replies, show as shown};
 
@@ -31,6 +34,8 @@ struct MessageRow {
     sent_iso: String,
     body: String,
     read: bool,
+    /// Link, name and size of each file.
+    attachments: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -49,7 +54,11 @@ struct ThreadPage {
     agency: bool,
     messages: Vec<MessageRow>,
     next: Option<String>,
+    /// A refusal tied to the body.
     error: Option<&'static str>,
+    /// A refusal tied to the files.
+    files_error: Option<&'static str>,
+    files_hint: String,
 }
 
 /// `?cursor=`.
@@ -63,7 +72,7 @@ async fn thread_page(
     who: &PageCaller,
     raw_id: &str,
     cursor: Option<&str>,
-    error: Option<&'static str>,
+    refusal: Option<(&'static str, &'static str)>,
 ) -> Response {
     let Ok(id) = Uuid::try_parse(raw_id) else {
         return render::not_found(who);
@@ -90,6 +99,17 @@ async fn thread_page(
                 sent_iso,
                 body: m.body.clone(),
                 read: !m.reads.is_empty(),
+                attachments: m
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        (
+                            format!("/threads/{id}/attachments/{}", a.id),
+                            a.file_name.clone(),
+                            render::size(lang, a.size_bytes),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -116,9 +136,11 @@ async fn thread_page(
         next: page
             .next
             .map(|c| format!("/threads/{id}?cursor={}", c.encode())),
-        error,
+        error: refusal.filter(|(f, _)| *f != "files").map(|(_, m)| m),
+        files_error: refusal.filter(|(f, _)| *f == "files").map(|(_, m)| m),
+        files_hint: render::files_hint(lang, app.config.attachments.max_bytes),
     };
-    let status = if error.is_some() {
+    let status = if refusal.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -137,59 +159,109 @@ pub async fn show(
     thread_page(&app, &who, &id, cursor.as_deref(), None).await
 }
 
-/// The reply form.
-#[derive(Debug, Deserialize)]
-pub struct ReplyForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-/// `POST /threads/{id}/messages`.
+/// `POST /threads/{id}/messages` (`multipart/form-data`: the token, the body, the note
+/// box, then the files, each uploaded into the thread as it arrives and sent with the reply).
 pub async fn reply(
     State(app): State<AppState>,
     who: PageCaller,
     Path(id): Path<String>,
-    form: Result<Form<ReplyForm>, FormRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
+    let Ok(multipart) = multipart else {
         return render::expired(&who);
     };
-    if !who.csrf_ok(&form.csrf) {
-        return render::expired(&who);
-    }
     let Ok(thread) = Uuid::try_parse(&id) else {
         return render::not_found(&who);
     };
     let lang = who.lang;
-    match replies::reply(
-        &app,
-        &who.caller,
-        thread,
-        &form.body,
-        form.note.is_some(),
-        &[],
-    )
-    .await
-    {
-        Ok(posted) => Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response(),
-        Err(ThreadError::Invalid { reason, .. }) => {
-            thread_page(&app, &who, &id, None, Some(lang.t(reason))).await
+    let mut parts = Parts::new(multipart, app.config.threads.body_max_chars);
+    let (mut csrf, mut body, mut note) = (String::new(), String::new(), false);
+    let mut files = Vec::new();
+    let refused: Option<Result<(&'static str, &'static str, u16), ThreadError>> = loop {
+        let part = match parts.next().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break None,
+            Err(Broken) => {
+                attachments::withdraw(&app, &who.caller, thread, &files).await;
+                return render::expired(&who);
+            }
+        };
+        match part {
+            Part::Text(name, value) => match name.as_str() {
+                "csrf" => csrf = value,
+                "body" => body = value,
+                "note" => note = true,
+                _ => {}
+            },
+            Part::NoFile => {}
+            Part::File(name, content) => {
+                if !who.csrf_ok(&csrf) {
+                    attachments::withdraw(&app, &who.caller, thread, &files).await;
+                    return render::expired(&who);
+                }
+                if files.len() >= MAX_FILES {
+                    break Some(Ok(("files", "too_many_files", 422)));
+                }
+                match attachments::upload(
+                    &app,
+                    &who.caller,
+                    thread,
+                    &name,
+                    multipart::content(content),
+                )
+                .await
+                {
+                    Ok(a) => files.push(a.id),
+                    Err(e) => {
+                        break Some(multipart::upload_refusal(e).map(|(k, s)| ("files", k, s)));
+                    }
+                }
+            }
         }
-        Err(ThreadError::Quota { .. }) => {
-            let mut r = thread_page(&app, &who, &id, None, Some(lang.t("quota_reached"))).await;
-            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-            r
-        }
-        Err(ThreadError::QuotaUnavailable(_)) => {
-            let mut r = thread_page(&app, &who, &id, None, Some(lang.t("sending_paused"))).await;
-            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    };
+    if !who.csrf_ok(&csrf) {
+        attachments::withdraw(&app, &who.caller, thread, &files).await;
+        return render::expired(&who);
+    }
+    let outcome = match refused {
+        Some(refusal) => refusal,
+        None => match replies::reply(&app, &who.caller, thread, &body, note, &files).await {
+            Ok(posted) => {
+                return Redirect::to(&format!("/threads/{}", posted.thread_id)).into_response();
+            }
+            Err(ThreadError::Invalid { reason, .. }) => Ok(("body", reason, 422)),
+            Err(ThreadError::Quota { .. }) => Ok(("body", "quota_reached", 429)),
+            Err(ThreadError::QuotaUnavailable(_)) => Ok(("body", "sending_paused", 503)),
+            Err(e) => Err(e),
+        },
+    };
+    attachments::withdraw(&app, &who.caller, thread, &files).await;
+    match outcome {
+        Ok((field, key, status)) => {
+            let mut r = thread_page(&app, &who, &id, None, Some((field, lang.t(key)))).await;
+            if r.status() == StatusCode::UNPROCESSABLE_ENTITY {
+                *r.status_mut() =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            }
             r
         }
         Err(ThreadError::NotFound) => render::not_found(&who),
+        Err(e) => render::unavailable(&who, &e),
+    }
+}
+
+/// `GET /threads/{id}/attachments/{attachment}`: a file of the thread, as a download.
+pub async fn download(
+    State(app): State<AppState>,
+    who: PageCaller,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Response {
+    let (Ok(thread), Ok(attachment)) = (Uuid::try_parse(&id), Uuid::try_parse(&attachment)) else {
+        return render::not_found(&who);
+    };
+    match attachments::download(&app, &who.caller, thread, attachment).await {
+        Ok(download) => download.into_response(),
+        Err(UploadError::Thread(ThreadError::NotFound)) => render::not_found(&who),
         Err(e) => render::unavailable(&who, &e),
     }
 }
@@ -219,7 +291,7 @@ async fn apply(
         Ok(()) => Redirect::to(&format!("/threads/{thread}")).into_response(),
         Err(ThreadError::NotFound) => render::not_found(who),
         Err(ThreadError::Invalid { reason, .. }) => {
-            thread_page(app, who, id, None, Some(who.lang.t(reason))).await
+            thread_page(app, who, id, None, Some(("body", who.lang.t(reason)))).await
         }
         Err(e) => render::unavailable(who, &e),
     }

@@ -83,6 +83,43 @@ pub async fn get(
     Ok(Some((attachment, row.col("message_kind")?)))
 }
 
+/// What a reader sees of a sent attachment.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// Id.
+    pub id: Uuid,
+    /// The message it was sent with.
+    pub message_id: Uuid,
+    /// The file's name, cleaned.
+    pub file_name: String,
+    /// The media type its content showed.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+}
+
+/// The attachments sent with `messages`, in upload order.
+pub async fn of_messages(
+    client: &impl GenericClient,
+    messages: &[Uuid],
+) -> Result<Vec<Listed>, StoreError> {
+    const SQL: &str = "SELECT id, message_id, file_name, content_type, size_bytes FROM attachments \
+                       WHERE message_id = ANY($1) ORDER BY id";
+    sql::query(client, SQL, &[&messages])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Listed {
+                id: r.col("id")?,
+                message_id: r.col("message_id")?,
+                file_name: r.col("file_name")?,
+                content_type: r.col("content_type")?,
+                size_bytes: r.col("size_bytes")?,
+            })
+        })
+        .collect()
+}
+
 /// Whether any attachment refers to the blob `name`.
 pub async fn blob_in_use(client: &impl GenericClient, name: &str) -> Result<bool, StoreError> {
     const SQL: &str = "SELECT 1 FROM attachments WHERE blob_key = $1 LIMIT 1";
@@ -101,6 +138,23 @@ pub async fn link(
     const SQL: &str = "UPDATE attachments SET message_id = $3 \
                        WHERE id = ANY($4) AND thread_id = $1 AND uploader_sub = $2 AND message_id IS NULL";
     Ok(sql::execute(client, SQL, &[&thread, &uploader, &message, &ids]).await?)
+}
+
+/// Removes the unsent attachments `ids` of `uploader` in `thread` (a message that did not
+/// go); returns their blobs' names.
+pub async fn delete_unsent_of(
+    client: &impl GenericClient,
+    thread: Uuid,
+    uploader: &str,
+    ids: &[Uuid],
+) -> Result<Vec<String>, StoreError> {
+    const SQL: &str = "DELETE FROM attachments WHERE id = ANY($3) AND thread_id = $1 \
+                       AND uploader_sub = $2 AND message_id IS NULL RETURNING blob_key";
+    sql::query(client, SQL, &[&thread, &uploader, &ids])
+        .await?
+        .iter()
+        .map(|r| Ok(r.col(0)?))
+        .collect()
 }
 
 /// Removes the attachments never sent within `older_than_hours` of their upload; returns

@@ -6,7 +6,9 @@
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::attachments::{self, BodyChunks, Sealed, UploadError};
 use super::{Posted, ThreadError, access, text_field};
+use crate::crypto::DataKey;
 use crate::domain::{Side, ThreadState};
 use crate::events::ThreadEvent;
 use crate::identity::Caller;
@@ -104,6 +106,13 @@ async fn parties(
 /// Opens a thread with its first message, within the caller's sending quota.
 #[tracing::instrument(skip_all)]
 pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Posted, ThreadError> {
+    check(app, &new)?;
+    super::take_quota(app, caller, super::Quota::Send).await?;
+    open_counted(app, caller, new, None).await
+}
+
+/// The fields of a new thread, checked before anything is written or counted.
+pub fn check(app: &AppState, new: &NewThread) -> Result<(), ThreadError> {
     let limits = &app.config.threads;
     if app.config.category(new.category.trim()).is_none() {
         return Err(ThreadError::Invalid {
@@ -113,8 +122,74 @@ pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Pos
     }
     text_field("subject", &new.subject, limits.subject_max_chars, false)?;
     text_field("body", &new.body, limits.body_max_chars, true)?;
-    super::take_quota(app, caller, super::Quota::Send).await?;
-    open_counted(app, caller, new).await
+    Ok(())
+}
+
+/// A thread being composed with files: its id and data key exist before it is written, so
+/// its files are sealed as they arrive; [`open_pending`] then writes the thread, its first
+/// message and the files in one transaction — or, failing, removes the files' blobs.
+#[derive(Debug)]
+pub struct Pending {
+    id: Uuid,
+    key: DataKey,
+    files: Vec<Sealed>,
+}
+
+impl Pending {
+    /// A new thread id and data key.
+    pub fn new() -> Result<Self, ThreadError> {
+        Ok(Self {
+            id: Uuid::now_v7(),
+            key: DataKey::generate()?,
+            files: Vec::new(),
+        })
+    }
+
+    /// How many files it holds.
+    pub fn files(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Seals one more file (counted in the caller's upload quota).
+    pub async fn attach(
+        &mut self,
+        app: &AppState,
+        caller: &Caller,
+        name: &str,
+        body: impl BodyChunks,
+    ) -> Result<(), UploadError> {
+        super::take_quota(app, caller, super::Quota::Upload).await?;
+        let sealed = attachments::seal(app, &self.key, self.id, caller, name, body).await?;
+        self.files.push(sealed);
+        Ok(())
+    }
+
+    /// Gives up: the files' blobs go.
+    pub async fn discard(self, app: &AppState) {
+        attachments::discard(app, self.files).await;
+    }
+}
+
+/// [`open`] with the files of `pending` sent with the first message.
+#[tracing::instrument(skip_all)]
+pub async fn open_pending(
+    app: &AppState,
+    caller: &Caller,
+    new: NewThread,
+    pending: Pending,
+) -> Result<Posted, ThreadError> {
+    let checked = match check(app, &new) {
+        Ok(()) => super::take_quota(app, caller, super::Quota::Send).await,
+        Err(e) => Err(e),
+    };
+    let opened = match checked {
+        Ok(()) => open_counted(app, caller, new, Some(&pending)).await,
+        Err(e) => Err(e),
+    };
+    if opened.is_err() {
+        pending.discard(app).await;
+    }
+    opened
 }
 
 /// Opens a thread whose first message the caller's quota already counted (a reply that
@@ -123,6 +198,7 @@ pub(super) async fn open_counted(
     app: &AppState,
     caller: &Caller,
     new: NewThread,
+    pending: Option<&Pending>,
 ) -> Result<Posted, ThreadError> {
     let limits = &app.config.threads;
     let category = app
@@ -147,8 +223,11 @@ pub(super) async fn open_counted(
         }
     }
     let now = Utc::now();
-    let id = Uuid::now_v7();
-    let key = app.keyring.new_thread_key(&tx, id).await?;
+    let id = pending.map_or_else(Uuid::now_v7, |p| p.id);
+    let key = match pending {
+        Some(p) => app.keyring.wrap_thread_key(&tx, id, p.key.clone()).await?,
+        None => app.keyring.new_thread_key(&tx, id).await?,
+    };
     let thread = Thread {
         id,
         professional_sub: parties.professional_sub,
@@ -195,6 +274,11 @@ pub(super) async fn open_counted(
     };
     // The thread was stored in its first state: the message leaves it as it is.
     messages::post(&tx, &message, None, app.events.channel(), &event.payload()?).await?;
+    for Sealed(file) in pending.map(|p| p.files.as_slice()).unwrap_or_default() {
+        let mut file = file.clone();
+        file.message_id = Some(message_id);
+        crate::store::attachments::insert(&tx, &file).await?;
+    }
     super::notify_other_side(&tx, &thread, parties.side).await?;
     tx.commit().await?;
     tracing::info!(thread = %id, category = %thread.category, team = %thread.team, side = thread.opened_by.as_str(), "thread opened");

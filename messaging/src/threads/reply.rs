@@ -64,7 +64,7 @@ pub async fn reply(
                 refers_to: Some(thread.id),
                 team: Some(thread.team.clone()),
             };
-            return open::open_counted(app, caller, follow_up).await;
+            return open::open_counted(app, caller, follow_up, None).await;
         }
     }
     let key = app

@@ -11,7 +11,7 @@ use crate::domain::{Cursor, Side};
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::threads::{self, Thread};
-use crate::store::{journal, messages};
+use crate::store::{attachments, journal, messages};
 
 /// A message as a reader sees it.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct ShownMessage {
     pub sent_at: DateTime<Utc>,
     /// Who read it (`sub`) and when, besides its author.
     pub reads: Vec<(String, DateTime<Utc>)>,
+    /// The files sent with it.
+    pub attachments: Vec<attachments::Listed>,
 }
 
 /// A page of a thread.
@@ -97,6 +99,8 @@ pub async fn show(
         user_agent: caller.origin.user_agent.clone(),
     };
     journal::record(&db, &entry).await?;
+    let ids: Vec<Uuid> = page.iter().map(|m| m.message.id).collect();
+    let mut files = attachments::of_messages(&db, &ids).await?;
     let messages = page
         .into_iter()
         .map(|m| {
@@ -111,6 +115,9 @@ pub async fn show(
                 body,
                 sent_at: m.message.sent_at,
                 reads: m.reads,
+                attachments: files
+                    .extract_if(.., |a| a.message_id == m.message.id)
+                    .collect(),
             })
         })
         .collect::<Result<Vec<_>, ThreadError>>()?;
