@@ -1,5 +1,6 @@
 //! The messaging pages in a real headless Chromium, in French: sign in through the idp,
-//! compose in a category, an agent answers from the queue, the professional's open thread
+//! compose in a category with a file (sent with its progress bar), an agent downloads it and
+//! answers from the queue, the professional's open thread
 //! shows the answer without a reload (server-sent events); every page passes axe-core's
 //! WCAG 2.1 A/AA rules, blank and showing its errors; hostile text is rendered inert.
 
@@ -102,6 +103,13 @@ async fn a_professional_composes_in_french_an_agent_replies_and_the_open_thread_
     )
     .await;
     fill(&pro, "body", "Bonjour,\nma demande 2026-118 a été refusée. <img src=x onerror=alert(1)> https://exemple.org").await;
+    // A file, chosen as a person would (its name is hostile too).
+    let dir = tempfile_dir();
+    let file = dir.join("Relevé <img src=x onerror=alert(2)>.pdf");
+    let content = pdf(250_000);
+    std::fs::write(&file, &content).unwrap();
+    let input = bounded("the file input", pro.find(Locator::Id("files"))).await;
+    bounded("choose the file", input.send_keys(file.to_str().unwrap())).await;
     submit_compose(&pro).await;
     assert!(
         at(&pro, &format!("{}/threads/", m.url)).await,
@@ -119,6 +127,15 @@ async fn a_professional_composes_in_french_an_agent_replies_and_the_open_thread_
     ))
     .await;
     assert_eq!(inert[0], 0, "no element from the typed text: {inert}");
+    assert!(
+        text.contains("Relevé <img src=x onerror=alert(2)>.pdf"),
+        "the file is listed, its name as text: {text}"
+    );
+    assert_eq!(
+        fetched_size(&pro).await,
+        content.len(),
+        "the professional gets the file back"
+    );
     no_violations(&pro, "the thread page").await;
     let thread_url = bounded("url", pro.current_url()).await.to_string();
 
@@ -134,6 +151,11 @@ async fn a_professional_composes_in_french_an_agent_replies_and_the_open_thread_
     .await;
     bounded("open it", link.click()).await;
     assert!(at(&agent, &thread_url).await);
+    assert_eq!(
+        fetched_size(&agent).await,
+        content.len(),
+        "the agent downloads the same file"
+    );
     no_violations(&agent, "the thread page on the agency side").await;
     fill(&agent, "body", "Il manquait le numéro d'autorisation.").await;
     let send = bounded(
@@ -178,6 +200,35 @@ async fn a_professional_composes_in_french_an_agent_replies_and_the_open_thread_
     no_violations(&pro, "the inbox in English").await;
 }
 
+/// A folder for files a test hands to the browser.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pages-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A PDF of `size` bytes.
+fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.7\n".to_vec();
+    bytes.extend((0..size).map(|i| (i * 7 % 251) as u8));
+    bytes.truncate(size);
+    bytes
+}
+
+/// The size of the first file listed on the page, as the browser downloads it.
+async fn fetched_size(browser: &Client) -> usize {
+    let size = bounded(
+        "download the listed file",
+        browser.execute(
+            "const a = document.querySelector('ul.attachments a'); \
+             return a ? fetch(a.href).then(r => r.ok ? r.arrayBuffer() : new ArrayBuffer(0)).then(b => b.byteLength) : -1;",
+            vec![],
+        ),
+    )
+    .await;
+    usize::try_from(size.as_i64().unwrap_or(-1)).unwrap_or(0)
+}
+
 async fn submit_compose(browser: &Client) {
     let button = bounded(
         "send",
@@ -207,17 +258,7 @@ async fn pages_refuse_forged_forms_and_hide_what_is_not_yours() {
     let thread = opened["thread_id"].as_str().unwrap().to_owned();
 
     // Another professional, signed in to the pages.
-    let browser = m.http();
-    let to_idp = integration_tests::get(&browser, format!("{}/login", m.url)).await;
-    let back = integration_tests::login::sign_in(
-        &m.idp,
-        &browser,
-        &integration_tests::location(&to_idp),
-        "IP16180",
-        PASSWORD,
-    )
-    .await;
-    integration_tests::get(&browser, integration_tests::location(&back)).await;
+    let browser = signed_in(&m, "IP16180").await;
     let page = browser
         .get(format!("{}/threads/{thread}", m.url))
         .send()
@@ -281,4 +322,168 @@ async fn pages_refuse_forged_forms_and_hide_what_is_not_yours() {
         "{csp}"
     );
     assert!(headers.headers().contains_key("strict-transport-security"));
+}
+
+/// An HTTP client signed in to the pages as `username` (through the idp's login form).
+async fn signed_in(m: &Messaging, username: &str) -> reqwest::Client {
+    let browser = m.http();
+    let to_idp = integration_tests::get(&browser, format!("{}/login", m.url)).await;
+    let back = integration_tests::login::sign_in(
+        &m.idp,
+        &browser,
+        &integration_tests::location(&to_idp),
+        username,
+        PASSWORD,
+    )
+    .await;
+    integration_tests::get(&browser, integration_tests::location(&back)).await;
+    browser
+}
+
+/// The form token of the page at `path`.
+async fn csrf_of(browser: &reqwest::Client, m: &Messaging, path: &str) -> String {
+    let page = browser
+        .get(format!("{}{path}", m.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    integration_tests::page::hidden_input(&page, "csrf").unwrap()
+}
+
+async fn post_reply(
+    browser: &reqwest::Client,
+    m: &Messaging,
+    thread: &str,
+    csrf: &str,
+    files: Vec<(&str, Vec<u8>)>,
+) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("body", "Voici le document");
+    for (name, bytes) in files {
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    }
+    let response = browser
+        .post(format!("{}/threads/{thread}/messages", m.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.unwrap();
+    (status, if status == 303 { location } else { text })
+}
+
+async fn count(m: &Messaging, table: &str) -> i64 {
+    let db = m.state.db.get().await.unwrap();
+    db.query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn files_sent_from_the_pages_are_checked_and_a_refused_one_leaves_nothing() {
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    m.idp.add_user("IP16180").await;
+    let token = m.token(PRO).await;
+    let (status, opened) = m
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/threads",
+            Some(&token),
+            Some(
+                &serde_json::json!({ "category": "billing", "subject": "Pièces", "body": "Début" }),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let thread = opened["thread_id"].as_str().unwrap().to_owned();
+    let browser = signed_in(&m, PRO).await;
+    let csrf = csrf_of(&browser, &m, &format!("/threads/{thread}")).await;
+
+    // A program named .pdf: refused, said in French at the file input, nothing kept.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    exe.resize(4096, 0);
+    let (status, page) = post_reply(&browser, &m, &thread, &csrf, vec![("facture.pdf", exe)]).await;
+    assert_eq!(status, 415, "{page}");
+    assert!(
+        page.contains("Ce type de fichier n&#39;est pas accepté")
+            || page.contains("Ce type de fichier n'est pas accepté"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"files-error\""),
+        "tied to the file input: {page}"
+    );
+    // Eleven files: refused before the eleventh is read; the ten read are withdrawn.
+    let many = (0..11).map(|i| ("p.pdf", pdf(1000 + i))).collect();
+    let (status, page) = post_reply(&browser, &m, &thread, &csrf, many).await;
+    assert_eq!(status, 422, "{page}");
+    // A forged token with a file: refused before the file is read.
+    let (status, _) = post_reply(&browser, &m, &thread, "forged", vec![("a.pdf", pdf(2000))]).await;
+    assert_eq!(status, 403);
+    assert_eq!(count(&m, "attachments").await, 0, "no row");
+    assert!(
+        m.blob_names().await.is_empty(),
+        "no blob: {:?}",
+        m.blob_names().await
+    );
+    assert_eq!(count(&m, "messages").await, 1, "no message");
+
+    // Sent: back to the thread, which lists the file; the agency's side is not involved.
+    let content = pdf(120_000);
+    let (status, location) = post_reply(
+        &browser,
+        &m,
+        &thread,
+        &csrf,
+        vec![("../../Relevé.pdf", content.clone())],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/threads/{thread}").as_str())
+    );
+    let page = browser
+        .get(format!("{}/threads/{thread}", m.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("/attachments/").unwrap();
+    let href = &page[page[..at].rfind('"').unwrap() + 1..at + page[at..].find('"').unwrap()];
+    assert!(
+        page.contains(">Relevé.pdf<"),
+        "the name without its path: {page}"
+    );
+    let got = browser
+        .get(format!("{}{href}", m.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert!(
+        got.bytes().await.unwrap().as_ref() == content.as_slice(),
+        "byte-identical"
+    );
+    // Another professional: the same link is a 404 page.
+    let other = signed_in(&m, "IP16180").await;
+    let refused = other.get(format!("{}{href}", m.url)).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
 }

@@ -195,6 +195,6 @@ pub fn size(lang: Lang, bytes: i64) -> String {
 
 /// The hint under a file input: how many files, how large, which types.
 pub fn files_hint(lang: Lang, max_bytes: u64) -> String {
-    let mb = (max_bytes / 1_000_000).max(1);
+    let mb = (max_bytes / (1024 * 1024)).max(1);
     lang.t("field-files-hint").replace("{mb}", &mb.to_string())
 }
