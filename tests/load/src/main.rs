@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stdout)] // A command line prints its results.
 
+mod bigfile;
 mod flows;
 mod hashref;
 mod messaging;
@@ -99,6 +100,9 @@ struct Cli {
     /// Target ratio of idp CPU per login to the CPU of one Argon2id hash.
     #[arg(long)]
     target_hash_ratio: Option<f64>,
+    /// Size of the attachment of the big-file scenario, MiB.
+    #[arg(long, default_value_t = 1024)]
+    file_mib: u64,
 }
 
 /// The measured operation.
@@ -131,6 +135,9 @@ enum Scenario {
     MessagingInbox,
     /// Messaging: `GET /api/v1/threads/{id}`, the first page of a thread.
     MessagingThread,
+    /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
+    /// messaging process's memory; not a timed loop: `--duration` does not apply).
+    MessagingBigFile,
 }
 
 impl Scenario {
@@ -148,6 +155,7 @@ impl Scenario {
             Scenario::MessagingSend => "messaging-send",
             Scenario::MessagingInbox => "messaging-inbox",
             Scenario::MessagingThread => "messaging-thread",
+            Scenario::MessagingBigFile => "messaging-big-file",
         }
     }
 
@@ -241,6 +249,9 @@ impl Worker {
             Scenario::MessagingThread => {
                 let path = format!("/api/v1/threads/{}", self.thread);
                 messaging::read(&http, &target.messaging_base, &self.token, &path).await
+            }
+            Scenario::MessagingBigFile => {
+                anyhow::bail!("messaging-big-file is one transfer, not a timed loop")
             }
             Scenario::Refresh => {
                 let current = match self.chain.take() {
@@ -419,6 +430,27 @@ async fn main() -> anyhow::Result<()> {
     target.messaging_base = cli.messaging_base.clone();
     target.messaging_body = messaging::body_2kb();
     let target = Arc::new(target);
+    if cli.scenario == Scenario::MessagingBigFile {
+        let http = target.client()?;
+        let token = target
+            .login_access_token(&http)
+            .await
+            .context("big-file set-up: the demo professional's access token")?;
+        let thread = messaging::open_thread(&http, &cli.messaging_base, &token).await?;
+        let pid = cli
+            .server_pid
+            .context("--server-pid: the messaging process, whose memory is measured")?;
+        return bigfile::run(
+            &http,
+            &cli.messaging_base,
+            &token,
+            &thread,
+            cli.file_mib * 1024 * 1024,
+            pid,
+            cli.markdown.as_deref(),
+        )
+        .await;
+    }
 
     let cost = if matches!(
         cli.scenario,
