@@ -165,6 +165,26 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "The upload did not go through. Check your connection and try again.",
     ),
     ("attachments-label", "Pièces jointes", "Attachments"),
+    (
+        "draft-saved",
+        "Brouillon enregistré à {t}.",
+        "Draft saved at {t}.",
+    ),
+    (
+        "draft-failed",
+        "Le brouillon n'a pas pu être enregistré; votre texte est toujours ici.",
+        "The draft could not be saved; your text is still here.",
+    ),
+    (
+        "draft-restored",
+        "Brouillon repris, enregistré le",
+        "Draft restored, saved on",
+    ),
+    (
+        "draft_conflict",
+        "Ce brouillon a été modifié ailleurs en même temps. Réessayez.",
+        "This draft was changed elsewhere at the same time. Try again.",
+    ),
     ("field-professional", "Au nom de", "On behalf of"),
     (
         "field-professional-agent",

@@ -1,11 +1,12 @@
 //! Housekeeping every node does now and then: attachments uploaded but never sent within a
-//! day are removed with their blobs (unless another attachment shares the blob), and
-//! temporary uploads a crash left behind are deleted.
+//! day are removed with their blobs (unless another attachment shares the blob), temporary
+//! uploads a crash left behind are deleted, and drafts untouched for a month are removed.
 
 use std::time::Duration;
 
 use crate::state::AppState;
-use crate::store::attachments;
+use crate::store::{attachments, drafts};
+use crate::threads::drafts::STALE_DAYS;
 
 /// An unsent attachment is kept this long.
 const UNSENT_HOURS: i32 = 24;
@@ -37,6 +38,10 @@ pub async fn sweep(app: &AppState) -> Result<usize, crate::store::StoreError> {
         {
             tracing::warn!(error = %e, "an unused blob could not be removed");
         }
+    }
+    let stale = drafts::delete_stale(&db, STALE_DAYS).await?;
+    if stale > 0 {
+        tracing::info!(removed = stale, "stale drafts removed");
     }
     app.blobs
         .remove_stale_uploads(Duration::from_secs(

@@ -23,6 +23,7 @@ mod lockout;
 mod login_page;
 mod messaging_api;
 mod messaging_attachments;
+mod messaging_drafts;
 mod messaging_pages;
 mod multi_node;
 mod notifications;

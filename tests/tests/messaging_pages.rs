@@ -487,3 +487,65 @@ async fn files_sent_from_the_pages_are_checked_and_a_refused_one_leaves_nothing(
     let refused = other.get(format!("{}{href}", m.url)).send().await.unwrap();
     assert_eq!(refused.status(), 404);
 }
+
+/// The value of the field `id`.
+async fn value_of(browser: &Client, id: &str) -> String {
+    let field = bounded(id, browser.find(Locator::Id(id))).await;
+    bounded("its value", field.prop("value"))
+        .await
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn what_is_typed_is_saved_as_a_draft_and_given_back_in_french() {
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    sign_in(&browser, &m, PRO).await;
+    bounded("compose", browser.goto(&format!("{}/threads/new", m.url))).await;
+    fill(&browser, "subject", "Brouillon de test").await;
+    fill(&browser, "body", "Texte à reprendre plus tard").await;
+    let saved = wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        async || page_text(&browser).await.contains("Brouillon enregistré à"),
+    )
+    .await;
+    assert!(saved, "the status says so: {}", page_text(&browser).await);
+    no_violations(&browser, "the compose page with its draft status").await;
+
+    // Away and back: the draft is in the form.
+    bounded("inbox", browser.goto(&format!("{}/", m.url))).await;
+    bounded(
+        "compose again",
+        browser.goto(&format!("{}/threads/new", m.url)),
+    )
+    .await;
+    assert_eq!(value_of(&browser, "subject").await, "Brouillon de test");
+    assert_eq!(
+        value_of(&browser, "body").await,
+        "Texte à reprendre plus tard"
+    );
+    assert!(
+        page_text(&browser).await.contains("Brouillon repris"),
+        "{}",
+        page_text(&browser).await
+    );
+    no_violations(&browser, "the compose page with a restored draft").await;
+
+    // A forged token saves nothing.
+    let http = signed_in(&m, PRO).await;
+    let forged = http
+        .post(format!("{}/drafts/new", m.url))
+        .form(&[("csrf", "forged"), ("body", "autre")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    bounded("reload", browser.refresh()).await;
+    assert_eq!(
+        value_of(&browser, "body").await,
+        "Texte à reprendre plus tard"
+    );
+}

@@ -1,7 +1,7 @@
 //! Request bodies and queries whose rejections answer in the API's error shape (never axum's
 //! plain-text ones).
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -11,7 +11,7 @@ use super::bearer::lang_of;
 use super::error::ApiError;
 use crate::i18n::Lang;
 
-/// A JSON body (`Content-Type: application/json`, within the body limit).
+/// A JSON object body (`Content-Type: application/json`, within the body limit).
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
@@ -24,23 +24,46 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 .get(axum::http::header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         );
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    lang,
-                ))
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+        let json_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|t| t.trim().to_ascii_lowercase())
+            .is_some_and(|t| t == "application/json" || t.ends_with("+json"));
+        if !json_type {
+            return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "malformed_body",
                 lang,
-            )),
-            Err(_) => Err(ApiError::new(
+            ));
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    lang,
+                ));
+            }
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_body",
+                    lang,
+                ));
+            }
+        };
+        // Every body of this API is an object: serde would also read a struct from an array
+        // of its fields in order, which no client means.
+        let object = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{');
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(value)) if object => Ok(Self(value)),
+            _ => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_body",
                 lang,

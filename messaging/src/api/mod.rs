@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod bearer;
+pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod json;
@@ -37,6 +38,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/threads/{id}/transfer"),
     ("POST", "/api/v1/threads/{id}/attachments"),
     ("GET", "/api/v1/threads/{id}/attachments/{attachment}"),
+    ("GET", "/api/v1/drafts/new"),
+    ("PUT", "/api/v1/drafts/new"),
+    ("DELETE", "/api/v1/drafts/new"),
+    ("GET", "/api/v1/threads/{id}/draft"),
+    ("PUT", "/api/v1/threads/{id}/draft"),
+    ("DELETE", "/api/v1/threads/{id}/draft"),
 ];
 
 /// The API's routes.
@@ -54,6 +61,18 @@ pub fn router(app: &AppState) -> Router<AppState> {
             get(threads::list_threads).post(threads::open_thread),
         )
         .route("/api/v1/threads/{id}", get(threads::show_thread))
+        .route(
+            "/api/v1/drafts/new",
+            get(drafts::get_new)
+                .put(drafts::put_new)
+                .delete(drafts::delete_new),
+        )
+        .route(
+            "/api/v1/threads/{id}/draft",
+            get(drafts::get_reply)
+                .put(drafts::put_reply)
+                .delete(drafts::delete_reply),
+        )
         .route("/api/v1/threads/{id}/messages", post(threads::post_message))
         .route("/api/v1/threads/{id}/take", post(threads::take))
         .route("/api/v1/threads/{id}/release", post(threads::release))

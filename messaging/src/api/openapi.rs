@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::error::ErrorBody;
-use super::{attachments, events, preferences, threads};
+use super::{attachments, drafts, events, preferences, threads};
 
 /// The description.
 #[derive(Debug, OpenApi)]
@@ -33,6 +33,12 @@ use super::{attachments, events, preferences, threads};
         threads::transfer,
         attachments::upload,
         attachments::download,
+        drafts::get_new,
+        drafts::put_new,
+        drafts::delete_new,
+        drafts::get_reply,
+        drafts::put_reply,
+        drafts::delete_reply,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer)

@@ -198,26 +198,41 @@ impl DataKey {
 
     /// Seals a message body (its id is the associated data).
     pub fn seal_body(&self, message: Uuid, body: &str) -> Result<Vec<u8>, CryptoError> {
-        seal::seal(&self.0, &aad("message", message), body.as_bytes()).map_err(|source| {
-            CryptoError::Refused {
-                what: "a message",
-                source,
-            }
-        })
+        self.seal_text("message", message, body)
     }
 
     /// Opens a message body.
     pub fn open_body(&self, message: Uuid, sealed: &[u8]) -> Result<String, CryptoError> {
-        let refused = |source| CryptoError::Refused {
-            what: "a message",
-            source,
-        };
-        let plain = seal::unseal(&self.0, &aad("message", message), sealed).map_err(refused)?;
+        self.open_text("message", message, sealed)
+    }
+
+    /// Seals a draft's body (the draft's id is the associated data).
+    pub fn seal_draft(&self, draft: Uuid, body: &str) -> Result<Vec<u8>, CryptoError> {
+        self.seal_text("draft", draft, body)
+    }
+
+    /// Opens a draft's body.
+    pub fn open_draft(&self, draft: Uuid, sealed: &[u8]) -> Result<String, CryptoError> {
+        self.open_text("draft", draft, sealed)
+    }
+
+    fn seal_text(&self, kind: &'static str, id: Uuid, text: &str) -> Result<Vec<u8>, CryptoError> {
+        seal::seal(&self.0, &aad(kind, id), text.as_bytes())
+            .map_err(|source| CryptoError::Refused { what: kind, source })
+    }
+
+    fn open_text(
+        &self,
+        kind: &'static str,
+        id: Uuid,
+        sealed: &[u8],
+    ) -> Result<String, CryptoError> {
+        let refused = |source| CryptoError::Refused { what: kind, source };
+        let plain = seal::unseal(&self.0, &aad(kind, id), sealed).map_err(refused)?;
         String::from_utf8(plain.to_vec()).map_err(|_| refused(SealError::Refused))
     }
 }
 
-/// Associated data naming what a blob is and which row it belongs to.
 fn aad(kind: &str, id: Uuid) -> Vec<u8> {
     let mut aad = Vec::with_capacity(kind.len() + 17);
     aad.extend_from_slice(kind.as_bytes());

@@ -7,7 +7,8 @@
 use deadpool_postgres::Pool;
 
 use super::{CryptoError, Kek, Keyring};
-use crate::store::{StoreError, keks};
+use crate::store::StoreError;
+use crate::store::keks::{self, KeyOwner};
 
 /// What a rotation did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -41,12 +42,16 @@ pub async fn rewrap_batch(pool: &Pool, keyring: &Keyring, limit: i64) -> Result<
         .await?
         .ok_or(CryptoError::NoActiveKek)?;
     let active = keyring.kek_by_id(&tx, active.id).await?;
-    let batch = keks::to_rewrap(&tx, limit).await?;
-    for thread in &batch {
-        let old = keyring.kek_by_id(&tx, thread.kek_id).await?;
-        let key = old.unwrap_key(thread.thread_id, &thread.wrapped_key)?;
-        let wrapped = active.wrap(thread.thread_id, &key)?;
-        keks::rewrap(&tx, thread.thread_id, active.id, &wrapped).await?;
+    let mut batch = keks::to_rewrap(&tx, KeyOwner::Thread, limit).await?;
+    let room = limit - batch.len() as i64;
+    if room > 0 {
+        batch.extend(keks::to_rewrap(&tx, KeyOwner::Draft, room).await?);
+    }
+    for held in &batch {
+        let old = keyring.kek_by_id(&tx, held.kek_id).await?;
+        let key = old.unwrap_key(held.thread_id, &held.wrapped_key)?;
+        let wrapped = active.wrap(held.thread_id, &key)?;
+        keks::rewrap(&tx, held.owner, held.thread_id, active.id, &wrapped).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(batch.len() as u64)

@@ -14,6 +14,7 @@ use super::multipart::{self, Broken, Form, MAX_FILES, Part};
 use super::render::{self, Frame};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::threads::drafts;
 use crate::threads::open::{self, NewThread, Pending};
 use crate::threads::{ThreadError, access};
 
@@ -43,6 +44,8 @@ struct Compose {
     errors: Vec<(&'static str, &'static str)>,
     files_hint: String,
     files_error: Option<&'static str>,
+    /// When the draft shown was saved.
+    draft_saved: Option<String>,
 }
 
 impl Compose {
@@ -59,6 +62,16 @@ async fn compose_page(
     who: &PageCaller,
     form: ComposeForm,
     errors: Vec<(&'static str, &'static str)>,
+) -> Response {
+    compose_page_with(app, who, form, errors, None).await
+}
+
+async fn compose_page_with(
+    app: &AppState,
+    who: &PageCaller,
+    form: ComposeForm,
+    errors: Vec<(&'static str, &'static str)>,
+    draft_saved: Option<String>,
 ) -> Response {
     let lang = who.lang;
     let agent = match app.db.get().await {
@@ -91,6 +104,7 @@ async fn compose_page(
         files_error: errors.iter().find(|(f, _)| *f == "files").map(|(_, m)| *m),
         errors,
         files_hint: render::files_hint(lang, app.config.attachments.max_bytes),
+        draft_saved,
     };
     let status = if page.errors.is_empty() {
         StatusCode::OK
@@ -100,9 +114,24 @@ async fn compose_page(
     render::page(status, &page)
 }
 
-/// `GET /threads/new`.
+/// `GET /threads/new`: blank, or the caller's draft of a new thread.
 pub async fn form(State(app): State<AppState>, who: PageCaller) -> Response {
-    compose_page(&app, &who, ComposeForm::default(), Vec::new()).await
+    let draft = match drafts::load(&app, &who.caller, None).await {
+        Ok(draft) => draft,
+        Err(e) => return render::unavailable(&who, &e),
+    };
+    let Some(draft) = draft else {
+        return compose_page(&app, &who, ComposeForm::default(), Vec::new()).await;
+    };
+    let form = ComposeForm {
+        csrf: String::new(),
+        category: draft.text.category,
+        subject: draft.text.subject,
+        body: draft.text.body,
+        professional: draft.text.professional,
+    };
+    let saved = render::when(draft.updated_at).0;
+    compose_page_with(&app, &who, form, Vec::new(), Some(saved)).await
 }
 
 /// `POST /threads` (`multipart/form-data`: the fields, then the files, sealed as they

@@ -6,6 +6,7 @@
 
 mod caller;
 mod compose;
+mod drafts;
 mod events;
 mod lang;
 mod list;
@@ -33,6 +34,7 @@ const SITE_CSS: &str = service_kit::SITE_CSS;
 const MESSAGING_CSS: &str = include_str!("../../assets/messaging.css");
 const LIVE_JS: &str = include_str!("../../assets/live.js");
 const UPLOAD_JS: &str = include_str!("../../assets/upload.js");
+const DRAFT_JS: &str = include_str!("../../assets/draft.js");
 
 /// The pages' routes (`/`, `/threads…`, `/queue`, `/events`, `/language`, `/assets/…`).
 pub fn router() -> Router<AppState> {
@@ -55,6 +57,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/threads/{id}/take", post(thread::take))
         .route("/threads/{id}/close", post(thread::close))
+        .route("/drafts/new", post(drafts::save_new))
+        .route("/threads/{id}/draft", post(drafts::save_reply))
         .route("/events", get(events::events))
         .route("/language", get(lang::switch))
         .route(
@@ -68,6 +72,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/assets/live.js",
             get(|| async { asset(LIVE_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/draft.js",
+            get(|| async { asset(DRAFT_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/assets/upload.js",

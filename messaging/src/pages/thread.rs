@@ -59,6 +59,10 @@ struct ThreadPage {
     /// A refusal tied to the files.
     files_error: Option<&'static str>,
     files_hint: String,
+    /// The reader's saved reply, put back in the form.
+    draft_body: String,
+    /// When it was saved.
+    draft_saved: Option<String>,
 }
 
 /// `?cursor=`.
@@ -139,6 +143,12 @@ async fn thread_page(
         error: refusal.filter(|(f, _)| *f != "files").map(|(_, m)| m),
         files_error: refusal.filter(|(f, _)| *f == "files").map(|(_, m)| m),
         files_hint: render::files_hint(lang, app.config.attachments.max_bytes),
+        draft_body: page
+            .draft
+            .as_ref()
+            .map(|d| d.text.body.clone())
+            .unwrap_or_default(),
+        draft_saved: page.draft.as_ref().map(|d| render::when(d.updated_at).0),
     };
     let status = if refusal.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

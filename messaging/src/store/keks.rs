@@ -59,7 +59,9 @@ pub async fn replace_active(
 /// A thread whose data key a retiring KEK still wraps.
 #[derive(Debug)]
 pub struct ToRewrap {
-    /// The thread.
+    /// What holds the key.
+    pub owner: KeyOwner,
+    /// The thread (or the new thread's draft: its id stands for the thread).
     pub thread_id: Uuid,
     /// The KEK wrapping its key now.
     pub kek_id: Uuid,
@@ -67,20 +69,38 @@ pub struct ToRewrap {
     pub wrapped_key: Vec<u8>,
 }
 
-/// Up to `limit` threads whose key a non-active KEK wraps, locked for the caller's
+/// Where a wrapped data key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOwner {
+    /// A thread's.
+    Thread,
+    /// A new thread's draft's.
+    Draft,
+}
+
+/// Up to `limit` data keys of `owner` that a non-active KEK wraps, locked for the caller's
 /// transaction.
 pub async fn to_rewrap(
     client: &impl GenericClient,
+    owner: KeyOwner,
     limit: i64,
 ) -> Result<Vec<ToRewrap>, StoreError> {
-    const SQL: &str = "SELECT t.id, t.kek_id, t.wrapped_key FROM threads t \
-                       JOIN keks k ON k.id = t.kek_id WHERE k.state <> 'active' \
-                       LIMIT $1 FOR UPDATE OF t";
-    sql::query(client, SQL, &[&limit])
+    const THREADS: &str = "SELECT t.id, t.kek_id, t.wrapped_key FROM threads t \
+                           JOIN keks k ON k.id = t.kek_id WHERE k.state <> 'active' \
+                           LIMIT $1 FOR UPDATE OF t";
+    const DRAFTS: &str = "SELECT d.id, d.kek_id, d.wrapped_key FROM drafts d \
+                          JOIN keks k ON k.id = d.kek_id WHERE k.state <> 'active' \
+                          LIMIT $1 FOR UPDATE OF d";
+    let sql = match owner {
+        KeyOwner::Thread => THREADS,
+        KeyOwner::Draft => DRAFTS,
+    };
+    sql::query(client, sql, &[&limit])
         .await?
         .iter()
         .map(|row| {
             Ok(ToRewrap {
+                owner,
                 thread_id: row.col("id")?,
                 kek_id: row.col("kek_id")?,
                 wrapped_key: row.col("wrapped_key")?,
@@ -89,15 +109,21 @@ pub async fn to_rewrap(
         .collect()
 }
 
-/// Stores a thread's data key wrapped under another KEK.
+/// Stores a data key wrapped under another KEK.
 pub async fn rewrap(
     client: &impl GenericClient,
-    thread: Uuid,
+    owner: KeyOwner,
+    id: Uuid,
     kek: Uuid,
     wrapped: &[u8],
 ) -> Result<(), StoreError> {
-    const SQL: &str = "UPDATE threads SET kek_id = $2, wrapped_key = $3 WHERE id = $1";
-    sql::execute(client, SQL, &[&thread, &kek, &wrapped]).await?;
+    const THREADS: &str = "UPDATE threads SET kek_id = $2, wrapped_key = $3 WHERE id = $1";
+    const DRAFTS: &str = "UPDATE drafts SET kek_id = $2, wrapped_key = $3 WHERE id = $1";
+    let sql = match owner {
+        KeyOwner::Thread => THREADS,
+        KeyOwner::Draft => DRAFTS,
+    };
+    sql::execute(client, sql, &[&id, &kek, &wrapped]).await?;
     Ok(())
 }
 
@@ -106,7 +132,8 @@ pub async fn rewrap(
 pub async fn retire_unused(client: &impl GenericClient) -> Result<u64, StoreError> {
     const SQL: &str = "UPDATE keks k SET state = 'retired', sealed = NULL, retired_at = now() \
                        WHERE k.state = 'retiring' \
-                         AND NOT EXISTS (SELECT 1 FROM threads t WHERE t.kek_id = k.id)";
+                         AND NOT EXISTS (SELECT 1 FROM threads t WHERE t.kek_id = k.id) \
+                         AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.kek_id = k.id)";
     Ok(sql::execute(client, SQL, &[]).await?)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod attachments;
+pub mod drafts;
 pub mod journal;
 pub mod keks;
 pub mod messages;

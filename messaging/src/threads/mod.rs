@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod drafts;
 pub mod list;
 pub mod manage;
 pub mod open;
@@ -134,13 +135,23 @@ pub(crate) fn text_field(
     max: usize,
     multiline: bool,
 ) -> Result<String, ThreadError> {
-    let value = value.trim();
+    let value = optional_text(field, value.trim(), max, multiline)?;
     if value.is_empty() {
         return Err(ThreadError::Invalid {
             field,
             reason: "required",
         });
     }
+    Ok(value)
+}
+
+/// [`text_field`] that may be empty and is kept as typed, untrimmed (a draft's fields).
+pub(crate) fn optional_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, ThreadError> {
     if value.chars().count() > max {
         return Err(ThreadError::Invalid {
             field,

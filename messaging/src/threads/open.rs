@@ -274,6 +274,10 @@ pub(super) async fn open_counted(
     };
     // The thread was stored in its first state: the message leaves it as it is.
     messages::post(&tx, &message, None, app.events.channel(), &event.payload()?).await?;
+    if new.refers_to.is_none() {
+        // Sent: the caller's draft of a new thread has done its work.
+        crate::store::drafts::delete(&tx, &caller.sub, None).await?;
+    }
     for Sealed(file) in pending.map(|p| p.files.as_slice()).unwrap_or_default() {
         let mut file = file.clone();
         file.message_id = Some(message_id);

@@ -64,7 +64,10 @@ pub async fn reply(
                 refers_to: Some(thread.id),
                 team: Some(thread.team.clone()),
             };
-            return open::open_counted(app, caller, follow_up, None).await;
+            let posted = open::open_counted(app, caller, follow_up, None).await?;
+            let db = app.db.get().await?;
+            crate::store::drafts::delete(&db, &caller.sub, Some(thread.id)).await?;
+            return Ok(posted);
         }
     }
     let key = app
@@ -120,6 +123,8 @@ pub async fn reply(
     if !note {
         super::notify_other_side(&tx, &thread, side).await?;
     }
+    // Sent: the caller's draft of this reply has done its work.
+    crate::store::drafts::delete(&tx, &caller.sub, Some(thread.id)).await?;
     tx.commit().await?;
     Ok(Posted {
         thread_id: thread.id,

@@ -51,6 +51,8 @@ pub struct ThreadPage {
     pub messages: Vec<ShownMessage>,
     /// The cursor of the next page, when there is one.
     pub next: Option<Cursor>,
+    /// The reader's draft of a reply, when they saved one.
+    pub draft: Option<super::drafts::Saved>,
 }
 
 /// One page of `thread_id` for `caller`, after `cursor`.
@@ -121,7 +123,9 @@ pub async fn show(
             })
         })
         .collect::<Result<Vec<_>, ThreadError>>()?;
+    let draft = super::drafts::reply_draft(&db, caller, thread.id, &key).await?;
     Ok(ThreadPage {
+        draft,
         supervisor: access::supervises(&thread, &teams),
         thread,
         side,
