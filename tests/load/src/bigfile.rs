@@ -165,7 +165,7 @@ pub async fn run(
     );
     print!("{rows}");
     if let Some(path) = markdown {
-        let new = !path.exists();
+        let new = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
