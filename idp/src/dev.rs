@@ -146,6 +146,7 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
         }
     }
     seed_demo_answers(&db, &hasher, config).await?;
+    write_demo_people(&db).await?;
     // The demo staff member is the messaging service's demo agent (and supervisor).
     for role in [
         crate::domain::Role::MessagingAgent,
@@ -199,6 +200,35 @@ pub async fn setup(config: &Config) -> anyhow::Result<()> {
 }
 
 /// Gives the demo professional the `DEMO_ANSWERS`, unless they already set questions.
+/// Where `idp dev-setup` tells the messaging service's `dev-setup` who the demo people are
+/// (their `sub` as the idp's tokens will carry it), so that it can write demo conversations
+/// before anyone signs in. A dev hand-off beside `demo-portal.secret`; never read in production.
+pub const DEMO_PEOPLE_FILE: &str = ".local/demo/people.json";
+
+async fn write_demo_people(db: &impl crate::store::GenericClient) -> anyhow::Result<()> {
+    let rows = db
+        .query(
+            "SELECT id::text AS sub, username, given_name || ' ' || family_name AS name \
+             FROM accounts WHERE username = ANY($1) ORDER BY username",
+            &[&vec![DEMO_PROFESSIONAL.0, DEMO_STAFF.0]],
+        )
+        .await?;
+    let people: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "sub": r.get::<_, String>("sub"),
+                "username": r.get::<_, String>("username"),
+                "name": r.get::<_, String>("name"),
+            })
+        })
+        .collect();
+    write_private(
+        Path::new(DEMO_PEOPLE_FILE),
+        &serde_json::to_string_pretty(&people)?,
+    )
+}
+
 async fn seed_demo_answers(
     db: &impl store::GenericClient,
     hasher: &crate::password::Hasher,

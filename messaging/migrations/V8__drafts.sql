@@ -1,8 +1,8 @@
 -- Drafts (issue 9): what a person is writing, saved as they type, until they send it. One
 -- draft per person and thread (a reply), and one per person for a new thread. Bodies are
 -- sealed like messages: a reply's under its thread's data key; a new thread's under a data key
--- of its own, wrapped by the active key-encryption key (and re-wrapped by `keys rotate`), the
--- draft's id standing for the thread it will open. Subjects stay in clear, as threads'.
+-- of its own, wrapped by the active key-encryption key under the draft's id (and re-wrapped by
+-- `keys rotate`). Subjects stay in clear, as threads'.
 CREATE TABLE drafts (
     id            uuid        NOT NULL CONSTRAINT drafts_pkey PRIMARY KEY,
     author_sub    text        NOT NULL,

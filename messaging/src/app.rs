@@ -12,7 +12,7 @@ pub fn service(state: crate::state::AppState) -> Router {
     let limits = state.config.rate_limit;
     let shaped = service_kit::client_ip::per_ip_limit(
         crate::auth::router()
-            .merge(crate::pages::router())
+            .merge(crate::pages::router(&state))
             .merge(crate::api::router(&state)),
         limits.per_ip_per_second,
         limits.per_ip_burst,

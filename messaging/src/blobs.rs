@@ -107,14 +107,15 @@ impl Blobs {
             Err(object_store::Error::AlreadyExists { .. }) => self.delete(&upload.path).await,
             // S3 has no rename: the blob is copied inside the store unless it is there.
             Err(object_store::Error::NotImplemented | object_store::Error::NotSupported { .. }) => {
-                match self.store.head(&target).await {
-                    Ok(_) => {}
+                let copied = match self.store.head(&target).await {
+                    Ok(_) => Ok(()),
                     Err(object_store::Error::NotFound { .. }) => {
-                        self.store.copy(&upload.path, &target).await.map_err(io)?;
+                        self.store.copy(&upload.path, &target).await.map_err(io)
                     }
-                    Err(e) => return Err(io(e)),
-                }
-                self.delete(&upload.path).await
+                    Err(e) => Err(io(e)),
+                };
+                let removed = self.delete(&upload.path).await;
+                copied.and(removed)
             }
             Err(e) => {
                 let _ = self.delete(&upload.path).await;

@@ -157,7 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                  MESSAGING_ENV=dev, and this is `{}`. Nothing was changed.",
                 cli.environment
             );
-            crate::dev::setup(&config).await
+            crate::dev::setup(config).await
         }
         Command::Journal(JournalCommand::Export { from, to, out }) => {
             let pool = store::pool(&config.database)?;
@@ -336,14 +336,14 @@ async fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<(
         }
         KeysCommand::List => {
             let db = pool.get().await?;
-            println!("id\tstate\tcreated\tthreads");
+            println!("id\tstate\tcreated\tdata keys (threads and drafts)");
             for k in keks::list(&db).await? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     k.id,
                     k.state,
                     k.created_at.format("%Y-%m-%d %H:%M UTC"),
-                    k.threads
+                    k.data_keys
                 );
             }
         }

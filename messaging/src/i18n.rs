@@ -351,6 +351,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "Files cannot be checked right now. Nothing was kept; try again in a moment.",
     ),
     (
+        "closed_thread_files",
+        "Cette conversation est fermée depuis trop longtemps pour y joindre des fichiers : envoyez votre message seul (une nouvelle conversation s'ouvrira), puis joignez-y vos fichiers.",
+        "This thread has been closed too long to attach files to it: send your message alone (a new thread opens), then attach your files there.",
+    ),
+    (
         "too_many_files",
         "Un message peut joindre au plus 10 fichiers.",
         "A message can carry at most 10 files.",

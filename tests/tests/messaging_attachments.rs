@@ -335,3 +335,43 @@ async fn an_attachment_never_sent_is_removed_after_a_day_with_its_blob() {
     let (status, _, bytes) = download(&m, &pro, &thread, kept["id"].as_str().unwrap()).await;
     assert_eq!((status, bytes.len()), (200, 5000), "the sent one stays");
 }
+
+#[tokio::test]
+async fn files_cannot_go_to_a_thread_closed_too_long_ago_and_the_reply_alone_opens_a_follow_up() {
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = thread_of(&m, &pro).await;
+    {
+        let db = m.state.db.get().await.unwrap();
+        db.execute(
+            "UPDATE threads SET state = 'closed', closed_at = now() - interval '90 days' WHERE id = $1",
+            &[&uuid::Uuid::parse_str(&thread).unwrap()],
+        )
+        .await
+        .unwrap();
+    }
+    let (status, up) = m.upload(&pro, &thread, "tard.pdf", pdf(3000, 9)).await;
+    assert_eq!(status, 201, "{up}");
+    let (status, refused) = m
+        .post_message(
+            &pro,
+            &thread,
+            &json!({ "body": "Encore une pièce", "attachments": [up["id"]] }),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"].as_str(), refused["field"].as_str()),
+        (422, Some("closed_thread_files"), Some("attachments")),
+        "{refused}"
+    );
+    let (status, posted) = m
+        .post_message(&pro, &thread, &json!({ "body": "Encore une question" }))
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    assert_ne!(
+        posted["thread_id"].as_str(),
+        Some(thread.as_str()),
+        "a follow-up thread"
+    );
+}

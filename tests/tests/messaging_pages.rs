@@ -486,6 +486,70 @@ async fn files_sent_from_the_pages_are_checked_and_a_refused_one_leaves_nothing(
     let other = signed_in(&m, "IP16180").await;
     let refused = other.get(format!("{}{href}", m.url)).send().await.unwrap();
     assert_eq!(refused.status(), 404);
+
+    // A new thread with a file, for a professional one does not act for: refused before the
+    // file is read.
+    let csrf = csrf_of(&browser, &m, "/threads/new").await;
+    let before = m.blob_names().await.len();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("category", "billing")
+        .text("subject", "Pour un autre")
+        .text("body", "Bonjour")
+        .text("professional", "IP16180")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(pdf(5000)).file_name("a.pdf"),
+        );
+    let response = browser
+        .post(format!("{}/threads", m.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(m.blob_names().await.len(), before, "nothing sealed");
+    // Part headers that never end (an endless body): refused after a bounded read, not
+    // buffered up to the route's body limit.
+    let boundary = "XyZ";
+    let head = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\nX-Junk: ");
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&sent);
+    let endless = futures_util::stream::iter(
+        std::iter::once(head.into_bytes())
+            .chain(std::iter::repeat_with(|| vec![b'a'; 64 * 1024]))
+            .map(move |chunk| {
+                counted.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, std::io::Error>(chunk)
+            }),
+    );
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        browser
+            .post(format!("{}/threads/{thread}/messages", m.url))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(reqwest::Body::wrap_stream(endless))
+            .send(),
+    )
+    .await
+    .expect("the service answers (or closes) without reading on");
+    if let Ok(response) = answer {
+        assert_eq!(response.status(), 403, "read as a broken form");
+    }
+    let read = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        read < 64 * 1024 * 1024,
+        "{read} bytes were taken before the refusal"
+    );
+    let page = browser
+        .get(format!("{}/threads/{thread}", m.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the service carries on");
 }
 
 /// The value of the field `id`.

@@ -1,5 +1,5 @@
-//! `messaging keys rotate`: a new key-encryption key, every thread's data key re-wrapped under
-//! it in small transactions (no message is re-encrypted), then the old KEK retired and its
+//! `messaging keys rotate`: a new key-encryption key, every data key (threads', and new
+//! threads' drafts') re-wrapped under it in small transactions (no message is re-encrypted), then the old KEK retired and its
 //! material erased. Interrupted, the next `keys rotate` finishes the unfinished rotation
 //! before anything else; every message stays readable throughout, because a data key is
 //! always wrapped by a KEK that still has its material.

@@ -4,8 +4,7 @@
 //! to its field. Files chosen with the message are sealed as they arrive and sent with it.
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -136,15 +135,10 @@ pub async fn form(State(app): State<AppState>, who: PageCaller) -> Response {
 
 /// `POST /threads` (`multipart/form-data`: the fields, then the files, sealed as they
 /// arrive and sent with the first message).
-pub async fn send(
-    State(app): State<AppState>,
-    who: PageCaller,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let Ok(multipart) = multipart else {
+pub async fn send(State(app): State<AppState>, who: PageCaller, request: Request) -> Response {
+    let Ok(mut parts) = Form::read(request, app.config.threads.body_max_chars).await else {
         return render::expired(&who);
     };
-    let mut parts = Form::new(multipart, app.config.threads.body_max_chars);
     let mut form = ComposeForm::default();
     let mut pending: Option<Pending> = None;
     let refused = loop {
@@ -170,7 +164,8 @@ pub async fn send(
                 let files = match pending.as_mut() {
                     Some(files) => files,
                     None => {
-                        if let Err(e) = open::check(&app, &new_thread(&form)) {
+                        if let Err(e) = open::may_open(&app, &who.caller, &new_thread(&form)).await
+                        {
                             break Some(Refusal::Thread(e));
                         }
                         match Pending::new() {

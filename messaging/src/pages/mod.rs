@@ -37,19 +37,18 @@ const UPLOAD_JS: &str = include_str!("../../assets/upload.js");
 const DRAFT_JS: &str = include_str!("../../assets/draft.js");
 
 /// The pages' routes (`/`, `/threads…`, `/queue`, `/events`, `/language`, `/assets/…`).
-pub fn router() -> Router<AppState> {
+pub fn router(app: &AppState) -> Router<AppState> {
+    // Forms with files: their own limit (every file at its own); the feature checks each.
+    let with_files = DefaultBodyLimit::max(multipart::body_limit(app.config.attachments.max_bytes));
     Router::new()
         .route("/", get(list::inbox))
         .route("/queue", get(list::queue))
         .route("/threads/new", get(compose::form))
-        .route(
-            "/threads",
-            post(compose::send).layer(DefaultBodyLimit::disable()),
-        )
+        .route("/threads", post(compose::send).layer(with_files))
         .route("/threads/{id}", get(thread::show))
         .route(
             "/threads/{id}/messages",
-            post(thread::reply).layer(DefaultBodyLimit::disable()),
+            post(thread::reply).layer(with_files),
         )
         .route(
             "/threads/{id}/attachments/{attachment}",

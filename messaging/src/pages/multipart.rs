@@ -2,10 +2,19 @@
 //! as streams while they arrive (never held whole), at most [`MAX_FILES`] per message and
 //! [`MAX_PARTS`] parts per form. The browser sends the parts in the form's order, so the
 //! token and the text fields come before the files.
+//!
+//! multer (under axum's `Multipart`) buffers a part's headers until the blank line that ends
+//! them, however long: the body is read through a guard that allows at most
+//! [`HEADER_BUDGET`] bytes between the end of one part and the start of the next one's content
+//! (the whole body is also bounded by the route's limit, [`body_limit`]).
 
-use axum::extract::Multipart;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use axum::body::Body;
 use axum::extract::multipart::Field;
-use futures_util::TryStreamExt as _;
+use axum::extract::{FromRequest as _, Multipart, Request};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 
 use crate::threads::ThreadError;
 use crate::threads::attachments::{BodyChunks, UploadError};
@@ -14,6 +23,25 @@ use crate::threads::attachments::{BodyChunks, UploadError};
 pub const MAX_FILES: usize = 10;
 /// Parts one form may have (fields and files).
 const MAX_PARTS: usize = 32;
+/// Bytes read while looking for a part's headers (a boundary, the headers, and whatever the
+/// same network chunk carried after them).
+const HEADER_BUDGET: i64 = 1024 * 1024;
+
+/// The largest body a form with files may have: every file at its limit, and the text.
+pub fn body_limit(max_file_bytes: u64) -> usize {
+    let files = max_file_bytes.saturating_mul(MAX_FILES as u64);
+    usize::try_from(files)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024)
+}
+
+/// What the guard of the body knows: whether the form is between parts, and what is left of
+/// the budget there.
+#[derive(Debug, Default)]
+struct Guard {
+    between_parts: AtomicBool,
+    budget: AtomicI64,
+}
 
 /// A part of the form.
 pub enum Part<'a> {
@@ -32,24 +60,49 @@ pub struct Broken;
 /// The parts of a multipart form, one after the other.
 pub struct Form {
     multipart: Multipart,
+    guard: Arc<Guard>,
     parts: usize,
     text_max_bytes: usize,
 }
 
 impl Form {
-    /// Reads `multipart`; a text field longer than `text_max_chars` characters is cut just
-    /// past it (so the feature's own check refuses it as too long).
-    pub fn new(multipart: Multipart, text_max_chars: usize) -> Self {
-        Self {
+    /// Reads the multipart body of `request`; a text field longer than `text_max_chars`
+    /// characters is cut just past it (so the feature's own check refuses it as too long).
+    pub async fn read(request: Request, text_max_chars: usize) -> Result<Self, Broken> {
+        let guard = Arc::new(Guard::default());
+        let (parts, body) = request.into_parts();
+        let watched = Arc::clone(&guard);
+        let body = body.into_data_stream().map(move |chunk| {
+            let chunk = chunk?;
+            if watched.between_parts.load(Ordering::Relaxed) {
+                let len = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+                if watched.budget.fetch_sub(len, Ordering::Relaxed) < len {
+                    return Err(axum::Error::new(std::io::Error::other(
+                        "multipart part headers too long",
+                    )));
+                }
+            }
+            Ok(chunk)
+        });
+        let request = Request::from_parts(parts, Body::from_stream(body));
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|_| Broken)?;
+        Ok(Self {
             multipart,
+            guard,
             parts: 0,
             text_max_bytes: (text_max_chars + 1) * 4,
-        }
+        })
     }
 
     /// The next part.
     pub async fn next(&mut self) -> Result<Option<Part<'_>>, Broken> {
-        let Some(mut field) = self.multipart.next_field().await.map_err(|_| Broken)? else {
+        self.guard.budget.store(HEADER_BUDGET, Ordering::Relaxed);
+        self.guard.between_parts.store(true, Ordering::Relaxed);
+        let next = self.multipart.next_field().await;
+        self.guard.between_parts.store(false, Ordering::Relaxed);
+        let Some(mut field) = next.map_err(|_| Broken)? else {
             return Ok(None);
         };
         self.parts += 1;

@@ -5,9 +5,8 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -175,16 +174,15 @@ pub async fn reply(
     State(app): State<AppState>,
     who: PageCaller,
     Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
+    request: Request,
 ) -> Response {
-    let Ok(multipart) = multipart else {
-        return render::expired(&who);
-    };
     let Ok(thread) = Uuid::try_parse(&id) else {
         return render::not_found(&who);
     };
     let lang = who.lang;
-    let mut parts = Parts::new(multipart, app.config.threads.body_max_chars);
+    let Ok(mut parts) = Parts::read(request, app.config.threads.body_max_chars).await else {
+        return render::expired(&who);
+    };
     let (mut csrf, mut body, mut note) = (String::new(), String::new(), false);
     let mut files = Vec::new();
     let refused: Option<Result<(&'static str, &'static str, u16), ThreadError>> = loop {

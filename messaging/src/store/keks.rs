@@ -61,7 +61,7 @@ pub async fn replace_active(
 pub struct ToRewrap {
     /// What holds the key.
     pub owner: KeyOwner,
-    /// The thread (or the new thread's draft: its id stands for the thread).
+    /// The thread, or the draft of a new thread (the id its key is wrapped under).
     pub thread_id: Uuid,
     /// The KEK wrapping its key now.
     pub kek_id: Uuid,
@@ -146,14 +146,15 @@ pub struct Listed {
     pub state: String,
     /// When it was made.
     pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Threads whose data key it wraps.
-    pub threads: i64,
+    /// Data keys it wraps (threads' and new threads' drafts').
+    pub data_keys: i64,
 }
 
 /// Every KEK, newest first, with the number of data keys it wraps.
 pub async fn list(client: &impl GenericClient) -> Result<Vec<Listed>, StoreError> {
     const SQL: &str = "SELECT k.id, k.state, k.created_at, \
-                              (SELECT count(*) FROM threads t WHERE t.kek_id = k.id) AS threads \
+                              (SELECT count(*) FROM threads t WHERE t.kek_id = k.id) \
+                              + (SELECT count(*) FROM drafts d WHERE d.kek_id = k.id) AS data_keys \
                          FROM keks k ORDER BY k.created_at DESC, k.id DESC";
     sql::query(client, SQL, &[])
         .await?
@@ -163,7 +164,7 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Listed>, StoreError
                 id: row.col("id")?,
                 state: row.col("state")?,
                 created_at: row.col("created_at")?,
-                threads: row.col("threads")?,
+                data_keys: row.col("data_keys")?,
             })
         })
         .collect()

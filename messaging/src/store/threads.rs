@@ -99,6 +99,14 @@ pub async fn insert(client: &impl GenericClient, t: &Thread) -> Result<(), Store
     Ok(())
 }
 
+/// Whether `professional` has any thread.
+pub async fn any_for(client: &impl GenericClient, professional: &str) -> Result<bool, StoreError> {
+    const SQL: &str = "SELECT 1 FROM threads WHERE professional_sub = $1 LIMIT 1";
+    Ok(sql::query_opt(client, SQL, &[&professional])
+        .await?
+        .is_some())
+}
+
 /// A thread by id.
 pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Thread>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM threads t WHERE t.id = $1");

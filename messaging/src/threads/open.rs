@@ -108,7 +108,7 @@ async fn parties(
 pub async fn open(app: &AppState, caller: &Caller, new: NewThread) -> Result<Posted, ThreadError> {
     check(app, &new)?;
     super::take_quota(app, caller, super::Quota::Send).await?;
-    open_counted(app, caller, new, None).await
+    open_counted(app, caller, new, None, SentDraft::New).await
 }
 
 /// The fields of a new thread, checked before anything is written or counted.
@@ -123,6 +123,23 @@ pub fn check(app: &AppState, new: &NewThread) -> Result<(), ThreadError> {
     text_field("subject", &new.subject, limits.subject_max_chars, false)?;
     text_field("body", &new.body, limits.body_max_chars, true)?;
     Ok(())
+}
+
+/// [`check`], and whether the caller may write to that professional in that category (their
+/// delegation, their team): asked before a composed thread's files are read, so nothing is
+/// sealed or counted for a thread that could not be opened.
+pub async fn may_open(app: &AppState, caller: &Caller, new: &NewThread) -> Result<(), ThreadError> {
+    check(app, new)?;
+    let team = match &new.team {
+        Some(team) => team.clone(),
+        None => app
+            .config
+            .category(new.category.trim())
+            .map(|c| c.team.clone())
+            .unwrap_or_default(),
+    };
+    let db = app.db.get().await?;
+    parties(&db, caller, new, &team).await.map(|_| ())
 }
 
 /// A thread being composed with files: its id and data key exist before it is written, so
@@ -183,13 +200,22 @@ pub async fn open_pending(
         Err(e) => Err(e),
     };
     let opened = match checked {
-        Ok(()) => open_counted(app, caller, new, Some(&pending)).await,
+        Ok(()) => open_counted(app, caller, new, Some(&pending), SentDraft::New).await,
         Err(e) => Err(e),
     };
     if opened.is_err() {
         pending.discard(app).await;
     }
     opened
+}
+
+/// The caller's draft a message sends (removed in the message's transaction).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum SentDraft {
+    /// Of a new thread.
+    New,
+    /// Of a reply in this thread (which became a follow-up thread).
+    Reply(Uuid),
 }
 
 /// Opens a thread whose first message the caller's quota already counted (a reply that
@@ -199,6 +225,7 @@ pub(super) async fn open_counted(
     caller: &Caller,
     new: NewThread,
     pending: Option<&Pending>,
+    sent: SentDraft,
 ) -> Result<Posted, ThreadError> {
     let limits = &app.config.threads;
     let category = app
@@ -274,10 +301,12 @@ pub(super) async fn open_counted(
     };
     // The thread was stored in its first state: the message leaves it as it is.
     messages::post(&tx, &message, None, app.events.channel(), &event.payload()?).await?;
-    if new.refers_to.is_none() {
-        // Sent: the caller's draft of a new thread has done its work.
-        crate::store::drafts::delete(&tx, &caller.sub, None).await?;
-    }
+    // Sent: the caller's draft has done its work.
+    let draft_of = match sent {
+        SentDraft::New => None,
+        SentDraft::Reply(thread) => Some(thread),
+    };
+    crate::store::drafts::delete(&tx, &caller.sub, draft_of).await?;
     for Sealed(file) in pending.map(|p| p.files.as_slice()).unwrap_or_default() {
         let mut file = file.clone();
         file.message_id = Some(message_id);

@@ -6,6 +6,7 @@
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
+use super::open::SentDraft;
 use super::open::{self, NewThread};
 use super::{Posted, ThreadError, access, text_field};
 use crate::domain::{Side, ThreadState};
@@ -44,6 +45,13 @@ pub async fn reply(
         let window = Duration::days(i64::from(app.config.threads.reopen_within_days));
         let too_old = thread.closed_at.is_none_or(|closed| now - closed > window);
         if too_old {
+            // Files were sealed under the closed thread's key: they cannot go to a new one.
+            if !attachments.is_empty() {
+                return Err(ThreadError::Invalid {
+                    field: "attachments",
+                    reason: "closed_thread_files",
+                });
+            }
             drop(tx);
             drop(db);
             let professional = match side {
@@ -64,10 +72,8 @@ pub async fn reply(
                 refers_to: Some(thread.id),
                 team: Some(thread.team.clone()),
             };
-            let posted = open::open_counted(app, caller, follow_up, None).await?;
-            let db = app.db.get().await?;
-            crate::store::drafts::delete(&db, &caller.sub, Some(thread.id)).await?;
-            return Ok(posted);
+            let sent = SentDraft::Reply(thread.id);
+            return open::open_counted(app, caller, follow_up, None, sent).await;
         }
     }
     let key = app

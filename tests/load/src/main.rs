@@ -70,6 +70,12 @@ struct Cli {
     /// Upper bound on the operations of the measured phase, all workers together.
     #[arg(long, default_value_t = 5_000_000)]
     max_ops: u64,
+    /// Open loop: each worker starts an operation every this long (`500ms`) whether or not
+    /// the last one finished, and a latency counts from when the operation was due, not from
+    /// when a late worker got to it (no coordinated omission). Without it, closed loop: each
+    /// worker starts the next operation as soon as the last one ends.
+    #[arg(long, value_parser = parse_duration)]
+    every: Option<Duration>,
     /// A fresh client, TCP connection and full TLS handshake for every operation.
     #[arg(long)]
     new_connection_per_request: bool,
@@ -286,18 +292,30 @@ async fn run_phase(
     scenario: Scenario,
     duration: Duration,
     max_ops: u64,
+    every: Option<Duration>,
 ) -> anyhow::Result<(Vec<Worker>, Vec<Outcome>)> {
-    let per_worker = max_ops.div_ceil(workers.len().max(1) as u64);
-    let deadline = tokio::time::Instant::now() + duration;
+    let count = workers.len().max(1);
+    let per_worker = max_ops.div_ceil(count as u64);
+    let begin = tokio::time::Instant::now();
+    let deadline = begin + duration;
     let mut tasks = Vec::with_capacity(workers.len());
-    for mut worker in workers {
+    for (i, mut worker) in workers.into_iter().enumerate() {
         let target = Arc::clone(target);
+        // Open loop: the workers' schedules are spread over one period.
+        let mut due = every.map(|e| begin + e.mul_f64(i as f64 / count as f64));
         tasks.push(tokio::spawn(async move {
             let mut outcome = Outcome::default();
             let mut done = 0u64;
             while tokio::time::Instant::now() < deadline && done < per_worker {
                 done += 1;
-                let start = Instant::now();
+                let start = match (due, every) {
+                    (Some(at), Some(period)) => {
+                        tokio::time::sleep_until(at).await;
+                        due = Some(at + period);
+                        at.into_std()
+                    }
+                    _ => Instant::now(),
+                };
                 match worker.op(&target, scenario).await {
                     Ok(()) => {
                         let us = start.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
@@ -465,7 +483,15 @@ async fn main() -> anyhow::Result<()> {
     let (workers, warm) = if cli.warmup.is_zero() {
         (workers, Vec::new())
     } else {
-        run_phase(workers, &target, cli.scenario, cli.warmup, cli.max_ops).await?
+        run_phase(
+            workers,
+            &target,
+            cli.scenario,
+            cli.warmup,
+            cli.max_ops,
+            cli.every,
+        )
+        .await?
     };
     let warm_errors: u64 = warm.iter().map(|o| o.errors).sum();
     if warm_errors > 0 {
@@ -484,8 +510,15 @@ async fn main() -> anyhow::Result<()> {
     };
     let before = snapshot("before")?;
     let start = Instant::now();
-    let (workers, outcomes) =
-        run_phase(workers, &target, cli.scenario, cli.duration, cli.max_ops).await?;
+    let (workers, outcomes) = run_phase(
+        workers,
+        &target,
+        cli.scenario,
+        cli.duration,
+        cli.max_ops,
+        cli.every,
+    )
+    .await?;
     let elapsed = start.elapsed();
     let after = snapshot("after")?;
     let server_rss_kib = cli.server_pid.and_then(|pid| procfs::rss_kib(pid).ok());
