@@ -38,36 +38,13 @@ pub struct AttachmentView {
 }
 
 fn upload_error(error: UploadError, lang: Lang) -> ApiError {
-    match error {
-        UploadError::TooLarge => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "attachment_too_large", lang)
-        }
-        UploadError::TypeRefused => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "attachment_type_refused",
+    match error.refusal() {
+        Ok((code, status)) => ApiError::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            code,
             lang,
         ),
-        UploadError::Infected(_) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "attachment_infected",
-            lang,
-        ),
-        UploadError::Scanner(e) => {
-            tracing::error!(error = %e, "the antivirus could not scan an upload");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "antivirus_unavailable",
-                lang,
-            )
-        }
-        UploadError::Interrupted => {
-            ApiError::new(StatusCode::BAD_REQUEST, "upload_interrupted", lang)
-        }
-        UploadError::Blobs(e) => {
-            tracing::error!(error = %e, "blob store failed");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", lang)
-        }
-        UploadError::Thread(e) => ApiError::from_thread(e, lang),
+        Err(e) => ApiError::from_thread(e, lang),
     }
 }
 

@@ -141,23 +141,12 @@ pub fn content(field: Box<Field<'_>>) -> impl BodyChunks + '_ {
     field.map_err(axum::Error::new)
 }
 
-/// The message key that tells the person why a file was refused, or the thread error.
+/// The message key that tells the person why a file was refused (and the status), or the
+/// thread error; quotas are told as the compose and reply forms tell them.
 pub fn upload_refusal(error: UploadError) -> Result<(&'static str, u16), ThreadError> {
-    Ok(match error {
-        UploadError::TooLarge => ("attachment_too_large", 413),
-        UploadError::TypeRefused => ("attachment_type_refused", 415),
-        UploadError::Infected(_) => ("attachment_infected", 422),
-        UploadError::Scanner(e) => {
-            tracing::error!(error = %e, "the antivirus could not scan an upload");
-            ("antivirus_unavailable", 503)
-        }
-        UploadError::Interrupted => ("upload_interrupted", 400),
-        UploadError::Blobs(e) => {
-            tracing::error!(error = %e, "blob store failed");
-            ("unavailable", 503)
-        }
-        UploadError::Thread(ThreadError::Quota { .. }) => ("quota_reached", 429),
-        UploadError::Thread(ThreadError::QuotaUnavailable(_)) => ("sending_paused", 503),
-        UploadError::Thread(e) => return Err(e),
-    })
+    match error.refusal() {
+        Err(ThreadError::Quota { .. }) => Ok(("quota_reached", 429)),
+        Err(ThreadError::QuotaUnavailable(_)) => Ok(("sending_paused", 503)),
+        other => other,
+    }
 }

@@ -14,7 +14,6 @@ use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::GenericClient;
 use crate::store::drafts::{self, Draft};
-use crate::store::threads;
 
 /// Days after which an untouched draft is removed.
 pub const STALE_DAYS: i32 = 30;
@@ -195,13 +194,7 @@ async fn thread_key(
     caller: &Caller,
     id: Uuid,
 ) -> Result<DataKey, ThreadError> {
-    let thread = threads::get(db, id).await?.ok_or(ThreadError::NotFound)?;
-    let teams = access::agent_teams(db, caller).await?;
-    access::side_of(&thread, caller, &teams).ok_or(ThreadError::NotFound)?;
-    Ok(app
-        .keyring
-        .thread_key(db, thread.id, thread.kek_id, &thread.wrapped_key)
-        .await?)
+    Ok(access::visible(app, db, caller, id).await?.key)
 }
 
 /// A new thread's draft's own data key.

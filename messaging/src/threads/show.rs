@@ -10,7 +10,7 @@ use super::{ThreadError, access};
 use crate::domain::{Cursor, Side};
 use crate::identity::Caller;
 use crate::state::AppState;
-use crate::store::threads::{self, Thread};
+use crate::store::threads::Thread;
 use crate::store::{attachments, journal, messages};
 
 /// A message as a reader sees it.
@@ -64,11 +64,12 @@ pub async fn show(
     cursor: Option<&Cursor>,
 ) -> Result<ThreadPage, ThreadError> {
     let db = app.db.get().await?;
-    let thread = threads::get(&db, thread_id)
-        .await?
-        .ok_or(ThreadError::NotFound)?;
-    let teams = access::agent_teams(&db, caller).await?;
-    let side = access::side_of(&thread, caller, &teams).ok_or(ThreadError::NotFound)?;
+    let access::Visible {
+        thread,
+        side,
+        teams,
+        key,
+    } = access::visible(app, &db, caller, thread_id).await?;
     let limit = i64::from(app.config.threads.page_size);
     let mut page = messages::page(&db, thread.id, side == Side::Agency, cursor, limit + 1).await?;
     let next = if page.len() as i64 > limit {
@@ -80,10 +81,6 @@ pub async fn show(
     } else {
         None
     };
-    let key = app
-        .keyring
-        .thread_key(&db, thread.id, thread.kek_id, &thread.wrapped_key)
-        .await?;
     let ids: Vec<Uuid> = page.iter().map(|m| m.message.id).collect();
     messages::mark_read(&db, &ids, &caller.sub).await?;
     if let Some(last) = page.last() {

@@ -12,7 +12,7 @@ use crate::domain::Side;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::attachments::{self, Attachment};
-use crate::store::{journal, threads};
+use crate::store::journal;
 use crate::threads::{ThreadError, access};
 
 /// A download: the attachment and its opened content, chunk by chunk.
@@ -37,14 +37,9 @@ pub async fn download(
 ) -> Result<Download, UploadError> {
     use tokio::io::AsyncReadExt as _;
     let db = app.db.get().await.map_err(ThreadError::from)?;
-    let thread = threads::get(&db, thread_id)
-        .await
-        .map_err(ThreadError::from)?
-        .ok_or(ThreadError::NotFound)?;
-    let teams = access::agent_teams(&db, caller)
-        .await
-        .map_err(ThreadError::from)?;
-    let side = access::side_of(&thread, caller, &teams).ok_or(ThreadError::NotFound)?;
+    let access::Visible {
+        thread, side, key, ..
+    } = access::visible(app, &db, caller, thread_id).await?;
     let (attachment, kind) = attachments::get(&db, thread.id, attachment_id)
         .await
         .map_err(ThreadError::from)?
@@ -57,11 +52,6 @@ pub async fn download(
     if !visible {
         return Err(ThreadError::NotFound.into());
     }
-    let key = app
-        .keyring
-        .thread_key(&db, thread.id, thread.kek_id, &thread.wrapped_key)
-        .await
-        .map_err(ThreadError::from)?;
     let mut file = app.blobs.open_blob(&attachment.blob_key).await?;
     let mut header = [0u8; HEADER];
     file.read_exact(&mut header).await?;

@@ -11,7 +11,6 @@ use crate::crypto::stream::Sealer;
 use crate::identity::Caller;
 use crate::state::AppState;
 use crate::store::attachments::{self, Attachment};
-use crate::store::threads;
 use crate::threads::{ThreadError, access};
 
 /// Why an upload was refused (besides the thread rules).
@@ -38,6 +37,29 @@ pub enum UploadError {
     /// The thread rules, keys or store.
     #[error(transparent)]
     Thread(#[from] ThreadError),
+}
+
+impl UploadError {
+    /// How a refused file is told (message key and HTTP status), the same on the API and the
+    /// pages; the thread's own errors are the caller's to tell (`Err`). A failing store or
+    /// antivirus is logged here.
+    pub fn refusal(self) -> Result<(&'static str, u16), ThreadError> {
+        Ok(match self {
+            Self::TooLarge => ("attachment_too_large", 413),
+            Self::TypeRefused => ("attachment_type_refused", 415),
+            Self::Infected(_) => ("attachment_infected", 422),
+            Self::Interrupted => ("upload_interrupted", 400),
+            Self::Scanner(e) => {
+                tracing::error!(error = %e, "the antivirus could not scan an upload");
+                ("antivirus_unavailable", 503)
+            }
+            Self::Blobs(e) => {
+                tracing::error!(error = %e, "blob store failed");
+                ("unavailable", 503)
+            }
+            Self::Thread(e) => return Err(e),
+        })
+    }
 }
 
 /// A file name as stored and shown: its last path component, without control characters or
@@ -87,25 +109,12 @@ pub async fn upload(
     name: &str,
     body: impl BodyChunks,
 ) -> Result<Attachment, UploadError> {
-    let (thread, key) = {
+    let seen = {
         let db = app.db.get().await.map_err(ThreadError::from)?;
-        let thread = threads::get(&db, thread_id)
-            .await
-            .map_err(ThreadError::from)?
-            .ok_or(ThreadError::NotFound)?;
-        let teams = access::agent_teams(&db, caller)
-            .await
-            .map_err(ThreadError::from)?;
-        access::side_of(&thread, caller, &teams).ok_or(ThreadError::NotFound)?;
-        let key = app
-            .keyring
-            .thread_key(&db, thread.id, thread.kek_id, &thread.wrapped_key)
-            .await
-            .map_err(ThreadError::from)?;
-        (thread, key)
+        access::visible(app, &db, caller, thread_id).await?
     };
     crate::threads::take_quota(app, caller, crate::threads::Quota::Upload).await?;
-    let sealed = seal(app, &key, thread.id, caller, name, body).await?;
+    let sealed = seal(app, &seen.key, seen.thread.id, caller, name, body).await?;
     let stored = match app.db.get().await {
         Ok(db) => attachments::insert(&db, &sealed.0).await,
         Err(e) => Err(e.into()),
