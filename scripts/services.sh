@@ -272,6 +272,39 @@ ensure_s3() {
   export MESSAGING_TEST_S3_SECRET_FILE="$dir/secret"
 }
 
+# ---------------------------------------------------------------------------------- clamd
+
+# ensure_clamd — a real clamd for the messaging antivirus hook's tests (Debian's
+# clamav-daemon, installed when missing), started on a free port over a signature database of
+# one test signature written here (the official databases need the internet, which the tests
+# do not): it finds the bytes MESSAGING-TEST-VIRUS. Exports MESSAGING_TEST_CLAMD (IP:port).
+STARTED_CLAMD=""
+ensure_clamd() {
+  local dir port
+  command -v clamd >/dev/null || apt_install clamav-daemon
+  dir="$LOCAL_DIR/clamd"
+  rm -rf "$dir"
+  mkdir -p "$dir/db"
+  # ndb: name, target (0: any file), offset (*: anywhere), hex of MESSAGING-TEST-VIRUS.
+  printf 'Messaging.Test.Signature:0:*:%s\n' \
+    "$(printf 'MESSAGING-TEST-VIRUS' | od -An -tx1 | tr -d ' \n')" >"$dir/db/messaging-test.ndb"
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  {
+    echo "DatabaseDirectory $dir/db"
+    echo "TCPSocket $port"
+    echo "TCPAddr 127.0.0.1"
+    echo "Foreground yes"
+    echo "LogFile $dir/clamd.log"
+    echo "StreamMaxLength 200M"
+    is_root && echo "User root"
+  } >"$dir/clamd.conf"
+  say "starting clamd on 127.0.0.1:$port (log in $dir/clamd.log)"
+  clamd -c "$dir/clamd.conf" >"$dir/clamd.out" 2>&1 &
+  STARTED_CLAMD="$!"
+  wait_until "clamd on 127.0.0.1:$port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+  export MESSAGING_TEST_CLAMD="127.0.0.1:$port"
+}
+
 # ----------------------------------------------------------------------------------- helpers
 
 # wait_until DESCRIPTION COMMAND... — retry COMMAND for up to 30 s.
@@ -302,6 +335,11 @@ stop_started_services() {
     say "stopping the private Redis"
     redis-cli -h 127.0.0.1 -p "$STARTED_REDIS" shutdown nosave >/dev/null 2>&1 || true
     STARTED_REDIS=""
+  fi
+  if [[ -n "$STARTED_CLAMD" ]]; then
+    say "stopping clamd"
+    kill "$STARTED_CLAMD" 2>/dev/null || true
+    STARTED_CLAMD=""
   fi
   if [[ -n "$STARTED_S3" ]]; then
     say "stopping s3s-fs"

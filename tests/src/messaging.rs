@@ -257,6 +257,21 @@ impl Messaging {
         idp::admin::roles::grant(&db, username, role).await.unwrap();
     }
 
+    /// Opens a billing thread with `subject` and a first message `body`: its id.
+    pub async fn open_thread(&self, token: &str, subject: &str, body: &str) -> String {
+        let thread = serde_json::json!({ "category": "billing", "subject": subject, "body": body });
+        let (status, opened) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/threads",
+                Some(token),
+                Some(&thread),
+            )
+            .await;
+        assert_eq!(status, 201, "{opened}");
+        opened["thread_id"].as_str().unwrap().to_owned()
+    }
+
     /// `POST /api/v1/threads/{thread}/messages` with `body`.
     pub async fn post_message(&self, token: &str, thread: &str, body: &Value) -> (u16, Value) {
         let path = format!("/api/v1/threads/{thread}/messages");

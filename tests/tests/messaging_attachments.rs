@@ -6,7 +6,7 @@
 use figment::providers::Serialized;
 use idp::domain::Role;
 use integration_tests::messaging::{
-    Messaging, spawn_messaging, spawn_messaging_s3, spawn_messaging_setting,
+    Messaging, spawn_messaging, spawn_messaging_s3, spawn_messaging_setting, spawn_messaging_with,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -29,12 +29,7 @@ fn pdf(size: usize, seed: u8) -> Vec<u8> {
 }
 
 async fn thread_of(m: &Messaging, token: &str) -> String {
-    let body = json!({ "category": "billing", "subject": "Pièces", "body": "Voici mes pièces" });
-    let (status, opened) = m
-        .call(Method::POST, "/api/v1/threads", Some(token), Some(&body))
-        .await;
-    assert_eq!(status, 201, "{opened}");
-    opened["thread_id"].as_str().unwrap().to_owned()
+    m.open_thread(token, "Pièces", "Voici mes pièces").await
 }
 
 async fn download(
@@ -374,4 +369,49 @@ async fn files_cannot_go_to_a_thread_closed_too_long_ago_and_the_reply_alone_ope
         Some(thread.as_str()),
         "a follow-up thread"
     );
+}
+
+#[tokio::test]
+async fn with_the_antivirus_hook_an_infected_file_is_refused_and_nothing_is_kept() {
+    let clamd = std::env::var("MESSAGING_TEST_CLAMD")
+        .expect("MESSAGING_TEST_CLAMD: run the tests with scripts/test (it starts clamd)");
+    let m = spawn_messaging_with(move |f| {
+        f.merge(Serialized::default(
+            "attachments.clamd.address",
+            clamd.clone(),
+        ))
+    })
+    .await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = thread_of(&m, &pro).await;
+
+    // The test signature (scripts/services.sh) in the middle of a PDF: a real clamd finds it.
+    let mut infected = pdf(200_000, 7);
+    infected.splice(100_000..100_000, b"MESSAGING-TEST-VIRUS".iter().copied());
+    let (status, refused) = m.upload(&pro, &thread, "facture.pdf", infected).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (422, Some("attachment_infected")),
+        "{refused}"
+    );
+    assert!(refused["message"].as_str().unwrap().contains("antivirus"));
+    assert_eq!(attachment_rows(&m).await, 0, "no row");
+    assert!(m.blob_names().await.is_empty(), "no blob");
+    let (status, clean) = m.upload(&pro, &thread, "propre.pdf", pdf(50_000, 8)).await;
+    assert_eq!(status, 201, "a clean file goes through: {clean}");
+
+    // Configured but unreachable: refused (fail closed), nothing kept.
+    let m = spawn_messaging_setting("attachments.clamd.address", "127.0.0.1:1").await;
+    m.idp.add_user(PRO).await;
+    let pro = m.token(PRO).await;
+    let thread = thread_of(&m, &pro).await;
+    let (status, refused) = m.upload(&pro, &thread, "a.pdf", pdf(5000, 9)).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (503, Some("antivirus_unavailable")),
+        "{refused}"
+    );
+    assert_eq!(attachment_rows(&m).await, 0);
+    assert!(m.blob_names().await.is_empty());
 }

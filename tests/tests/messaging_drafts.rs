@@ -10,12 +10,7 @@ use integration_tests::messaging::{Messaging, spawn_messaging};
 const PRO: &str = "IP27182";
 
 async fn thread_of(m: &Messaging, token: &str) -> String {
-    let body = json!({ "category": "billing", "subject": "Suivi", "body": "Premier message" });
-    let (status, opened) = m
-        .call(Method::POST, "/api/v1/threads", Some(token), Some(&body))
-        .await;
-    assert_eq!(status, 201, "{opened}");
-    opened["thread_id"].as_str().unwrap().to_owned()
+    m.open_thread(token, "Suivi", "Premier message").await
 }
 
 async fn drafts_rows(m: &Messaging) -> Vec<Vec<u8>> {

@@ -244,18 +244,7 @@ async fn pages_refuse_forged_forms_and_hide_what_is_not_yours() {
     m.idp.add_user(PRO).await;
     m.idp.add_user("IP16180").await;
     let pro = m.token(PRO).await;
-    let (status, opened) = m
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/threads",
-            Some(&pro),
-            Some(
-                &serde_json::json!({ "category": "billing", "subject": "Privé", "body": "Secret" }),
-            ),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let thread = opened["thread_id"].as_str().unwrap().to_owned();
+    let thread = m.open_thread(&pro, "Privé", "Secret").await;
 
     // Another professional, signed in to the pages.
     let browser = signed_in(&m, "IP16180").await;
@@ -400,18 +389,7 @@ async fn files_sent_from_the_pages_are_checked_and_a_refused_one_leaves_nothing(
     m.idp.add_user(PRO).await;
     m.idp.add_user("IP16180").await;
     let token = m.token(PRO).await;
-    let (status, opened) = m
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/threads",
-            Some(&token),
-            Some(
-                &serde_json::json!({ "category": "billing", "subject": "Pièces", "body": "Début" }),
-            ),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let thread = opened["thread_id"].as_str().unwrap().to_owned();
+    let thread = m.open_thread(&token, "Pièces", "Début").await;
     let browser = signed_in(&m, PRO).await;
     let csrf = csrf_of(&browser, &m, &format!("/threads/{thread}")).await;
 
@@ -611,5 +589,64 @@ async fn what_is_typed_is_saved_as_a_draft_and_given_back_in_french() {
     assert_eq!(
         value_of(&browser, "body").await,
         "Texte à reprendre plus tard"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_writes_an_internal_note_from_the_thread_page_and_the_professional_never_sees_it()
+{
+    let m = spawn_messaging().await;
+    m.idp.add_user(PRO).await;
+    m.idp.add_account(AGENT, "staff", None).await;
+    m.grant_role(AGENT, Role::MessagingAgent).await;
+    m.add_agent(AGENT, "facturation", false).await;
+    let pro_token = m.token(PRO).await;
+    let thread = m.open_thread(&pro_token, "Question", "Bonjour").await;
+    let agent = signed_in(&m, AGENT).await;
+    let page = agent
+        .get(format!("{}/threads/{thread}", m.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("name=\"note\""),
+        "the agent's reply form offers the note box: {page}"
+    );
+    let csrf = integration_tests::page::hidden_input(&page, "csrf").unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("body", "Note interne : vérifier l'autorisation")
+        .text("note", "true");
+    let sent = agent
+        .post(format!("{}/threads/{thread}/messages", m.url))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+    let agency_view = agent
+        .get(format!("{}/threads/{thread}", m.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(agency_view.contains("Note interne"), "{agency_view}");
+    let pro = signed_in(&m, PRO).await;
+    let pro_view = pro
+        .get(format!("{}/threads/{thread}", m.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !pro_view.contains("Note interne") && !pro_view.contains("name=\"note\""),
+        "{pro_view}"
     );
 }
