@@ -26,7 +26,8 @@ pub struct Message {
     pub on_behalf_of: Option<String>,
     /// The sealed body.
     pub body: Vec<u8>,
-    /// When it was sent.
+    /// When it was sent: the database's clock at the insert (see [`post`], which does not
+    /// write this field).
     pub sent_at: DateTime<Utc>,
 }
 
@@ -49,12 +50,16 @@ pub async fn post(
     channel: &str,
     payload: &str,
 ) -> Result<(), StoreError> {
+    // `sent_at` is the database's clock at the insert, not the node's: a reply holds its
+    // thread's row lock here, so within a thread the times follow the commits whichever node
+    // wrote them (keyset pages never skip a message). `m.sent_at` is not written.
     const SQL: &str = "WITH m AS (INSERT INTO messages (id, thread_id, kind, author_sub, author_name, author_side, \
-                           on_behalf_of, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING 1), \
-                       t AS (UPDATE threads SET last_message_at = $9, state = $10, \
-                           closed_at = CASE WHEN $10 = 'closed' THEN closed_at ELSE NULL END \
-                           WHERE id = $2 AND $10::text IS NOT NULL RETURNING 1) \
-                       SELECT pg_notify($11, $12)::text FROM m";
+                           on_behalf_of, body, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp()) \
+                           RETURNING sent_at), \
+                       t AS (UPDATE threads SET last_message_at = (SELECT sent_at FROM m), state = $9, \
+                           closed_at = CASE WHEN $9 = 'closed' THEN closed_at ELSE NULL END \
+                           WHERE id = $2 AND $9::text IS NOT NULL RETURNING 1) \
+                       SELECT pg_notify($10, $11)::text FROM m";
     let kind = if m.note { "note" } else { "message" };
     let state = state.map(ThreadState::as_str);
     sql::query_one(
@@ -69,7 +74,6 @@ pub async fn post(
             &m.author_side.as_str(),
             &m.on_behalf_of,
             &m.body,
-            &m.sent_at,
             &state,
             &channel,
             &payload,
