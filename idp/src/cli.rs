@@ -5,7 +5,7 @@
 
 #![allow(clippy::print_stdout)] // A command line prints its results.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -50,8 +50,43 @@ pub enum Command {
     /// Staff accounts acting for professionals (the `acts_for` claim).
     #[command(subcommand)]
     Delegations(DelegationsCommand),
+    /// The agency's register of professionals (enrolment by NIP).
+    #[command(subcommand)]
+    Professionals(ProfessionalsCommand),
+    /// Personal identification numbers mailed to professionals (enrolment by NIP).
+    #[command(subcommand)]
+    Nip(NipCommand),
     /// Development: certificates, secrets, migrations, keys, demo clients and accounts.
     DevSetup,
+}
+
+/// `professionals …`.
+#[derive(Debug, Subcommand)]
+pub enum ProfessionalsCommand {
+    /// Import (add or update by number) the register from a CSV file with the columns
+    /// numero, prenom, nom, profession, adresse, ville, province, code_postal[, courriel].
+    /// A file with any bad row imports nothing and names each row by its line.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
+}
+
+/// `nip …`.
+#[derive(Debug, Subcommand)]
+pub enum NipCommand {
+    /// Issue a NIP to professionals (the previous one invalidated) and write the print
+    /// house's mailing file and letters into a new folder.
+    Issue {
+        /// Every professional not enrolled who holds no valid NIP.
+        #[arg(long, conflicts_with = "numbers")]
+        all_new: bool,
+        /// Professional numbers.
+        numbers: Vec<String>,
+        /// A folder that does not exist yet (made readable by its owner only).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `clients …`.
@@ -307,6 +342,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Delegations(command) => delegations(&config, command).await,
+        Command::Professionals(ProfessionalsCommand::Import { file }) => {
+            import_register(&config, &file).await
+        }
+        Command::Nip(NipCommand::Issue {
+            all_new,
+            numbers,
+            out,
+        }) => issue_nips(&config, all_new, numbers, &out).await,
         Command::Keys(command) => keys(&config, command).await,
         Command::DevSetup => {
             // Demo accounts with published passwords have no place outside development.
@@ -453,6 +496,88 @@ async fn users_add(config: &Config, add: UserAdd) -> anyhow::Result<()> {
     let id = admin::users::add(&tx, &hasher, admin::users::Rules::of(config), user).await?;
     tx.commit().await?;
     println!("account `{}` added (sub {id})", add.username);
+    Ok(())
+}
+
+async fn import_register(config: &Config, file: &Path) -> anyhow::Result<()> {
+    use crate::enrolment::register::{self, ImportError};
+    let reader = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let rows = match register::parse(std::io::BufReader::new(reader)) {
+        Ok(rows) => rows,
+        Err(ImportError::Rows(bad)) => {
+            for row in &bad {
+                eprintln!("line {}: {}", row.line, row.problem);
+            }
+            anyhow::bail!(
+                "{} row(s) refused in {}; nothing was imported",
+                bad.len(),
+                file.display()
+            );
+        }
+        Err(e) => anyhow::bail!("{}: {e}; nothing was imported", file.display()),
+    };
+    let pool = store::pool(&config.database)?;
+    let mut db = pool.get().await?;
+    let tx = db.transaction().await?;
+    let done = register::import(&tx, &rows).await?;
+    tx.commit().await?;
+    println!(
+        "register imported: {} added, {} updated, {} unchanged",
+        done.added, done.updated, done.unchanged
+    );
+    Ok(())
+}
+
+async fn issue_nips(
+    config: &Config,
+    all_new: bool,
+    numbers: Vec<String>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    use crate::enrolment::nip;
+    use crate::store::professionals;
+    if !all_new && numbers.is_empty() {
+        anyhow::bail!("name professional numbers, or --all-new");
+    }
+    let pool = store::pool(&config.database)?;
+    let mut db = pool.get().await?;
+    let tx = db.transaction().await?;
+    let to = if all_new {
+        professionals::awaiting_nip(&tx).await?
+    } else {
+        let found = professionals::by_numbers(&tx, &numbers).await?;
+        let unknown: Vec<&String> = numbers
+            .iter()
+            .filter(|n| !found.iter().any(|p| &p.number == *n))
+            .collect();
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "not in the register: {}; nothing was issued",
+                unknown
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        found
+    };
+    if to.is_empty() {
+        println!("no professional awaits a NIP; nothing was issued");
+        return Ok(());
+    }
+    let key = config.client_secret_key()?;
+    let issued = nip::issue(&tx, &key, config.enrolment, to).await?;
+    // The files first: a transaction whose letters could not be written is not committed.
+    let mailing = nip::write_mailing(out, nip::AGENCY, config.enrolment, &issued)?;
+    tx.commit().await?;
+    println!(
+        "{} NIP(s) issued; mailing file {} and letters in {}",
+        issued.len(),
+        mailing.display(),
+        out.join("letters").display()
+    );
     Ok(())
 }
 

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "account",
             "admin",
             "credentials",
+            "enrolment",
             "login",
             "oidc",
             "questions",

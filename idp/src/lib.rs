@@ -14,6 +14,7 @@ pub mod config;
 pub mod credentials;
 pub mod dev;
 pub mod domain;
+pub mod enrolment;
 pub mod error;
 pub mod i18n;
 pub mod keys;

@@ -954,3 +954,138 @@ fn delegations_are_granted_listed_and_revoked_and_hostile_ones_are_refused() {
     let none = idp.ok(&["delegations", "list", "--account", "IP40004"]);
     assert!(none.stdout.trim().is_empty(), "{none:?}");
 }
+
+const REGISTER_HEADER: &str =
+    "numero,prenom,nom,profession,adresse,ville,province,code_postal,courriel\n";
+
+#[test]
+fn the_register_imports_from_csv_whole_or_not_at_all_and_each_professional_gets_a_nip_and_a_letter()
+{
+    let idp = Idp::migrated();
+    let good = idp.path("register.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "{REGISTER_HEADER}12345,Marie,Tremblay,medecin,\"12, rue Principale\",Québec,QC,G1A 1A1,marie@example.org\n\
+             23456,Luc,=Bouchard,pharmacien,3 av. des Pins,Laval,QC,H7N 2B4,\n"
+        ),
+    )
+    .unwrap();
+    // A file with bad rows: each named by its line, nothing imported.
+    let bad = idp.path("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{REGISTER_HEADER}12345,Marie,Tremblay,medecin,1 rue A,Québec,QC,G1A 1A1,\n\
+             12AB5,Luc,Bouchard,pharmacien,2 rue B,Laval,QC,H7N 2B4,\n\
+             34567,Jean,Roy,medecin,4 rue D,Laval,QC,99999,\n"
+        ),
+    )
+    .unwrap();
+    let refused = idp.fails(
+        &["professionals", "import", bad.to_str().unwrap()],
+        "nothing was imported",
+    );
+    assert!(
+        refused.stderr.contains("line 3") && refused.stderr.contains("line 4"),
+        "{refused:?}"
+    );
+    let run = idp.ok(&["professionals", "import", good.to_str().unwrap()]);
+    assert!(
+        run.stdout.contains("2 added, 0 updated, 0 unchanged"),
+        "the refused file wrote nothing: {run:?}"
+    );
+    // Imported again with a change: updated, never duplicated.
+    std::fs::write(
+        &good,
+        format!(
+            "{REGISTER_HEADER}12345,Marie,Tremblay,medecin,\"14, rue Principale\",Québec,QC,G1A 1A1,marie@example.org\n\
+             23456,Luc,=Bouchard,pharmacien,3 av. des Pins,Laval,QC,H7N 2B4,\n"
+        ),
+    )
+    .unwrap();
+    let run = idp.ok(&["professionals", "import", good.to_str().unwrap()]);
+    assert!(
+        run.stdout.contains("0 added, 1 updated, 1 unchanged"),
+        "{run:?}"
+    );
+    idp.fails(
+        &[
+            "professionals",
+            "import",
+            idp.path("none.csv").to_str().unwrap(),
+        ],
+        "cannot read",
+    );
+
+    // NIPs: unknown numbers refused, then one each with the mailing file and the letters.
+    let out = idp.path("mailing-1");
+    idp.fails(
+        &["nip", "issue", "99999", "--out", out.to_str().unwrap()],
+        "not in the register: 99999",
+    );
+    assert!(!out.exists(), "nothing written for a refused run");
+    let run = idp.ok(&["nip", "issue", "--all-new", "--out", out.to_str().unwrap()]);
+    assert!(run.stdout.contains("2 NIP(s) issued"), "{run:?}");
+    let mailing = std::fs::read_to_string(out.join("nips.csv")).unwrap();
+    let lines: Vec<&str> = mailing.lines().collect();
+    assert_eq!(lines.len(), 3, "{mailing}");
+    assert!(lines[0].starts_with("numero,prenom,nom"), "{mailing}");
+    assert!(
+        lines[2].contains(",'=Bouchard,"),
+        "a formula is defused: {mailing}"
+    );
+    // The NIP is the field printed ABCDE-FGHJK from the unambiguous alphabet.
+    let nip_of = |line: &str| {
+        line.split(',')
+            .find(|f| {
+                f.len() == 11
+                    && f.as_bytes()[5] == b'-'
+                    && f.chars()
+                        .all(|c| c == '-' || "ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(c))
+            })
+            .unwrap_or_else(|| panic!("a NIP in {line}"))
+            .to_owned()
+    };
+    assert!(lines[1].starts_with("12345,"), "{mailing}");
+    let first = nip_of(lines[1]);
+    let letter = std::fs::read_to_string(out.join("letters/12345.html")).unwrap();
+    assert!(
+        letter.contains("Bonjour Marie Tremblay")
+            && letter.contains(&first)
+            && letter.contains("14, rue Principale")
+            && letter.contains("Information et inscription"),
+        "{letter}"
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&out.join("nips.csv")), 0o600);
+    assert_eq!(mode(&out.join("letters/12345.html")), 0o600);
+
+    // Nobody else awaits one; an existing folder is refused and changes nothing.
+    let run = idp.ok(&[
+        "nip",
+        "issue",
+        "--all-new",
+        "--out",
+        idp.path("mailing-2").to_str().unwrap(),
+    ]);
+    assert!(
+        run.stdout.contains("no professional awaits a NIP"),
+        "{run:?}"
+    );
+    idp.fails(
+        &["nip", "issue", "12345", "--out", out.to_str().unwrap()],
+        "exists",
+    );
+    // Issued again on request: a new NIP (the previous one is invalidated).
+    let again = idp.path("mailing-3");
+    idp.ok(&["nip", "issue", "12345", "--out", again.to_str().unwrap()]);
+    let mailing = std::fs::read_to_string(again.join("nips.csv")).unwrap();
+    let second = nip_of(mailing.lines().nth(1).unwrap());
+    assert_ne!(first, second);
+    idp.fails(
+        &["nip", "issue", "--out", idp.path("m4").to_str().unwrap()],
+        "--all-new",
+    );
+}

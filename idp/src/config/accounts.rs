@@ -29,6 +29,16 @@ pub struct LockoutConfig {
     pub escalation_window_secs: u64,
 }
 
+/// Enrolment by NIP (issue 10).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentConfig {
+    /// Days a NIP stays valid after it is issued.
+    pub nip_valid_days: u32,
+    /// Wrong tries after which a NIP is dead (the help desk issues another).
+    pub nip_max_tries: u32,
+}
+
 /// Per-IP shaping of the login and token endpoints.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -22,7 +22,8 @@ mod storage;
 mod tokens;
 
 pub use accounts::{
-    LockoutConfig, PasswordConfig, PasswordPolicyConfig, RateLimitConfig, UsernamesConfig,
+    EnrolmentConfig, LockoutConfig, PasswordConfig, PasswordPolicyConfig, RateLimitConfig,
+    UsernamesConfig,
 };
 pub use mail::{MailConfig, SmtpSecurity};
 pub use questions::{MAX_ANSWER_CHARS, Question, QuestionsConfig};
@@ -63,6 +64,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Per-account failure counter.
     pub lockout: LockoutConfig,
+    /// Enrolment by NIP.
+    pub enrolment: EnrolmentConfig,
     /// Per-IP request shaping.
     pub rate_limit: RateLimitConfig,
     /// Logs.
@@ -154,6 +157,12 @@ impl Config {
             if value == 0 {
                 return invalid(key, "must be at least 1");
             }
+        }
+        if self.enrolment.nip_valid_days == 0 || self.enrolment.nip_max_tries == 0 {
+            return invalid(
+                "enrolment.nip_valid_days",
+                "nip_valid_days and nip_max_tries must be at least 1",
+            );
         }
         if self.lockout.max_failures == 0 || self.lockout.lock_secs == 0 {
             return invalid(

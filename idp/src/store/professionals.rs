@@ -1,0 +1,120 @@
+//! The agency's register of professionals (migration V7), imported from CSV.
+
+use super::{GenericClient, RowExt as _, StoreError, sql};
+
+/// A professional as the register states them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Professional {
+    /// Professional number (digits).
+    pub number: String,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Profession (as the register names it).
+    pub profession: String,
+    /// Street address.
+    pub address: String,
+    /// City.
+    pub city: String,
+    /// Province (two letters).
+    pub province: String,
+    /// Postal code, `A1A 1A1`.
+    pub postal_code: String,
+    /// E-mail, when the register has one.
+    pub email: Option<String>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// A new professional.
+    Added,
+    /// Someone already there, changed.
+    Updated,
+    /// Someone already there, the same.
+    Unchanged,
+}
+
+/// Adds or updates a professional by number.
+pub async fn upsert(client: &impl GenericClient, p: &Professional) -> Result<Upserted, StoreError> {
+    // `xmax = 0` tells an insert from an update; an update that changes nothing is skipped
+    // by the WHERE (and returns no row).
+    const SQL: &str = "INSERT INTO professionals AS p (number, given_name, family_name, profession, address, \
+                       city, province, postal_code, email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                       ON CONFLICT ON CONSTRAINT professionals_pkey DO UPDATE SET \
+                       given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, \
+                       profession = EXCLUDED.profession, address = EXCLUDED.address, city = EXCLUDED.city, \
+                       province = EXCLUDED.province, postal_code = EXCLUDED.postal_code, email = EXCLUDED.email, \
+                       updated_at = now() \
+                       WHERE (p.given_name, p.family_name, p.profession, p.address, p.city, p.province, \
+                              p.postal_code, p.email) IS DISTINCT FROM \
+                             (EXCLUDED.given_name, EXCLUDED.family_name, EXCLUDED.profession, EXCLUDED.address, \
+                              EXCLUDED.city, EXCLUDED.province, EXCLUDED.postal_code, EXCLUDED.email) \
+                       RETURNING (xmax = 0) AS added";
+    let row = sql::query_opt(
+        client,
+        SQL,
+        &[
+            &p.number,
+            &p.given_name,
+            &p.family_name,
+            &p.profession,
+            &p.address,
+            &p.city,
+            &p.province,
+            &p.postal_code,
+            &p.email,
+        ],
+    )
+    .await?;
+    Ok(match row {
+        None => Upserted::Unchanged,
+        Some(row) if row.col::<_, bool>("added")? => Upserted::Added,
+        Some(_) => Upserted::Updated,
+    })
+}
+
+fn from_row(row: &tokio_postgres::Row) -> Result<Professional, StoreError> {
+    Ok(Professional {
+        number: row.col("number")?,
+        given_name: row.col("given_name")?,
+        family_name: row.col("family_name")?,
+        profession: row.col("profession")?,
+        address: row.col("address")?,
+        city: row.col("city")?,
+        province: row.col("province")?,
+        postal_code: row.col("postal_code")?,
+        email: row.col("email")?,
+    })
+}
+
+const COLUMNS: &str =
+    "number, given_name, family_name, profession, address, city, province, postal_code, email";
+
+/// The professionals with these numbers (those that exist), by number.
+pub async fn by_numbers(
+    client: &impl GenericClient,
+    numbers: &[String],
+) -> Result<Vec<Professional>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM professionals WHERE number = ANY($1) ORDER BY number");
+    sql::query(client, &sql, &[&numbers])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The professionals not enrolled yet who hold no live NIP, by number.
+pub async fn awaiting_nip(client: &impl GenericClient) -> Result<Vec<Professional>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM professionals p WHERE p.enrolled_at IS NULL AND NOT EXISTS \
+         (SELECT 1 FROM nips n WHERE n.professional_number = p.number AND n.used_at IS NULL \
+          AND n.invalidated_at IS NULL AND n.expires_at > now()) ORDER BY number"
+    );
+    sql::query(client, &sql, &[])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
