@@ -15,6 +15,7 @@ mod browser_settings;
 mod cli;
 mod credential_change;
 mod demo_relying_party;
+mod enrolment;
 mod flows;
 mod hostile_oauth;
 mod ip_window;

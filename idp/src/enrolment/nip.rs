@@ -153,6 +153,103 @@ pub async fn issue(
     Ok(issued)
 }
 
+/// Why a NIP typed at registration is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NipRefused {
+    /// Wrong — or no live NIP for that number, or it died of too many wrong tries: all told
+    /// alike, so a guess learns nothing about the number.
+    #[error("wrong NIP")]
+    Wrong,
+    /// Right, but past its date (told only to whoever typed it right).
+    #[error("expired NIP")]
+    Expired,
+}
+
+/// Why a check could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Refused.
+    #[error(transparent)]
+    Refused(#[from] NipRefused),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A NIP checked right: it is used by [`consume`], in the transaction that creates the
+/// account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redeemable {
+    /// The NIP's id.
+    pub id: uuid::Uuid,
+}
+
+/// Checks the NIP `typed` for the professional `number`, in a transaction of its own: a wrong
+/// try is counted (and the NIP dies at `enrolment.nip_max_tries`) whatever the caller does
+/// next. Audited, never with the NIP. The comparison is between keyed hashes, in constant time.
+pub async fn check(
+    pool: &deadpool_postgres::Pool,
+    key: &Secret32,
+    rules: EnrolmentConfig,
+    number: &str,
+    typed: &str,
+) -> Result<Redeemable, CheckError> {
+    let mut db = pool.get().await.map_err(StoreError::from)?;
+    let tx = db.transaction().await.map_err(StoreError::from)?;
+    let live = nips::live_for_update(&tx, number).await?;
+    let typed_hash = Nip::hash(key, number, &Nip::normalise(typed));
+    let outcome = match &live {
+        None => Err(NipRefused::Wrong),
+        Some(live) => {
+            let right =
+                aws_lc_rs::constant_time::verify_slices_are_equal(&live.hash, &typed_hash).is_ok();
+            if !right {
+                let max = i32::try_from(rules.nip_max_tries).unwrap_or(i32::MAX);
+                nips::wrong_try(&tx, live.id, max).await?;
+                Err(NipRefused::Wrong)
+            } else if live.expires_at <= Utc::now() {
+                Err(NipRefused::Expired)
+            } else {
+                Ok(Redeemable { id: live.id })
+            }
+        }
+    };
+    let audited = match outcome {
+        Ok(_) => "success",
+        Err(NipRefused::Wrong) => "wrong",
+        Err(NipRefused::Expired) => "expired",
+    };
+    audit::record(
+        &tx,
+        &Event {
+            kind: "nip_check",
+            outcome: audited,
+            account_id: None,
+            client_id: None,
+            ip: None,
+            user_agent: None,
+            detail: serde_json::json!({ "professional": number }),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(outcome?)
+}
+
+/// Uses a checked NIP in the caller's transaction (the one that creates the account) and
+/// marks the professional enrolled; refused when it was used, re-issued or expired meanwhile.
+pub async fn consume(
+    tx: &impl GenericClient,
+    number: &str,
+    nip: Redeemable,
+) -> Result<(), CheckError> {
+    if !nips::consume(tx, nip.id).await? {
+        return Err(NipRefused::Wrong.into());
+    }
+    crate::store::professionals::mark_enrolled(tx, number).await?;
+    Ok(())
+}
+
 #[derive(Template)]
 #[template(path = "print/nip_letter.html")]
 struct Letter<'a> {

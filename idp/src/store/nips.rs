@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{GenericClient, StoreError, sql};
+use super::{GenericClient, RowExt as _, StoreError, sql};
 
 /// Invalidates the professional's live NIP, if any (another is being issued).
 pub async fn invalidate_live(client: &impl GenericClient, number: &str) -> Result<u64, StoreError> {
@@ -24,4 +24,53 @@ pub async fn insert(
     let id = Uuid::now_v7();
     sql::execute(client, SQL, &[&id, &number, &hash, &expires_at]).await?;
     Ok(id)
+}
+
+/// A professional's live NIP (not used, not invalidated), locked for the caller's
+/// transaction.
+#[derive(Debug)]
+pub struct Live {
+    /// Its id.
+    pub id: Uuid,
+    /// Its keyed hash.
+    pub hash: Vec<u8>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The live NIP of `number`, locked.
+pub async fn live_for_update(
+    client: &impl GenericClient,
+    number: &str,
+) -> Result<Option<Live>, StoreError> {
+    const SQL: &str = "SELECT id, nip_hash, expires_at FROM nips WHERE professional_number = $1 \
+                       AND used_at IS NULL AND invalidated_at IS NULL FOR UPDATE";
+    let Some(row) = sql::query_opt(client, SQL, &[&number]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Live {
+        id: row.col("id")?,
+        hash: row.col("nip_hash")?,
+        expires_at: row.col("expires_at")?,
+    }))
+}
+
+/// Counts a wrong try; at `max` the NIP dies. Returns whether it died.
+pub async fn wrong_try(
+    client: &impl GenericClient,
+    id: Uuid,
+    max: i32,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE nips SET wrong_tries = wrong_tries + 1, \
+                       invalidated_at = CASE WHEN wrong_tries + 1 >= $2 THEN now() END \
+                       WHERE id = $1 RETURNING invalidated_at IS NOT NULL AS dead";
+    let row = sql::query_one(client, SQL, &[&id, &max]).await?;
+    row.col("dead")
+}
+
+/// Uses a NIP (once): `false` when it is no longer live or has expired meanwhile.
+pub async fn consume(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE nips SET used_at = now() WHERE id = $1 AND used_at IS NULL \
+                       AND invalidated_at IS NULL AND expires_at > now()";
+    Ok(sql::execute(client, SQL, &[&id]).await? == 1)
 }

@@ -118,3 +118,10 @@ pub async fn awaiting_nip(client: &impl GenericClient) -> Result<Vec<Professiona
         .map(from_row)
         .collect()
 }
+
+/// Marks a professional enrolled (their account exists).
+pub async fn mark_enrolled(client: &impl GenericClient, number: &str) -> Result<(), StoreError> {
+    const SQL: &str = "UPDATE professionals SET enrolled_at = now() WHERE number = $1";
+    sql::execute(client, SQL, &[&number]).await?;
+    Ok(())
+}
