@@ -36,7 +36,8 @@ pub fn router(state: AppState) -> Router {
                 crate::credentials::router()
                     .merge(crate::account::router())
                     .merge(crate::questions::router())
-                    .merge(crate::recovery::router()),
+                    .merge(crate::recovery::router())
+                    .merge(crate::enrolment::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -198,6 +198,11 @@ async fn new_deployment(tweak: &dyn Fn(figment::Figment) -> figment::Figment) ->
 }
 
 impl TestApp {
+    /// The deployment's `tokens.client_secret_key` (client secrets and NIPs are hashed with it).
+    pub fn client_secret_key(&self) -> idp::config::Secret32 {
+        secret32(&self.deployment.secrets[1])
+    }
+
     /// Starts another node of the same deployment (same schema, Redis prefix and secrets).
     pub async fn spawn_second_node(&self) -> TestApp {
         start_node(self.deployment.clone(), &|f| f).await

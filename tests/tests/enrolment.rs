@@ -172,3 +172,131 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         "re-issued meanwhile: the checked NIP is dead"
     );
 }
+
+/// A professional in the register of `app` with a NIP: the NIP as printed.
+async fn with_nip(app: &integration_tests::TestApp, number: &str) -> String {
+    let key = app.client_secret_key();
+    let mut db = app.deployment.db.get().await.unwrap();
+    let tx = db.transaction().await.unwrap();
+    let p = professional(number, "Hélène");
+    professionals::upsert(&tx, &p).await.unwrap();
+    let rules = EnrolmentConfig {
+        nip_valid_days: 60,
+        nip_max_tries: 5,
+    };
+    let issued = nip::issue(&tx, &key, rules, vec![p]).await.unwrap();
+    tx.commit().await.unwrap();
+    issued[0].nip.printed()
+}
+
+#[tokio::test]
+async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_sets_password_and_questions()
+ {
+    use fantoccini::Locator;
+    use integration_tests::chromium::{
+        Driver, WAIT, arrives_at, axe_violations, bounded, fill, heading, submit,
+    };
+    use integration_tests::credentials::{answer_for, catalogue};
+
+    let app = spawn_app().await;
+    let printed = with_nip(&app, "31416").await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    bounded("the enrolment page", browser.goto(&app.url("/inscription"))).await;
+    assert_eq!(heading(&browser).await, "Inscription aux services en ligne");
+    assert!(axe_violations(&browser).await.is_empty());
+
+    // A wrong NIP: the error tied to its field, in French; the number kept.
+    fill(&browser, "number", "31416").await;
+    fill(&browser, "nip", "AAAAA-AAAAA").await;
+    submit(&browser).await;
+    let error = bounded(
+        "the NIP's error",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("nip-error")),
+    )
+    .await;
+    assert!(
+        bounded("its text", error.text())
+            .await
+            .contains("ne correspondent pas")
+    );
+    let violations = axe_violations(&browser).await;
+    assert!(violations.is_empty(), "{violations:?}");
+
+    // The right one (typed in lower case): the account is made, the username shown.
+    let nip_field = bounded("the NIP field", browser.find(Locator::Id("nip"))).await;
+    bounded("cleared", nip_field.clear()).await;
+    fill(&browser, "nip", &printed.to_lowercase()).await;
+    submit(&browser).await;
+    let username = bounded(
+        "the username",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("assigned-username")),
+    )
+    .await;
+    assert_eq!(bounded("its text", username.text()).await, "IP31416");
+    assert_eq!(heading(&browser).await, "Votre compte est créé");
+    assert!(axe_violations(&browser).await.is_empty());
+    let go = bounded(
+        "continue",
+        browser.find(Locator::LinkText("Choisir mon mot de passe")),
+    )
+    .await;
+    bounded("follow it", go.click()).await;
+
+    arrives_at(&browser, &app, "/password/new").await;
+    fill(&browser, "new_password", "la neige tombe sur le fleuve").await;
+    fill(&browser, "confirm_password", "la neige tombe sur le fleuve").await;
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/questions").await;
+    let config = catalogue();
+    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
+        let n = i + 1;
+        let select = bounded(
+            "a question list",
+            browser.find(Locator::Id(&format!("question_{n}"))),
+        )
+        .await;
+        bounded("picking a question", select.select_by_value(&q.id)).await;
+        fill(&browser, &format!("answer_{n}"), &answer_for(&q.id)).await;
+    }
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/").await;
+    let page = bounded("the home page", browser.find(Locator::Css("main"))).await;
+    assert!(
+        bounded("its text", page.text())
+            .await
+            .contains("Hélène Tremblay"),
+        "signed in as the register names them"
+    );
+    let _ = browser.close().await;
+
+    // The NIP served once: the same NIP again is refused like a wrong one.
+    let http = app.new_browser();
+    let form = http
+        .get(app.url("/inscription"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = integration_tests::page::hidden_input(&form, "csrf").unwrap();
+    let again = http
+        .post(app.url("/inscription"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("number", "31416"),
+            ("nip", printed.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+    assert!(again.text().await.unwrap().contains("ne correspondent pas"));
+}

@@ -9,6 +9,7 @@ password-submit = Save the password
 password-mismatch = The confirmation does not match the new password.
 password-new-title = New password
 password-expired-intro = Your password has expired. Choose a new one to use the online services.
+password-enrolment-intro = Now choose your password. You will then choose your secret questions, which let you reset it yourself when needed.
 password-temporary-intro = You signed in with a temporary password. Choose your new password.
 password-too-long = The password must be at most 128 characters.
 password-common = This password is too common or too easy to guess. Choose a longer or less predictable one.

@@ -9,6 +9,7 @@ password-submit = Enregistrer le mot de passe
 password-mismatch = La confirmation ne correspond pas au nouveau mot de passe.
 password-new-title = Nouveau mot de passe
 password-expired-intro = Votre mot de passe est expiré. Choisissez-en un nouveau pour accéder aux services en ligne.
+password-enrolment-intro = Choisissez maintenant votre mot de passe. Vous choisirez ensuite vos questions secrètes, qui vous permettront de le réinitialiser vous-même au besoin.
 password-temporary-intro = Vous vous êtes connecté avec un mot de passe temporaire. Choisissez votre nouveau mot de passe.
 password-too-long = Le mot de passe doit compter au plus 128 caractères.
 password-common = Ce mot de passe est trop courant ou trop facile à deviner. Choisissez-en un plus long ou moins prévisible.

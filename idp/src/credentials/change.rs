@@ -27,6 +27,8 @@ pub enum Why {
     Settings,
     /// The user forgot it and answered their secret questions.
     Recovery,
+    /// The user's first, at enrolment.
+    Enrolment,
 }
 
 impl Why {
@@ -36,6 +38,7 @@ impl Why {
             Why::Temporary => "temporary",
             Why::Settings => "settings",
             Why::Recovery => "recovery",
+            Why::Enrolment => "enrolment",
         }
     }
 }

@@ -30,6 +30,7 @@ fn fields(why: restricted::RestrictedWhy) -> Fields {
                 "password-expired-intro"
             }
             restricted::RestrictedWhy::Temporary => "password-temporary-intro",
+            restricted::RestrictedWhy::Enrolment => "password-enrolment-intro",
         }),
         ..Fields::default()
     }

@@ -83,6 +83,9 @@ pub enum RestrictedWhy {
     Temporary,
     /// The password was changed by one of the above, but the secret questions are still owed.
     QuestionsPending,
+    /// A professional just enrolled with their NIP: they choose their password, then their
+    /// questions.
+    Enrolment,
 }
 
 impl RestrictedWhy {
@@ -92,6 +95,7 @@ impl RestrictedWhy {
             // (QuestionsPending never reaches the password step.)
             RestrictedWhy::Expired | RestrictedWhy::QuestionsPending => Why::Expired,
             RestrictedWhy::Temporary => Why::Temporary,
+            RestrictedWhy::Enrolment => Why::Enrolment,
         }
     }
 }
@@ -110,7 +114,9 @@ pub async fn begin(
     let steps = match (why, questions_missing) {
         (RestrictedWhy::QuestionsPending, _) => vec![Step::Questions],
         (RestrictedWhy::Expired, true) => vec![Step::Questions, Step::NewPassword],
-        (RestrictedWhy::Temporary, true) => vec![Step::NewPassword, Step::Questions],
+        (RestrictedWhy::Temporary | RestrictedWhy::Enrolment, true) => {
+            vec![Step::NewPassword, Step::Questions]
+        }
         (_, false) => vec![Step::NewPassword],
     };
     let first = steps[0];

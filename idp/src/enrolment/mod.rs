@@ -4,4 +4,15 @@
 //! professional registers with it. Issue 10 builds it in that order.
 
 pub mod nip;
+pub mod page;
 pub mod register;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// `/inscription`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/inscription", get(page::show).post(page::submit))
+}

@@ -170,6 +170,8 @@ pub async fn authenticate(
                 Some(RestrictedWhy::Expired) => "password_expired",
                 Some(RestrictedWhy::Temporary) => "temporary_password",
                 Some(RestrictedWhy::QuestionsPending) => "questions_pending",
+                // (A login never enters the enrolment's restricted state.)
+                Some(RestrictedWhy::Enrolment) => "enrolment",
             };
             record(app, ua, "success", Some(account.id), ip, reason).await;
             crate::metrics::login("success");

@@ -1,0 +1,19 @@
+# Registering for the online services with the NIP ("Information et inscription").
+enrol-title = Register for the online services
+enrol-intro = To register, enter your professional number and the personal identification number (NIP) the agency mailed to you.
+enrol-number = Professional number
+enrol-number-hint = 5 to 10 digits, as on the letter.
+enrol-nip = NIP
+enrol-nip-hint = The 10 characters of the letter, with or without the dash.
+enrol-continue = Continue
+enrol-help = No NIP received, or has it expired? Call the professionals' assistance centre.
+enrol-error-number = Enter your professional number: 5 to 10 digits.
+enrol-error-nip-missing = Enter the NIP you received by mail.
+enrol-error-wrong = This professional number and NIP do not match. Check them on your letter. After 5 wrong tries the NIP stops working.
+enrol-error-expired = This NIP has expired. Call the professionals' assistance centre for a new one.
+enrol-error-enrolled = You are already registered. Sign in with your username, or use "Forgot your password?".
+enrol-welcome-title = Your account is ready
+enrol-welcome-hello = Welcome,
+enrol-welcome-username = Your username — write it down: you will need it to sign in.
+enrol-welcome-next = Now choose your password, then your secret questions.
+enrol-welcome-continue = Choose my password

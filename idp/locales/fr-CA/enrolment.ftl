@@ -1,0 +1,19 @@
+# Inscription aux services en ligne avec le NIP (« Information et inscription »).
+enrol-title = Inscription aux services en ligne
+enrol-intro = Pour vous inscrire, entrez votre numéro de professionnel et le numéro d'identification personnel (NIP) que la Régie vous a fait parvenir par la poste.
+enrol-number = Numéro de professionnel
+enrol-number-hint = De 5 à 10 chiffres, tel qu'il figure sur la lettre.
+enrol-nip = NIP
+enrol-nip-hint = Les 10 caractères de la lettre, avec ou sans le trait d'union.
+enrol-continue = Continuer
+enrol-help = Vous n'avez pas reçu de NIP, ou il est expiré? Joignez le Centre d'assistance aux professionnels.
+enrol-error-number = Entrez votre numéro de professionnel : de 5 à 10 chiffres.
+enrol-error-nip-missing = Entrez le NIP reçu par la poste.
+enrol-error-wrong = Ce numéro de professionnel et ce NIP ne correspondent pas. Vérifiez-les sur votre lettre. Après 5 essais erronés, le NIP cesse de fonctionner.
+enrol-error-expired = Ce NIP est expiré. Joignez le Centre d'assistance aux professionnels pour en obtenir un nouveau.
+enrol-error-enrolled = Vous êtes déjà inscrit. Connectez-vous avec votre nom d'utilisateur, ou utilisez « Mot de passe oublié? ».
+enrol-welcome-title = Votre compte est créé
+enrol-welcome-hello = Bienvenue,
+enrol-welcome-username = Votre nom d'utilisateur, à noter : vous en aurez besoin pour vous connecter.
+enrol-welcome-next = Choisissez maintenant votre mot de passe, puis vos questions secrètes.
+enrol-welcome-continue = Choisir mon mot de passe

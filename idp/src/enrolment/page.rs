@@ -1,0 +1,220 @@
+//! `GET|POST /inscription` (« Information et inscription »): a new professional types their
+//! professional number and the NIP the agency mailed them. Right, their `IP…` account is made
+//! with the register's names (its password a random one nobody knows), the NIP is used in the
+//! same transaction, and the page shows the username assigned to them; they then choose their
+//! password and their secret questions through the restricted state every first sign-in uses
+//! (`credentials::restricted`, why `Enrolment`), after which their session opens. Wrong, or for
+//! another professional's number, the answer is the same; every try counts in the per-IP
+//! window shared by the nodes and against the NIP itself (`nip::check`). A person who leaves
+//! after this page calls the help desk for a temporary password, as after any lost password.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use super::nip::{self, CheckError, NipRefused};
+use crate::admin::users::{self, AddUserError, NewUser, Rules};
+use crate::credentials::restricted::{self, RestrictedWhy};
+use crate::domain::SecretToken;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::store::professionals;
+use crate::store::{audit, windows};
+use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
+
+/// The form.
+#[derive(Debug, Deserialize)]
+pub struct EnrolForm {
+    number: Option<String>,
+    nip: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrolment.html")]
+struct EnrolPage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    csrf: String,
+    number: String,
+    number_error: Option<String>,
+    nip_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrolment_welcome.html")]
+struct WelcomePage {
+    lang: Lang,
+    title: String,
+    switch_href: String,
+    name: String,
+    username: String,
+}
+
+fn form(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    number: &str,
+    errors: (Option<&str>, Option<&str>),
+) -> Result<Response, PageError> {
+    let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let page = EnrolPage {
+        lang,
+        title: lang.t("enrol-title"),
+        switch_href: page::switch_href("/inscription", lang),
+        csrf,
+        number: number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(10)
+            .collect(),
+        number_error: errors.0.map(|k| lang.t(k)),
+        nip_error: errors.1.map(|k| lang.t(k)),
+    };
+    let status = if errors.0.is_some() || errors.1.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((jar, page::html(status, &page)).into_response())
+}
+
+/// `GET /inscription`.
+pub async fn show(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    form(&app, lang, jar, "", (None, None))
+}
+
+/// `POST /inscription`.
+pub async fn submit(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    CheckedForm(input): CheckedForm<EnrolForm>,
+) -> Result<Response, PageError> {
+    let raw_number = input.number.unwrap_or_default();
+    let number: String = raw_number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    let typed = input.nip.unwrap_or_default();
+    let number_ok = (5..=10).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
+    let nip_ok = !typed.trim().is_empty() && typed.chars().count() <= 40;
+    if !number_ok || !nip_ok {
+        let errors = (
+            (!number_ok).then_some("enrol-error-number"),
+            (!nip_ok).then_some("enrol-error-nip-missing"),
+        );
+        return form(&app, lang, jar, &number, errors);
+    }
+    // Every try counts in a per-IP window shared by every node; fails closed without Redis.
+    let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
+    if !windows::allow(&app.kv, "enrolment", requester.ip, limit).await? {
+        return Err(PageError::TooMany);
+    }
+    let key = app
+        .config
+        .client_secret_key()
+        .map_err(PageError::internal)?;
+    let checked = match nip::check(&app.db, &key, app.config.enrolment, &number, &typed).await {
+        Ok(checked) => checked,
+        Err(CheckError::Refused(NipRefused::Wrong)) => {
+            return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+        }
+        Err(CheckError::Refused(NipRefused::Expired)) => {
+            return form(
+                &app,
+                lang,
+                jar,
+                &number,
+                (None, Some("enrol-error-expired")),
+            );
+        }
+        Err(CheckError::Store(e)) => return Err(e.into()),
+    };
+    let Some(professional) = ({
+        let db = app.db.get().await?;
+        professionals::by_numbers(&db, std::slice::from_ref(&number)).await?
+    })
+    .pop() else {
+        return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+    };
+    let username = format!("{}{number}", app.config.usernames.professional_prefix);
+    // A password nobody knows: the next page has them choose theirs.
+    let placeholder = SecretToken::generate().map_err(PageError::internal)?;
+    let account_id = {
+        let mut db = app.db.get().await?;
+        let tx = db.transaction().await?;
+        let user = NewUser {
+            username: username.clone(),
+            password: placeholder.expose().to_owned(),
+            given_name: professional.given_name.clone(),
+            family_name: professional.family_name.clone(),
+            email: professional.email.clone(),
+            profession: Some(professional.profession.clone()),
+            account_type: "professional".into(),
+        };
+        let account_id = match users::add(&tx, &app.hasher, Rules::of(&app.config), user).await {
+            Ok(id) => id,
+            Err(AddUserError::Taken) => {
+                return form(
+                    &app,
+                    lang,
+                    jar,
+                    &number,
+                    (None, Some("enrol-error-enrolled")),
+                );
+            }
+            Err(AddUserError::Invalid(why)) => return Err(PageError::internal(why)),
+            Err(AddUserError::Store(e)) => return Err(e.into()),
+        };
+        match nip::consume(&tx, &number, checked).await {
+            Ok(()) => {}
+            Err(CheckError::Refused(_)) => {
+                return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+            }
+            Err(CheckError::Store(e)) => return Err(e.into()),
+        }
+        audit::record(
+            &tx,
+            &audit::Event {
+                kind: "enrolled",
+                outcome: "success",
+                account_id: Some(account_id),
+                client_id: None,
+                ip: Some(requester.ip),
+                user_agent: requester.user_agent.as_deref(),
+                detail: serde_json::json!({ "professional": number }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        account_id
+    };
+    // The restricted state: the password, then the questions, then the session.
+    let next = restricted::begin(&app, jar, account_id, RestrictedWhy::Enrolment, 0, None).await?;
+    let (parts, _) = next.into_parts();
+    let welcome = WelcomePage {
+        lang,
+        title: lang.t("enrol-welcome-title"),
+        switch_href: page::switch_href("/password/new", lang),
+        name: format!("{} {}", professional.given_name, professional.family_name),
+        username,
+    };
+    let mut response = page::html(StatusCode::OK, &welcome).into_response();
+    // Keep the cookies `begin` set (the restricted state's), not its redirect.
+    for cookie in parts.headers.get_all(axum::http::header::SET_COOKIE) {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie.clone());
+    }
+    Ok(response)
+}
