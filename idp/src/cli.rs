@@ -175,7 +175,8 @@ pub enum UsersCommand {
         /// IP…, CE… or e-mail alias.
         username: String,
     },
-    /// Grant an agency role (messaging-agent, messaging-supervisor); audited, carried in the
+    /// Grant an agency role (messaging-agent, messaging-supervisor, helpdesk-agent,
+    /// security-officer, administrator); audited, carried in the
     /// `roles` claim of the next token.
     Grant {
         /// IP…, CE… or e-mail alias.

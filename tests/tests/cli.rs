@@ -822,8 +822,23 @@ fn roles_are_granted_and_revoked_once_each_and_unknown_roles_or_accounts_are_ref
     let idp = Idp::migrated();
     let password = idp.password_file();
     idp.ok(&add_staff("CE10001", password.to_str().unwrap()));
+    idp.ok(&add_user("IP10002", password.to_str().unwrap()));
 
     let granted = idp.ok(&["users", "grant", "CE10001", "messaging-agent"]);
+    // The agency roles of issue 10, to staff only.
+    for role in ["helpdesk-agent", "security-officer", "administrator"] {
+        let granted = idp.ok(&["users", "grant", "CE10001", role]);
+        assert!(
+            granted.stdout.contains(&format!("now holds {role}")),
+            "{granted:?}"
+        );
+        let refused = idp.run(&["users", "grant", "IP10002", role]);
+        assert_refused(
+            &refused,
+            "professional's account",
+            "a professional holds no agency role",
+        );
+    }
     assert!(
         granted.stdout.contains("now holds messaging-agent"),
         "{granted:?}"

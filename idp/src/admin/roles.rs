@@ -34,6 +34,13 @@ pub async fn grant(
     role: Role,
 ) -> Result<Outcome, AdminError> {
     let account = account_named(db, username).await?;
+    // Agency roles are the agency's: a professional's own account never holds one.
+    if account.account_type != "staff" {
+        return Err(AdminError::Invalid(format!(
+            "`{}` is a professional's account: agency roles go to staff (CE…) accounts",
+            account.username
+        )));
+    }
     if !roles::grant(db, account.id, role).await? {
         return Ok(Outcome::Unchanged);
     }

@@ -11,17 +11,32 @@ pub enum Role {
     MessagingAgent,
     /// A messaging agent who may also reassign threads within their teams.
     MessagingSupervisor,
+    /// The assistance centre: unlocks, temporary passwords, NIPs re-sent (issue 10).
+    HelpdeskAgent,
+    /// The security team: relying parties, signing keys, the audit trail (issue 10).
+    SecurityOfficer,
+    /// Grants and revokes the agency roles (issue 10).
+    Administrator,
 }
 
 impl Role {
     /// Every role, in the order help texts list them.
-    pub const ALL: [Role; 2] = [Role::MessagingAgent, Role::MessagingSupervisor];
+    pub const ALL: [Role; 5] = [
+        Role::MessagingAgent,
+        Role::MessagingSupervisor,
+        Role::HelpdeskAgent,
+        Role::SecurityOfficer,
+        Role::Administrator,
+    ];
 
     /// The role's name in the claim and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::MessagingAgent => "messaging-agent",
             Role::MessagingSupervisor => "messaging-supervisor",
+            Role::HelpdeskAgent => "helpdesk-agent",
+            Role::SecurityOfficer => "security-officer",
+            Role::Administrator => "administrator",
         }
     }
 
