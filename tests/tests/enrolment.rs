@@ -202,7 +202,17 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
     let printed = with_nip(&app, "31416").await;
     let driver = Driver::start().await;
     let browser = driver.session().await;
-    bounded("the enrolment page", browser.goto(&app.url("/inscription"))).await;
+    // From the login page's link.
+    bounded("the login page", browser.goto(&app.url("/login"))).await;
+    let link = bounded(
+        "the enrolment link",
+        browser.find(Locator::LinkText(
+            "Nouveau professionnel : inscription avec votre NIP",
+        )),
+    )
+    .await;
+    bounded("follow it", link.click()).await;
+    arrives_at(&browser, &app, "/enrol").await;
     assert_eq!(heading(&browser).await, "Inscription aux services en ligne");
     assert!(axe_violations(&browser).await.is_empty());
 
@@ -279,7 +289,7 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
     // The NIP served once: the same NIP again is refused like a wrong one.
     let http = app.new_browser();
     let form = http
-        .get(app.url("/inscription"))
+        .get(app.url("/enrol"))
         .send()
         .await
         .unwrap()
@@ -288,7 +298,7 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
         .unwrap();
     let csrf = integration_tests::page::hidden_input(&form, "csrf").unwrap();
     let again = http
-        .post(app.url("/inscription"))
+        .post(app.url("/enrol"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("number", "31416"),

@@ -12,7 +12,7 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-/// `/inscription`.
+/// `/enrol`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/inscription", get(page::show).post(page::submit))
+    Router::new().route("/enrol", get(page::show).post(page::submit))
 }

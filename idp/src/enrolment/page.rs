@@ -1,4 +1,4 @@
-//! `GET|POST /inscription` (« Information et inscription »): a new professional types their
+//! `GET|POST /enrol` (« Information et inscription »): a new professional types their
 //! professional number and the NIP the agency mailed them. Right, their `IP…` account is made
 //! with the register's names (its password a random one nobody knows), the NIP is used in the
 //! same transaction, and the page shows the username assigned to them; they then choose their
@@ -65,7 +65,7 @@ fn form(
     let page = EnrolPage {
         lang,
         title: lang.t("enrol-title"),
-        switch_href: page::switch_href("/inscription", lang),
+        switch_href: page::switch_href("/enrol", lang),
         csrf,
         number: number
             .chars()
@@ -83,7 +83,7 @@ fn form(
     Ok((jar, page::html(status, &page)).into_response())
 }
 
-/// `GET /inscription`.
+/// `GET /enrol`.
 pub async fn show(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -92,7 +92,7 @@ pub async fn show(
     form(&app, lang, jar, "", (None, None))
 }
 
-/// `POST /inscription`.
+/// `POST /enrol`.
 pub async fn submit(
     State(app): State<AppState>,
     RequestLang(lang): RequestLang,
