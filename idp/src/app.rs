@@ -37,7 +37,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::account::router())
                     .merge(crate::questions::router())
                     .merge(crate::recovery::router())
-                    .merge(crate::enrolment::router()),
+                    .merge(crate::enrolment::router())
+                    .merge(crate::access_requests::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -30,6 +30,14 @@ impl Audience {
         }
     }
 
+    /// Staff (the clinics' administrative personnel, SELAT users) without an account yet.
+    pub fn staff() -> Self {
+        Self {
+            account_type: Some("staff".to_owned()),
+            profession: None,
+        }
+    }
+
     /// Someone who typed `name` (folded): the type its prefix tells, nothing for an alias.
     pub fn of_name(usernames: &UsernamesConfig, name: &str) -> Self {
         let account_type = ["professional", "staff"]

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
+            "access_requests",
             "account",
             "admin",
             "credentials",

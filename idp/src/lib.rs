@@ -5,6 +5,7 @@
 //! (docs/ARCHITECTURE.md, checked by `layers.rs`): wiring, features, `sso`, `web`, shared
 //! state and services, stores and crypto, configuration, values.
 
+pub mod access_requests;
 pub mod account;
 pub mod admin;
 pub mod app;

@@ -6,6 +6,7 @@
 //!
 //! Run one area with `scripts/test login_page::` or one test by a part of its name.
 
+mod access_requests;
 mod accessibility;
 mod account_settings;
 mod browser;

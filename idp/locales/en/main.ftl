@@ -8,6 +8,7 @@ login-username = Username
 login-username-hint = Your username starts with IP or CE, or is the e-mail address you chose.
 login-password = Password
 login-submit = Sign in
+login-access-request = Administrative staff or SELAT user: request access
 login-enrol = New professional: register with your NIP
 login-forgot = Forgot your password?
 login-error-incomplete = Enter your username and your password.

@@ -9,6 +9,7 @@ login-username-hint = Votre nom d'utilisateur débute par IP ou CE, ou est l'adr
 login-password = Mot de passe
 login-submit = Se connecter
 login-forgot = Mot de passe oublié?
+login-access-request = Personnel administratif ou utilisateur du SELAT : demander un accès
 login-enrol = Nouveau professionnel : inscription avec votre NIP
 login-error-incomplete = Entrez votre nom d'utilisateur et votre mot de passe.
 login-error-refused = Le nom d'utilisateur ou le mot de passe est incorrect, ou le compte est verrouillé. Réessayez ou communiquez avec le Centre d'assistance aux professionnels.

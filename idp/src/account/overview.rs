@@ -49,11 +49,10 @@ pub async fn home(
 ) -> Result<Response, PageError> {
     let db = app.db.get().await?;
     // The services a user can open: signed in through the code flow, with a home URL.
-    let services = clients::list(&db)
+    let services = clients::services(&db)
         .await?
         .into_iter()
-        .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
-        .filter_map(|c| Some((c.name, c.home_uri?)))
+        .map(|(_, name, home)| (name, home))
         .collect();
     let page = HomePage {
         lang,

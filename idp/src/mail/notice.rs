@@ -75,6 +75,8 @@ pub enum Notice {
         /// Single-use link, built from the public URL.
         link: String,
     },
+    /// An access request was received (to its requester, who has no account yet).
+    AccessRequestReceived,
 }
 
 /// The default of fields added after notices were already queued.

@@ -126,6 +126,10 @@ impl<'a> Words<'a> {
                 paragraphs: &["mail-verify-alias-body", "mail-verify-alias-next"],
                 action: Some(("mail-verify-alias-action", link)),
             },
+            Notice::AccessRequestReceived => plain(
+                "mail-access-request-subject",
+                &["mail-access-request-body", "mail-access-request-next"],
+            ),
             Notice::RecoveryLink { link } => Words {
                 subject: "mail-recovery-link-subject",
                 paragraphs: &["mail-recovery-link-body", "mail-recovery-link-next"],
@@ -214,6 +218,7 @@ mod tests {
             Notice::RecoveryClosed,
             Notice::VerifyAlias { link: LINK.into() },
             Notice::RecoveryLink { link: LINK.into() },
+            Notice::AccessRequestReceived,
         ]
     }
 

@@ -59,6 +59,19 @@ pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError
         .collect()
 }
 
+/// The services people open from the home page: clients signed in to through the code flow,
+/// with a home URL — `(id, name, home URL)`, by id.
+pub async fn services(
+    client: &impl GenericClient,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(list(client)
+        .await?
+        .into_iter()
+        .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
+        .filter_map(|c| Some((c.id, c.name, c.home_uri?)))
+        .collect())
+}
+
 /// Registers a client; a taken id fails on `clients_pkey`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(client: &impl GenericClient, c: &Client) -> Result<(), StoreError> {

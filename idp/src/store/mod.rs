@@ -2,6 +2,7 @@
 //! async functions over `&impl GenericClient`, SQL in consts); Redis holds what is short-lived
 //! and shared by every node (codes, counters, revocations, pending authorization requests).
 
+pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod circuit;

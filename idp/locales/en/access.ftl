@@ -1,0 +1,24 @@
+# Access request (administrative staff and SELAT users).
+access-title = Request access to the online services
+access-intro = Administrative staff of a clinic or an establishment, or SELAT user: ask for an account to act for health professionals. The professional you name, or an agency agent, will review your request.
+access-given-name = Given name
+access-family-name = Family name
+access-email = Work e-mail
+access-email-hint = Your temporary password will be sent to this address.
+access-phone = Phone
+access-phone-hint = For example: 418 555-0199, ext. 123.
+access-establishment = Establishment or clinic
+access-acts-for = Professionals you will act for
+access-acts-for-hint = Their professional numbers, one per line or separated by commas (at most 20).
+access-services = Services requested
+access-send = Send the request
+access-error-required = This field is required.
+access-error-text = At most 120 characters, no control characters.
+access-error-email = Enter a valid e-mail address, for example julie.roy@clinic.ca.
+access-error-phone = Enter a 10-digit phone number, with the area code.
+access-error-acts-for-missing = Name at least one professional.
+access-error-acts-for = Each professional number has 5 to 10 digits; at most 20.
+access-error-services = Tick at least one of the services offered.
+access-sent-title = Request sent
+access-sent-body = Your request was received. A confirmation was sent to { $email }.
+access-sent-next = The professional you named, or an agency agent, will review it. If it is approved, your username will be sent to that professional and a temporary password to you by e-mail.

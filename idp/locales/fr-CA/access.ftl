@@ -1,0 +1,24 @@
+# Demande d'accès (personnel administratif et utilisateurs du SELAT).
+access-title = Demande d'accès aux services en ligne
+access-intro = Personnel administratif d'une clinique ou d'un établissement, ou utilisateur du SELAT : demandez un compte pour agir au nom de professionnels de la santé. Le professionnel que vous nommez, ou un agent de la Régie, examinera votre demande.
+access-given-name = Prénom
+access-family-name = Nom
+access-email = Courriel professionnel
+access-email-hint = Votre mot de passe temporaire sera envoyé à cette adresse.
+access-phone = Téléphone
+access-phone-hint = Par exemple : 418 555-0199, poste 123.
+access-establishment = Établissement ou clinique
+access-acts-for = Professionnels au nom desquels vous agirez
+access-acts-for-hint = Leurs numéros de professionnel, un par ligne ou séparés par des virgules (20 au plus).
+access-services = Services demandés
+access-send = Envoyer la demande
+access-error-required = Ce champ est obligatoire.
+access-error-text = 120 caractères au plus, sans caractère de contrôle.
+access-error-email = Entrez une adresse courriel valide, par exemple julie.roy@clinique.ca.
+access-error-phone = Entrez un numéro de téléphone de 10 chiffres, avec l'indicatif régional.
+access-error-acts-for-missing = Nommez au moins un professionnel.
+access-error-acts-for = Chaque numéro de professionnel compte de 5 à 10 chiffres; 20 au plus.
+access-error-services = Cochez au moins un des services offerts.
+access-sent-title = Demande envoyée
+access-sent-body = Votre demande a été reçue. Une confirmation a été envoyée à { $email }.
+access-sent-next = Le professionnel que vous avez nommé, ou un agent de la Régie, l'examinera. Si elle est acceptée, votre nom d'utilisateur sera transmis à ce professionnel et un mot de passe temporaire vous sera envoyé par courriel.
