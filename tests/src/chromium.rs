@@ -209,6 +209,28 @@ pub async fn heading(browser: &Client) -> String {
     bounded("its text", h1.text()).await
 }
 
+/// On the *Questions secrètes* page: picks the first required questions of the test
+/// catalogue and types their answers (`credentials::answer_for`), then submits.
+pub async fn answer_questions(browser: &Client) {
+    let config = crate::credentials::catalogue();
+    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
+        let n = i + 1;
+        let select = bounded(
+            "a question list",
+            browser.find(Locator::Id(&format!("question_{n}"))),
+        )
+        .await;
+        bounded("picking a question", select.select_by_value(&q.id)).await;
+        fill(
+            browser,
+            &format!("answer_{n}"),
+            &crate::credentials::answer_for(&q.id),
+        )
+        .await;
+    }
+    submit(browser).await;
+}
+
 /// The WCAG 2.1 A and AA rules axe-core finds broken on the page the browser shows: one line
 /// per rule (`id: help — the first offending element`). axe-core is injected from `AXE_JS`
 /// (scripts/test installs it from npm); WebDriver's scripts are not subject to the page's CSP.

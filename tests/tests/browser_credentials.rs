@@ -3,8 +3,10 @@
 //! online-services home page, signed in.
 
 use fantoccini::Locator;
-use integration_tests::chromium::{Driver, WAIT, arrives_at, bounded, fill, heading, submit};
-use integration_tests::credentials::{age_password, answer_for, catalogue};
+use integration_tests::chromium::{
+    Driver, WAIT, answer_questions, arrives_at, bounded, fill, heading, submit,
+};
+use integration_tests::credentials::age_password;
 use integration_tests::{PASSWORD, spawn_app};
 
 #[tokio::test]
@@ -22,18 +24,7 @@ async fn an_expired_password_is_replaced_in_french_through_the_questions_page() 
 
     arrives_at(&browser, &app, "/questions").await;
     assert_eq!(heading(&browser).await, "Questions secrètes");
-    let config = catalogue();
-    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
-        let n = i + 1;
-        let select = bounded(
-            "a question list",
-            browser.find(Locator::Id(&format!("question_{n}"))),
-        )
-        .await;
-        bounded("picking a question", select.select_by_value(&q.id)).await;
-        fill(&browser, &format!("answer_{n}"), &answer_for(&q.id)).await;
-    }
-    submit(&browser).await;
+    answer_questions(&browser).await;
 
     arrives_at(&browser, &app, "/password/new").await;
     assert_eq!(heading(&browser).await, "Nouveau mot de passe");

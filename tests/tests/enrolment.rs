@@ -194,9 +194,8 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
  {
     use fantoccini::Locator;
     use integration_tests::chromium::{
-        Driver, WAIT, arrives_at, axe_violations, bounded, fill, heading, submit,
+        Driver, WAIT, answer_questions, arrives_at, axe_violations, bounded, fill, heading, submit,
     };
-    use integration_tests::credentials::{answer_for, catalogue};
 
     let app = spawn_app().await;
     let printed = with_nip(&app, "31416").await;
@@ -264,18 +263,7 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
     fill(&browser, "confirm_password", "la neige tombe sur le fleuve").await;
     submit(&browser).await;
     arrives_at(&browser, &app, "/questions").await;
-    let config = catalogue();
-    for (i, q) in config.catalogue.iter().take(config.required).enumerate() {
-        let n = i + 1;
-        let select = bounded(
-            "a question list",
-            browser.find(Locator::Id(&format!("question_{n}"))),
-        )
-        .await;
-        bounded("picking a question", select.select_by_value(&q.id)).await;
-        fill(&browser, &format!("answer_{n}"), &answer_for(&q.id)).await;
-    }
-    submit(&browser).await;
+    answer_questions(&browser).await;
     arrives_at(&browser, &app, "/").await;
     let page = bounded("the home page", browser.find(Locator::Css("main"))).await;
     assert!(

@@ -331,14 +331,7 @@ async fn signed_in(m: &Messaging, username: &str) -> reqwest::Client {
 
 /// The form token of the page at `path`.
 async fn csrf_of(browser: &reqwest::Client, m: &Messaging, path: &str) -> String {
-    let page = browser
-        .get(format!("{}{path}", m.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(browser, format!("{}{path}", m.url)).await;
     integration_tests::page::hidden_input(&page, "csrf").unwrap()
 }
 
@@ -436,14 +429,7 @@ async fn files_sent_from_the_pages_are_checked_and_a_refused_one_leaves_nothing(
         (status, location.as_str()),
         (303, format!("/threads/{thread}").as_str())
     );
-    let page = browser
-        .get(format!("{}/threads/{thread}", m.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&browser, format!("{}/threads/{thread}", m.url)).await;
     let at = page.find("/attachments/").unwrap();
     let href = &page[page[..at].rfind('"').unwrap() + 1..at + page[at..].find('"').unwrap()];
     assert!(
@@ -603,14 +589,7 @@ async fn an_agent_writes_an_internal_note_from_the_thread_page_and_the_professio
     let pro_token = m.token(PRO).await;
     let thread = m.open_thread(&pro_token, "Question", "Bonjour").await;
     let agent = signed_in(&m, AGENT).await;
-    let page = agent
-        .get(format!("{}/threads/{thread}", m.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(&agent, format!("{}/threads/{thread}", m.url)).await;
     assert!(
         page.contains("name=\"note\""),
         "the agent's reply form offers the note box: {page}"
@@ -627,26 +606,17 @@ async fn an_agent_writes_an_internal_note_from_the_thread_page_and_the_professio
         .await
         .unwrap();
     assert_eq!(sent.status(), 303);
-    let agency_view = agent
-        .get(format!("{}/threads/{thread}", m.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let agency_view = text_of(&agent, format!("{}/threads/{thread}", m.url)).await;
     assert!(agency_view.contains("Note interne"), "{agency_view}");
     let pro = signed_in(&m, PRO).await;
-    let pro_view = pro
-        .get(format!("{}/threads/{thread}", m.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pro_view = text_of(&pro, format!("{}/threads/{thread}", m.url)).await;
     assert!(
         !pro_view.contains("Note interne") && !pro_view.contains("name=\"note\""),
         "{pro_view}"
     );
+}
+
+/// The text of the page at `url`, as `client` gets it.
+async fn text_of(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
 }
