@@ -78,7 +78,8 @@ pub enum NipCommand {
     /// Issue a NIP to professionals (the previous one invalidated) and write the print
     /// house's mailing file and letters into a new folder.
     Issue {
-        /// Every professional not enrolled who holds no valid NIP.
+        /// Every professional not enrolled who was never sent a NIP (one whose NIP expired or
+        /// died is named by number: the help desk's « re-send the NIP »).
         #[arg(long, conflicts_with = "numbers")]
         all_new: bool,
         /// Professional numbers.
@@ -545,7 +546,7 @@ async fn issue_nips(
     let mut db = pool.get().await?;
     let tx = db.transaction().await?;
     let to = if all_new {
-        professionals::awaiting_nip(&tx).await?
+        professionals::never_sent_a_nip(&tx).await?
     } else {
         let found = professionals::by_numbers(&tx, &numbers).await?;
         let unknown: Vec<&String> = numbers

@@ -177,4 +177,19 @@ async fn hostile_access_requests_are_refused_and_nothing_is_stored() {
         .unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
     assert_eq!(requests(&app).await, 0, "nothing stored");
+
+    // One address receives at most three requests' e-mails a day: the fourth is refused (429)
+    // and not stored.
+    let mut valid: Vec<(&str, &str)> = vec![("csrf", csrf.as_str()), ("service.messaging", "1")];
+    valid.extend(base.iter().copied());
+    for expected in [200, 200, 200, 429] {
+        let response = browser
+            .post(app.url("/access-request"))
+            .form(&valid)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), expected);
+    }
+    assert_eq!(requests(&app).await, 3);
 }

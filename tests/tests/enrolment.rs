@@ -55,18 +55,18 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
 
     // Marie's NIP with Luc's number: refused like any wrong NIP (and counted for Luc).
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &marie).await),
+        refused(nip::check(pool, &key, rules, "23456", &marie, None).await),
         Some(NipRefused::Wrong)
     );
     // An unknown number: the same answer.
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "99999", &marie).await),
+        refused(nip::check(pool, &key, rules, "99999", &marie, None).await),
         Some(NipRefused::Wrong)
     );
     // Right (typed in lower case with spaces): redeemable, then used once in the account's
     // transaction; afterwards refused.
     let typed = marie.to_lowercase().replace('-', " ");
-    let ok = nip::check(pool, &key, rules, "12345", &typed)
+    let ok = nip::check(pool, &key, rules, "12345", &typed, None)
         .await
         .unwrap();
     {
@@ -76,7 +76,7 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         tx.commit().await.unwrap();
     }
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "12345", &marie).await),
+        refused(nip::check(pool, &key, rules, "12345", &marie, None).await),
         Some(NipRefused::Wrong),
         "used once"
     );
@@ -106,12 +106,12 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
     // right NIP is then refused like a wrong one.
     for _ in 0..4 {
         assert_eq!(
-            refused(nip::check(pool, &key, rules, "23456", "AAAAA-AAAAA").await),
+            refused(nip::check(pool, &key, rules, "23456", "AAAAA-AAAAA", None).await),
             Some(NipRefused::Wrong)
         );
     }
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &luc).await),
+        refused(nip::check(pool, &key, rules, "23456", &luc, None).await),
         Some(NipRefused::Wrong),
         "dead after five wrong tries"
     );
@@ -134,11 +134,11 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         issued[0].nip.printed()
     };
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &again).await),
+        refused(nip::check(pool, &key, rules, "23456", &again, None).await),
         Some(NipRefused::Expired)
     );
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", "BBBBB-BBBBB").await),
+        refused(nip::check(pool, &key, rules, "23456", "BBBBB-BBBBB", None).await),
         Some(NipRefused::Wrong),
         "a wrong guess does not learn that it expired"
     );
@@ -151,7 +151,7 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         tx.commit().await.unwrap();
         issued[0].nip.printed()
     };
-    let ok = nip::check(pool, &key, rules, "23456", &fresh)
+    let ok = nip::check(pool, &key, rules, "23456", &fresh, None)
         .await
         .unwrap();
     {

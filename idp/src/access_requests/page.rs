@@ -17,6 +17,11 @@ use crate::state::AppState;
 use crate::store::{access_requests, audit, clients, windows};
 use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
+/// Requests one client address may send per hour.
+const REQUESTS_PER_IP_PER_HOUR: u32 = 20;
+/// Requests (and so confirmation e-mails) one address may receive per day.
+const REQUESTS_PER_ADDRESS_PER_DAY: u32 = 3;
+
 /// A service offered on the form: its id, its name, whether it is ticked.
 type Offered = (String, String, bool);
 
@@ -179,8 +184,29 @@ pub async fn submit(
         Ok(request) => request,
         Err(problems) => return form_page(&app, lang, jar, typed, problems).await,
     };
+    // Each request e-mails its address: bounded per address and per client address, so the
+    // form cannot be used to send the agency's e-mails at will.
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
-    if !windows::allow(&app.kv, "access-request", requester.ip, limit).await? {
+    let ip = requester.ip.to_string();
+    let to = request.email.to_lowercase();
+    if !windows::allow(&app.kv, "access-request", requester.ip, limit).await?
+        || !windows::within(
+            &app.kv,
+            "access-request-ip-hour",
+            &ip,
+            3600,
+            REQUESTS_PER_IP_PER_HOUR,
+        )
+        .await?
+        || !windows::within(
+            &app.kv,
+            "access-request-to",
+            &to,
+            86_400,
+            REQUESTS_PER_ADDRESS_PER_DAY,
+        )
+        .await?
+    {
         return Err(PageError::TooMany);
     }
     {

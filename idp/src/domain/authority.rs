@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An agency role (migration V6's `account_roles_role_check` holds the same list).
+/// An agency role (`account_roles_role_check`, migration V8, holds the same list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Works the secure-messaging queues of their teams.

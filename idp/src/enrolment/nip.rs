@@ -193,10 +193,12 @@ pub async fn check(
     rules: EnrolmentConfig,
     number: &str,
     typed: &str,
+    from: Option<&crate::web::Requester>,
 ) -> Result<Redeemable, CheckError> {
     let mut db = pool.get().await.map_err(StoreError::from)?;
     let tx = db.transaction().await.map_err(StoreError::from)?;
     let live = nips::live_for_update(&tx, number).await?;
+    let mut audited_death = false;
     let typed_hash = Nip::hash(key, number, &Nip::normalise(typed));
     let outcome = match &live {
         None => Err(NipRefused::Wrong),
@@ -205,7 +207,9 @@ pub async fn check(
                 aws_lc_rs::constant_time::verify_slices_are_equal(&live.hash, &typed_hash).is_ok();
             if !right {
                 let max = i32::try_from(rules.nip_max_tries).unwrap_or(i32::MAX);
-                nips::wrong_try(&tx, live.id, max).await?;
+                if nips::wrong_try(&tx, live.id, max).await? {
+                    audited_death = true;
+                }
                 Err(NipRefused::Wrong)
             } else if live.expires_at <= Utc::now() {
                 Err(NipRefused::Expired)
@@ -216,6 +220,7 @@ pub async fn check(
     };
     let audited = match outcome {
         Ok(_) => "success",
+        Err(NipRefused::Wrong) if audited_death => "dead",
         Err(NipRefused::Wrong) => "wrong",
         Err(NipRefused::Expired) => "expired",
     };
@@ -226,8 +231,8 @@ pub async fn check(
             outcome: audited,
             account_id: None,
             client_id: None,
-            ip: None,
-            user_agent: None,
+            ip: from.map(|r| r.ip),
+            user_agent: from.and_then(|r| r.user_agent.as_deref()),
             detail: serde_json::json!({ "professional": number }),
         },
     )
@@ -299,14 +304,18 @@ pub fn write_mailing(
     issued: &[Issued],
 ) -> Result<PathBuf, IssueError> {
     use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-    if out.exists() {
-        return Err(IssueError::Invalid(format!(
-            "{} exists: give a new folder (NIPs are never written over other files)",
-            out.display()
-        )));
-    }
+    // Made here, not found: a folder that exists (or appears meanwhile) is refused.
     std::fs::DirBuilder::new()
-        .recursive(true)
+        .mode(0o700)
+        .create(out)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => IssueError::Invalid(format!(
+                "{} exists: give a new folder (NIPs are never written over other files)",
+                out.display()
+            )),
+            _ => IssueError::Files(e),
+        })?;
+    std::fs::DirBuilder::new()
         .mode(0o700)
         .create(out.join("letters"))?;
     let private = |path: &Path| {

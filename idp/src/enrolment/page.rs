@@ -124,7 +124,16 @@ pub async fn submit(
         .config
         .client_secret_key()
         .map_err(PageError::internal)?;
-    let checked = match nip::check(&app.db, &key, app.config.enrolment, &number, &typed).await {
+    let checked = match nip::check(
+        &app.db,
+        &key,
+        app.config.enrolment,
+        &number,
+        &typed,
+        Some(&requester),
+    )
+    .await
+    {
         Ok(checked) => checked,
         Err(CheckError::Refused(NipRefused::Wrong)) => {
             return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
@@ -148,21 +157,29 @@ pub async fn submit(
         return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
     };
     let username = format!("{}{number}", app.config.usernames.professional_prefix);
-    // A password nobody knows: the next page has them choose theirs.
-    let placeholder = SecretToken::generate().map_err(PageError::internal)?;
     let account_id = {
         let mut db = app.db.get().await?;
         let tx = db.transaction().await?;
-        let user = NewUser {
-            username: username.clone(),
-            password: placeholder.expose().to_owned(),
-            given_name: professional.given_name.clone(),
-            family_name: professional.family_name.clone(),
-            email: professional.email.clone(),
-            profession: Some(professional.profession.clone()),
-            account_type: "professional".into(),
-        };
-        let account_id = match users::add(&tx, &app.hasher, Rules::of(&app.config), user).await {
+        // A password nobody knows (the next page has them choose theirs); drawn again in the
+        // rare case the policy refuses it (a name inside the random text).
+        let mut added = Err(AddUserError::Invalid(String::new()));
+        for _ in 0..3 {
+            let placeholder = SecretToken::generate().map_err(PageError::internal)?;
+            let user = NewUser {
+                username: username.clone(),
+                password: placeholder.expose().to_owned(),
+                given_name: professional.given_name.clone(),
+                family_name: professional.family_name.clone(),
+                email: professional.email.clone(),
+                profession: Some(professional.profession.clone()),
+                account_type: "professional".into(),
+            };
+            added = users::add(&tx, &app.hasher, Rules::of(&app.config), user).await;
+            if !matches!(added, Err(AddUserError::Invalid(_))) {
+                break;
+            }
+        }
+        let account_id = match added {
             Ok(id) => id,
             Err(AddUserError::Taken) => {
                 return form(

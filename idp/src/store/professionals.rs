@@ -105,12 +105,15 @@ pub async fn by_numbers(
         .collect()
 }
 
-/// The professionals not enrolled yet who hold no live NIP, by number.
-pub async fn awaiting_nip(client: &impl GenericClient) -> Result<Vec<Professional>, StoreError> {
+/// The professionals not enrolled who were never sent a NIP, by number. (One whose NIP
+/// expired or died of wrong tries gets another when the help desk names them: a stranger
+/// killing NIPs cannot make the agency mail the whole register again.)
+pub async fn never_sent_a_nip(
+    client: &impl GenericClient,
+) -> Result<Vec<Professional>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM professionals p WHERE p.enrolled_at IS NULL AND NOT EXISTS \
-         (SELECT 1 FROM nips n WHERE n.professional_number = p.number AND n.used_at IS NULL \
-          AND n.invalidated_at IS NULL AND n.expires_at > now()) ORDER BY number"
+         (SELECT 1 FROM nips n WHERE n.professional_number = p.number) ORDER BY number"
     );
     sql::query(client, &sql, &[])
         .await?
