@@ -548,6 +548,16 @@ async fn issue_nips(
     let to = if all_new {
         professionals::never_sent_a_nip(&tx).await?
     } else {
+        let mut parsed = Vec::with_capacity(numbers.len());
+        for raw in &numbers {
+            let number = crate::domain::ProfessionalNumber::parse(raw, false).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "`{raw}` is not a professional number (5 to 10 digits); nothing was issued"
+                )
+            })?;
+            parsed.push(number.as_str().to_owned());
+        }
+        let numbers = parsed;
         let found = professionals::by_numbers(&tx, &numbers).await?;
         let unknown: Vec<&String> = numbers
             .iter()

@@ -1,6 +1,7 @@
 //! The access-request form's fields, each checked with its own message: what is wrong is
 //! tied to its field, and the fields keep what was typed.
 
+use crate::domain::{EmailAddress, ProfessionalNumber};
 use crate::store::access_requests::NewRequest;
 
 /// Longest name, establishment or phone.
@@ -60,12 +61,7 @@ pub fn check(typed: &Typed, offered: &[String], lang: &str) -> Result<NewRequest
     let establishment = text("establishment", &typed.establishment);
     let phone = text("phone", &typed.phone);
     let email = typed.email.trim().to_owned();
-    let email_ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if !email_ok {
+    if EmailAddress::parse(&email).is_err() {
         problems.push(("email", "access-error-email"));
     }
     let digits = phone.chars().filter(char::is_ascii_digit).count();
@@ -78,25 +74,20 @@ pub fn check(typed: &Typed, offered: &[String], lang: &str) -> Result<NewRequest
     {
         problems.push(("phone", "access-error-phone"));
     }
-    let acts_for: Vec<String> = typed
+    let named: Vec<&str> = typed
         .acts_for
         .split([',', '\n', ';'])
-        .map(|n| {
-            n.trim()
-                .trim_start_matches(['I', 'P', 'i', 'p'])
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-'))
-                .collect::<String>()
-        })
+        .map(str::trim)
         .filter(|n| !n.is_empty())
         .collect();
-    if acts_for.is_empty() {
+    let acts_for: Vec<String> = named
+        .iter()
+        .filter_map(|n| ProfessionalNumber::parse(n, true))
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    if named.is_empty() {
         problems.push(("acts_for", "access-error-acts-for-missing"));
-    } else if acts_for.len() > ACTS_FOR_MAX
-        || acts_for
-            .iter()
-            .any(|n| !(5..=10).contains(&n.len()) || !n.chars().all(|c| c.is_ascii_digit()))
-    {
+    } else if named.len() > ACTS_FOR_MAX || acts_for.len() != named.len() {
         problems.push(("acts_for", "access-error-acts-for"));
     }
     let ticked = typed.services();

@@ -7,7 +7,6 @@
 //! Every change asks for the current password (ASVS 6.2.3, 7.5.1), is audited with who, what,
 //! when, address and user agent, and is reported by e-mail without any secret.
 
-mod address;
 mod alias;
 mod overview;
 mod password;
@@ -22,7 +21,7 @@ use crate::state::AppState;
 use crate::store::{StoreError, audit};
 use crate::web::Requester;
 
-pub use address::{AddressError, EmailAddress};
+pub use crate::domain::{AddressError, EmailAddress};
 
 /// `/` (the home page) and `/account…`.
 pub fn router() -> Router<AppState> {

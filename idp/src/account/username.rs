@@ -12,9 +12,9 @@ use axum_extra::extract::cookie::CookieJar;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::address::{AddressError, EmailAddress};
 use super::{message, record};
 use crate::domain::SecretToken;
+use crate::domain::{AddressError, EmailAddress};
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
 use crate::sso::SignedIn;

@@ -2,8 +2,10 @@
 
 mod access_claims;
 mod authority;
+mod email_address;
 mod login_name;
 mod password;
+mod professional_number;
 mod pseudonym;
 mod scope;
 mod secret_token;
@@ -11,8 +13,10 @@ mod signing_alg;
 
 pub use access_claims::AccessClaims;
 pub use authority::{ActsFor, Delegation, Role, acts_for_at};
+pub use email_address::{AddressError, EmailAddress, MAX_EMAIL_BYTES};
 pub use login_name::LoginName;
 pub use password::{Password, PasswordError};
+pub use professional_number::ProfessionalNumber;
 pub use pseudonym::PseudonymKey;
 pub use scope::Scope;
 pub use secret_token::SecretToken;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::nip::{self, CheckError, NipRefused};
 use crate::admin::users::{self, AddUserError, NewUser, Rules};
 use crate::credentials::restricted::{self, RestrictedWhy};
-use crate::domain::SecretToken;
+use crate::domain::{ProfessionalNumber, SecretToken};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::professionals;
@@ -101,12 +101,12 @@ pub async fn submit(
     CheckedForm(input): CheckedForm<EnrolForm>,
 ) -> Result<Response, PageError> {
     let raw_number = input.number.unwrap_or_default();
-    let number: String = raw_number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect();
+    let parsed = ProfessionalNumber::parse(&raw_number, false);
+    let number = parsed
+        .as_ref()
+        .map_or_else(String::new, |n| n.as_str().to_owned());
     let typed = input.nip.unwrap_or_default();
-    let number_ok = (5..=10).contains(&number.len()) && number.chars().all(|c| c.is_ascii_digit());
+    let number_ok = parsed.is_some();
     let nip_ok = !typed.trim().is_empty() && typed.chars().count() <= 40;
     if !number_ok || !nip_ok {
         let errors = (

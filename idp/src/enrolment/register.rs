@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 
+use crate::domain::{EmailAddress, ProfessionalNumber};
 use crate::store::audit::{self, Event};
 use crate::store::professionals::{self, Professional, Upserted};
 use crate::store::{GenericClient, StoreError};
@@ -143,16 +144,10 @@ pub fn parse(input: impl Read) -> Result<Vec<Professional>, ImportError> {
 
 /// One row, checked and normalised.
 fn professional(field: &dyn Fn(&str) -> String) -> Result<Professional, String> {
-    let number: String = field("numero")
-        .chars()
-        .filter(|c| *c != '-' && *c != ' ')
-        .collect();
-    if !(5..=10).contains(&number.len()) || !number.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!(
-            "numero `{}`: 5 to 10 digits",
-            shown(&field("numero"))
-        ));
-    }
+    let number = ProfessionalNumber::parse(&field("numero"), false)
+        .ok_or_else(|| format!("numero `{}`: 5 to 10 digits", shown(&field("numero"))))?
+        .as_str()
+        .to_owned();
     let text = |name: &str| -> Result<String, String> {
         let value = field(name);
         if value.is_empty() {
@@ -182,15 +177,10 @@ fn professional(field: &dyn Fn(&str) -> String) -> Result<Professional, String> 
     let email = field("courriel");
     let email = if email.is_empty() {
         None
-    } else if email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        Some(email)
     } else {
-        return Err(format!("courriel `{}`: not an address", shown(&email)));
+        let parsed = EmailAddress::parse(&email)
+            .map_err(|_| format!("courriel `{}`: not an address", shown(&email)))?;
+        Some(parsed.as_ref().to_owned())
     };
     Ok(Professional {
         number,

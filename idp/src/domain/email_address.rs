@@ -1,4 +1,4 @@
-//! An e-mail address a user wants as a login name. lettre's parser checks the syntax (RFC 5322
+//! An e-mail address (a login name an account adds, a register's or an access request's). lettre's parser checks the syntax (RFC 5322
 //! addr-spec); on top of it we keep only what every relay delivers and every user can type back
 //! at the login page: at most 254 characters (RFC 5321 §4.5.3.1.3), ASCII, an unquoted local
 //! part (dot-atom), and a domain name with a dot (no IP literal, no bare host name).
