@@ -250,6 +250,18 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
     .await;
     assert_eq!(bounded("its text", username.text()).await, "IP31416");
     assert_eq!(heading(&browser).await, "Votre compte est créé");
+    // A reload shows the same page (a GET: the NIP is never posted again).
+    bounded("reload", browser.refresh()).await;
+    arrives_at(&browser, &app, "/enrol/welcome").await;
+    let again = bounded(
+        "the username again",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id("assigned-username")),
+    )
+    .await;
+    assert_eq!(bounded("its text", again.text()).await, "IP31416");
     assert!(axe_violations(&browser).await.is_empty());
     let go = bounded(
         "continue",
@@ -274,8 +286,15 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
     );
     let _ = browser.close().await;
 
-    // The NIP served once: the same NIP again is refused like a wrong one.
+    // The NIP served once: the same NIP again is refused like a wrong one; the welcome page
+    // is nobody else's.
     let http = app.new_browser();
+    let stranger = http.get(app.url("/enrol/welcome")).send().await.unwrap();
+    assert!(
+        stranger.url().path() == "/login" || stranger.status().is_redirection(),
+        "{}",
+        stranger.url()
+    );
     let form = http
         .get(app.url("/enrol"))
         .send()

@@ -12,7 +12,9 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-/// `/enrol`.
+/// `/enrol`, `/enrol/welcome`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/enrol", get(page::show).post(page::submit))
+    Router::new()
+        .route("/enrol", get(page::show).post(page::submit))
+        .route("/enrol/welcome", get(page::welcome))
 }

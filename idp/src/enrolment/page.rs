@@ -1,7 +1,7 @@
 //! `GET|POST /enrol` (« Information et inscription »): a new professional types their
 //! professional number and the NIP the agency mailed them. Right, their `IP…` account is made
 //! with the register's names (its password a random one nobody knows), the NIP is used in the
-//! same transaction, and the page shows the username assigned to them; they then choose their
+//! same transaction, and the welcome page (`/enrol/welcome`) shows the username assigned to them; they then choose their
 //! password and their secret questions through the restricted state every first sign-in uses
 //! (`credentials::restricted`, why `Enrolment`), after which their session opens. Wrong, or for
 //! another professional's number, the answer is the same; every try counts in the per-IP
@@ -21,7 +21,7 @@ use crate::credentials::restricted::{self, RestrictedWhy};
 use crate::domain::{ProfessionalNumber, SecretToken};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::store::professionals;
+use crate::store::{accounts, professionals};
 use crate::store::{audit, windows};
 use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
@@ -216,22 +216,39 @@ pub async fn submit(
         tx.commit().await?;
         account_id
     };
-    // The restricted state: the password, then the questions, then the session.
+    // The restricted state: the password, then the questions, then the session. The browser
+    // goes to the welcome page (a GET: a reload shows it again, never re-posts the NIP).
     let next = restricted::begin(&app, jar, account_id, RestrictedWhy::Enrolment, 0, None).await?;
-    let (parts, _) = next.into_parts();
+    let (mut parts, body) = next.into_parts();
+    parts.headers.insert(
+        axum::http::header::LOCATION,
+        axum::http::HeaderValue::from_static("/enrol/welcome"),
+    );
+    Ok(Response::from_parts(parts, body))
+}
+
+/// `GET /enrol/welcome`: the username just assigned, while the first steps are ahead.
+pub async fn welcome(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
+    let state = restricted::at(&app, &jar, restricted::Step::NewPassword).await?;
+    let Some((_, state)) = state.filter(|(_, s)| s.why == RestrictedWhy::Enrolment) else {
+        return Ok(axum::response::Redirect::to("/login").into_response());
+    };
+    let account = {
+        let db = app.db.get().await?;
+        accounts::get(&db, state.account_id)
+            .await?
+            .ok_or(PageError::BadRequest("error-request-expired"))?
+    };
     let welcome = WelcomePage {
         lang,
         title: lang.t("enrol-welcome-title"),
-        switch_href: page::switch_href("/password/new", lang),
-        name: format!("{} {}", professional.given_name, professional.family_name),
-        username,
+        switch_href: page::switch_href("/enrol/welcome", lang),
+        name: format!("{} {}", account.given_name, account.family_name),
+        username: account.username,
     };
-    let mut response = page::html(StatusCode::OK, &welcome).into_response();
-    // Keep the cookies `begin` set (the restricted state's), not its redirect.
-    for cookie in parts.headers.get_all(axum::http::header::SET_COOKIE) {
-        response
-            .headers_mut()
-            .append(axum::http::header::SET_COOKIE, cookie.clone());
-    }
-    Ok(response)
+    Ok(page::html(StatusCode::OK, &welcome).into_response())
 }
