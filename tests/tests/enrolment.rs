@@ -178,7 +178,8 @@ async fn with_nip(app: &integration_tests::TestApp, number: &str) -> String {
     let key = app.client_secret_key();
     let mut db = app.deployment.db.get().await.unwrap();
     let tx = db.transaction().await.unwrap();
-    let p = professional(number, "Hélène");
+    let mut p = professional(number, "Hélène");
+    p.email = Some(format!("p{number}@example.org"));
     professionals::upsert(&tx, &p).await.unwrap();
     let rules = EnrolmentConfig {
         nip_valid_days: 60,
@@ -285,6 +286,13 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
         "signed in as the register names them"
     );
     let _ = browser.close().await;
+
+    // The register's address gets a welcome, not a "password changed" notice.
+    let mail = app.smtp.wait_for("p31416@example.org", 1).await;
+    assert_eq!(
+        mail[0].subject,
+        "Bienvenue aux services en ligne de la Régie"
+    );
 
     // The NIP served once: the same NIP again is refused like a wrong one; the welcome page
     // is nobody else's.

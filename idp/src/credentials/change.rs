@@ -137,6 +137,7 @@ pub async fn store(
     if let Some(to) = Recipient::of(account) {
         let notice = match why {
             Why::Recovery => Notice::PasswordRecovered,
+            Why::Enrolment => Notice::Enrolled,
             _ => Notice::PasswordChanged,
         };
         mail::enqueue(&tx, &to, &notice).await?;

@@ -77,6 +77,8 @@ pub enum Notice {
     },
     /// An access request was received (to its requester, who has no account yet).
     AccessRequestReceived,
+    /// A professional enrolled with their NIP and chose their first password.
+    Enrolled,
 }
 
 /// The default of fields added after notices were already queued.

@@ -126,6 +126,10 @@ impl<'a> Words<'a> {
                 paragraphs: &["mail-verify-alias-body", "mail-verify-alias-next"],
                 action: Some(("mail-verify-alias-action", link)),
             },
+            Notice::Enrolled => plain(
+                "mail-enrolled-subject",
+                &["mail-enrolled-body", "mail-enrolled-next"],
+            ),
             Notice::AccessRequestReceived => plain(
                 "mail-access-request-subject",
                 &["mail-access-request-body", "mail-access-request-next"],
@@ -219,6 +223,7 @@ mod tests {
             Notice::VerifyAlias { link: LINK.into() },
             Notice::RecoveryLink { link: LINK.into() },
             Notice::AccessRequestReceived,
+            Notice::Enrolled,
         ]
     }
 
