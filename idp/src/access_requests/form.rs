@@ -51,7 +51,7 @@ pub fn check(typed: &Typed, offered: &[String], lang: &str) -> Result<NewRequest
         let value = value.trim();
         if value.is_empty() {
             problems.push((field, "access-error-required"));
-        } else if value.chars().count() > TEXT_MAX || value.chars().any(char::is_control) {
+        } else if value.chars().count() > TEXT_MAX || !crate::domain::has_no_controls(value) {
             problems.push((field, "access-error-text"));
         }
         value.to_owned()

@@ -153,7 +153,7 @@ fn professional(field: &dyn Fn(&str) -> String) -> Result<Professional, String> 
         if value.is_empty() {
             return Err(format!("{name}: empty"));
         }
-        if value.chars().count() > TEXT_MAX || value.chars().any(char::is_control) {
+        if value.chars().count() > TEXT_MAX || !crate::domain::has_no_controls(&value) {
             return Err(format!(
                 "{name} `{}`: at most {TEXT_MAX} characters, no control characters",
                 shown(&value)
