@@ -38,7 +38,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::questions::router())
                     .merge(crate::recovery::router())
                     .merge(crate::enrolment::router())
-                    .merge(crate::access_requests::router()),
+                    .merge(crate::access_requests::router())
+                    .merge(crate::delegations::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -13,6 +13,7 @@ pub mod assistance;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod delegations;
 pub mod dev;
 pub mod domain;
 pub mod enrolment;

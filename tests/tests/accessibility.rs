@@ -117,6 +117,48 @@ async fn the_signed_in_pages_have_no_wcag_violation() {
         audit.page(&browser, &app, path).await;
     }
 
+    // « Délégations » with a request waiting, then the grant form refusing a name.
+    {
+        let db = app.deployment.db.get().await.unwrap();
+        let request = idp::store::access_requests::NewRequest {
+            given_name: "Julie".into(),
+            family_name: "Roy".into(),
+            email: "julie.roy@clinique.example".into(),
+            phone: "418 555-0199".into(),
+            establishment: "Clinique du Parc".into(),
+            acts_for: vec!["80502".into()],
+            services: vec![],
+            lang: "fr-CA".into(),
+        };
+        idp::store::access_requests::insert(&db, &request, None)
+            .await
+            .unwrap();
+    }
+    audit.page(&browser, &app, "/account/delegations").await;
+    bounded(
+        "delegations",
+        browser.goto(&app.url("/account/delegations")),
+    )
+    .await;
+    fill(&browser, "staff", "CE00000").await;
+    let grant = bounded(
+        "the grant button",
+        browser.find(fantoccini::Locator::Css("form[action$='/grant'] button")),
+    )
+    .await;
+    bounded("grant", grant.click()).await;
+    bounded(
+        "the refusal",
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(fantoccini::Locator::Id("staff-error")),
+    )
+    .await;
+    audit
+        .check(&browser, "the grant form refusing a name")
+        .await;
+
     bounded("questions", browser.goto(&app.url("/account/questions"))).await;
     // Every question's fieldset stays inside the white card, and the drop-downs use the text
     // fields' font (a drop-down of long questions used to push its fieldset out of the card).

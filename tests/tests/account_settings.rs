@@ -216,6 +216,7 @@ async fn the_home_page_shows_the_name_and_the_account_settings_menu_in_french() 
         ("/account/password", "Changer de mot de passe"),
         ("/account/questions", "Modifier mes questions secrètes"),
         ("/account/sessions", "Sessions actives"),
+        ("/account/delegations", "Délégations et demandes d'accès"),
         ("/logout", "Se déconnecter"),
     ] {
         assert!(
@@ -262,6 +263,7 @@ async fn every_settings_page_sends_a_signed_out_browser_to_the_login_page() {
         "/account/sessions",
         "/account/questions",
         "/account/username/sent",
+        "/account/delegations",
     ] {
         let answer = browser.get(app.url(path)).send().await.unwrap();
         assert_eq!(answer.status(), 303, "{path}");

@@ -15,6 +15,7 @@ mod browser_recovery;
 mod browser_settings;
 mod cli;
 mod credential_change;
+mod delegations;
 mod demo_relying_party;
 mod enrolment;
 mod flows;

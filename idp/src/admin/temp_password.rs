@@ -6,16 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::users::AddUserError;
 use crate::config::PasswordPolicyConfig;
-use crate::domain::{LoginName, Password};
+use crate::domain::{LoginName, Password, generate_temporary_password};
 use crate::password::Hasher;
 use crate::store::{GenericClient, accounts, audit, passwords};
-
-/// Characters of a temporary password: lower case and digits without look-alikes (0/o, 1/l/i),
-/// easy to read out on the phone.
-const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-
-/// Groups of four characters: 5 × 4 × log2(31) ≈ 99 bits.
-const GROUPS: usize = 5;
 
 /// A temporary password just issued (the only time it is ever seen).
 #[derive(Debug)]
@@ -24,29 +17,6 @@ pub struct Issued {
     pub password: String,
     /// When it stops working if unused.
     pub expires_at: DateTime<Utc>,
-}
-
-/// Generates a password like `k7qm-x2pf-9hts-c4wn-r8ye`.
-pub fn generate() -> Result<String, AddUserError> {
-    let mut groups = Vec::with_capacity(GROUPS);
-    for _ in 0..GROUPS {
-        let mut bytes = [0u8; 4];
-        let mut group = String::with_capacity(4);
-        for slot in &mut bytes {
-            // Rejection sampling: no modulo bias.
-            *slot = loop {
-                let mut b = [0u8; 1];
-                aws_lc_rs::rand::fill(&mut b)
-                    .map_err(|_| AddUserError::Invalid("no randomness available".into()))?;
-                if usize::from(b[0]) < 256 - 256 % ALPHABET.len() {
-                    break ALPHABET[usize::from(b[0]) % ALPHABET.len()];
-                }
-            };
-            group.push(char::from(*slot));
-        }
-        groups.push(group);
-    }
-    Ok(groups.join("-"))
 }
 
 /// Issues a temporary password to the account named `username`, in the caller's transaction.
@@ -62,7 +32,8 @@ pub async fn issue(
     let found = accounts::find_by_login_name(db, &name.folded())
         .await?
         .ok_or_else(|| AddUserError::Invalid(format!("no account `{username}`")))?;
-    let password = generate()?;
+    let password = generate_temporary_password()
+        .map_err(|_| AddUserError::Invalid("no randomness available".into()))?;
     let phc = hasher
         .hash(&Password::parse(&password).map_err(|e| AddUserError::Invalid(e.to_string()))?)
         .await
@@ -85,22 +56,4 @@ pub async fn issue(
         password,
         expires_at,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_passwords_are_readable_and_distinct() {
-        let a = generate().unwrap();
-        let b = generate().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 24, "{a}");
-        assert!(
-            a.split('-')
-                .all(|g| g.len() == 4 && g.bytes().all(|c| ALPHABET.contains(&c))),
-            "{a}"
-        );
-    }
 }

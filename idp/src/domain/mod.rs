@@ -10,6 +10,7 @@ mod pseudonym;
 mod scope;
 mod secret_token;
 mod signing_alg;
+mod temporary_password;
 
 pub use access_claims::AccessClaims;
 pub use authority::{ActsFor, Delegation, Role, acts_for_at};
@@ -21,6 +22,7 @@ pub use pseudonym::PseudonymKey;
 pub use scope::Scope;
 pub use secret_token::SecretToken;
 pub use signing_alg::SigningAlg;
+pub use temporary_password::generate_temporary_password;
 
 /// Whether a value is free of control characters (they have no place in any field we take).
 pub(crate) fn has_no_controls(value: &str) -> bool {

@@ -1,5 +1,7 @@
-//! What an e-mail says. A notice never carries a secret: no password, no answer; the only
-//! links are single-use proofs, and a delivered row forgets them.
+//! What an e-mail says. A notice carries no answer and no chosen password; its only secrets
+//! are single-use proofs (`link`) and the temporary password of an approved access request
+//! (`password`, sent to the requester's own address while the username goes to the approver),
+//! and a delivered or abandoned row forgets them (`store::outbox`).
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +81,16 @@ pub enum Notice {
     AccessRequestReceived,
     /// A professional enrolled with their NIP and chose their first password.
     Enrolled,
+    /// An access request was approved: the requester's temporary password (the approver was
+    /// shown the username, and passes it on).
+    AccessApproved {
+        /// The temporary password: changed at first sign-in, expires unused.
+        password: String,
+        /// Hours until it expires unused.
+        hours: u32,
+    },
+    /// An access request was refused by everyone it named.
+    AccessRefused,
 }
 
 /// The default of fields added after notices were already queued.

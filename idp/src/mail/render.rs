@@ -26,6 +26,10 @@ pub fn render(
         Notice::UsernameChanged { name } => name.clone(),
         _ => String::new(),
     };
+    let (password, hours) = match notice {
+        Notice::AccessApproved { password, hours } => (password.clone(), hours.to_string()),
+        _ => (String::new(), String::new()),
+    };
     let subject = lang.t(words.subject);
     let body = Body {
         lang: lang.tag(),
@@ -33,7 +37,14 @@ pub fn render(
         paragraphs: words
             .paragraphs
             .iter()
-            .map(|key| lang.t_args(key, &args(&[("username", username.clone())])))
+            .map(|key| {
+                let values = [
+                    ("username", username.clone()),
+                    ("password", password.clone()),
+                    ("hours", hours.clone()),
+                ];
+                lang.t_args(key, &args(&values))
+            })
             .collect(),
         action: words.action.map(|(label, href)| Action {
             label: lang.t(label),
@@ -134,6 +145,18 @@ impl<'a> Words<'a> {
                 "mail-access-request-subject",
                 &["mail-access-request-body", "mail-access-request-next"],
             ),
+            Notice::AccessApproved { .. } => plain(
+                "mail-access-approved-subject",
+                &[
+                    "mail-access-approved-body",
+                    "mail-access-approved-password",
+                    "mail-access-approved-next",
+                ],
+            ),
+            Notice::AccessRefused => plain(
+                "mail-access-refused-subject",
+                &["mail-access-refused-body", "mail-access-refused-next"],
+            ),
             Notice::RecoveryLink { link } => Words {
                 subject: "mail-recovery-link-subject",
                 paragraphs: &["mail-recovery-link-body", "mail-recovery-link-next"],
@@ -224,6 +247,11 @@ mod tests {
             Notice::RecoveryLink { link: LINK.into() },
             Notice::AccessRequestReceived,
             Notice::Enrolled,
+            Notice::AccessApproved {
+                password: "k7qm-x2pf-9hts-c4wn-r8ye".into(),
+                hours: 72,
+            },
+            Notice::AccessRefused,
         ]
     }
 

@@ -303,3 +303,26 @@ pub async fn reopen_recovery(client: &impl GenericClient, id: Uuid) -> Result<bo
         None => Ok(false),
     }
 }
+
+/// A staff username not yet taken: `prefix` and the next number of `staff_numbers`
+/// (migration V10), skipping names already in use (an account made by hand).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn next_staff_username(
+    client: &impl GenericClient,
+    prefix: &str,
+) -> Result<String, StoreError> {
+    const SQL: &str = "SELECT $1 || nextval('staff_numbers') AS name";
+    const TAKEN: &str = "SELECT 1 FROM account_names WHERE name_folded = lower($1)";
+    for _ in 0..100 {
+        let Some(row) = sql::query_opt(client, SQL, &[&prefix]).await? else {
+            break;
+        };
+        let name: String = row.col("name")?;
+        if sql::query_opt(client, TAKEN, &[&name]).await?.is_none() {
+            return Ok(name);
+        }
+    }
+    Err(StoreError::Corrupt(
+        "no free staff username in 100 numbers".into(),
+    ))
+}

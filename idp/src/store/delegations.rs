@@ -86,3 +86,65 @@ pub async fn list(
         })
         .collect()
 }
+
+/// An active delegation a professional gave, as their page lists it.
+#[derive(Debug, Clone)]
+pub struct Given {
+    /// Its id.
+    pub id: Uuid,
+    /// The staff account's username.
+    pub staff: String,
+    /// The staff member's first and last name.
+    pub staff_name: String,
+    /// The client id it is limited to; `None` for every service.
+    pub service: Option<String>,
+    /// When it was granted.
+    pub granted_at: DateTime<Utc>,
+}
+
+/// The active delegations given by `professional`, or held by a staff account when `staff`,
+/// oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn active(
+    client: &impl GenericClient,
+    account: Uuid,
+    staff: bool,
+) -> Result<Vec<Given>, StoreError> {
+    const SQL: &str = "SELECT d.id, o.username AS staff, o.given_name || ' ' || o.family_name AS staff_name, \
+                              d.service, d.granted_at \
+                         FROM delegations d \
+                         JOIN accounts o ON o.id = CASE WHEN $2 THEN d.professional_id ELSE d.staff_id END \
+                        WHERE CASE WHEN $2 THEN d.staff_id ELSE d.professional_id END = $1 \
+                          AND d.revoked_at IS NULL \
+                        ORDER BY d.granted_at, d.id";
+    sql::query(client, SQL, &[&account, &staff])
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Given {
+                id: row.col("id")?,
+                staff: row.col("staff")?,
+                staff_name: row.col("staff_name")?,
+                service: row.col("service")?,
+                granted_at: row.col("granted_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes the active delegation `id` that `professional` gave; the staff account it named, or
+/// `None` when there is no such active delegation of theirs.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn revoke_given(
+    client: &impl GenericClient,
+    id: Uuid,
+    professional: Uuid,
+) -> Result<Option<Uuid>, StoreError> {
+    const SQL: &str = "UPDATE delegations SET revoked_at = now() \
+                       WHERE id = $1 AND professional_id = $2 AND revoked_at IS NULL \
+                       RETURNING staff_id";
+    sql::query_opt(client, SQL, &[&id, &professional])
+        .await?
+        .map(|r| r.col("staff_id"))
+        .transpose()
+}

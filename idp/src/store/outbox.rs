@@ -86,7 +86,8 @@ pub async fn claim(
     Ok(claimed)
 }
 
-/// Marks a message delivered. Only the notice's kind is kept: a delivered row holds no link.
+/// Marks a message delivered. Only the notice's kind is kept: a delivered row holds no link
+/// and no temporary password.
 #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
 pub async fn mark_sent(client: &impl GenericClient, id: Uuid) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE outbox \
@@ -129,8 +130,8 @@ pub async fn give_up(
 }
 
 /// Rows whose last allowed attempt was claimed by a node that stopped before recording it
-/// (its lease has run out): they will never be tried again, so their single-use link is
-/// forgotten, as `give_up` would have. Returns how many.
+/// (its lease has run out): they will never be tried again, so their single-use link or
+/// temporary password is forgotten, as `give_up` would have. Returns how many.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn forget_stranded_links(
     client: &impl GenericClient,
@@ -139,6 +140,6 @@ pub async fn forget_stranded_links(
     const SQL: &str = "UPDATE outbox SET notice = jsonb_build_object('kind', notice->'kind'), \
                            last_error = coalesce(last_error, 'abandoned: its sender stopped') \
                        WHERE sent_at IS NULL AND attempts >= $1 AND next_attempt_at <= now() \
-                       AND notice ? 'link'";
+                       AND (notice ? 'link' OR notice ? 'password')";
     Ok(sql::execute(client, SQL, &[&max_attempts]).await?)
 }
