@@ -39,7 +39,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::recovery::router())
                     .merge(crate::enrolment::router())
                     .merge(crate::access_requests::router())
-                    .merge(crate::delegations::router()),
+                    .merge(crate::delegations::router())
+                    .merge(crate::username_reminder::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

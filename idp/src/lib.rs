@@ -33,6 +33,7 @@ pub mod sso;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod username_reminder;
 /// TLS, from the crate both services share.
 pub use service_kit::tls;
 pub mod web;

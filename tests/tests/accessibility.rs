@@ -86,6 +86,17 @@ async fn the_pages_anyone_reaches_have_no_wcag_violation() {
         .check(&browser, "the questions with empty answers")
         .await;
 
+    audit.page(&browser, &app, "/username/forgot").await;
+    bounded("reminder", browser.goto(&app.url("/username/forgot"))).await;
+    fill(&browser, "email", "pas une adresse").await;
+    submit(&browser).await;
+    audit
+        .check(&browser, "the username reminder refusing an address")
+        .await;
+    fill(&browser, "email", "personne@example.org").await;
+    submit(&browser).await;
+    audit.check(&browser, "the username reminder sent").await;
+
     bounded("a page that is not", browser.goto(&app.url("/nulle-part"))).await;
     audit.check(&browser, "the 404 page").await;
     audit.assert_clean();

@@ -36,3 +36,4 @@ mod roles_and_delegations;
 mod router;
 mod session_end;
 mod sign_in;
+mod username_reminder;

@@ -47,3 +47,6 @@ mail-access-approved-next = At your first sign-in you will choose your own passw
 mail-access-refused-subject = Your access request was refused
 mail-access-refused-body = Your request for access to the agency's online services was refused by the professional you named.
 mail-access-refused-next = If you think this is a mistake, talk to that professional, then send a new request.
+mail-username-reminder-subject = Your username
+mail-username-reminder-body = You asked for your username for the agency's online services: { $username }
+mail-username-reminder-next = If you did not ask, you can ignore this message: nothing changed in your account.

@@ -47,3 +47,6 @@ mail-access-approved-next = À votre première connexion, vous choisirez votre p
 mail-access-refused-subject = Votre demande d'accès est refusée
 mail-access-refused-body = Votre demande d'accès aux services en ligne de la Régie a été refusée par le professionnel que vous avez nommé.
 mail-access-refused-next = Si vous croyez qu'il s'agit d'une erreur, parlez-en avec ce professionnel, puis faites une nouvelle demande.
+mail-username-reminder-subject = Votre nom d'utilisateur
+mail-username-reminder-body = Vous avez demandé votre nom d'utilisateur pour les services en ligne de la Régie : { $username }
+mail-username-reminder-next = Si vous n'avez rien demandé, vous pouvez ignorer ce message : rien n'a changé dans votre compte.

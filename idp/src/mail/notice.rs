@@ -91,6 +91,11 @@ pub enum Notice {
     },
     /// An access request was refused by everyone it named.
     AccessRefused,
+    /// « Nom d'utilisateur oublié? »: the account's username, to its proven address.
+    UsernameReminder {
+        /// The username.
+        username: String,
+    },
 }
 
 /// The default of fields added after notices were already queued.

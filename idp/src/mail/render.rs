@@ -24,6 +24,7 @@ pub fn render(
     let args = |extra: &[(&'static str, String)]| extra.to_vec();
     let username = match notice {
         Notice::UsernameChanged { name } => name.clone(),
+        Notice::UsernameReminder { username } => username.clone(),
         _ => String::new(),
     };
     let (password, hours) = match notice {
@@ -153,6 +154,10 @@ impl<'a> Words<'a> {
                     "mail-access-approved-next",
                 ],
             ),
+            Notice::UsernameReminder { .. } => plain(
+                "mail-username-reminder-subject",
+                &["mail-username-reminder-body", "mail-username-reminder-next"],
+            ),
             Notice::AccessRefused => plain(
                 "mail-access-refused-subject",
                 &["mail-access-refused-body", "mail-access-refused-next"],
@@ -252,6 +257,9 @@ mod tests {
                 hours: 72,
             },
             Notice::AccessRefused,
+            Notice::UsernameReminder {
+                username: "IP12345".into(),
+            },
         ]
     }
 

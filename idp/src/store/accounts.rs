@@ -326,3 +326,21 @@ pub async fn next_staff_username(
         "no free staff username in 100 numbers".into(),
     ))
 }
+
+/// The active accounts whose proven e-mail address is `folded` (already lower case).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn with_proven_email(
+    client: &impl GenericClient,
+    folded: &str,
+) -> Result<Vec<Account>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts a \
+          WHERE lower(a.email) = $1 AND a.email_verified AND a.disabled_at IS NULL \
+          ORDER BY a.username LIMIT 10"
+    );
+    sql::query(client, &sql, &[&folded])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
