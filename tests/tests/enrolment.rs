@@ -19,6 +19,7 @@ fn professional(number: &str, given: &str) -> Professional {
         province: "QC".into(),
         postal_code: "G1A 1A1".into(),
         email: None,
+        birth_date: None,
     }
 }
 
@@ -38,6 +39,7 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
     let rules = EnrolmentConfig {
         nip_valid_days: 60,
         nip_max_tries: 5,
+        ask_birth_date: false,
     };
     let issued = {
         let mut db = pool.get().await.unwrap();
@@ -55,18 +57,18 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
 
     // Marie's NIP with Luc's number: refused like any wrong NIP (and counted for Luc).
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &marie, None).await),
+        refused(nip::check(pool, &key, rules, "23456", &marie, None, None).await),
         Some(NipRefused::Wrong)
     );
     // An unknown number: the same answer.
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "99999", &marie, None).await),
+        refused(nip::check(pool, &key, rules, "99999", &marie, None, None).await),
         Some(NipRefused::Wrong)
     );
     // Right (typed in lower case with spaces): redeemable, then used once in the account's
     // transaction; afterwards refused.
     let typed = marie.to_lowercase().replace('-', " ");
-    let ok = nip::check(pool, &key, rules, "12345", &typed, None)
+    let ok = nip::check(pool, &key, rules, "12345", &typed, None, None)
         .await
         .unwrap();
     {
@@ -76,7 +78,7 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         tx.commit().await.unwrap();
     }
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "12345", &marie, None).await),
+        refused(nip::check(pool, &key, rules, "12345", &marie, None, None).await),
         Some(NipRefused::Wrong),
         "used once"
     );
@@ -106,12 +108,12 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
     // right NIP is then refused like a wrong one.
     for _ in 0..4 {
         assert_eq!(
-            refused(nip::check(pool, &key, rules, "23456", "AAAAA-AAAAA", None).await),
+            refused(nip::check(pool, &key, rules, "23456", "AAAAA-AAAAA", None, None).await),
             Some(NipRefused::Wrong)
         );
     }
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &luc, None).await),
+        refused(nip::check(pool, &key, rules, "23456", &luc, None, None).await),
         Some(NipRefused::Wrong),
         "dead after five wrong tries"
     );
@@ -134,11 +136,11 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         issued[0].nip.printed()
     };
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", &again, None).await),
+        refused(nip::check(pool, &key, rules, "23456", &again, None, None).await),
         Some(NipRefused::Expired)
     );
     assert_eq!(
-        refused(nip::check(pool, &key, rules, "23456", "BBBBB-BBBBB", None).await),
+        refused(nip::check(pool, &key, rules, "23456", "BBBBB-BBBBB", None, None).await),
         Some(NipRefused::Wrong),
         "a wrong guess does not learn that it expired"
     );
@@ -151,7 +153,7 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
         tx.commit().await.unwrap();
         issued[0].nip.printed()
     };
-    let ok = nip::check(pool, &key, rules, "23456", &fresh, None)
+    let ok = nip::check(pool, &key, rules, "23456", &fresh, None, None)
         .await
         .unwrap();
     {
@@ -175,15 +177,26 @@ async fn a_nip_serves_once_is_refused_for_another_number_and_dies_after_the_wron
 
 /// A professional in the register of `app` with a NIP: the NIP as printed.
 async fn with_nip(app: &integration_tests::TestApp, number: &str) -> String {
+    born_with_nip(app, number, None).await
+}
+
+/// A professional born on `birth_date` (when given) with a NIP: the NIP as printed.
+async fn born_with_nip(
+    app: &integration_tests::TestApp,
+    number: &str,
+    birth_date: Option<chrono::NaiveDate>,
+) -> String {
     let key = app.client_secret_key();
     let mut db = app.deployment.db.get().await.unwrap();
     let tx = db.transaction().await.unwrap();
     let mut p = professional(number, "Hélène");
     p.email = Some(format!("p{number}@example.org"));
+    p.birth_date = birth_date;
     professionals::upsert(&tx, &p).await.unwrap();
     let rules = EnrolmentConfig {
         nip_valid_days: 60,
         nip_max_tries: 5,
+        ask_birth_date: false,
     };
     let issued = nip::issue(&tx, &key, rules, vec![p]).await.unwrap();
     tx.commit().await.unwrap();
@@ -324,4 +337,68 @@ async fn a_new_professional_enrols_in_french_with_the_nip_sees_the_username_and_
         .unwrap();
     assert_eq!(again.status(), 400);
     assert!(again.text().await.unwrap().contains("ne correspondent pas"));
+}
+
+#[tokio::test]
+async fn with_the_birth_date_asked_a_wrong_date_counts_as_a_wrong_nip() {
+    use figment::providers::Serialized;
+    let app = integration_tests::spawn_app_with(|f| {
+        f.merge(Serialized::default("enrolment.ask_birth_date", true))
+    })
+    .await;
+    let born = chrono::NaiveDate::from_ymd_opt(1975, 3, 14);
+    let nip = born_with_nip(&app, "34567", born).await;
+    let browser = app.new_browser();
+    let (csrf, html) = integration_tests::page::form_page(&app, &browser, "/enrol").await;
+    assert!(html.contains("id=\"birth_date\""), "the field is asked");
+    let enrol = |birth: &'static str| {
+        let (browser, csrf, nip, app) = (&browser, &csrf, &nip, &app);
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("number", "34567"),
+                ("nip", nip.as_str()),
+                ("birth_date", birth),
+            ];
+            let answer = browser
+                .post(app.url("/enrol"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            let location = answer
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let text = integration_tests::page::unescape(&answer.text().await.unwrap());
+            (status, location, text)
+        }
+    };
+    let tries = async || -> i32 {
+        let db = app.deployment.db.get().await.unwrap();
+        db.query_one(
+            "SELECT wrong_tries FROM nips WHERE professional_number = '34567'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+    };
+    for bad in ["", "14/03/1975", "2999-01-01", "1975-02-30"] {
+        let (status, _, text) = enrol(bad).await;
+        assert_eq!(status, 400, "{bad:?}");
+        assert!(text.contains("id=\"birth_date-error\""), "{bad:?}: {text}");
+    }
+    assert_eq!(tries().await, 0, "a malformed date is not a try");
+    let (status, _, text) = enrol("1975-03-15").await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("Le NIP ou la date de naissance ne correspond pas"),
+        "{text}"
+    );
+    assert_eq!(tries().await, 1, "a wrong date is a wrong try");
+    let (status, location, _) = enrol("1975-03-14").await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/enrol/welcome"));
 }

@@ -17,3 +17,7 @@ enrol-welcome-hello = Welcome,
 enrol-welcome-username = Your username — write it down: you will need it to sign in.
 enrol-welcome-next = Now choose your password, then your secret questions.
 enrol-welcome-continue = Choose my password
+enrol-birth-date = Date of birth
+enrol-birth-date-hint = As YYYY-MM-DD, for example 1975-03-14.
+enrol-error-birth-date = Enter your date of birth as YYYY-MM-DD, for example 1975-03-14.
+enrol-error-wrong-or-birth-date = The NIP or the date of birth does not match this professional number. Check them on your letter. After 5 wrong tries the NIP stops working.

@@ -17,3 +17,7 @@ enrol-welcome-hello = Bienvenue,
 enrol-welcome-username = Votre nom d'utilisateur, à noter : vous en aurez besoin pour vous connecter.
 enrol-welcome-next = Choisissez maintenant votre mot de passe, puis vos questions secrètes.
 enrol-welcome-continue = Choisir mon mot de passe
+enrol-birth-date = Date de naissance
+enrol-birth-date-hint = Au format AAAA-MM-JJ, par exemple 1975-03-14.
+enrol-error-birth-date = Inscrivez votre date de naissance au format AAAA-MM-JJ, par exemple 1975-03-14.
+enrol-error-wrong-or-birth-date = Le NIP ou la date de naissance ne correspond pas à ce numéro de professionnel. Vérifiez-les sur votre lettre. Après 5 essais erronés, le NIP cesse de fonctionner.

@@ -37,6 +37,10 @@ pub struct EnrolmentConfig {
     pub nip_valid_days: u32,
     /// Wrong tries after which a NIP is dead (the help desk issues another).
     pub nip_max_tries: u32,
+    /// Registration also asks for the date of birth, checked against the register (where the
+    /// register has none, the NIP alone decides). A wrong date counts as a wrong NIP.
+    #[serde(default)]
+    pub ask_birth_date: bool,
 }
 
 /// Per-IP shaping of the login and token endpoints.

@@ -193,6 +193,7 @@ pub async fn check(
     rules: EnrolmentConfig,
     number: &str,
     typed: &str,
+    birth_date: Option<chrono::NaiveDate>,
     from: Option<&crate::web::Requester>,
 ) -> Result<Redeemable, CheckError> {
     let mut db = pool.get().await.map_err(StoreError::from)?;
@@ -203,8 +204,15 @@ pub async fn check(
     let outcome = match &live {
         None => Err(NipRefused::Wrong),
         Some(live) => {
-            let right =
-                aws_lc_rs::constant_time::verify_slices_are_equal(&live.hash, &typed_hash).is_ok();
+            // With `ask_birth_date`, the date typed must match the register's (when it has
+            // one): a wrong date is a wrong try, told apart from a wrong NIP to nobody.
+            let born_right = match (birth_date, live.birth_date) {
+                (Some(typed), Some(registered)) => typed == registered,
+                _ => true,
+            };
+            let right = aws_lc_rs::constant_time::verify_slices_are_equal(&live.hash, &typed_hash)
+                .is_ok()
+                && born_right;
             if !right {
                 let max = i32::try_from(rules.nip_max_tries).unwrap_or(i32::MAX);
                 if nips::wrong_try(&tx, live.id, max).await? {

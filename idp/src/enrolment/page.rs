@@ -16,6 +16,7 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::nip::{self, CheckError, NipRefused};
+use super::register;
 use crate::admin::users::{self, AddUserError, NewUser, Rules};
 use crate::credentials::restricted::{self, RestrictedWhy};
 use crate::domain::{ProfessionalNumber, SecretToken};
@@ -30,6 +31,29 @@ use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 pub struct EnrolForm {
     number: Option<String>,
     nip: Option<String>,
+    /// `YYYY-MM-DD`, asked when `enrolment.ask_birth_date` is set.
+    birth_date: Option<String>,
+}
+
+/// The message keys of the problems found, by field.
+#[derive(Debug, Default, Clone, Copy)]
+struct Problems {
+    number: Option<&'static str>,
+    nip: Option<&'static str>,
+    birth_date: Option<&'static str>,
+}
+
+impl Problems {
+    fn nip(key: &'static str) -> Self {
+        Self {
+            nip: Some(key),
+            ..Self::default()
+        }
+    }
+
+    fn any(self) -> bool {
+        self.number.is_some() || self.nip.is_some() || self.birth_date.is_some()
+    }
 }
 
 #[derive(Template)]
@@ -42,6 +66,9 @@ struct EnrolPage {
     number: String,
     number_error: Option<String>,
     nip_error: Option<String>,
+    ask_birth_date: bool,
+    birth_date: String,
+    birth_date_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -59,7 +86,8 @@ fn form(
     lang: Lang,
     jar: CookieJar,
     number: &str,
-    errors: (Option<&str>, Option<&str>),
+    birth_date: &str,
+    errors: Problems,
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let page = EnrolPage {
@@ -72,10 +100,18 @@ fn form(
             .filter(char::is_ascii_digit)
             .take(10)
             .collect(),
-        number_error: errors.0.map(|k| lang.t(k)),
-        nip_error: errors.1.map(|k| lang.t(k)),
+        number_error: errors.number.map(|k| lang.t(k)),
+        nip_error: errors.nip.map(|k| lang.t(k)),
+        ask_birth_date: app.config.enrolment.ask_birth_date,
+        // Echoed only in its own shape (digits and dashes).
+        birth_date: birth_date
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .take(10)
+            .collect(),
+        birth_date_error: errors.birth_date.map(|k| lang.t(k)),
     };
-    let status = if errors.0.is_some() || errors.1.is_some() {
+    let status = if errors.any() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -89,7 +125,7 @@ pub async fn show(
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    form(&app, lang, jar, "", (None, None))
+    form(&app, lang, jar, "", "", Problems::default())
 }
 
 /// `POST /enrol`.
@@ -108,12 +144,21 @@ pub async fn submit(
     let typed = input.nip.unwrap_or_default();
     let number_ok = parsed.is_some();
     let nip_ok = !typed.trim().is_empty() && typed.chars().count() <= 40;
-    if !number_ok || !nip_ok {
-        let errors = (
-            (!number_ok).then_some("enrol-error-number"),
-            (!nip_ok).then_some("enrol-error-nip-missing"),
-        );
-        return form(&app, lang, jar, &number, errors);
+    let typed_birth = input.birth_date.unwrap_or_default();
+    let ask_birth_date = app.config.enrolment.ask_birth_date;
+    let birth_date = if ask_birth_date {
+        register::birth_date_of(&typed_birth)
+    } else {
+        None
+    };
+    let birth_ok = !ask_birth_date || birth_date.is_some();
+    if !number_ok || !nip_ok || !birth_ok {
+        let errors = Problems {
+            number: (!number_ok).then_some("enrol-error-number"),
+            nip: (!nip_ok).then_some("enrol-error-nip-missing"),
+            birth_date: (!birth_ok).then_some("enrol-error-birth-date"),
+        };
+        return form(&app, lang, jar, &number, &typed_birth, errors);
     }
     // Every try counts in a per-IP window shared by every node; fails closed without Redis.
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
@@ -130,22 +175,23 @@ pub async fn submit(
         app.config.enrolment,
         &number,
         &typed,
+        birth_date,
         Some(&requester),
     )
     .await
     {
         Ok(checked) => checked,
         Err(CheckError::Refused(NipRefused::Wrong)) => {
-            return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+            let wrong = if ask_birth_date {
+                "enrol-error-wrong-or-birth-date"
+            } else {
+                "enrol-error-wrong"
+            };
+            return form(&app, lang, jar, &number, &typed_birth, Problems::nip(wrong));
         }
         Err(CheckError::Refused(NipRefused::Expired)) => {
-            return form(
-                &app,
-                lang,
-                jar,
-                &number,
-                (None, Some("enrol-error-expired")),
-            );
+            let expired = Problems::nip("enrol-error-expired");
+            return form(&app, lang, jar, &number, &typed_birth, expired);
         }
         Err(CheckError::Store(e)) => return Err(e.into()),
     };
@@ -154,7 +200,14 @@ pub async fn submit(
         professionals::by_numbers(&db, std::slice::from_ref(&number)).await?
     })
     .pop() else {
-        return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+        return form(
+            &app,
+            lang,
+            jar,
+            &number,
+            "",
+            Problems::nip("enrol-error-wrong"),
+        );
     };
     let username = format!("{}{number}", app.config.usernames.professional_prefix);
     let account_id = {
@@ -182,13 +235,8 @@ pub async fn submit(
         let account_id = match added {
             Ok(id) => id,
             Err(AddUserError::Taken) => {
-                return form(
-                    &app,
-                    lang,
-                    jar,
-                    &number,
-                    (None, Some("enrol-error-enrolled")),
-                );
+                let enrolled = Problems::nip("enrol-error-enrolled");
+                return form(&app, lang, jar, &number, "", enrolled);
             }
             Err(AddUserError::Invalid(why)) => return Err(PageError::internal(why)),
             Err(AddUserError::Store(e)) => return Err(e.into()),
@@ -196,7 +244,14 @@ pub async fn submit(
         match nip::consume(&tx, &number, checked).await {
             Ok(()) => {}
             Err(CheckError::Refused(_)) => {
-                return form(&app, lang, jar, &number, (None, Some("enrol-error-wrong")));
+                return form(
+                    &app,
+                    lang,
+                    jar,
+                    &number,
+                    "",
+                    Problems::nip("enrol-error-wrong"),
+                );
             }
             Err(CheckError::Store(e)) => return Err(e.into()),
         }

@@ -1,7 +1,8 @@
 //! `idp professionals import FILE`: the agency's register of professionals, from CSV.
 //!
 //! The file has a header row naming its columns (any order): `numero`, `prenom`, `nom`,
-//! `profession`, `adresse`, `ville`, `province`, `code_postal`, and optionally `courriel`
+//! `profession`, `adresse`, `ville`, `province`, `code_postal`, and optionally `courriel` and `date_naissance` (YYYY-MM-DD, which
+//! registration asks for when `enrolment.ask_birth_date` is set)
 //! (UTF-8, comma-separated, fields quoted as CSV quotes them). Every row is checked before
 //! anything is written: a file with any bad row is refused whole, each problem named with its
 //! line number; a good file is written in one transaction, each professional added or updated
@@ -16,7 +17,7 @@ use crate::store::professionals::{self, Professional, Upserted};
 use crate::store::{GenericClient, StoreError};
 
 /// The columns, as the header names them.
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 10] = [
     "numero",
     "prenom",
     "nom",
@@ -26,6 +27,7 @@ const COLUMNS: [&str; 9] = [
     "province",
     "code_postal",
     "courriel",
+    "date_naissance",
 ];
 /// Longest value of a name, profession, address or city.
 const TEXT_MAX: usize = 120;
@@ -182,8 +184,20 @@ fn professional(field: &dyn Fn(&str) -> String) -> Result<Professional, String> 
             .map_err(|_| format!("courriel `{}`: not an address", shown(&email)))?;
         Some(parsed.as_ref().to_owned())
     };
+    let birth_date = field("date_naissance");
+    let birth_date = if birth_date.is_empty() {
+        None
+    } else {
+        Some(birth_date_of(&birth_date).ok_or_else(|| {
+            format!(
+                "date_naissance `{}`: a date of birth as YYYY-MM-DD",
+                shown(&birth_date)
+            )
+        })?)
+    };
     Ok(Professional {
         number,
+        birth_date,
         given_name: text("prenom")?,
         family_name: text("nom")?,
         profession: text("profession")?,
@@ -193,6 +207,13 @@ fn professional(field: &dyn Fn(&str) -> String) -> Result<Professional, String> 
         postal_code,
         email,
     })
+}
+
+/// `1975-03-14` → the date, when it is a real date after 1900 and not in the future.
+pub fn birth_date_of(raw: &str) -> Option<chrono::NaiveDate> {
+    let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()?;
+    let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1)?;
+    (date >= earliest && date <= chrono::Utc::now().date_naive()).then_some(date)
 }
 
 /// `h1a1a1`, `H1A-1A1` … → `H1A 1A1`; `None` when it is not a Canadian postal code.
@@ -294,6 +315,32 @@ mod tests {
         let lines: Vec<u64> = bad.iter().map(|b| b.line).collect();
         assert_eq!(lines, vec![3, 4, 5, 6, 7, 8], "{bad:?}");
         assert!(bad[2].problem.contains("line 2"), "{bad:?}");
+    }
+
+    #[test]
+    fn a_date_of_birth_is_optional_and_checked_when_given() {
+        let file = "numero,prenom,nom,profession,adresse,ville,province,code_postal,date_naissance\n\
+                    12345,Marie,Tremblay,medecin,1 rue A,Québec,QC,G1A 1A1,1975-03-14\n\
+                    23456,Luc,Roy,medecin,1 rue A,Québec,QC,G1A 1A1,\n";
+        let rows = parse(file.as_bytes()).unwrap();
+        assert_eq!(
+            rows[0].birth_date,
+            chrono::NaiveDate::from_ymd_opt(1975, 3, 14)
+        );
+        assert_eq!(rows[1].birth_date, None);
+        for bad in ["14/03/1975", "1975-02-30", "1899-12-31", "2999-01-01"] {
+            let file = format!(
+                "numero,prenom,nom,profession,adresse,ville,province,code_postal,date_naissance\n\
+                 12345,Marie,Tremblay,medecin,1 rue A,Québec,QC,G1A 1A1,{bad}\n"
+            );
+            let Err(ImportError::Rows(bad_rows)) = parse(file.as_bytes()) else {
+                panic!("{bad} refused");
+            };
+            assert!(
+                bad_rows[0].problem.contains("date_naissance"),
+                "{bad_rows:?}"
+            );
+        }
     }
 
     #[test]

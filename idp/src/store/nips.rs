@@ -36,6 +36,8 @@ pub struct Live {
     pub hash: Vec<u8>,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
+    /// The professional's date of birth in the register, if any.
+    pub birth_date: Option<chrono::NaiveDate>,
 }
 
 /// The live NIP of `number`, locked.
@@ -43,8 +45,10 @@ pub async fn live_for_update(
     client: &impl GenericClient,
     number: &str,
 ) -> Result<Option<Live>, StoreError> {
-    const SQL: &str = "SELECT id, nip_hash, expires_at FROM nips WHERE professional_number = $1 \
-                       AND used_at IS NULL AND invalidated_at IS NULL FOR UPDATE";
+    const SQL: &str = "SELECT n.id, n.nip_hash, n.expires_at, p.birth_date \
+                       FROM nips n JOIN professionals p ON p.number = n.professional_number \
+                       WHERE n.professional_number = $1 \
+                       AND n.used_at IS NULL AND n.invalidated_at IS NULL FOR UPDATE OF n";
     let Some(row) = sql::query_opt(client, SQL, &[&number]).await? else {
         return Ok(None);
     };
@@ -52,6 +56,7 @@ pub async fn live_for_update(
         id: row.col("id")?,
         hash: row.col("nip_hash")?,
         expires_at: row.col("expires_at")?,
+        birth_date: row.col("birth_date")?,
     }))
 }
 

@@ -23,6 +23,8 @@ pub struct Professional {
     pub postal_code: String,
     /// E-mail, when the register has one.
     pub email: Option<String>,
+    /// Date of birth, when the register has one (migration V11).
+    pub birth_date: Option<chrono::NaiveDate>,
 }
 
 /// What an upsert did.
@@ -41,16 +43,18 @@ pub async fn upsert(client: &impl GenericClient, p: &Professional) -> Result<Ups
     // `xmax = 0` tells an insert from an update; an update that changes nothing is skipped
     // by the WHERE (and returns no row).
     const SQL: &str = "INSERT INTO professionals AS p (number, given_name, family_name, profession, address, \
-                       city, province, postal_code, email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                       city, province, postal_code, email, birth_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                        ON CONFLICT ON CONSTRAINT professionals_pkey DO UPDATE SET \
                        given_name = EXCLUDED.given_name, family_name = EXCLUDED.family_name, \
                        profession = EXCLUDED.profession, address = EXCLUDED.address, city = EXCLUDED.city, \
                        province = EXCLUDED.province, postal_code = EXCLUDED.postal_code, email = EXCLUDED.email, \
+                       birth_date = EXCLUDED.birth_date, \
                        updated_at = now() \
                        WHERE (p.given_name, p.family_name, p.profession, p.address, p.city, p.province, \
-                              p.postal_code, p.email) IS DISTINCT FROM \
+                              p.postal_code, p.email, p.birth_date) IS DISTINCT FROM \
                              (EXCLUDED.given_name, EXCLUDED.family_name, EXCLUDED.profession, EXCLUDED.address, \
-                              EXCLUDED.city, EXCLUDED.province, EXCLUDED.postal_code, EXCLUDED.email) \
+                              EXCLUDED.city, EXCLUDED.province, EXCLUDED.postal_code, EXCLUDED.email, \
+                              EXCLUDED.birth_date) \
                        RETURNING (xmax = 0) AS added";
     let row = sql::query_opt(
         client,
@@ -65,6 +69,7 @@ pub async fn upsert(client: &impl GenericClient, p: &Professional) -> Result<Ups
             &p.province,
             &p.postal_code,
             &p.email,
+            &p.birth_date,
         ],
     )
     .await?;
@@ -86,11 +91,12 @@ fn from_row(row: &tokio_postgres::Row) -> Result<Professional, StoreError> {
         province: row.col("province")?,
         postal_code: row.col("postal_code")?,
         email: row.col("email")?,
+        birth_date: row.col("birth_date")?,
     })
 }
 
-const COLUMNS: &str =
-    "number, given_name, family_name, profession, address, city, province, postal_code, email";
+const COLUMNS: &str = "number, given_name, family_name, profession, address, city, province, postal_code, email, \
+     birth_date";
 
 /// The professionals with these numbers (those that exist), by number.
 pub async fn by_numbers(
