@@ -40,7 +40,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::enrolment::router())
                     .merge(crate::access_requests::router())
                     .merge(crate::delegations::router())
-                    .merge(crate::username_reminder::router()),
+                    .merge(crate::username_reminder::router())
+                    .merge(crate::second_factor::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -29,6 +29,7 @@ pub mod password;
 pub mod password_policy;
 pub mod questions;
 pub mod recovery;
+pub mod second_factor;
 pub mod sso;
 pub mod state;
 pub mod store;

@@ -38,8 +38,10 @@ pub struct Shared {
     pub verified: VerifiedTokens<crate::domain::AccessClaims>,
     /// Password hashing, bounded.
     pub hasher: Hasher,
-    /// HMAC key for client secrets.
+    /// HMAC key for client secrets (and recovery codes).
     pub client_secret_key: Secret32,
+    /// The key-encryption key: signing keys (in `keys`) and TOTP secrets at rest.
+    pub kek: Secret32,
     /// HMAC key for CSRF tokens.
     pub csrf_key: Secret32,
     /// Stand-ins for names that are no account (derived from the CSRF key).
@@ -99,6 +101,7 @@ impl AppState {
         let issuer = config.issuer();
         Ok(Self(Arc::new(Shared {
             client_secret_key: config.client_secret_key()?,
+            kek: config.key_encryption_key()?,
             csrf_key: config.csrf_key()?,
             pseudonyms: {
                 use secrecy::ExposeSecret as _;

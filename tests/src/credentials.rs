@@ -105,3 +105,70 @@ pub async fn post_new_password(
         .unwrap();
     crate::through_resume(app, browser, response).await
 }
+
+/// Gives `username` a new TOTP authenticator (as its enrolment would, with no recovery codes):
+/// the secret, from which `idp::second_factor::totp::current_code` reads the code an app shows.
+/// A new secret starts with no step used, so each login may use the current code.
+pub async fn fresh_totp(app: &TestApp, username: &str) -> Vec<u8> {
+    use idp::second_factor::totp;
+    let db = app.deployment.db.get().await.unwrap();
+    let account = idp::store::accounts::find_by_login_name(&db, &username.to_lowercase())
+        .await
+        .unwrap()
+        .expect("the account")
+        .account
+        .id;
+    let secret = totp::new_secret().unwrap().to_vec();
+    let sealed = totp::seal(&app.kek(), &totp::account_context(account), &secret).unwrap();
+    idp::store::second_factors::enrol(&db, account, &sealed, 0, &[])
+        .await
+        .unwrap();
+    secret
+}
+
+/// Passes the second-factor steps a login answered with, as a person with an authenticator
+/// app does: `/mfa` (a code of a fresh authenticator, `fresh_totp`) or `/mfa/enrol` (the
+/// secret read from the page, a code, then « Continuer »). Any other answer comes back as is.
+pub async fn pass_second_factor(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    response: reqwest::Response,
+    username: &str,
+) -> reqwest::Response {
+    use idp::second_factor::totp;
+    let to = if response.status() == 303 {
+        crate::location(&response)
+    } else {
+        return response;
+    };
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = app.url(path);
+        async move { browser.post(url).form(&form).send().await.unwrap() }
+    };
+    match to.as_str() {
+        "/mfa" => {
+            let secret = fresh_totp(app, username).await;
+            let (csrf, _) = crate::page::form_page(app, browser, "/mfa").await;
+            let code = totp::current_code(&secret).unwrap();
+            post("/mfa", vec![("csrf", csrf), ("code", code)]).await
+        }
+        "/mfa/enrol" => {
+            let (csrf, html) = crate::page::form_page(app, browser, "/mfa/enrol").await;
+            let typed = html
+                .split("<code id=\"secret\">")
+                .nth(1)
+                .and_then(|rest| rest.split('<').next())
+                .expect("the secret on the page")
+                .replace(' ', "");
+            let secret = totp_rs::Secret::try_from_base32(&typed).unwrap().to_vec();
+            let code = totp::current_code(&secret).unwrap();
+            let shown = post("/mfa/enrol", vec![("csrf", csrf), ("code", code)]).await;
+            assert_eq!(shown.status(), 200, "the recovery codes");
+            let html = shown.text().await.unwrap();
+            let csrf = crate::hidden_input(&html, "csrf").unwrap();
+            post("/mfa/enrol/done", vec![("csrf", csrf)]).await
+        }
+        _ => response,
+    }
+}

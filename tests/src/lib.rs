@@ -203,6 +203,11 @@ impl TestApp {
         secret32(&self.deployment.secrets[1])
     }
 
+    /// The deployment's key-encryption key (signing keys and TOTP secrets at rest).
+    pub fn kek(&self) -> idp::config::Secret32 {
+        secret32(&self.deployment.secrets[0])
+    }
+
     /// Starts another node of the same deployment (same schema, Redis prefix and secrets).
     pub async fn spawn_second_node(&self) -> TestApp {
         start_node(self.deployment.clone(), &|f| f).await

@@ -30,6 +30,7 @@ pub async fn submit_form(
     password: &str,
 ) -> reqwest::Response {
     let response = post_form(app, browser, html, username, password).await;
+    let response = crate::credentials::pass_second_factor(app, browser, response, username).await;
     crate::through_resume(app, browser, response).await
 }
 

@@ -255,6 +255,8 @@ impl Messaging {
     pub async fn grant_role(&self, username: &str, role: idp::domain::Role) {
         let db = self.idp.deployment.db.get().await.unwrap();
         idp::admin::roles::grant(&db, username, role).await.unwrap();
+        // An agency role signs in with a second factor: this one has an authenticator.
+        crate::credentials::fresh_totp(&self.idp, username).await;
     }
 
     /// Opens a billing thread with `subject` and a first message `body`: its id.

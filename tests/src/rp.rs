@@ -103,6 +103,7 @@ pub async fn sign_in(
         .send()
         .await
         .unwrap();
+    let response = crate::credentials::pass_second_factor(app, browser, response, username).await;
     let response = crate::through_resume(app, browser, response).await;
     assert_eq!(response.status(), 303, "a good login redirects");
     url::Url::parse(&location(&response)).unwrap()

@@ -34,6 +34,7 @@ mod recovery;
 mod redis_down;
 mod roles_and_delegations;
 mod router;
+mod second_factor;
 mod session_end;
 mod sign_in;
 mod username_reminder;

@@ -35,6 +35,16 @@ async fn sign_in(browser: &Client, m: &Messaging, username: &str) {
     fill(browser, "username", username).await;
     fill(browser, "password", PASSWORD).await;
     submit(browser).await;
+    if username == AGENT {
+        // An agency role gives its second factor: the code of its authenticator app.
+        assert!(at(browser, &m.idp.url("/mfa")).await, "the code page");
+        assert_eq!(heading(browser).await, "Code de vérification");
+        no_violations(browser, "the second-factor page").await;
+        let secret = integration_tests::credentials::fresh_totp(&m.idp, username).await;
+        let code = idp::second_factor::totp::current_code(&secret).unwrap();
+        fill(browser, "code", &code).await;
+        submit(browser).await;
+    }
     assert!(
         at(browser, &format!("{}/", m.url)).await,
         "back on messaging"

@@ -26,9 +26,9 @@ fn fields(why: restricted::RestrictedWhy) -> Fields {
         action: Step::NewPassword.path(),
         title_key: "password-new-title",
         intro_key: Some(match why {
-            restricted::RestrictedWhy::Expired | restricted::RestrictedWhy::QuestionsPending => {
-                "password-expired-intro"
-            }
+            restricted::RestrictedWhy::Expired
+            | restricted::RestrictedWhy::QuestionsPending
+            | restricted::RestrictedWhy::SecondFactor => "password-expired-intro",
             restricted::RestrictedWhy::Temporary => "password-temporary-intro",
             restricted::RestrictedWhy::Enrolment => "password-enrolment-intro",
         }),

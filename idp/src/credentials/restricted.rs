@@ -1,9 +1,12 @@
-//! The restricted state after a login with an expired or temporary password: the user proved
-//! who they are, but no SSO session exists — so no relying party can receive a code or an
+//! The restricted state after a login with an expired or temporary password, or by an account
+//! that owes a second factor (every agency role, and whoever enrolled one): the user typed a
+//! right password, but no SSO session exists — so no relying party can receive a code or an
 //! id_token — until the steps are done: the *Questions secrètes* page when fewer than the
 //! required questions are answered, and a new password. Expired: questions, then password.
 //! Temporary: password, then questions (the seed's order for each). Then the session opens and
-//! the authorization request that started the login resumes.
+//! the authorization request that started the login resumes. A second factor comes first
+//! (`/mfa`: the code, before anything may change); an agency account without one enrols it last
+//! (`/mfa/enrol`). The session records `otp` beside `pwd` when a code was given.
 //!
 //! The state lives in Redis (shared by every node) under the digest of a random id carried by
 //! a `__Host-` cookie, for `TTL_SECS`. Every step checks again that the account is neither
@@ -18,12 +21,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Why;
-use crate::domain::SecretToken;
+use crate::domain::{SecretToken, authentication};
 use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
 use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{accounts, counters, ephemeral, passwords};
+use crate::store::{accounts, counters, ephemeral, passwords, second_factors};
 use crate::web::PageError;
 use crate::web::cookies;
 
@@ -42,6 +45,10 @@ pub enum Step {
     Questions,
     /// Choose a new password.
     NewPassword,
+    /// Give a TOTP code (or a recovery code).
+    SecondFactor,
+    /// Set up a TOTP authenticator (an agency role without one).
+    EnrolSecondFactor,
 }
 
 impl Step {
@@ -50,6 +57,8 @@ impl Step {
         match self {
             Step::Questions => "/questions",
             Step::NewPassword => "/password/new",
+            Step::SecondFactor => "/mfa",
+            Step::EnrolSecondFactor => "/mfa/enrol",
         }
     }
 }
@@ -72,6 +81,32 @@ pub struct Restricted {
     /// can never be answered a second time.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// A one-time code was given in this state (`otp` joins the session's `amr`).
+    #[serde(default)]
+    pub second_factor: bool,
+    /// Wrong codes given in this state; at `MAX_WRONG_CODES` it ends.
+    #[serde(default)]
+    pub wrong_codes: u32,
+}
+
+/// Wrong second-factor codes after which the state ends (the user signs in again, and every
+/// wrong password there counts toward the lockout as usual).
+pub const MAX_WRONG_CODES: u32 = 5;
+
+/// The second-factor step the account owes: the code when it has TOTP, the enrolment when an
+/// agency role has none; `None` otherwise.
+pub async fn second_factor_due(
+    app: &AppState,
+    account: &accounts::Account,
+) -> Result<Option<Step>, PageError> {
+    let db = app.db.get().await?;
+    if second_factors::has_totp(&db, account.id).await? {
+        Ok(Some(Step::SecondFactor))
+    } else if !account.roles.is_empty() {
+        Ok(Some(Step::EnrolSecondFactor))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Why a login landed in the restricted state.
@@ -86,6 +121,8 @@ pub enum RestrictedWhy {
     /// A professional just enrolled with their NIP: they choose their password, then their
     /// questions.
     Enrolment,
+    /// Nothing but the second factor is due.
+    SecondFactor,
 }
 
 impl RestrictedWhy {
@@ -93,7 +130,9 @@ impl RestrictedWhy {
     pub fn change(self) -> Why {
         match self {
             // (QuestionsPending never reaches the password step.)
-            RestrictedWhy::Expired | RestrictedWhy::QuestionsPending => Why::Expired,
+            RestrictedWhy::Expired
+            | RestrictedWhy::QuestionsPending
+            | RestrictedWhy::SecondFactor => Why::Expired,
             RestrictedWhy::Temporary => Why::Temporary,
             RestrictedWhy::Enrolment => Why::Enrolment,
         }
@@ -111,7 +150,8 @@ pub async fn begin(
     request: Option<(String, Parked)>,
 ) -> Result<Response, PageError> {
     let questions_missing = questions_answered < app.config.secret_questions.required;
-    let steps = match (why, questions_missing) {
+    let mut steps = match (why, questions_missing) {
+        (RestrictedWhy::SecondFactor, _) => vec![],
         (RestrictedWhy::QuestionsPending, _) => vec![Step::Questions],
         (RestrictedWhy::Expired, true) => vec![Step::Questions, Step::NewPassword],
         (RestrictedWhy::Temporary | RestrictedWhy::Enrolment, true) => {
@@ -119,7 +159,20 @@ pub async fn begin(
         }
         (_, false) => vec![Step::NewPassword],
     };
-    let first = steps[0];
+    let account = {
+        let db = app.db.get().await?;
+        accounts::get(&db, account_id)
+            .await?
+            .ok_or(PageError::BadRequest("error-request-expired"))?
+    };
+    match second_factor_due(app, &account).await? {
+        Some(Step::SecondFactor) => steps.insert(0, Step::SecondFactor),
+        Some(other) => steps.push(other),
+        None => {}
+    }
+    let Some(&first) = steps.first() else {
+        return Err(PageError::BadRequest("error-request-expired"));
+    };
     let credential_changed_at = {
         let db = app.db.get().await?;
         if steps.contains(&Step::Questions) {
@@ -139,6 +192,8 @@ pub async fn begin(
         steps,
         request,
         request_id,
+        second_factor: false,
+        wrong_codes: 0,
     };
     let id = SecretToken::generate().map_err(PageError::internal)?;
     ephemeral::put(&app.kv, KIND, &id.digest_b64(), &state, TTL_SECS).await?;
@@ -199,6 +254,18 @@ async fn still_valid(app: &AppState, state: &Restricted) -> Result<bool, PageErr
     Ok(unchanged && !counters::is_locked(&app.kv, state.account_id).await?)
 }
 
+/// Saves the state as it is (a wrong code counted), at the same step.
+pub async fn save(app: &AppState, id: &str, state: &Restricted) -> Result<(), PageError> {
+    ephemeral::put(&app.kv, KIND, id, state, TTL_SECS).await?;
+    Ok(())
+}
+
+/// Ends the state: the browser must sign in again.
+pub async fn abandon(app: &AppState, jar: CookieJar, id: &str) -> Result<CookieJar, PageError> {
+    ephemeral::delete(&app.kv, KIND, id).await?;
+    Ok(cookies::remove(jar, RESTRICTED_COOKIE))
+}
+
 /// Marks the current step done: on to the next one, or — when none is left — open the SSO
 /// session and resume the authorization request (or go home).
 #[tracing::instrument(skip_all)]
@@ -222,7 +289,12 @@ pub async fn step_done(
     }
     ephemeral::delete(&app.kv, KIND, id).await?;
     let jar = cookies::remove(jar, RESTRICTED_COOKIE);
-    let (jar, session, ended) = session::open(app, jar, state.account_id).await?;
+    let amr: &[&str] = if state.second_factor {
+        &[authentication::PASSWORD, authentication::ONE_TIME_CODE]
+    } else {
+        &[authentication::PASSWORD]
+    };
+    let (jar, session, ended) = session::open(app, jar, state.account_id, amr).await?;
     backchannel::notify(app, ended).await;
     let Some(request) = state.request else {
         return Ok((jar, Redirect::to("/")).into_response());

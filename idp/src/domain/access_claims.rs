@@ -29,6 +29,12 @@ pub struct AccessClaims {
     /// When the user authenticated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<i64>,
+    /// How the user authenticated (RFC 8176; RFC 9068 §2.2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The level that reaches (`domain::authentication::acr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
     /// SSO session.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,

@@ -1,6 +1,7 @@
 //! Domain types that carry their rules: parse, don't validate.
 
 mod access_claims;
+pub mod authentication;
 mod authority;
 mod email_address;
 mod login_name;

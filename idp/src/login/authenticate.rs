@@ -170,8 +170,9 @@ pub async fn authenticate(
                 Some(RestrictedWhy::Expired) => "password_expired",
                 Some(RestrictedWhy::Temporary) => "temporary_password",
                 Some(RestrictedWhy::QuestionsPending) => "questions_pending",
-                // (A login never enters the enrolment's restricted state.)
+                // (The password check never decides these two.)
                 Some(RestrictedWhy::Enrolment) => "enrolment",
+                Some(RestrictedWhy::SecondFactor) => "second_factor",
             };
             record(app, ua, "success", Some(account.id), ip, reason).await;
             crate::metrics::login("success");

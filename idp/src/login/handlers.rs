@@ -8,8 +8,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::{Failure, authenticate};
-use crate::credentials::restricted;
-use crate::domain::SecretToken;
+use crate::credentials::restricted::{self, RestrictedWhy};
+use crate::domain::{SecretToken, authentication};
 use crate::i18n::Lang;
 use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
@@ -96,7 +96,13 @@ pub async fn submit(
         Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
         None => None,
     };
-    if let Some(why) = authenticated.must_change {
+    let second_factor = restricted::second_factor_due(&app, &account).await?;
+    let why = match (authenticated.must_change, second_factor) {
+        (Some(why), _) => Some(why),
+        (None, Some(_)) => Some(RestrictedWhy::SecondFactor),
+        (None, None) => None,
+    };
+    if let Some(why) = why {
         // No session until the password is changed: the parked request waits in the
         // restricted state and resumes when it is done.
         let answered = {
@@ -112,7 +118,8 @@ pub async fn submit(
     if req.is_some() && parked.is_none() {
         return Err(PageError::BadRequest("error-request-expired"));
     }
-    let (jar, session, ended) = session::open(&app, jar, account.id).await?;
+    let (jar, session, ended) =
+        session::open(&app, jar, account.id, &[authentication::PASSWORD]).await?;
     backchannel::notify(&app, ended).await;
     if let Some((id, parked)) = parked
         && handoff::signed_in(&app, &id, parked, &session.sid).await?

@@ -205,6 +205,7 @@ pub async fn issue_code(
         account_id: session.account_id,
         sid: session.sid.clone(),
         auth_time: session.auth_time.timestamp(),
+        amr: session.amr.clone(),
     };
     codes::put(
         &app.kv,

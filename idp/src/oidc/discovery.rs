@@ -11,14 +11,16 @@ use openidconnect::core::{
     CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthUrl, EndSessionUrl, IssuerUrl, JsonWebKeySetUrl, LanguageTag,
-    LogoutProviderMetadata, ProviderMetadata, ResponseTypes, Scope, TokenUrl, UserInfoUrl,
+    AdditionalProviderMetadata, AuthUrl, AuthenticationContextClass, EndSessionUrl, IssuerUrl,
+    JsonWebKeySetUrl, LanguageTag, LogoutProviderMetadata, ProviderMetadata, ResponseTypes, Scope,
+    TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 
 use super::error::OAuthError;
 use super::issue::supported_algs;
 use crate::config::Config;
+use crate::domain::authentication;
 use crate::state::AppState;
 
 /// Metadata beyond Discovery 1.0: introspection, revocation, PKCE, RFC 9207, back-channel logout.
@@ -113,6 +115,8 @@ pub fn document(issuer: &str, config: &Config) -> anyhow::Result<String> {
             "exp",
             "iat",
             "auth_time",
+            "amr",
+            "acr",
             "nonce",
             "at_hash",
             "sid",
@@ -127,6 +131,14 @@ pub fn document(issuer: &str, config: &Config) -> anyhow::Result<String> {
             "profession",
         ]
         .map(|c| CoreClaimName::new(c.into()))
+        .to_vec(),
+    ))
+    .set_acr_values_supported(Some(
+        [
+            authentication::ACR_PASSWORD,
+            authentication::ACR_MULTI_FACTOR,
+        ]
+        .map(|v| AuthenticationContextClass::new(v.into()))
         .to_vec(),
     ))
     .set_claims_parameter_supported(Some(false))

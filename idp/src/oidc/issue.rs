@@ -3,11 +3,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use openidconnect::core::CoreJwsSigningAlgorithm;
-use openidconnect::{AccessToken, Audience, IdTokenClaims, IssuerUrl, Nonce};
+use openidconnect::{
+    AccessToken, Audience, AuthenticationContextClass, AuthenticationMethodReference,
+    IdTokenClaims, IssuerUrl, Nonce,
+};
 
 use super::claims::{self, AgencyIdToken};
 use super::error::OAuthError;
-use crate::domain::{AccessClaims, Scope, SecretToken, acts_for_at};
+use crate::domain::{AccessClaims, Scope, SecretToken, acts_for_at, authentication};
 use crate::keys::SigningAlg;
 use crate::state::AppState;
 use crate::store::accounts::Account;
@@ -31,6 +34,8 @@ pub struct Grant<'a> {
     pub scope: &'a str,
     /// When the user authenticated (none for `client_credentials`).
     pub auth_time: Option<DateTime<Utc>>,
+    /// How (RFC 8176; empty for `client_credentials`).
+    pub amr: &'a [String],
     /// SSO session.
     pub sid: Option<&'a str>,
     /// Grant id.
@@ -67,6 +72,10 @@ pub async fn access_token(
         jti: jti.expose().chars().take(22).collect(),
         scope: grant.scope.to_owned(),
         auth_time: grant.auth_time.map(|t| t.timestamp()),
+        amr: grant.amr.to_vec(),
+        acr: grant
+            .auth_time
+            .map(|_| authentication::acr(grant.amr).to_owned()),
         sid: grant.sid.map(str::to_owned),
         gid: grant.grant_id.map(str::to_owned),
         roles: user.map(claims::roles).unwrap_or_default(),
@@ -103,6 +112,16 @@ pub async fn id_token(
         claims::agency(account, &scope, grant.sid, &client.id),
     )
     .set_auth_time(grant.auth_time)
+    .set_auth_method_refs((!grant.amr.is_empty()).then(|| {
+        grant
+            .amr
+            .iter()
+            .map(|m| AuthenticationMethodReference::new(m.clone()))
+            .collect()
+    }))
+    .set_auth_context_ref(Some(AuthenticationContextClass::new(
+        authentication::acr(grant.amr).to_owned(),
+    )))
     .set_nonce(nonce.map(|n| Nonce::new(n.to_owned())));
     let jws_alg = signer.jws_alg();
     let token = AgencyIdToken::new(

@@ -51,6 +51,7 @@ pub async fn open(
     app: &AppState,
     jar: CookieJar,
     account_id: uuid::Uuid,
+    amr: &[&str],
 ) -> Result<(CookieJar, Session, Option<Ended>), StoreError> {
     let ended = match current(app, &jar).await? {
         Some(old) => end(app, &old.sid).await?,
@@ -62,7 +63,7 @@ pub async fn open(
     let expires_at =
         Utc::now() + chrono::Duration::seconds(app.config.session.absolute_secs as i64);
     let db = app.db.get().await?;
-    let session = sessions::insert(&db, &token.digest(), &sid, account_id, expires_at).await?;
+    let session = sessions::insert(&db, &token.digest(), &sid, account_id, expires_at, amr).await?;
     let cookie = cookies::host(SESSION_COOKIE, token.expose().to_owned(), SameSite::Lax);
     Ok((jar.add(cookie), session, ended))
 }

@@ -27,6 +27,9 @@ pub struct CodeGrant {
     pub sid: String,
     /// When they authenticated (Unix seconds).
     pub auth_time: i64,
+    /// How (the session's `amr`).
+    #[serde(default)]
+    pub amr: Vec<String>,
 }
 
 /// The result of presenting a code.

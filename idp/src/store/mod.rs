@@ -24,6 +24,7 @@ pub mod refresh;
 pub mod registry;
 pub mod revoked;
 pub mod roles;
+pub mod second_factors;
 pub mod sessions;
 pub mod windows;
 

@@ -21,6 +21,8 @@ pub struct Family {
     pub sid: Option<String>,
     /// When the user authenticated.
     pub auth_time: DateTime<Utc>,
+    /// How they authenticated (the session's `amr`, migration V12).
+    pub amr: Vec<String>,
     /// Absolute end of the family.
     pub expires_at: DateTime<Utc>,
     /// Set once revoked.
@@ -41,8 +43,8 @@ pub struct Presented {
 /// Opens a family.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_family(client: &impl GenericClient, family: &Family) -> Result<(), StoreError> {
-    const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    const SQL: &str = "INSERT INTO refresh_families (id, account_id, client_id, scope, sid, auth_time, expires_at, amr) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     sql::execute(
         client,
         SQL,
@@ -54,6 +56,7 @@ pub async fn create_family(client: &impl GenericClient, family: &Family) -> Resu
             &family.sid,
             &family.auth_time,
             &family.expires_at,
+            &family.amr,
         ],
     )
     .await?;
@@ -81,7 +84,7 @@ pub async fn find_for_update(
     token_hash: &[u8],
 ) -> Result<Option<Presented>, StoreError> {
     const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
-                       f.sid, f.auth_time, f.expires_at, f.revoked_at \
+                       f.sid, f.auth_time, f.amr, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id \
                        WHERE t.token_hash = $1 FOR UPDATE OF t";
     sql::query_opt(client, SQL, &[&token_hash])
@@ -97,7 +100,7 @@ pub async fn find(
     token_hash: &[u8],
 ) -> Result<Option<Presented>, StoreError> {
     const SQL: &str = "SELECT t.expires_at AS token_expires_at, t.used_at, f.id, f.account_id, f.client_id, f.scope, \
-                       f.sid, f.auth_time, f.expires_at, f.revoked_at \
+                       f.sid, f.auth_time, f.amr, f.expires_at, f.revoked_at \
                        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1";
     sql::query_opt(client, SQL, &[&token_hash])
         .await?
@@ -171,6 +174,7 @@ fn presented(row: &tokio_postgres::Row) -> Result<Presented, StoreError> {
             scope: row.col("scope")?,
             sid: row.col("sid")?,
             auth_time: row.col("auth_time")?,
+            amr: row.col("amr")?,
             expires_at: row.col("expires_at")?,
             revoked_at: row.col("revoked_at")?,
         },

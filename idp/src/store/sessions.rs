@@ -17,6 +17,8 @@ pub struct Session {
     pub auth_time: DateTime<Utc>,
     /// Last request seen.
     pub last_seen_at: DateTime<Utc>,
+    /// How the user authenticated (RFC 8176: `pwd`, then `otp` after a second factor).
+    pub amr: Vec<String>,
 }
 
 /// Opens a session that ends at `expires_at` whatever its use.
@@ -27,10 +29,17 @@ pub async fn insert(
     sid: &str,
     account_id: Uuid,
     expires_at: DateTime<Utc>,
+    amr: &[&str],
 ) -> Result<Session, StoreError> {
-    const SQL: &str = "INSERT INTO sso_sessions (id_hash, sid, account_id, auth_time, expires_at) \
-                       VALUES ($1, $2, $3, now(), $4) RETURNING sid, account_id, auth_time, last_seen_at";
-    let row = sql::query_one(client, SQL, &[&id_hash, &sid, &account_id, &expires_at]).await?;
+    const SQL: &str = "INSERT INTO sso_sessions (id_hash, sid, account_id, auth_time, expires_at, amr) \
+                       VALUES ($1, $2, $3, now(), $4, $5) \
+                       RETURNING sid, account_id, auth_time, last_seen_at, amr";
+    let row = sql::query_one(
+        client,
+        SQL,
+        &[&id_hash, &sid, &account_id, &expires_at, &amr],
+    )
+    .await?;
     from_row(&row)
 }
 
@@ -42,7 +51,7 @@ pub async fn find_live(
     id_hash: &[u8],
     idle_secs: f64,
 ) -> Result<Option<Session>, StoreError> {
-    const SQL: &str = "SELECT s.sid, s.account_id, s.auth_time, s.last_seen_at FROM sso_sessions s \
+    const SQL: &str = "SELECT s.sid, s.account_id, s.auth_time, s.last_seen_at, s.amr FROM sso_sessions s \
                        JOIN accounts a ON a.id = s.account_id \
                        WHERE s.id_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() \
                        AND s.last_seen_at > now() - make_interval(secs => $2) AND a.disabled_at IS NULL";
@@ -159,5 +168,6 @@ fn from_row(row: &tokio_postgres::Row) -> Result<Session, StoreError> {
         account_id: row.col("account_id")?,
         auth_time: row.col("auth_time")?,
         last_seen_at: row.col("last_seen_at")?,
+        amr: row.col("amr")?,
     })
 }

@@ -80,6 +80,7 @@ pub async fn exchange(
                 scope: grant.scope.clone(),
                 sid: Some(grant.sid.clone()),
                 auth_time,
+                amr: grant.amr.clone(),
                 expires_at: now + Duration::seconds(app.config.tokens.refresh_absolute_secs as i64),
                 revoked_at: None,
             };
@@ -101,6 +102,7 @@ pub async fn exchange(
         subject: &subject,
         scope: &grant.scope,
         auth_time: Some(auth_time),
+        amr: &grant.amr,
         sid: Some(&grant.sid),
         grant_id: Some(&gid),
     };

@@ -46,6 +46,7 @@ pub async fn exchange(
         subject: &client.id,
         scope: &scope,
         auth_time: None,
+        amr: &[],
         sid: None,
         grant_id: None,
     };

@@ -84,6 +84,7 @@ pub async fn exchange(
         subject: &subject,
         scope: &scope,
         auth_time: Some(family.auth_time),
+        amr: &family.amr,
         sid: family.sid.as_deref(),
         grant_id: Some(&gid),
     };

@@ -1,0 +1,24 @@
+# Second factor (agency roles)
+mfa-title = Verification code
+mfa-intro = Your account requires a second factor. Enter the 6-digit code shown by your authenticator app.
+mfa-code = Code
+mfa-code-hint = The 6-digit code from your app, or one of your recovery codes.
+mfa-continue = Continue
+mfa-lost = Lost your phone and your recovery codes? Call the assistance centre.
+mfa-sign-in-again = Sign in again
+mfa-error-missing = Enter the code shown by your app.
+mfa-error-wrong = This code is wrong or was already used. Enter the code your app shows now.
+mfa-error-too-many = Too many wrong codes. For your security, sign in again.
+mfa-enrol-title = Set up your second factor
+mfa-enrol-intro = Agency accounts are protected by a second factor: besides your password, a code from your phone.
+mfa-enrol-step-app = Install an authenticator app on your phone, if you have none.
+mfa-enrol-step-scan = In the app, add an account by scanning this QR code.
+mfa-enrol-qr-alt = QR code to scan with your authenticator app
+mfa-enrol-secret = Or type this key by hand:
+mfa-enrol-step-code = Enter the 6-digit code the app shows.
+mfa-enrol-code-hint = The 6-digit code the app shows for this account.
+mfa-enrol-confirm = Confirm
+mfa-codes-title = Your recovery codes
+mfa-codes-done = Your second factor is set up.
+mfa-codes-intro = Keep these codes somewhere safe: each replaces your app's code once if you lose your phone. They will not be shown again.
+mfa-codes-shown-once = Your recovery codes were already shown; they are shown only once.

@@ -1,0 +1,24 @@
+# Deuxième facteur (rôles de la Régie)
+mfa-title = Code de vérification
+mfa-intro = Votre compte exige un deuxième facteur. Inscrivez le code à 6 chiffres affiché par votre application d'authentification.
+mfa-code = Code
+mfa-code-hint = Le code à 6 chiffres de votre application, ou l'un de vos codes de récupération.
+mfa-continue = Continuer
+mfa-lost = Vous n'avez plus votre téléphone ni vos codes de récupération? Communiquez avec le centre d'assistance.
+mfa-sign-in-again = Se connecter de nouveau
+mfa-error-missing = Inscrivez le code affiché par votre application.
+mfa-error-wrong = Ce code n'est pas le bon ou a déjà servi. Inscrivez le code affiché maintenant par votre application.
+mfa-error-too-many = Trop de codes erronés. Par sécurité, connectez-vous de nouveau.
+mfa-enrol-title = Configurer votre deuxième facteur
+mfa-enrol-intro = Les comptes de la Régie se protègent par un deuxième facteur : en plus de votre mot de passe, un code de votre téléphone.
+mfa-enrol-step-app = Installez une application d'authentification sur votre téléphone, si ce n'est déjà fait.
+mfa-enrol-step-scan = Dans l'application, ajoutez un compte en balayant ce code QR.
+mfa-enrol-qr-alt = Code QR à balayer avec votre application d'authentification
+mfa-enrol-secret = Ou inscrivez cette clé à la main :
+mfa-enrol-step-code = Inscrivez le code à 6 chiffres que l'application affiche.
+mfa-enrol-code-hint = Le code à 6 chiffres affiché par l'application pour ce compte.
+mfa-enrol-confirm = Confirmer
+mfa-codes-title = Vos codes de récupération
+mfa-codes-done = Votre deuxième facteur est configuré.
+mfa-codes-intro = Conservez ces codes en lieu sûr : chacun remplace une seule fois le code de votre application si vous perdez votre téléphone. Ils ne seront plus affichés.
+mfa-codes-shown-once = Vos codes de récupération ont déjà été affichés; ils ne le sont qu'une fois.

@@ -1,0 +1,54 @@
+//! The second factor (issue 10): every agency role (help desk, messaging agents, security,
+//! administration) signs in with a TOTP code after the password, and sets one up at its first
+//! sign-in. Both are steps of the restricted state (`credentials::restricted`): no session
+//! exists until they are done, and the session then records `otp` beside `pwd`, which reaches
+//! the `amr` and `acr` claims.
+//!
+//! - `/mfa` (`verify.rs`): a 6-digit TOTP code, or one of the single-use recovery codes. A code
+//!   serves once (RFC 6238 §5.2); five wrong codes end the state (sign in again); every check
+//!   counts in the per-IP window the password checks use.
+//! - `/mfa/enrol` (`enrol.rs`): a QR code and the secret typed out, confirmed by a first code;
+//!   then the recovery codes, shown once.
+//! - `totp.rs`: the RFC 6238 rules (totp-rs) and the sealing of the secret;
+//!   `recovery_codes.rs`: the codes and their keyed hashes.
+
+mod enrol;
+pub mod recovery_codes;
+pub mod totp;
+mod verify;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+use crate::store::audit;
+use crate::web::Requester;
+
+/// `/mfa…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mfa", get(verify::show).post(verify::submit))
+        .route("/mfa/enrol", get(enrol::show).post(enrol::submit))
+        .route("/mfa/enrol/done", post(enrol::done))
+}
+
+/// Appends a second-factor event outside any transaction (a refusal, or a check already done).
+async fn note(
+    app: &AppState,
+    outcome: &str,
+    account: uuid::Uuid,
+    requester: &Requester,
+    detail: serde_json::Value,
+) {
+    tracing::info!(event = "second_factor", outcome, account = %account, ip = %requester.ip);
+    let event = audit::Event {
+        kind: "second_factor",
+        outcome,
+        account_id: Some(account),
+        client_id: None,
+        ip: Some(requester.ip),
+        user_agent: requester.user_agent.as_deref(),
+        detail,
+    };
+    audit::note(&app.db, &event).await;
+}
