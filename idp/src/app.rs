@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::access_requests::router())
                     .merge(crate::delegations::router())
                     .merge(crate::username_reminder::router())
-                    .merge(crate::second_factor::router()),
+                    .merge(crate::second_factor::router())
+                    .merge(crate::helpdesk::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

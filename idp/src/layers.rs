@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "credentials",
             "delegations",
             "enrolment",
+            "helpdesk",
             "login",
             "oidc",
             "questions",

@@ -18,6 +18,7 @@ pub mod dev;
 pub mod domain;
 pub mod enrolment;
 pub mod error;
+pub mod helpdesk;
 pub mod i18n;
 pub mod keys;
 pub mod login;

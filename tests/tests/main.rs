@@ -19,6 +19,7 @@ mod delegations;
 mod demo_relying_party;
 mod enrolment;
 mod flows;
+mod helpdesk;
 mod hostile_oauth;
 mod ip_window;
 mod key_rotation;

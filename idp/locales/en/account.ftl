@@ -2,6 +2,7 @@
 home-title = Your online services
 home-account-menu = Account settings
 home-no-services = No online service is available at the moment.
+home-consoles = Agency consoles
 account-title = Account settings
 account-to-services = Back to your online services
 account-back = Back to account settings

@@ -29,6 +29,7 @@ logged-out-message = Your session has ended.
 logged-out-again = Sign in again
 error-title = An error occurred
 error-not-found = The page you asked for does not exist.
+error-forbidden = Your account may not use this page. Nothing was changed.
 error-method = This method is not allowed at this address.
 error-too-large = The request is too large.
 error-timeout = The request took too long. Try again.

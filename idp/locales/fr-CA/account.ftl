@@ -2,6 +2,7 @@
 home-title = Vos services en ligne
 home-account-menu = Paramètres du compte
 home-no-services = Aucun service en ligne n'est offert pour le moment.
+home-consoles = Consoles de la Régie
 account-title = Paramètres du compte
 account-to-services = Retour à vos services en ligne
 account-back = Retour aux Paramètres du compte

@@ -29,6 +29,7 @@ logged-out-message = Votre session est terminée.
 logged-out-again = Se connecter de nouveau
 error-title = Une erreur est survenue
 error-not-found = La page demandée n'existe pas.
+error-forbidden = Votre compte n'a pas accès à cette page. Rien n'a été modifié.
 error-method = Cette méthode n'est pas permise pour cette adresse.
 error-too-large = La requête est trop volumineuse.
 error-timeout = La requête a pris trop de temps. Réessayez.

@@ -8,6 +8,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 
 use super::{MenuItem, menu};
+use crate::domain::Role;
 use crate::i18n::Lang;
 use crate::sso::SignedIn;
 use crate::state::AppState;
@@ -25,6 +26,8 @@ struct HomePage {
     family_name: String,
     menu: Vec<MenuItem>,
     services: Vec<(String, String)>,
+    /// The agency consoles the user's roles open.
+    consoles: Vec<(String, String)>,
 }
 
 /// The *Paramètres du compte* page.
@@ -60,6 +63,11 @@ pub async fn home(
         switch_href: page::switch_href(&uri.to_string(), lang),
         given_name: user.account.given_name,
         family_name: user.account.family_name,
+        consoles: if user.account.roles.contains(&Role::HelpdeskAgent) {
+            vec![(lang.t("helpdesk-title"), "/helpdesk".to_owned())]
+        } else {
+            Vec::new()
+        },
         menu: menu(lang),
         services,
     };

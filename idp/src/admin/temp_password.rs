@@ -32,6 +32,19 @@ pub async fn issue(
     let found = accounts::find_by_login_name(db, &name.folded())
         .await?
         .ok_or_else(|| AddUserError::Invalid(format!("no account `{username}`")))?;
+    let by = serde_json::json!({ "by": "help_desk" });
+    issue_for(db, hasher, policy, found.account.id, by).await
+}
+
+/// Issues a temporary password to the account `id`, audited with `detail` (who, why) and its
+/// expiry, in the caller's transaction.
+pub async fn issue_for(
+    db: &impl GenericClient,
+    hasher: &Hasher,
+    policy: &PasswordPolicyConfig,
+    id: uuid::Uuid,
+    mut detail: serde_json::Value,
+) -> Result<Issued, AddUserError> {
     let password = generate_temporary_password()
         .map_err(|_| AddUserError::Invalid("no randomness available".into()))?;
     let phc = hasher
@@ -40,7 +53,6 @@ pub async fn issue(
         .map_err(|e| AddUserError::Invalid(e.to_string()))?;
     let ttl = i64::from(policy.temporary_ttl_hours);
     let expires_at = Utc::now() + chrono::Duration::hours(ttl);
-    let id = found.account.id;
     passwords::set(db, id, &phc, Some(expires_at), policy.history).await?;
     let event = audit::Event {
         kind: "temporary_password",
@@ -49,7 +61,12 @@ pub async fn issue(
         client_id: None,
         ip: None,
         user_agent: None,
-        detail: serde_json::json!({ "by": "help_desk", "expires_at": expires_at }),
+        detail: {
+            if let Some(members) = detail.as_object_mut() {
+                members.insert("expires_at".into(), serde_json::json!(expires_at));
+            }
+            detail
+        },
     };
     audit::record(db, &event).await?;
     Ok(Issued {

@@ -137,15 +137,32 @@ pub async fn unlock(
     let found = accounts::find_by_login_name(db, &name.folded())
         .await?
         .ok_or_else(|| AddUserError::Invalid(format!("no account `{username}`")))?;
-    let id = found.account.id;
-    accounts::unlock(db, id).await?;
+    let by = serde_json::json!({ "by": "help_desk" });
+    unlock_account(db, kv, &found.account, by).await?;
+    Ok(found.account.id)
+}
+
+/// Lifts every lock of `account` and reopens its recovery, audited with `detail` (who, why)
+/// and whether the recovery was reopened; whether anything was locked or closed.
+pub async fn unlock_account(
+    db: &impl GenericClient,
+    kv: &crate::store::Kv,
+    account: &accounts::Account,
+    mut detail: serde_json::Value,
+) -> Result<bool, AddUserError> {
+    let id = account.id;
+    let was_locked = accounts::unlock(db, id).await?;
+    let temporarily = crate::store::counters::is_locked(kv, id).await?;
     let recovery_reopened = accounts::reopen_recovery(db, id).await?;
     // Reopened recovery draws new questions: the ones under way were for a closed recovery.
     crate::recovery::close_challenge(kv, id).await?;
     crate::store::counters::clear(kv, id).await?;
-    let detail = serde_json::json!({ "by": "help_desk", "recovery_reopened": recovery_reopened });
-    super::audit(db, "unlock", &found.account, detail).await?;
-    Ok(id)
+    if let Some(members) = detail.as_object_mut() {
+        members.insert("recovery_reopened".into(), recovery_reopened.into());
+        members.insert("was_locked".into(), (was_locked || temporarily).into());
+    }
+    super::audit(db, "unlock", account, detail).await?;
+    Ok(was_locked || temporarily || recovery_reopened)
 }
 
 #[cfg(test)]

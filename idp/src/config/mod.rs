@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::domain::SigningAlg;
 
 mod accounts;
+mod helpdesk;
 mod mail;
 mod questions;
 mod recovery;
@@ -25,6 +26,7 @@ pub use accounts::{
     EnrolmentConfig, LockoutConfig, PasswordConfig, PasswordPolicyConfig, RateLimitConfig,
     UsernamesConfig,
 };
+pub use helpdesk::HelpdeskConfig;
 pub use mail::{MailConfig, SmtpSecurity};
 pub use questions::{MAX_ANSWER_CHARS, Question, QuestionsConfig};
 pub use recovery::{AssistanceCentre, EmailProof, Phone, RecoveryConfig};
@@ -66,6 +68,8 @@ pub struct Config {
     pub lockout: LockoutConfig,
     /// Enrolment by NIP.
     pub enrolment: EnrolmentConfig,
+    /// The help-desk console.
+    pub helpdesk: HelpdeskConfig,
     /// Per-IP request shaping.
     pub rate_limit: RateLimitConfig,
     /// Logs.
@@ -186,6 +190,9 @@ impl Config {
         }
         if let Err(reason) = self.usernames.check() {
             return invalid("usernames", &reason);
+        }
+        if let Err(reason) = self.helpdesk.check() {
+            return invalid("helpdesk", &reason);
         }
         if let Err(reason) = self.secret_questions.check() {
             return invalid("secret_questions", &reason);

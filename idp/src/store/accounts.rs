@@ -344,3 +344,68 @@ pub async fn with_proven_email(
         .map(from_row)
         .collect()
 }
+
+/// What the help desk looks an account up by.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    /// The start of a login name (username, alias), lower case.
+    NamePrefix(String),
+    /// An e-mail address on file or signing in, lower case.
+    Email(String),
+    /// The start of a family or given name, lower case.
+    PersonPrefix(String),
+}
+
+/// Accounts matching `lookup`, by username, at most `limit` (index lookups: migration V13).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn search(
+    client: &impl GenericClient,
+    lookup: &Lookup,
+    limit: i64,
+) -> Result<Vec<Account>, StoreError> {
+    // `LIKE` wildcards typed are matched literally.
+    let like = |s: &str| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("{escaped}%")
+    };
+    let (filter, value) = match lookup {
+        Lookup::NamePrefix(p) => (
+            "a.id IN (SELECT account_id FROM account_names WHERE name_folded LIKE $1)",
+            like(p),
+        ),
+        Lookup::Email(e) => (
+            "(lower(a.email) = $1 OR a.id IN (SELECT account_id FROM account_names \
+              WHERE name_folded = $1))",
+            e.clone(),
+        ),
+        Lookup::PersonPrefix(p) => (
+            "(lower(a.family_name) LIKE $1 OR lower(a.given_name) LIKE $1)",
+            like(p),
+        ),
+    };
+    let sql =
+        format!("SELECT {COLUMNS} FROM accounts a WHERE {filter} ORDER BY a.username LIMIT $2");
+    sql::query(client, &sql, &[&value, &limit])
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// Disables (no sign-in, no token) or enables an account; whether it changed.
+#[tracing::instrument(level = "debug", skip_all, fields(account = %id))]
+pub async fn set_disabled(
+    client: &impl GenericClient,
+    id: Uuid,
+    disabled: bool,
+) -> Result<bool, StoreError> {
+    const DISABLE: &str =
+        "UPDATE accounts SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL";
+    const ENABLE: &str =
+        "UPDATE accounts SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL";
+    let sql = if disabled { DISABLE } else { ENABLE };
+    Ok(sql::execute(client, sql, &[&id]).await? == 1)
+}

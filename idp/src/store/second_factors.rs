@@ -78,3 +78,12 @@ pub async fn recovery_codes_left(
         "SELECT count(*) AS n FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL";
     sql::query_one(client, SQL, &[&account]).await?.col("n")
 }
+
+/// Forgets the account's authenticator and recovery codes; whether it had one.
+pub async fn reset(client: &impl GenericClient, account: Uuid) -> Result<bool, StoreError> {
+    const TOTP: &str = "DELETE FROM totp_credentials WHERE account_id = $1";
+    const CODES: &str = "DELETE FROM recovery_codes WHERE account_id = $1";
+    let had = sql::execute(client, TOTP, &[&account]).await? == 1;
+    sql::execute(client, CODES, &[&account]).await?;
+    Ok(had)
+}

@@ -22,6 +22,9 @@ pub enum PageError {
     /// Nothing here.
     #[error("not found")]
     NotFound,
+    /// Signed in, but this account may not use this page or action (403); nothing changed.
+    #[error("forbidden")]
+    Forbidden,
     /// The body is over `server.body_limit_bytes`.
     #[error("payload too large")]
     TooLarge,
@@ -75,6 +78,7 @@ impl IntoResponse for PageError {
         let (status, key) = match &self {
             PageError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key),
             PageError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            PageError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             PageError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             PageError::TooMany => (StatusCode::TOO_MANY_REQUESTS, "error-too-many"),
             PageError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
