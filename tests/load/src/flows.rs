@@ -92,6 +92,18 @@ impl Target {
             .build()?)
     }
 
+    /// A client that keeps cookies (a signed-in browser), pooling up to `connections`.
+    pub fn cookie_client(&self, connections: usize) -> anyhow::Result<reqwest::Client> {
+        Ok(reqwest::Client::builder()
+            .tls_backend_preconfigured(self.tls.clone())
+            .http1_only()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(connections)
+            .cookie_store(true)
+            .build()?)
+    }
+
     /// `GET path`, body read to the end; 200 expected.
     pub async fn get_ok(&self, http: &reqwest::Client, path: &str) -> anyhow::Result<()> {
         let response = http.get(self.url(path)?).send().await?;

@@ -7,6 +7,7 @@
 mod bigfile;
 mod flows;
 mod hashref;
+mod helpdesk;
 mod messaging;
 mod procfs;
 mod recovery;
@@ -141,6 +142,9 @@ enum Scenario {
     MessagingInbox,
     /// Messaging: `GET /api/v1/threads/{id}`, the first page of a thread.
     MessagingThread,
+    /// `GET /helpdesk?q=…` as a signed-in help-desk agent (`--username`), searches cycling
+    /// through names, usernames, numbers and addresses.
+    HelpdeskSearch,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
     /// messaging process's memory; not a timed loop: `--duration` does not apply).
     MessagingBigFile,
@@ -162,6 +166,7 @@ impl Scenario {
             Scenario::MessagingInbox => "messaging-inbox",
             Scenario::MessagingThread => "messaging-thread",
             Scenario::MessagingBigFile => "messaging-big-file",
+            Scenario::HelpdeskSearch => "helpdesk-search",
         }
     }
 
@@ -256,6 +261,7 @@ impl Worker {
                 let path = format!("/api/v1/threads/{}", self.thread);
                 messaging::read(&http, &target.messaging_base, &self.token, &path).await
             }
+            Scenario::HelpdeskSearch => helpdesk::search(target, &http).await,
             Scenario::MessagingBigFile => {
                 anyhow::bail!("messaging-big-file is one transfer, not a timed loop")
             }
@@ -369,9 +375,20 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
     } else {
         Vec::new()
     };
+    let agent = if cli.scenario == Scenario::HelpdeskSearch {
+        Some(
+            helpdesk::sign_in(target, cli.concurrency)
+                .await
+                .context("help-desk set-up: the agent's sign-in")?,
+        )
+    } else {
+        None
+    };
     let mut workers = Vec::with_capacity(cli.concurrency);
     for i in 0..cli.concurrency {
-        let http = if cli.new_connection_per_request {
+        let http = if let Some(agent) = &agent {
+            Some(agent.clone())
+        } else if cli.new_connection_per_request {
             None
         } else {
             Some(target.client()?)
