@@ -42,7 +42,8 @@ pub fn router(state: AppState) -> Router {
                     .merge(crate::delegations::router())
                     .merge(crate::username_reminder::router())
                     .merge(crate::second_factor::router())
-                    .merge(crate::helpdesk::router()),
+                    .merge(crate::helpdesk::router())
+                    .merge(crate::security::router()),
                 &state,
             ))
             .merge(oidc::page_router(&state))

@@ -322,7 +322,7 @@ async fn every_console_url_and_action_is_refused_to_everyone_else_and_nothing_ch
     };
     assert_eq!(disabled, 0);
 
-    // Idle past `helpdesk.idle_secs` (15 minutes): the console ends the session.
+    // Idle past `consoles.idle_secs` (15 minutes): the console ends the session.
     {
         let db = app.deployment.db.get().await.unwrap();
         let id: uuid::Uuid = own.parse().unwrap();

@@ -36,6 +36,7 @@ mod redis_down;
 mod roles_and_delegations;
 mod router;
 mod second_factor;
+mod security_console;
 mod session_end;
 mod sign_in;
 mod username_reminder;

@@ -63,11 +63,14 @@ pub async fn home(
         switch_href: page::switch_href(&uri.to_string(), lang),
         given_name: user.account.given_name,
         family_name: user.account.family_name,
-        consoles: if user.account.roles.contains(&Role::HelpdeskAgent) {
-            vec![(lang.t("helpdesk-title"), "/helpdesk".to_owned())]
-        } else {
-            Vec::new()
-        },
+        consoles: [
+            (Role::HelpdeskAgent, "helpdesk-title", "/helpdesk"),
+            (Role::SecurityOfficer, "security-console", "/security"),
+        ]
+        .into_iter()
+        .filter(|(role, _, _)| user.account.roles.contains(role))
+        .map(|(_, key, href)| (lang.t(key), href.to_owned()))
+        .collect(),
         menu: menu(lang),
         services,
     };

@@ -26,7 +26,7 @@ pub use accounts::{
     EnrolmentConfig, LockoutConfig, PasswordConfig, PasswordPolicyConfig, RateLimitConfig,
     UsernamesConfig,
 };
-pub use helpdesk::HelpdeskConfig;
+pub use helpdesk::{ConsolesConfig, HelpdeskConfig};
 pub use mail::{MailConfig, SmtpSecurity};
 pub use questions::{MAX_ANSWER_CHARS, Question, QuestionsConfig};
 pub use recovery::{AssistanceCentre, EmailProof, Phone, RecoveryConfig};
@@ -70,6 +70,8 @@ pub struct Config {
     pub enrolment: EnrolmentConfig,
     /// The help-desk console.
     pub helpdesk: HelpdeskConfig,
+    /// Every agency console.
+    pub consoles: ConsolesConfig,
     /// Per-IP request shaping.
     pub rate_limit: RateLimitConfig,
     /// Logs.
@@ -193,6 +195,9 @@ impl Config {
         }
         if let Err(reason) = self.helpdesk.check() {
             return invalid("helpdesk", &reason);
+        }
+        if self.consoles.idle_secs < 60 {
+            return invalid("consoles.idle_secs", "must be at least 60");
         }
         if let Err(reason) = self.secret_questions.check() {
             return invalid("secret_questions", &reason);

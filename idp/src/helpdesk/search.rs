@@ -1,6 +1,6 @@
 //! `GET /helpdesk?q=…`: find an account by its username or alias (the start of it), a
 //! professional number, an e-mail address, or the start of a family or given name. At most
-//! `LIMIT` results, by username.
+//! `LIMIT` results, by family name, given name and username (a broader search: type more).
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -121,7 +121,14 @@ pub async fn show(
             }
         }
     }
-    found.sort_by(|a, b| a.username.cmp(&b.username));
+    let key = |a: &Account| {
+        (
+            a.family_name.to_lowercase(),
+            a.given_name.to_lowercase(),
+            a.username.clone(),
+        )
+    };
+    found.sort_by_key(key);
     found.truncate(usize::try_from(LIMIT).unwrap_or(50));
     page.searched = true;
     page.found = found.iter().map(|a| Found::of(lang, a)).collect();

@@ -356,39 +356,48 @@ pub enum Lookup {
     PersonPrefix(String),
 }
 
-/// Accounts matching `lookup`, by username, at most `limit` (index lookups: migration V13).
+/// Accounts matching `lookup`, by family name, given name and username, at most `limit`. A
+/// prefix is searched as the byte range [prefix, prefix + U+10FFFF) on the byte-ordered ("C")
+/// indexes of migration V15, read in index order so that only the first `limit` matches are
+/// read, however broad the prefix (in a generic plan too, where `LIKE $1` could use no index);
+/// the account's roles and delegations are read for those only.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     client: &impl GenericClient,
     lookup: &Lookup,
     limit: i64,
 ) -> Result<Vec<Account>, StoreError> {
-    // `LIKE` wildcards typed are matched literally.
-    let like = |s: &str| {
-        let escaped = s
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("{escaped}%")
+    const RANGE_END: char = '\u{10FFFF}';
+    let matching = match lookup {
+        Lookup::NamePrefix(_) => {
+            "(SELECT n.account_id AS id FROM account_names n \
+               WHERE n.name_folded COLLATE \"C\" >= $1 AND n.name_folded COLLATE \"C\" < ($1 || $3) \
+               ORDER BY n.name_folded COLLATE \"C\" LIMIT $2)"
+        }
+        Lookup::Email(_) => {
+            "(SELECT a.id FROM accounts a WHERE lower(a.email) = $1 AND $3 <> '' LIMIT $2) \
+             UNION (SELECT n.account_id FROM account_names n WHERE n.name_folded = $1)"
+        }
+        Lookup::PersonPrefix(_) => {
+            "(SELECT a.id FROM accounts a \
+               WHERE lower(a.family_name) COLLATE \"C\" >= $1 \
+                 AND lower(a.family_name) COLLATE \"C\" < ($1 || $3) \
+               ORDER BY lower(a.family_name) COLLATE \"C\" LIMIT $2) \
+             UNION (SELECT a.id FROM accounts a \
+               WHERE lower(a.given_name) COLLATE \"C\" >= $1 \
+                 AND lower(a.given_name) COLLATE \"C\" < ($1 || $3) \
+               ORDER BY lower(a.given_name) COLLATE \"C\" LIMIT $2)"
+        }
     };
-    let (filter, value) = match lookup {
-        Lookup::NamePrefix(p) => (
-            "a.id IN (SELECT account_id FROM account_names WHERE name_folded LIKE $1)",
-            like(p),
-        ),
-        Lookup::Email(e) => (
-            "(lower(a.email) = $1 OR a.id IN (SELECT account_id FROM account_names \
-              WHERE name_folded = $1))",
-            e.clone(),
-        ),
-        Lookup::PersonPrefix(p) => (
-            "(lower(a.family_name) LIKE $1 OR lower(a.given_name) LIKE $1)",
-            like(p),
-        ),
+    let value = match lookup {
+        Lookup::NamePrefix(v) | Lookup::Email(v) | Lookup::PersonPrefix(v) => v,
     };
-    let sql =
-        format!("SELECT {COLUMNS} FROM accounts a WHERE {filter} ORDER BY a.username LIMIT $2");
-    sql::query(client, &sql, &[&value, &limit])
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id IN ({matching}) \
+         ORDER BY lower(a.family_name), lower(a.given_name), a.username LIMIT $2"
+    );
+    let end = RANGE_END.to_string();
+    sql::query(client, &sql, &[value, &limit, &end])
         .await?
         .iter()
         .map(from_row)

@@ -62,3 +62,88 @@ pub async fn note(db: &deadpool_postgres::Pool, event: &Event<'_>) {
         tracing::error!(error = %crate::error::Chain(&e), kind = event.kind, "audit event not recorded");
     }
 }
+
+/// What the security console searches the trail by (every part optional).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Events about this account.
+    pub account: Option<Uuid>,
+    /// Events an agent's console action wrote (`detail.agent`).
+    pub agent: Option<Uuid>,
+    /// This kind (`login`, `helpdesk_action`, …).
+    pub kind: Option<String>,
+    /// From this instant.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Before this instant.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// From this client address.
+    pub ip: Option<IpAddr>,
+}
+
+/// One event as the console lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// What.
+    pub kind: String,
+    /// Outcome.
+    pub outcome: String,
+    /// Whose account (its username), when known.
+    pub username: Option<String>,
+    /// Which client.
+    pub client_id: Option<String>,
+    /// From where.
+    pub ip: Option<String>,
+    /// The rest, as JSON text.
+    pub detail: String,
+}
+
+/// The events matching `filter`, newest first, at most `limit` (indexes: migration V14).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn search(
+    client: &impl GenericClient,
+    filter: &Filter,
+    limit: i64,
+) -> Result<Vec<Listed>, StoreError> {
+    use super::RowExt as _;
+    const SQL: &str = "SELECT e.at, e.kind, e.outcome, a.username, e.client_id, \
+                              host(e.ip) AS ip, e.detail::text AS detail \
+                         FROM audit_events e LEFT JOIN accounts a ON a.id = e.account_id \
+                        WHERE ($1::uuid IS NULL OR e.account_id = $1) \
+                          AND ($2::text IS NULL OR e.detail->>'agent' = $2) \
+                          AND ($3::text IS NULL OR e.kind = $3) \
+                          AND ($4::timestamptz IS NULL OR e.at >= $4) \
+                          AND ($5::timestamptz IS NULL OR e.at < $5) \
+                          AND ($6::text IS NULL OR e.ip = $6::text::inet) \
+                        ORDER BY e.at DESC, e.id DESC LIMIT $7";
+    let agent = filter.agent.map(|a| a.to_string());
+    let ip = filter.ip.map(|ip| ip.to_string());
+    sql::query(
+        client,
+        SQL,
+        &[
+            &filter.account,
+            &agent,
+            &filter.kind,
+            &filter.from,
+            &filter.until,
+            &ip,
+            &limit,
+        ],
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Listed {
+            at: row.col("at")?,
+            kind: row.col("kind")?,
+            outcome: row.col("outcome")?,
+            username: row.col("username")?,
+            client_id: row.col("client_id")?,
+            ip: row.col("ip")?,
+            detail: row.col("detail")?,
+        })
+    })
+    .collect()
+}

@@ -14,8 +14,22 @@ use crate::flows::{Target, hidden_input};
 
 /// What the agents type, as the seeded register (scripts/bench-helpdesk) answers it.
 const SEARCHES: &[&str] = &[
-    "trem", "gagnon", "roy", "côté", "bouch", "IP5001", "500123", "p4242@bench.example", "mar",
-    "lavoie", "IP52", "fortin", "jean", "pell", "55555", "sim",
+    "trem",
+    "gagnon",
+    "roy",
+    "côté",
+    "bouch",
+    "IP5001",
+    "500123",
+    "p4242@bench.example",
+    "mar",
+    "lavoie",
+    "IP52",
+    "fortin",
+    "jean",
+    "pell",
+    "55555",
+    "sim",
 ];
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -54,7 +68,12 @@ pub async fn sign_in(target: &Target, workers: usize) -> anyhow::Result<reqwest:
         to == "/mfa/enrol",
         "agent login: sent to `{to}`, not the second-factor set-up (a fresh agent is expected)"
     );
-    let page = http.get(target.url("/mfa/enrol")?).send().await?.text().await?;
+    let page = http
+        .get(target.url("/mfa/enrol")?)
+        .send()
+        .await?
+        .text()
+        .await?;
     let csrf = hidden_input(&page, "csrf").context("set-up page: no csrf")?;
     let typed: String = page
         .split("<code id=\"secret\">")
@@ -67,7 +86,11 @@ pub async fn sign_in(target: &Target, workers: usize) -> anyhow::Result<reqwest:
     let secret = base32_decode(&typed).context("set-up page: the secret is not base32")?;
     let code = idp::second_factor::totp::current_code(&secret)?;
     let shown = post("/mfa/enrol", vec![("csrf", csrf), ("code", code)]).await?;
-    ensure!(shown.status() == StatusCode::OK, "set-up: {}", shown.status());
+    ensure!(
+        shown.status() == StatusCode::OK,
+        "set-up: {}",
+        shown.status()
+    );
     let page = shown.text().await?;
     let csrf = hidden_input(&page, "csrf").context("codes page: no csrf")?;
     let done = post("/mfa/enrol/done", vec![("csrf", csrf)]).await?;

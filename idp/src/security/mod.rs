@@ -1,0 +1,30 @@
+//! The security console (issue 10, security-officer role): the audit trail searched by account,
+//! agent, kind, dates and client address, exported as CSV (`audit.rs`); the policy in force —
+//! passwords, lockout, recovery, second factor, consoles (`policy.rs`). Read-only: nothing here
+//! changes the trail, which the database keeps append-only (migrations V3, V14).
+//!
+//! Every route takes the [`SecurityOfficer`] extractor (`crate::console`): the role, a session
+//! opened with a second factor, not idle; anyone else gets 403.
+
+mod audit;
+mod policy;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// A security officer at the console.
+pub type SecurityOfficer = crate::console::Console<crate::console::Security>;
+
+/// `/security…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/security",
+            get(|_: SecurityOfficer| async { Redirect::to("/security/audit") }),
+        )
+        .route("/security/audit", get(audit::show))
+        .route("/security/policy", get(policy::show))
+}

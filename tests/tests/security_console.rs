@@ -1,0 +1,169 @@
+//! The security console (issue 10): a security officer (second factor at sign-in) searches the
+//! audit trail by account, agent, kind, days and address, exports it as CSV, and reads the
+//! policy in force; bad filters are named at their fields; everyone else gets 403; the trail
+//! stays append-only, TRUNCATE included.
+
+use idp::domain::Role;
+use integration_tests::login::{log_in, logs_in};
+use integration_tests::page::unescape;
+use integration_tests::{PASSWORD, TestApp, location, spawn_app};
+
+const OFFICER: &str = "CE27200";
+const PROFESSIONAL: &str = "IP27201";
+
+async fn staff_with(app: &TestApp, username: &str, role: Role) {
+    app.add_account(username, "staff", None).await;
+    let db = app.deployment.db.get().await.unwrap();
+    idp::admin::roles::grant(&db, username, role).await.unwrap();
+}
+
+async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
+    let browser = app.new_browser();
+    let answer = log_in(app, &browser, "/login", username, PASSWORD).await;
+    assert_eq!(location(&answer), "/", "{username} signs in");
+    browser
+}
+
+async fn get(app: &TestApp, browser: &reqwest::Client, path: &str) -> (u16, String, String) {
+    let answer = browser.get(app.url(path)).send().await.unwrap();
+    let status = answer.status().as_u16();
+    let kind = answer
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, kind, unescape(&answer.text().await.unwrap()))
+}
+
+#[tokio::test]
+async fn an_officer_searches_and_exports_the_audit_trail_and_reads_the_policy() {
+    let app = spawn_app().await;
+    staff_with(&app, OFFICER, Role::SecurityOfficer).await;
+    app.add_user(PROFESSIONAL).await;
+    assert!(!logs_in(&app, PROFESSIONAL, "pas le bon mot de passe").await);
+    let browser = signed_in(&app, OFFICER).await;
+    let (_, _, home) = get(&app, &browser, "/").await;
+    assert!(
+        home.contains("href=\"/security\""),
+        "the home page links the console"
+    );
+    let answer = browser.get(app.url("/security")).send().await.unwrap();
+    assert_eq!(location(&answer), "/security/audit");
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (status, _, page) = get(
+        &app,
+        &browser,
+        &format!("/security/audit?account=ip27201&kind=login&from={today}&to={today}&ip=127.0.0.1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<td>login</td>") && page.contains("<td>failure</td>"),
+        "{page}"
+    );
+    assert!(page.contains(PROFESSIONAL));
+    let (_, _, none) = get(&app, &browser, "/security/audit?kind=login&to=2000-01-01").await;
+    assert!(none.contains("Aucun événement ne correspond."), "{none}");
+
+    let (status, kind, csv) =
+        get(&app, &browser, "/security/audit?account=IP27201&format=csv").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("at,kind,outcome,account,client,ip,detail")
+    );
+    assert!(csv.contains(",login,failure,IP27201,"), "{csv}");
+
+    // Bad filters: each named at its field, nothing listed.
+    let (status, _, page) = get(
+        &app,
+        &browser,
+        "/security/audit?account=personne&from=2026-13-01&ip=pas-une-ip&kind=DROP%20TABLE",
+    )
+    .await;
+    assert_eq!(status, 400);
+    for field in ["account", "from", "ip", "kind"] {
+        assert!(
+            page.contains(&format!("id=\"{field}-error\"")),
+            "{field}: {page}"
+        );
+    }
+    let (status, _, _) = get(&app, &browser, "/security/audit?from=2026-13-01&format=csv").await;
+    assert_eq!(status, 400, "no export of a bad filter");
+
+    let (status, _, policy) = get(&app, &browser, "/security/policy").await;
+    assert_eq!(status, 200);
+    assert!(
+        policy.contains("Longueur minimale (caractères)"),
+        "{policy}"
+    );
+    assert!(policy.contains("Exigé pour tout rôle de la Régie"));
+}
+
+#[tokio::test]
+async fn everyone_else_is_refused_and_the_trail_stays_append_only() {
+    let app = spawn_app().await;
+    staff_with(&app, "CE27202", Role::HelpdeskAgent).await;
+    app.add_user(PROFESSIONAL).await;
+    for who in [PROFESSIONAL, "CE27202"] {
+        let browser = signed_in(&app, who).await;
+        for path in [
+            "/security",
+            "/security/audit",
+            "/security/audit?format=csv",
+            "/security/policy",
+        ] {
+            let (status, _, _) = get(&app, &browser, path).await;
+            assert_eq!(status, 403, "{who} {path}");
+        }
+    }
+    let anonymous = app.new_browser();
+    let answer = anonymous
+        .get(app.url("/security/audit"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&answer), "/login");
+    let db = app.deployment.db.get().await.unwrap();
+    let refused = db.execute("TRUNCATE audit_events", &[]).await;
+    assert!(
+        refused.is_err_and(|e| format!("{e:?}").contains("append-only")),
+        "TRUNCATE is refused"
+    );
+}
+
+#[tokio::test]
+async fn the_console_pages_pass_axe_in_a_real_browser() {
+    use integration_tests::chromium::{Driver, arrives_at, axe_violations, bounded, fill, submit};
+    let app = spawn_app().await;
+    staff_with(&app, OFFICER, Role::SecurityOfficer).await;
+    let secret = integration_tests::credentials::fresh_totp(&app, OFFICER).await;
+    let driver = Driver::start().await;
+    let browser = driver.session().await;
+    bounded("login", browser.goto(&app.url("/login"))).await;
+    fill(&browser, "username", OFFICER).await;
+    fill(&browser, "password", PASSWORD).await;
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/mfa").await;
+    fill(
+        &browser,
+        "code",
+        &idp::second_factor::totp::current_code(&secret).unwrap(),
+    )
+    .await;
+    submit(&browser).await;
+    arrives_at(&browser, &app, "/").await;
+    for path in [
+        "/security/audit",
+        "/security/audit?from=2026-13-01&ip=x",
+        "/security/policy",
+        "/security/audit?lang=en",
+    ] {
+        bounded(path, browser.goto(&app.url(path))).await;
+        let found = axe_violations(&browser).await;
+        assert!(found.is_empty(), "{path}: {found:?}");
+    }
+}
