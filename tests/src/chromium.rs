@@ -262,3 +262,18 @@ pub async fn axe_violations(browser: &Client) -> Vec<String> {
         })
         .unwrap_or_else(|| vec![format!("axe-core answered {found}")])
 }
+
+/// Signs an agency account in at the provider's login page, giving the code of a fresh
+/// authenticator at `/mfa` (`credentials::fresh_totp`), and waits for the home page.
+pub async fn sign_in_with_code(browser: &Client, app: &TestApp, username: &str) {
+    let secret = crate::credentials::fresh_totp(app, username).await;
+    bounded("login", browser.goto(&app.url("/login"))).await;
+    fill(browser, "username", username).await;
+    fill(browser, "password", crate::PASSWORD).await;
+    submit(browser).await;
+    arrives_at(browser, app, "/mfa").await;
+    let code = idp::second_factor::totp::current_code(&secret).unwrap();
+    fill(browser, "code", &code).await;
+    submit(browser).await;
+    arrives_at(browser, app, "/").await;
+}

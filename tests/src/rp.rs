@@ -139,3 +139,33 @@ pub fn algs(alg: idp::keys::SigningAlg) -> Vec<CoreJwsSigningAlgorithm> {
 pub fn secret(secret: Option<String>) -> Option<ClientSecret> {
     secret.map(ClientSecret::new)
 }
+
+/// Signs `username` in at `client_id` (openid profile) through the provider's pages, a second
+/// factor included when the account owes one, and redeems the code: the token response.
+pub async fn tokens_for(
+    p: &crate::Provider,
+    client_id: &str,
+    username: &str,
+    password: &str,
+) -> serde_json::Value {
+    let started = start(
+        &p.metadata,
+        client_id,
+        crate::CALLBACK,
+        &["openid", "profile"],
+    );
+    let browser = p.app.new_browser();
+    let callback = sign_in(&browser, &p.app, started.url.as_str(), username, password).await;
+    let code = code_from(&callback, &p.app, &started.state);
+    let secret = p.secret.as_deref().expect("a confidential client");
+    let (status, tokens) = crate::oauth::redeem(
+        &p.app,
+        client_id,
+        secret,
+        code.secret(),
+        started.verifier.secret(),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens
+}

@@ -76,24 +76,9 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     let db = app.deployment.db.get().await.unwrap();
     db.query_one(sql, &[]).await.unwrap().get(0)
 }
-
 /// Signs `username` in at the messaging client: the token response.
 async fn tokens_for(p: &Provider, username: &str, password: &str) -> Value {
-    let started = rp::start(&p.metadata, CLIENT, CALLBACK, &["openid", "profile"]);
-    let browser = p.app.new_browser();
-    let callback = rp::sign_in(&browser, &p.app, started.url.as_str(), username, password).await;
-    let code = rp::code_from(&callback, &p.app, &started.state);
-    let secret = p.secret.as_deref().unwrap();
-    let (status, tokens) = oauth::redeem(
-        &p.app,
-        CLIENT,
-        secret,
-        code.secret(),
-        started.verifier.secret(),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    tokens
+    rp::tokens_for(p, CLIENT, username, password).await
 }
 
 #[tokio::test]

@@ -344,27 +344,14 @@ async fn every_console_url_and_action_is_refused_to_everyone_else_and_nothing_ch
 async fn an_agent_unlocks_an_account_in_a_real_browser_in_french() {
     use fantoccini::Locator;
     use integration_tests::chromium::{
-        Driver, WAIT, arrives_at, axe_violations, bounded, fill, heading, submit,
+        Driver, WAIT, axe_violations, bounded, fill, heading, sign_in_with_code, submit,
     };
     let app = spawn_app().await;
     agent(&app, AGENT).await;
     app.add_user(CALLER).await;
-    let secret = integration_tests::credentials::fresh_totp(&app, AGENT).await;
     let driver = Driver::start().await;
     let browser = driver.session().await;
-    bounded("login", browser.goto(&app.url("/login"))).await;
-    fill(&browser, "username", AGENT).await;
-    fill(&browser, "password", PASSWORD).await;
-    submit(&browser).await;
-    arrives_at(&browser, &app, "/mfa").await;
-    fill(
-        &browser,
-        "code",
-        &idp::second_factor::totp::current_code(&secret).unwrap(),
-    )
-    .await;
-    submit(&browser).await;
-    arrives_at(&browser, &app, "/").await;
+    sign_in_with_code(&browser, &app, AGENT).await;
     bounded("console", browser.goto(&app.url("/helpdesk"))).await;
     assert_eq!(heading(&browser).await, "Console du centre d'assistance");
     fill(&browser, "q", "27101").await;

@@ -16,24 +16,9 @@ const CLIENT: &str = "messaging";
 const STAFF: &str = "CE31415";
 const PROFESSIONAL: &str = "IP27182";
 const OTHER_PROFESSIONAL: &str = "IP16180";
-
 /// Signs `username` in at [`CLIENT`] with `openid profile`: the token response.
 async fn tokens_for(p: &Provider, username: &str) -> Value {
-    let started = rp::start(&p.metadata, CLIENT, CALLBACK, &["openid", "profile"]);
-    let browser = p.app.new_browser();
-    let callback = rp::sign_in(&browser, &p.app, started.url.as_str(), username, PASSWORD).await;
-    let code = rp::code_from(&callback, &p.app, &started.state);
-    let secret = p.secret.as_deref().unwrap();
-    let (status, tokens) = oauth::redeem(
-        &p.app,
-        CLIENT,
-        secret,
-        code.secret(),
-        started.verifier.secret(),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    tokens
+    rp::tokens_for(p, CLIENT, username, PASSWORD).await
 }
 
 async fn userinfo(app: &TestApp, access_token: &str) -> Value {

@@ -137,25 +137,12 @@ async fn everyone_else_is_refused_and_the_trail_stays_append_only() {
 
 #[tokio::test]
 async fn the_console_pages_pass_axe_in_a_real_browser() {
-    use integration_tests::chromium::{Driver, arrives_at, axe_violations, bounded, fill, submit};
+    use integration_tests::chromium::{Driver, axe_violations, bounded, sign_in_with_code};
     let app = spawn_app().await;
     staff_with(&app, OFFICER, Role::SecurityOfficer).await;
-    let secret = integration_tests::credentials::fresh_totp(&app, OFFICER).await;
     let driver = Driver::start().await;
     let browser = driver.session().await;
-    bounded("login", browser.goto(&app.url("/login"))).await;
-    fill(&browser, "username", OFFICER).await;
-    fill(&browser, "password", PASSWORD).await;
-    submit(&browser).await;
-    arrives_at(&browser, &app, "/mfa").await;
-    fill(
-        &browser,
-        "code",
-        &idp::second_factor::totp::current_code(&secret).unwrap(),
-    )
-    .await;
-    submit(&browser).await;
-    arrives_at(&browser, &app, "/").await;
+    sign_in_with_code(&browser, &app, OFFICER).await;
     for path in [
         "/security/audit",
         "/security/audit?from=2026-13-01&ip=x",
