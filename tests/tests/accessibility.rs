@@ -124,6 +124,7 @@ async fn the_signed_in_pages_have_no_wcag_violation() {
         "/account/username",
         "/account/questions",
         "/account/sessions",
+        "/account/second-factor",
     ] {
         audit.page(&browser, &app, path).await;
     }

@@ -264,6 +264,7 @@ async fn every_settings_page_sends_a_signed_out_browser_to_the_login_page() {
         "/account/questions",
         "/account/username/sent",
         "/account/delegations",
+        "/account/second-factor",
     ] {
         let answer = browser.get(app.url(path)).send().await.unwrap();
         assert_eq!(answer.status(), 303, "{path}");

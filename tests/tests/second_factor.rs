@@ -13,7 +13,7 @@ use integration_tests::oauth::{self, field};
 use integration_tests::page::{form_page, unescape};
 use integration_tests::{
     CALLBACK, PASSWORD, Provider, TestApp, confidential_client, hidden_input, location, provider,
-    rp, through_resume,
+    rp, spawn_app, through_resume,
 };
 use serde_json::{Value, json};
 
@@ -283,9 +283,151 @@ async fn the_set_up_pages_pass_axe_in_a_real_browser() {
     let secret = totp_rs::Secret::try_from_base32(&typed).unwrap().to_vec();
     fill(&browser, "code", &totp::current_code(&secret).unwrap()).await;
     submit(&browser).await;
+    bounded(
+        "the codes",
+        browser
+            .wait()
+            .at_most(integration_tests::chromium::WAIT)
+            .for_element(fantoccini::Locator::Id("recovery-codes")),
+    )
+    .await;
     assert_eq!(heading(&browser).await, "Vos codes de récupération");
     let found = axe_violations(&browser).await;
     assert!(found.is_empty(), "the codes: {found:?}");
     submit(&browser).await;
     arrives_at(&browser, app, "/").await;
+}
+
+#[tokio::test]
+async fn a_professional_opts_in_from_the_settings_and_may_remove_it() {
+    let app = spawn_app().await;
+    app.add_user("IP27003").await;
+    let browser = app.new_browser();
+    let answer =
+        integration_tests::login::log_in(&app, &browser, "/login", "IP27003", PASSWORD).await;
+    assert_eq!(location(&answer), "/");
+    let (_, html) = form_page(&app, &browser, "/account/second-factor").await;
+    let typed = html
+        .split("<code id=\"secret\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .replace(' ', "");
+    let secret = totp_rs::Secret::try_from_base32(&typed).unwrap().to_vec();
+    let settings = |password: &'static str, code: String| {
+        let (app, browser) = (&app, &browser);
+        async move {
+            let (csrf, _) = form_page(app, browser, "/account/second-factor").await;
+            let form = [
+                ("csrf", csrf),
+                ("current_password", password.to_owned()),
+                ("code", code),
+            ];
+            browser
+                .post(app.url("/account/second-factor"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let right = totp::current_code(&secret).unwrap();
+    let refused = settings("pas le mot de passe", right.clone()).await;
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"current_password-error\"")
+    );
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let refused = settings(PASSWORD, wrong).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("id=\"code-error\""));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM totp_credentials").await,
+        0
+    );
+
+    let shown = settings(PASSWORD, right).await;
+    assert_eq!(shown.status(), 200);
+    let html = shown.text().await.unwrap();
+    assert_eq!(
+        html.matches("<li><code>").count(),
+        10,
+        "the recovery codes, once"
+    );
+    let mail = app.smtp.wait_for("ip27003@example.org", 1).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.subject == "Deuxième facteur ajouté à votre compte")
+    );
+
+    // From now on the sign-in asks for a code.
+    let again = app.new_browser();
+    let (_, login) = form_page(&app, &again, "/login").await;
+    let answer =
+        integration_tests::login::post_form(&app, &again, &login, "IP27003", PASSWORD).await;
+    assert_eq!(location(&answer), "/mfa");
+
+    // Removing it asks for the password too.
+    let remove = |password: &'static str| {
+        let (app, browser) = (&app, &browser);
+        async move {
+            let (csrf, _) = form_page(app, browser, "/account/second-factor").await;
+            let form = [("csrf", csrf), ("current_password", password.to_owned())];
+            browser
+                .post(app.url("/account/second-factor/remove"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(remove("pas le mot de passe").await.status(), 400);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM totp_credentials").await,
+        1
+    );
+    let answer = remove(PASSWORD).await;
+    assert_eq!(location(&answer), "/account?done=second-factor");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM totp_credentials").await,
+        0
+    );
+    assert!(integration_tests::login::logs_in(&app, "IP27003", PASSWORD).await);
+}
+
+#[tokio::test]
+async fn an_agency_role_cannot_remove_its_second_factor() {
+    let app = spawn_app().await;
+    app.add_account(AGENT, "staff", None).await;
+    {
+        let db = app.deployment.db.get().await.unwrap();
+        idp::admin::roles::grant(&db, AGENT, Role::HelpdeskAgent)
+            .await
+            .unwrap();
+    }
+    let browser = app.new_browser();
+    let answer = integration_tests::login::log_in(&app, &browser, "/login", AGENT, PASSWORD).await;
+    assert_eq!(location(&answer), "/");
+    let (_, html) = form_page(&app, &browser, "/account/second-factor").await;
+    // No removal form on the page: a token from another settings form, posted by hand.
+    let (csrf, _) = form_page(&app, &browser, "/account/password").await;
+    assert!(
+        unescape(&html).contains("ne peut pas être retiré"),
+        "{html}"
+    );
+    let answer = browser
+        .post(app.url("/account/second-factor/remove"))
+        .form(&[("csrf", csrf.as_str()), ("current_password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM totp_credentials").await,
+        1
+    );
 }

@@ -61,6 +61,7 @@ fn menu(lang: Lang) -> Vec<MenuItem> {
         ("/account/password", "account-menu-password"),
         ("/account/questions", "account-menu-questions"),
         ("/account/sessions", "account-menu-sessions"),
+        ("/account/second-factor", "account-menu-second-factor"),
         ("/account/delegations", "account-menu-delegations"),
         ("/logout", "account-menu-logout"),
     ]

@@ -107,6 +107,7 @@ fn done_key(done: &str) -> Option<&'static str> {
         "questions" => Some("account-done-questions"),
         "username" => Some("account-done-username"),
         "sessions" => Some("account-done-sessions"),
+        "second-factor" => Some("account-done-second-factor"),
         _ => None,
     }
 }

@@ -91,6 +91,11 @@ pub enum Notice {
     },
     /// An access request was refused by everyone it named.
     AccessRefused,
+    /// A second factor was added to or removed from the account, from its settings.
+    SecondFactorChanged {
+        /// Added (else removed).
+        added: bool,
+    },
     /// « Nom d'utilisateur oublié? »: the account's username, to its proven address.
     UsernameReminder {
         /// The username.

@@ -158,6 +158,14 @@ impl<'a> Words<'a> {
                 "mail-username-reminder-subject",
                 &["mail-username-reminder-body", "mail-username-reminder-next"],
             ),
+            Notice::SecondFactorChanged { added: true } => plain(
+                "mail-second-factor-added-subject",
+                &["mail-second-factor-added-body", "mail-second-factor-next"],
+            ),
+            Notice::SecondFactorChanged { added: false } => plain(
+                "mail-second-factor-removed-subject",
+                &["mail-second-factor-removed-body", "mail-second-factor-next"],
+            ),
             Notice::AccessRefused => plain(
                 "mail-access-refused-subject",
                 &["mail-access-refused-body", "mail-access-refused-next"],
@@ -260,6 +268,8 @@ mod tests {
             Notice::UsernameReminder {
                 username: "IP12345".into(),
             },
+            Notice::SecondFactorChanged { added: true },
+            Notice::SecondFactorChanged { added: false },
         ]
     }
 

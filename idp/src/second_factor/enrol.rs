@@ -22,7 +22,7 @@ use crate::store::{accounts, audit, ephemeral, second_factors, windows};
 use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
 /// The pending secret's kind in Redis (sealed, under the restricted state's key).
-const PENDING: &str = "mfa-enrol";
+pub(super) const PENDING: &str = "mfa-enrol";
 /// As long as the restricted state.
 const PENDING_TTL_SECS: u64 = 1800;
 
@@ -49,6 +49,7 @@ struct CodesPage {
     switch_href: String,
     csrf: String,
     codes: Vec<String>,
+    back: Option<&'static str>,
 }
 
 /// `POST /mfa/enrol`.
@@ -66,8 +67,11 @@ fn pending_context(id: &str) -> Vec<u8> {
     [b"totp-pending:".as_slice(), id.as_bytes()].concat()
 }
 
-/// The secret waiting for its first code (made on the first visit).
-async fn pending_secret(app: &AppState, id: &str) -> Result<Zeroizing<Vec<u8>>, PageError> {
+/// The secret waiting for its first code under `id` (made on the first visit).
+pub(super) async fn pending_secret(
+    app: &AppState,
+    id: &str,
+) -> Result<Zeroizing<Vec<u8>>, PageError> {
     let context = pending_context(id);
     if let Some(sealed) = ephemeral::get::<String>(&app.kv, PENDING, id).await?
         && let Ok(bytes) = URL_SAFE_NO_PAD.decode(sealed)
@@ -91,7 +95,6 @@ async fn render(
 ) -> Result<Response, PageError> {
     let (qr, secret) = match pending {
         Some((id, state)) => {
-            let secret = pending_secret(app, id).await?;
             let username = {
                 let db = app.db.get().await?;
                 accounts::get(&db, state.account_id)
@@ -99,12 +102,7 @@ async fn render(
                     .map(|a| a.username)
                     .unwrap_or_default()
             };
-            let uri = totp::uri(&secret, &username).map_err(PageError::internal)?;
-            let svg = totp::qr_svg(&uri).map_err(PageError::internal)?;
-            (
-                format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
-                totp::typed_form(&secret),
-            )
+            set_up_view(app, id, &username).await?
         }
         None => (String::new(), String::new()),
     };
@@ -127,11 +125,64 @@ async fn render(
     Ok((jar, page::html(status, &page)).into_response())
 }
 
-fn codes_page(
+/// What the set-up shows for the pending secret under `id`: the QR code (a `data:` URI of the
+/// SVG) and the secret typed out.
+pub(super) async fn set_up_view(
+    app: &AppState,
+    id: &str,
+    username: &str,
+) -> Result<(String, String), PageError> {
+    let secret = pending_secret(app, id).await?;
+    let uri = totp::uri(&secret, username).map_err(PageError::internal)?;
+    let svg = totp::qr_svg(&uri).map_err(PageError::internal)?;
+    Ok((
+        format!("data:image/svg+xml;base64,{}", STANDARD.encode(svg)),
+        totp::typed_form(&secret),
+    ))
+}
+
+/// Stores a confirmed secret with a new set of recovery codes (in one transaction, audited
+/// with `detail`); the codes, to show once.
+pub(super) async fn store(
+    app: &AppState,
+    account: uuid::Uuid,
+    secret: &[u8],
+    step: i64,
+    requester: &Requester,
+    detail: serde_json::Value,
+) -> Result<Vec<String>, PageError> {
+    let codes = recovery_codes::generate().map_err(PageError::internal)?;
+    let hashes: Vec<Vec<u8>> = codes
+        .iter()
+        .map(|c| recovery_codes::hash(&app.client_secret_key, account, c))
+        .collect();
+    let sealed = totp::seal(&app.kek, &totp::account_context(account), secret)
+        .map_err(PageError::internal)?;
+    let mut db = app.db.get().await?;
+    let tx = db.transaction().await?;
+    second_factors::enrol(&tx, account, &sealed, step, &hashes).await?;
+    let event = audit::Event {
+        kind: "second_factor_enrolled",
+        outcome: "success",
+        account_id: Some(account),
+        client_id: None,
+        ip: Some(requester.ip),
+        user_agent: requester.user_agent.as_deref(),
+        detail,
+    };
+    audit::record(&tx, &event).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// The recovery codes, shown once; then « Continuer » (the sign-in goes on) or, from the
+/// settings (`back`), a link back.
+pub(super) fn codes_page(
     app: &AppState,
     lang: Lang,
     jar: CookieJar,
     codes: Vec<String>,
+    back: Option<&'static str>,
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let page = CodesPage {
@@ -140,6 +191,7 @@ fn codes_page(
         switch_href: page::switch_href("/mfa/enrol", lang),
         csrf,
         codes,
+        back,
     };
     Ok((jar, page::html(StatusCode::OK, &page)).into_response())
 }
@@ -155,7 +207,7 @@ pub async fn show(
     };
     if state.second_factor {
         // Set up already (a reload of the codes page): the codes are not shown again.
-        return codes_page(&app, lang, jar, Vec::new());
+        return codes_page(&app, lang, jar, Vec::new(), None);
     }
     render(&app, lang, jar, Some((&id, &state)), None).await
 }
@@ -172,7 +224,7 @@ pub async fn submit(
         return Ok(Redirect::to("/login").into_response());
     };
     if state.second_factor {
-        return codes_page(&app, lang, jar, Vec::new());
+        return codes_page(&app, lang, jar, Vec::new(), None);
     }
     let typed = form.code.trim();
     if typed.is_empty() || typed.len() > 64 {
@@ -210,33 +262,12 @@ pub async fn submit(
         )
         .await;
     };
-    let codes = recovery_codes::generate().map_err(PageError::internal)?;
-    let hashes: Vec<Vec<u8>> = codes
-        .iter()
-        .map(|c| recovery_codes::hash(&app.client_secret_key, account, c))
-        .collect();
-    let sealed = totp::seal(&app.kek, &totp::account_context(account), &secret)
-        .map_err(PageError::internal)?;
-    {
-        let mut db = app.db.get().await?;
-        let tx = db.transaction().await?;
-        second_factors::enrol(&tx, account, &sealed, step, &hashes).await?;
-        let event = audit::Event {
-            kind: "second_factor_enrolled",
-            outcome: "success",
-            account_id: Some(account),
-            client_id: None,
-            ip: Some(requester.ip),
-            user_agent: requester.user_agent.as_deref(),
-            detail: serde_json::json!({ "method": "totp", "recovery_codes": codes.len() }),
-        };
-        audit::record(&tx, &event).await?;
-        tx.commit().await?;
-    }
+    let detail = serde_json::json!({ "method": "totp", "at": "first_sign_in" });
+    let codes = store(&app, account, &secret, step, &requester, detail).await?;
     ephemeral::delete(&app.kv, PENDING, &id).await?;
     state.second_factor = true;
     restricted::save(&app, &id, &state).await?;
-    codes_page(&app, lang, jar, codes)
+    codes_page(&app, lang, jar, codes, None)
 }
 
 /// `POST /mfa/enrol/done`: on, once the secret is stored.

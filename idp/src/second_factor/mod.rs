@@ -9,11 +9,14 @@
 //!   counts in the per-IP window the password checks use.
 //! - `/mfa/enrol` (`enrol.rs`): a QR code and the secret typed out, confirmed by a first code;
 //!   then the recovery codes, shown once.
+//! - `/account/second-factor` (`settings.rs`): anyone opts in from the account settings (the
+//!   professionals' choice), or removes it when no role requires it.
 //! - `totp.rs`: the RFC 6238 rules (totp-rs) and the sealing of the secret;
 //!   `recovery_codes.rs`: the codes and their keyed hashes.
 
 mod enrol;
 pub mod recovery_codes;
+mod settings;
 pub mod totp;
 mod verify;
 
@@ -30,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/mfa", get(verify::show).post(verify::submit))
         .route("/mfa/enrol", get(enrol::show).post(enrol::submit))
         .route("/mfa/enrol/done", post(enrol::done))
+        .route(settings::PATH, get(settings::show).post(settings::add))
+        .route("/account/second-factor/remove", post(settings::remove))
 }
 
 /// Appends a second-factor event outside any transaction (a refusal, or a check already done).
