@@ -374,7 +374,7 @@ fn tls_config(ca_pem: &[u8]) -> anyhow::Result<rustls::ClientConfig> {
 }
 
 /// `n` random bytes, base64url.
-fn random_b64(n: usize) -> anyhow::Result<String> {
+pub(crate) fn random_b64(n: usize) -> anyhow::Result<String> {
     let mut bytes = vec![0u8; n];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| anyhow!("rng failed"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))

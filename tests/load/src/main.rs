@@ -11,6 +11,7 @@ mod helpdesk;
 mod messaging;
 mod procfs;
 mod recovery;
+mod registration;
 mod stats;
 
 use std::io::Write as _;
@@ -107,6 +108,9 @@ struct Cli {
     /// Target ratio of idp CPU per login to the CPU of one Argon2id hash.
     #[arg(long)]
     target_hash_ratio: Option<f64>,
+    /// The registration scenario's numbers and NIPs (`nips.csv` of `idp nip issue`).
+    #[arg(long)]
+    nips: Option<PathBuf>,
     /// Size of the attachment of the big-file scenario, MiB.
     #[arg(long, default_value_t = 1024)]
     file_mib: u64,
@@ -145,6 +149,9 @@ enum Scenario {
     /// `GET /helpdesk?q=…` as a signed-in help-desk agent (`--username`), searches cycling
     /// through names, usernames, numbers and addresses.
     HelpdeskSearch,
+    /// « Information et inscription »: `/enrol` with a number and NIP from `--nips`, a new
+    /// password, the eight questions (a new professional and a new browser each time).
+    Registration,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
     /// messaging process's memory; not a timed loop: `--duration` does not apply).
     MessagingBigFile,
@@ -167,6 +174,7 @@ impl Scenario {
             Scenario::MessagingThread => "messaging-thread",
             Scenario::MessagingBigFile => "messaging-big-file",
             Scenario::HelpdeskSearch => "helpdesk-search",
+            Scenario::Registration => "registration",
         }
     }
 
@@ -213,6 +221,8 @@ struct Worker {
     account: Option<Arc<recovery::Account>>,
     /// Messaging: this worker's thread.
     thread: String,
+    /// Registration: the NIPs (shared) and the question ids to answer.
+    registration: Option<(Arc<registration::Nips>, Arc<[String]>)>,
 }
 
 impl Worker {
@@ -262,6 +272,10 @@ impl Worker {
                 messaging::read(&http, &target.messaging_base, &self.token, &path).await
             }
             Scenario::HelpdeskSearch => helpdesk::search(target, &http).await,
+            Scenario::Registration => match &self.registration {
+                Some((nips, questions)) => registration::register(target, nips, questions).await,
+                None => bail!("registration: no --nips"),
+            },
             Scenario::MessagingBigFile => {
                 anyhow::bail!("messaging-big-file is one transfer, not a timed loop")
             }
@@ -384,6 +398,21 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
     } else {
         None
     };
+    let registration = if cli.scenario == Scenario::Registration {
+        let path = cli.nips.as_deref().context("registration: --nips FILE")?;
+        let nips = Arc::new(registration::Nips::read(path)?);
+        let config = idp::config::Config::load(&cli.config_dir, &cli.idp_env)?;
+        let questions: Arc<[String]> = config
+            .secret_questions
+            .catalogue
+            .iter()
+            .take(config.secret_questions.required)
+            .map(|q| q.id.clone())
+            .collect();
+        Some((nips, questions))
+    } else {
+        None
+    };
     let mut workers = Vec::with_capacity(cli.concurrency);
     for i in 0..cli.concurrency {
         let http = if let Some(agent) = &agent {
@@ -419,6 +448,7 @@ async fn set_up(cli: &Cli, target: &Target) -> anyhow::Result<Vec<Worker>> {
             relogins: 0,
             account: accounts.get(i).cloned(),
             thread,
+            registration: registration.clone(),
         });
     }
     Ok(workers)
@@ -489,7 +519,7 @@ async fn main() -> anyhow::Result<()> {
 
     let cost = if matches!(
         cli.scenario,
-        Scenario::Login | Scenario::Recovery | Scenario::RecoveryUnknown
+        Scenario::Login | Scenario::Recovery | Scenario::RecoveryUnknown | Scenario::Registration
     ) {
         Some(password_cost(&cli)?)
     } else {
