@@ -115,6 +115,7 @@ async fn everyone_else_is_refused_and_the_trail_stays_append_only() {
             "/security/audit",
             "/security/audit?format=csv",
             "/security/policy",
+            "/security/roles",
         ] {
             let (status, _, _) = get(&app, &browser, path).await;
             assert_eq!(status, 403, "{who} {path}");
@@ -147,10 +148,110 @@ async fn the_console_pages_pass_axe_in_a_real_browser() {
         "/security/audit",
         "/security/audit?from=2026-13-01&ip=x",
         "/security/policy",
+        "/security/roles",
         "/security/audit?lang=en",
     ] {
         bounded(path, browser.goto(&app.url(path))).await;
         let found = axe_violations(&browser).await;
         assert!(found.is_empty(), "{path}: {found:?}");
     }
+}
+
+#[tokio::test]
+async fn an_officer_grants_and_revokes_roles_each_audited_and_never_their_own() {
+    let app = spawn_app().await;
+    staff_with(&app, OFFICER, Role::SecurityOfficer).await;
+    app.add_account("CE27203", "staff", None).await;
+    app.add_user(PROFESSIONAL).await;
+    let browser = signed_in(&app, OFFICER).await;
+    let change = |username: &'static str, role: &'static str, change: &'static str| {
+        let (app, browser) = (&app, &browser);
+        async move {
+            let (csrf, _) =
+                integration_tests::page::form_page(app, browser, "/security/roles").await;
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("username", username),
+                ("role", role),
+                ("change", change),
+            ];
+            let answer = browser
+                .post(app.url("/security/roles"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            let status = answer.status().as_u16();
+            let to = if status == 303 {
+                location(&answer)
+            } else {
+                String::new()
+            };
+            (status, to, unescape(&answer.text().await.unwrap()))
+        }
+    };
+    let (status, to, _) = change("ce27203", "helpdesk-agent", "grant").await;
+    assert_eq!((status, to.as_str()), (303, "/security/roles?done=changed"));
+    let (_, to, _) = change("CE27203", "helpdesk-agent", "grant").await;
+    assert_eq!(to, "/security/roles?done=unchanged");
+    let (_, _, page) = get(&app, &browser, "/security/roles").await;
+    assert!(
+        page.contains("<td>CE27203</td>") && page.contains("helpdesk-agent"),
+        "{page}"
+    );
+
+    // The role asks for a second factor at the holder's next sign-in.
+    let holder = app.new_browser();
+    let (_, login) = integration_tests::page::form_page(&app, &holder, "/login").await;
+    let answer =
+        integration_tests::login::post_form(&app, &holder, &login, "CE27203", PASSWORD).await;
+    assert_eq!(location(&answer), "/mfa/enrol");
+
+    // Refusals at their fields, nothing changed; never the officer's own roles.
+    for (username, role, change_to, field) in [
+        (PROFESSIONAL, "helpdesk-agent", "grant", "username-error"),
+        ("CE00000", "helpdesk-agent", "grant", "username-error"),
+        ("CE27203", "root", "grant", "role-error"),
+        ("CE27203", "helpdesk-agent", "delete", "change-error"),
+    ] {
+        let (status, _, page) = change(username, role, change_to).await;
+        assert_eq!(status, 422, "{username} {role} {change_to}");
+        assert!(page.contains(&format!("id=\"{field}\"")), "{field}: {page}");
+    }
+    let (status, _, _) = change(OFFICER, "security-officer", "revoke").await;
+    assert_eq!(status, 403, "not their own");
+
+    let (_, to, _) = change("CE27203", "helpdesk-agent", "revoke").await;
+    assert_eq!(to, "/security/roles?done=changed");
+    let db = app.deployment.db.get().await.unwrap();
+    let held: i64 = db
+        .query_one("SELECT count(*) FROM account_roles", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held, 1, "only the officer's own role is left");
+    let officer_id = {
+        let row = db
+            .query_one("SELECT id FROM accounts WHERE username = $1", &[&OFFICER])
+            .await
+            .unwrap();
+        row.get::<_, uuid::Uuid>(0).to_string()
+    };
+    let audited: Vec<serde_json::Value> = db
+        .query(
+            "SELECT detail FROM audit_events WHERE kind IN ('role_granted', 'role_revoked') \
+             AND detail->>'by' = 'security_console' ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    assert!(
+        audited
+            .iter()
+            .all(|d| d["officer"] == officer_id.as_str() && d["role"] == "helpdesk-agent")
+    );
 }

@@ -27,11 +27,21 @@ pub fn parse(name: &str) -> Result<Role, AdminError> {
 }
 
 /// Grants `role` to the account named `username` (in the caller's transaction).
-#[tracing::instrument(skip_all, fields(role = %role))]
 pub async fn grant(
     db: &impl GenericClient,
     username: &str,
     role: Role,
+) -> Result<Outcome, AdminError> {
+    grant_by(db, username, role, serde_json::json!({ "by": "cli" })).await
+}
+
+/// Grants `role`, audited with `by` (who: the command line, or an officer at the console).
+#[tracing::instrument(skip_all, fields(role = %role))]
+pub async fn grant_by(
+    db: &impl GenericClient,
+    username: &str,
+    role: Role,
+    by: serde_json::Value,
 ) -> Result<Outcome, AdminError> {
     let account = account_named(db, username).await?;
     // Agency roles are the agency's: a professional's own account never holds one.
@@ -44,33 +54,39 @@ pub async fn grant(
     if !roles::grant(db, account.id, role).await? {
         return Ok(Outcome::Unchanged);
     }
-    audit(
-        db,
-        "role_granted",
-        &account,
-        serde_json::json!({ "role": role.as_str(), "by": "cli" }),
-    )
-    .await?;
+    audit(db, "role_granted", &account, with_role(by, role)).await?;
     Ok(Outcome::Changed)
 }
 
 /// Takes `role` from the account named `username` (in the caller's transaction).
-#[tracing::instrument(skip_all, fields(role = %role))]
 pub async fn revoke(
     db: &impl GenericClient,
     username: &str,
     role: Role,
 ) -> Result<Outcome, AdminError> {
+    revoke_by(db, username, role, serde_json::json!({ "by": "cli" })).await
+}
+
+/// Takes `role` away, audited with `by`.
+#[tracing::instrument(skip_all, fields(role = %role))]
+pub async fn revoke_by(
+    db: &impl GenericClient,
+    username: &str,
+    role: Role,
+    by: serde_json::Value,
+) -> Result<Outcome, AdminError> {
     let account = account_named(db, username).await?;
     if !roles::revoke(db, account.id, role).await? {
         return Ok(Outcome::Unchanged);
     }
-    audit(
-        db,
-        "role_revoked",
-        &account,
-        serde_json::json!({ "role": role.as_str(), "by": "cli" }),
-    )
-    .await?;
+    audit(db, "role_revoked", &account, with_role(by, role)).await?;
     Ok(Outcome::Changed)
+}
+
+/// The audit detail: who, and the role.
+fn with_role(mut by: serde_json::Value, role: Role) -> serde_json::Value {
+    if let Some(members) = by.as_object_mut() {
+        members.insert("role".into(), role.as_str().into());
+    }
+    by
 }
