@@ -2,7 +2,6 @@
 //! errors tied to their fields, paste allowed.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
@@ -99,11 +98,7 @@ pub fn render(
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let min = app.config.password_policy.min_length;
     let refusal = |r: Refusal| lang.t_args(r.message_key(), &[("min", min.to_string())]);
-    let status = if errors.any() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(errors.any());
     let current_error = errors.current.then(|| lang.t("password-current-wrong"));
     let new_error = errors.new.map(refusal);
     let confirm_error = errors.confirm.then(|| lang.t("password-mismatch"));

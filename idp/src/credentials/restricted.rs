@@ -26,7 +26,7 @@ use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
 use crate::sso::session;
 use crate::state::AppState;
-use crate::store::{accounts, counters, ephemeral, passwords, second_factors};
+use crate::store::{accounts, counters, ephemeral, passwords};
 use crate::web::PageError;
 use crate::web::cookies;
 
@@ -95,17 +95,13 @@ pub const MAX_WRONG_CODES: u32 = 5;
 
 /// The second-factor step the account owes: the code when it has TOTP, the enrolment when an
 /// agency role has none; `None` otherwise.
-pub async fn second_factor_due(
-    app: &AppState,
-    account: &accounts::Account,
-) -> Result<Option<Step>, PageError> {
-    let db = app.db.get().await?;
-    if second_factors::has_totp(&db, account.id).await? {
-        Ok(Some(Step::SecondFactor))
+pub fn second_factor_due(account: &accounts::Account) -> Option<Step> {
+    if account.has_totp {
+        Some(Step::SecondFactor)
     } else if !account.roles.is_empty() {
-        Ok(Some(Step::EnrolSecondFactor))
+        Some(Step::EnrolSecondFactor)
     } else {
-        Ok(None)
+        None
     }
 }
 
@@ -139,13 +135,15 @@ impl RestrictedWhy {
     }
 }
 
-/// Enters the restricted state and sends the browser to the first step.
+/// Enters the restricted state and sends the browser to the first step; `second_factor` is
+/// what [`second_factor_due`] says of the account.
 #[tracing::instrument(skip_all, fields(account = %account_id))]
 pub async fn begin(
     app: &AppState,
     jar: CookieJar,
     account_id: Uuid,
     why: RestrictedWhy,
+    second_factor: Option<Step>,
     questions_answered: usize,
     request: Option<(String, Parked)>,
 ) -> Result<Response, PageError> {
@@ -159,13 +157,7 @@ pub async fn begin(
         }
         (_, false) => vec![Step::NewPassword],
     };
-    let account = {
-        let db = app.db.get().await?;
-        accounts::get(&db, account_id)
-            .await?
-            .ok_or(PageError::BadRequest("error-request-expired"))?
-    };
-    match second_factor_due(app, &account).await? {
+    match second_factor {
         Some(Step::SecondFactor) => steps.insert(0, Step::SecondFactor),
         Some(other) => steps.push(other),
         None => {}

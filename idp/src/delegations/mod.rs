@@ -100,6 +100,7 @@ mod tests {
             locked_at: None,
             roles: vec![],
             delegations: vec![],
+            has_totp: false,
         }
     }
 

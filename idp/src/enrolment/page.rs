@@ -111,11 +111,7 @@ fn form(
             .collect(),
         birth_date_error: errors.birth_date.map(|k| lang.t(k)),
     };
-    let status = if errors.any() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(errors.any());
     Ok((jar, page::html(status, &page)).into_response())
 }
 
@@ -273,7 +269,17 @@ pub async fn submit(
     };
     // The restricted state: the password, then the questions, then the session. The browser
     // goes to the welcome page (a GET: a reload shows it again, never re-posts the NIP).
-    let next = restricted::begin(&app, jar, account_id, RestrictedWhy::Enrolment, 0, None).await?;
+    let next = restricted::begin(
+        &app,
+        jar,
+        account_id,
+        RestrictedWhy::Enrolment,
+        // A professional just registered: no role, no authenticator yet.
+        None,
+        0,
+        None,
+    )
+    .await?;
     let (mut parts, body) = next.into_parts();
     parts.headers.insert(
         axum::http::header::LOCATION,

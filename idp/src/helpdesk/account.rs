@@ -101,12 +101,12 @@ pub(super) async fn render(
     problems: Vec<(&'static str, &'static str)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (temporarily_locked, recovery, totp, codes_left) = {
+    let totp = account.has_totp;
+    let (temporarily_locked, recovery, codes_left) = {
         let db = app.db.get().await?;
         (
             counters::is_locked(&app.kv, account.id).await?,
             accounts::recovery_standing(&db, account.id).await?,
-            second_factors::has_totp(&db, account.id).await?,
             second_factors::recovery_codes_left(&db, account.id).await?,
         )
     };
@@ -150,7 +150,7 @@ pub(super) async fn render(
             (id.clone(), label(lang, "helpdesk-reason", id), chosen)
         })
         .collect();
-    let actions = Action::offered(account, totp)
+    let actions = Action::offered(account)
         .into_iter()
         .map(|a| (a.id(), lang.t(a.label_key()), typed.action == a.id()))
         .collect();

@@ -89,14 +89,14 @@ impl Action {
     }
 
     /// The actions that make sense for `account` now.
-    pub fn offered(account: &Account, has_totp: bool) -> Vec<Action> {
+    pub fn offered(account: &Account) -> Vec<Action> {
         Self::ALL
             .into_iter()
             .filter(|a| match a {
                 Action::SendUsername => account.email.is_some(),
                 Action::Disable => account.disabled_at.is_none(),
                 Action::Enable => account.disabled_at.is_some(),
-                Action::ResetSecondFactor => has_totp,
+                Action::ResetSecondFactor => account.has_totp,
                 _ => true,
             })
             .collect()
@@ -150,12 +150,7 @@ pub async fn act(
         .map(str::to_owned)
         .collect();
     checks.sort();
-    let has_totp = {
-        let db = app.db.get().await?;
-        second_factors::has_totp(&db, account.id).await?
-    };
-    let action =
-        Action::parse(&form.action).filter(|a| Action::offered(&account, has_totp).contains(a));
+    let action = Action::parse(&form.action).filter(|a| Action::offered(&account).contains(a));
     let mut problems = Vec::new();
     if checks.len() < rules.min_checks {
         problems.push(("checks", "helpdesk-error-checks"));

@@ -96,7 +96,7 @@ pub async fn submit(
         Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
         None => None,
     };
-    let second_factor = restricted::second_factor_due(&app, &account).await?;
+    let second_factor = restricted::second_factor_due(&account);
     let why = match (authenticated.must_change, second_factor) {
         (Some(why), _) => Some(why),
         (None, Some(_)) => Some(RestrictedWhy::SecondFactor),
@@ -111,7 +111,8 @@ pub async fn submit(
                 .await?
                 .len()
         };
-        return restricted::begin(&app, jar, account.id, why, answered, parked).await;
+        return restricted::begin(&app, jar, account.id, why, second_factor, answered, parked)
+            .await;
     }
     // A request that expired while the user typed: said before any session opens, so the
     // error page never drops a session cookie it would have set.

@@ -44,11 +44,7 @@ pub fn start(
         username: username.chars().take(254).collect(),
         error: error_key.map(|k| lang.t(k)),
     };
-    let status = if page.error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(page.error.is_some());
     Ok((jar, page::html(status, &page)).into_response())
 }
 

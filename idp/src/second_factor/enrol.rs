@@ -117,11 +117,7 @@ async fn render(
         secret,
         error: error.map(|k| lang.t(k)),
     };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(error.is_some());
     Ok((jar, page::html(status, &page)).into_response())
 }
 

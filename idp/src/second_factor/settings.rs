@@ -7,7 +7,6 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -61,12 +60,10 @@ async fn render(
     jar: CookieJar,
     errors: (Option<&str>, Option<&str>),
 ) -> Result<Response, PageError> {
-    let (configured, codes_left) = {
+    let configured = user.account.has_totp;
+    let codes_left = {
         let db = app.db.get().await?;
-        (
-            second_factors::has_totp(&db, user.account.id).await?,
-            second_factors::recovery_codes_left(&db, user.account.id).await?,
-        )
+        second_factors::recovery_codes_left(&db, user.account.id).await?
     };
     let (qr, secret) = if configured {
         (String::new(), String::new())
@@ -88,11 +85,7 @@ async fn render(
         password_error: errors.0.map(|k| lang.t(k)),
         code_error: errors.1.map(|k| lang.t(k)),
     };
-    let status = if failed {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(failed);
     Ok((jar, page::html(status, &page)).into_response())
 }
 
@@ -141,11 +134,7 @@ pub async fn add(
     jar: CookieJar,
     CheckedForm(form): CheckedForm<SettingsForm>,
 ) -> Result<Response, PageError> {
-    let already = {
-        let db = app.db.get().await?;
-        second_factors::has_totp(&db, user.account.id).await?
-    };
-    if already {
+    if user.account.has_totp {
         return Ok(Redirect::to(PATH).into_response());
     }
     let code = form.code.trim();

@@ -75,11 +75,7 @@ fn form(
         email: email.to_owned(),
         error: error.map(|key| lang.t(key)),
     };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = page::form_status(error.is_some());
     Ok((jar, page::html(status, &page)).into_response())
 }
 

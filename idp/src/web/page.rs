@@ -6,6 +6,15 @@ use axum::response::{IntoResponse, Response};
 
 use crate::i18n::Lang;
 
+/// The status of a form page shown again: 400 when something typed was refused, else 200.
+pub fn form_status(refused: bool) -> StatusCode {
+    if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// Renders a template as an HTML page that no cache keeps (pages carry CSRF tokens).
 pub fn html<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
