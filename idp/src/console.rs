@@ -59,12 +59,7 @@ impl<R: ConsoleRole + Send + Sync> FromRequestParts<AppState> for Console<R> {
             return Err(PageError::Forbidden.into_response());
         }
         // A role granted after this session opened without a second factor: sign in again.
-        if !user
-            .session
-            .amr
-            .iter()
-            .any(|m| m == authentication::ONE_TIME_CODE)
-        {
+        if !authentication::is_multi_factor(&user.session.amr) {
             return Err(PageError::Forbidden.into_response());
         }
         let idle = (Utc::now() - user.session.last_seen_at).num_seconds();

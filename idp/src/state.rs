@@ -48,6 +48,9 @@ pub struct Shared {
     pub pseudonyms: crate::domain::PseudonymKey,
     /// Outbound HTTP (back-channel logout).
     pub http: reqwest::Client,
+    /// The WebAuthn relying party of the issuer's host; `None` when the issuer is an IP
+    /// address, where passkeys cannot exist (`second_factor::passkey`).
+    pub webauthn: Option<webauthn_rs::Webauthn>,
     /// The discovery document, as `oidc::discovery` serialises it: built at boot by
     /// `app.rs` (a configuration it cannot be built from stops the start), served as is.
     pub discovery: std::sync::OnceLock<String>,
@@ -99,7 +102,9 @@ impl AppState {
         }
         let http = http.build()?;
         let issuer = config.issuer();
+        let webauthn = crate::second_factor::passkey::relying_party(&config.server.public_url);
         Ok(Self(Arc::new(Shared {
+            webauthn,
             client_secret_key: config.client_secret_key()?,
             kek: config.key_encryption_key()?,
             csrf_key: config.csrf_key()?,

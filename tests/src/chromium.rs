@@ -277,3 +277,42 @@ pub async fn sign_in_with_code(browser: &Client, app: &TestApp, username: &str) 
     submit(browser).await;
     arrives_at(browser, app, "/").await;
 }
+
+/// `POST /session/{id}/webauthn/authenticator` (WebAuthn Level 2 §11.3, which chromedriver
+/// implements): a virtual CTAP2 authenticator inside the browser, with user verification, that
+/// answers every ceremony at once as a person with a PIN or a fingerprint would.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/webauthn/authenticator"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Gives the browser a virtual authenticator (a passkey provider); its id.
+pub async fn add_virtual_authenticator(browser: &Client) -> String {
+    let answer = bounded(
+        "adding a virtual authenticator",
+        browser.issue_cmd(AddVirtualAuthenticator),
+    )
+    .await;
+    answer.as_str().unwrap_or_default().to_owned()
+}

@@ -122,8 +122,20 @@ pub async fn spawn_app() -> TestApp {
 /// Starts one idp node on a fresh deployment, with configuration overrides.
 pub async fn spawn_app_with(tweak: impl Fn(figment::Figment) -> figment::Figment) -> TestApp {
     let deployment = new_deployment(&tweak).await;
-    start_node(deployment, &tweak).await
+    start_node(deployment, LOOPBACK, &tweak).await
 }
+
+/// Starts one idp node answering as `https://localhost:<port>`: a domain name, as WebAuthn
+/// requires of a relying party (passkeys do not exist at an IP address). It still listens on
+/// 127.0.0.1 only.
+pub async fn spawn_app_on_localhost() -> TestApp {
+    let no_tweak = |f: figment::Figment| f;
+    let deployment = new_deployment(&no_tweak).await;
+    start_node(deployment, "localhost", &no_tweak).await
+}
+
+/// The host tests address the idp by.
+const LOOPBACK: &str = "127.0.0.1";
 
 /// The idp's whole router (every layer: error pages, security headers, body limit) on a fresh
 /// deployment, in process: no listener, no TLS, no mail worker. Drive it with
@@ -140,7 +152,7 @@ pub struct InProcess {
 pub async fn in_process() -> InProcess {
     let no_tweak = |f: figment::Figment| f;
     let deployment = new_deployment(&no_tweak).await;
-    let config = node_config(&deployment, 0, &no_tweak);
+    let config = node_config(&deployment, "https://127.0.0.1:0", &no_tweak);
     let state = idp::state::AppState::connect(config).await.unwrap();
     InProcess {
         router: idp::app::router(state),
@@ -166,7 +178,7 @@ async fn new_deployment(tweak: &dyn Fn(figment::Figment) -> figment::Figment) ->
         &format!("test:{id}:"),
         &dir,
         &[random_b64(), random_b64(), random_b64()],
-        0,
+        "https://127.0.0.1:0",
         smtp.port(),
         tweak,
     );
@@ -210,7 +222,7 @@ impl TestApp {
 
     /// Starts another node of the same deployment (same schema, Redis prefix and secrets).
     pub async fn spawn_second_node(&self) -> TestApp {
-        start_node(self.deployment.clone(), &|f| f).await
+        start_node(self.deployment.clone(), LOOPBACK, &|f| f).await
     }
 
     /// A URL on this node.
@@ -329,11 +341,13 @@ pub fn public_client(id: &str, redirect_uri: &str, alg: SigningAlg) -> Registrat
 
 async fn start_node(
     deployment: Arc<Deployment>,
+    host: &str,
     tweak: &dyn Fn(figment::Figment) -> figment::Figment,
 ) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let config = node_config(&deployment, port, tweak);
+    let public_url = format!("https://{host}:{port}");
+    let config = node_config(&deployment, &public_url, tweak);
     let app = idp::app::Application::build_on(config, listener)
         .await
         .unwrap();
@@ -341,7 +355,7 @@ async fn start_node(
     let ops_port = app.ops_port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
-        issuer: format!("https://127.0.0.1:{port}"),
+        issuer: public_url,
         port,
         ops_port,
         http: browser(&deployment.ca_pem),
@@ -351,10 +365,10 @@ async fn start_node(
     }
 }
 
-/// The configuration of a node of `deployment` answering on `port`.
+/// The configuration of a node of `deployment` answering at `public_url`.
 fn node_config(
     deployment: &Deployment,
-    port: u16,
+    public_url: &str,
     tweak: &dyn Fn(figment::Figment) -> figment::Figment,
 ) -> Config {
     base_config(
@@ -362,7 +376,7 @@ fn node_config(
         &deployment.prefix,
         &deployment.dir,
         &deployment.secrets,
-        port,
+        public_url,
         deployment.smtp.port(),
         tweak,
     )
@@ -373,7 +387,7 @@ fn base_config(
     prefix: &str,
     dir: &std::path::Path,
     secrets: &[String; 3],
-    port: u16,
+    public_url: &str,
     smtp_port: u16,
     tweak: &dyn Fn(figment::Figment) -> figment::Figment,
 ) -> Config {
@@ -383,10 +397,7 @@ fn base_config(
         .merge(Serialized::default("database.pool_size", 4))
         .merge(Serialized::default("redis.url", redis_url()))
         .merge(Serialized::default("redis.key_prefix", prefix))
-        .merge(Serialized::default(
-            "server.public_url",
-            format!("https://127.0.0.1:{port}"),
-        ))
+        .merge(Serialized::default("server.public_url", public_url))
         .merge(Serialized::default("server.tls_cert", dir.join("cert.pem")))
         .merge(Serialized::default("server.tls_key", dir.join("key.pem")))
         .merge(Serialized::default(
@@ -534,9 +545,13 @@ impl TestApp {
     /// `url()` address the new node directly; its tokens carry `self.issuer`.
     pub async fn spawn_peer_node(&self) -> TestApp {
         let public_url = self.issuer.clone();
-        start_node(self.deployment.clone(), &move |f| {
-            f.merge(Serialized::default("server.public_url", public_url.clone()))
-        })
+        start_node(
+            self.deployment.clone(),
+            LOOPBACK,
+            &move |f: figment::Figment| {
+                f.merge(Serialized::default("server.public_url", public_url.clone()))
+            },
+        )
         .await
     }
 }

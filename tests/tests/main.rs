@@ -31,6 +31,7 @@ mod messaging_drafts;
 mod messaging_pages;
 mod multi_node;
 mod notifications;
+mod passkeys;
 mod recovery;
 mod redis_down;
 mod roles_and_delegations;

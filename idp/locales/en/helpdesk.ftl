@@ -27,6 +27,7 @@ helpdesk-fact-standing = Standing
 helpdesk-fact-temporary-lock = Temporary lock in force
 helpdesk-fact-recovery-closed = "Forgot your password?" closed
 helpdesk-fact-second-factor = Second factor set up
+helpdesk-fact-passkeys = Passkeys
 helpdesk-fact-codes-left = Recovery codes left
 helpdesk-fact-roles = Roles
 helpdesk-act = Act on this account

@@ -27,6 +27,7 @@ helpdesk-fact-standing = État
 helpdesk-fact-temporary-lock = Verrouillage temporaire en cours
 helpdesk-fact-recovery-closed = « Mot de passe oublié? » fermé
 helpdesk-fact-second-factor = Deuxième facteur configuré
+helpdesk-fact-passkeys = Clés d'accès
 helpdesk-fact-codes-left = Codes de récupération restants
 helpdesk-fact-roles = Rôles
 helpdesk-act = Agir sur ce compte

@@ -62,6 +62,7 @@ fn menu(lang: Lang) -> Vec<MenuItem> {
         ("/account/questions", "account-menu-questions"),
         ("/account/sessions", "account-menu-sessions"),
         ("/account/second-factor", "account-menu-second-factor"),
+        ("/account/passkeys", "account-menu-passkeys"),
         ("/account/delegations", "account-menu-delegations"),
         ("/logout", "account-menu-logout"),
     ]

@@ -108,6 +108,7 @@ fn done_key(done: &str) -> Option<&'static str> {
         "username" => Some("account-done-username"),
         "sessions" => Some("account-done-sessions"),
         "second-factor" => Some("account-done-second-factor"),
+        "passkeys" => Some("account-done-passkeys"),
         _ => None,
     }
 }

@@ -5,8 +5,8 @@
 //! required questions are answered, and a new password. Expired: questions, then password.
 //! Temporary: password, then questions (the seed's order for each). Then the session opens and
 //! the authorization request that started the login resumes. A second factor comes first
-//! (`/mfa`: the code, before anything may change); an agency account without one enrols it last
-//! (`/mfa/enrol`). The session records `otp` beside `pwd` when a code was given.
+//! (`/mfa`: the code or a passkey, before anything may change); an agency account without one enrols it last
+//! (`/mfa/enrol`). The session records `otp` (a code) or `hwk` (a passkey) beside `pwd`.
 //!
 //! The state lives in Redis (shared by every node) under the digest of a random id carried by
 //! a `__Host-` cookie, for `TTL_SECS`. Every step checks again that the account is neither
@@ -26,6 +26,7 @@ use crate::oidc::backchannel;
 use crate::sso::handoff::{self, Parked};
 use crate::sso::session;
 use crate::state::AppState;
+use crate::store::second_factors::Methods;
 use crate::store::{accounts, counters, ephemeral, passwords};
 use crate::web::PageError;
 use crate::web::cookies;
@@ -81,22 +82,41 @@ pub struct Restricted {
     /// can never be answered a second time.
     #[serde(default)]
     pub request_id: Option<String>,
-    /// A one-time code was given in this state (`otp` joins the session's `amr`).
+    /// The second factor given in this state, whose method joins `pwd` in the session's `amr`.
     #[serde(default)]
-    pub second_factor: bool,
+    pub factor: Option<Factor>,
     /// Wrong codes given in this state; at `MAX_WRONG_CODES` it ends.
     #[serde(default)]
     pub wrong_codes: u32,
+}
+
+/// A second factor, as the session's `amr` names it (RFC 8176 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Factor {
+    /// A TOTP code or a recovery code (`otp`).
+    OneTimeCode,
+    /// A passkey: a WebAuthn assertion with user verification (`hwk`).
+    Passkey,
+}
+
+impl Factor {
+    /// Its `amr` value.
+    pub fn amr(self) -> &'static str {
+        match self {
+            Factor::OneTimeCode => authentication::ONE_TIME_CODE,
+            Factor::Passkey => authentication::HARDWARE_KEY,
+        }
+    }
 }
 
 /// Wrong second-factor codes after which the state ends (the user signs in again, and every
 /// wrong password there counts toward the lockout as usual).
 pub const MAX_WRONG_CODES: u32 = 5;
 
-/// The second-factor step the account owes: the code when it has TOTP, the enrolment when an
-/// agency role has none; `None` otherwise.
-pub fn second_factor_due(account: &accounts::Account) -> Option<Step> {
-    if account.has_totp {
+/// The second-factor step the account owes: the code (or a passkey) when it has a factor, the
+/// enrolment when an agency role has none; `None` otherwise.
+pub fn second_factor_due(account: &accounts::Account, methods: Methods) -> Option<Step> {
+    if methods.any() {
         Some(Step::SecondFactor)
     } else if !account.roles.is_empty() {
         Some(Step::EnrolSecondFactor)
@@ -184,7 +204,7 @@ pub async fn begin(
         steps,
         request,
         request_id,
-        second_factor: false,
+        factor: None,
         wrong_codes: 0,
     };
     let id = SecretToken::generate().map_err(PageError::internal)?;
@@ -281,12 +301,10 @@ pub async fn step_done(
     }
     ephemeral::delete(&app.kv, KIND, id).await?;
     let jar = cookies::remove(jar, RESTRICTED_COOKIE);
-    let amr: &[&str] = if state.second_factor {
-        &[authentication::PASSWORD, authentication::ONE_TIME_CODE]
-    } else {
-        &[authentication::PASSWORD]
-    };
-    let (jar, session, ended) = session::open(app, jar, state.account_id, amr).await?;
+    let amr: Vec<&str> = std::iter::once(authentication::PASSWORD)
+        .chain(state.factor.map(Factor::amr))
+        .collect();
+    let (jar, session, ended) = session::open(app, jar, state.account_id, &amr).await?;
     backchannel::notify(app, ended).await;
     let Some(request) = state.request else {
         return Ok((jar, Redirect::to("/")).into_response());

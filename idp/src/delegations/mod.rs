@@ -100,7 +100,6 @@ mod tests {
             locked_at: None,
             roles: vec![],
             delegations: vec![],
-            has_totp: false,
         }
     }
 

@@ -101,13 +101,13 @@ pub(super) async fn render(
     problems: Vec<(&'static str, &'static str)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let totp = account.has_totp;
-    let (temporarily_locked, recovery, codes_left) = {
+    let (temporarily_locked, recovery, codes_left, methods) = {
         let db = app.db.get().await?;
         (
             counters::is_locked(&app.kv, account.id).await?,
             accounts::recovery_standing(&db, account.id).await?,
             second_factors::recovery_codes_left(&db, account.id).await?,
+            second_factors::methods(&db, account.id).await?,
         )
     };
     let yes_no = |b: bool| lang.t(if b { "helpdesk-yes" } else { "helpdesk-no" });
@@ -124,9 +124,13 @@ pub(super) async fn render(
             lang.t("helpdesk-fact-recovery-closed"),
             yes_no(recovery.is_some_and(|r| r.closed_at.is_some())),
         ),
-        (lang.t("helpdesk-fact-second-factor"), yes_no(totp)),
+        (lang.t("helpdesk-fact-second-factor"), yes_no(methods.totp)),
+        (
+            lang.t("helpdesk-fact-passkeys"),
+            methods.passkeys.to_string(),
+        ),
     ];
-    if totp {
+    if methods.any() {
         facts.push((lang.t("helpdesk-fact-codes-left"), codes_left.to_string()));
     }
     if !account.roles.is_empty() {
@@ -150,7 +154,7 @@ pub(super) async fn render(
             (id.clone(), label(lang, "helpdesk-reason", id), chosen)
         })
         .collect();
-    let actions = Action::offered(account)
+    let actions = Action::offered(account, methods)
         .into_iter()
         .map(|a| (a.id(), lang.t(a.label_key()), typed.action == a.id()))
         .collect();

@@ -25,7 +25,8 @@ use crate::oidc::backchannel;
 use crate::sso::session;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
-use crate::store::{audit, second_factors, sessions};
+use crate::store::second_factors::{self, Methods};
+use crate::store::{audit, sessions};
 use crate::web::{CheckedForm, PageError, RequestLang, Requester, page};
 
 /// What an agent can do.
@@ -89,14 +90,14 @@ impl Action {
     }
 
     /// The actions that make sense for `account` now.
-    pub fn offered(account: &Account) -> Vec<Action> {
+    pub fn offered(account: &Account, methods: Methods) -> Vec<Action> {
         Self::ALL
             .into_iter()
             .filter(|a| match a {
                 Action::SendUsername => account.email.is_some(),
                 Action::Disable => account.disabled_at.is_none(),
                 Action::Enable => account.disabled_at.is_some(),
-                Action::ResetSecondFactor => account.has_totp,
+                Action::ResetSecondFactor => methods.any(),
                 _ => true,
             })
             .collect()
@@ -150,7 +151,9 @@ pub async fn act(
         .map(str::to_owned)
         .collect();
     checks.sort();
-    let action = Action::parse(&form.action).filter(|a| Action::offered(&account).contains(a));
+    let methods = second_factors::methods(&app.db.get().await?, account.id).await?;
+    let action =
+        Action::parse(&form.action).filter(|a| Action::offered(&account, methods).contains(a));
     let mut problems = Vec::new();
     if checks.len() < rules.min_checks {
         problems.push(("checks", "helpdesk-error-checks"));
@@ -256,7 +259,7 @@ async fn perform(
         Action::EndSessions => end_sessions(app, account).await?,
         Action::ResetSecondFactor => {
             let db = app.db.get().await?;
-            second_factors::reset(&db, account.id).await?;
+            second_factors::reset(&db, account.id, true).await?;
             drop(db);
             end_sessions(app, account).await?;
         }

@@ -96,7 +96,11 @@ pub async fn submit(
         Some(id) => handoff::get(&app, id).await?.map(|p| (id.clone(), p)),
         None => None,
     };
-    let second_factor = restricted::second_factor_due(&account);
+    let methods = {
+        let db = app.db.get().await?;
+        crate::store::second_factors::methods(&db, account.id).await?
+    };
+    let second_factor = restricted::second_factor_due(&account, methods);
     let why = match (authenticated.must_change, second_factor) {
         (Some(why), _) => Some(why),
         (None, Some(_)) => Some(RestrictedWhy::SecondFactor),

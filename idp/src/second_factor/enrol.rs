@@ -15,7 +15,7 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use super::{note, recovery_codes, totp};
-use crate::credentials::restricted::{self, MAX_WRONG_CODES, Restricted, Step};
+use crate::credentials::restricted::{self, Factor, MAX_WRONG_CODES, Restricted, Step};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::{accounts, audit, ephemeral, second_factors, windows};
@@ -201,7 +201,7 @@ pub async fn show(
     let Some((id, state)) = restricted::at(&app, &jar, Step::EnrolSecondFactor).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if state.second_factor {
+    if state.factor.is_some() {
         // Set up already (a reload of the codes page): the codes are not shown again.
         return codes_page(&app, lang, jar, Vec::new(), None);
     }
@@ -219,7 +219,7 @@ pub async fn submit(
     let Some((id, mut state)) = restricted::at(&app, &jar, Step::EnrolSecondFactor).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if state.second_factor {
+    if state.factor.is_some() {
         return codes_page(&app, lang, jar, Vec::new(), None);
     }
     let typed = form.code.trim();
@@ -261,7 +261,7 @@ pub async fn submit(
     let detail = serde_json::json!({ "method": "totp", "at": "first_sign_in" });
     let codes = store(&app, account, &secret, step, &requester, detail).await?;
     ephemeral::delete(&app.kv, PENDING, &id).await?;
-    state.second_factor = true;
+    state.factor = Some(Factor::OneTimeCode);
     restricted::save(&app, &id, &state).await?;
     codes_page(&app, lang, jar, codes, None)
 }
@@ -277,9 +277,9 @@ pub async fn done(
     };
     let stored = {
         let db = app.db.get().await?;
-        second_factors::has_totp(&db, state.account_id).await?
+        second_factors::methods(&db, state.account_id).await?.totp
     };
-    if !(state.second_factor && stored) {
+    if !(state.factor.is_some() && stored) {
         return Ok(Redirect::to("/mfa/enrol").into_response());
     }
     restricted::step_done(&app, jar, &id, state).await

@@ -1,8 +1,9 @@
 //! The second factor (issue 10): every agency role (help desk, messaging agents, security,
-//! administration) signs in with a TOTP code after the password, and sets one up at its first
-//! sign-in. Both are steps of the restricted state (`credentials::restricted`): no session
-//! exists until they are done, and the session then records `otp` beside `pwd`, which reaches
-//! the `amr` and `acr` claims.
+//! administration) signs in with a TOTP code or a passkey after the password, and sets up an
+//! authenticator at its first sign-in. Both are steps of the restricted state
+//! (`credentials::restricted`): no session exists until they are done, and the session then
+//! records `otp` (a code) or `hwk` (a passkey) beside `pwd`, which reach the `amr` and `acr`
+//! claims.
 //!
 //! - `/mfa` (`verify.rs`): a 6-digit TOTP code, or one of the single-use recovery codes. A code
 //!   serves once (RFC 6238 §5.2); five wrong codes end the state (sign in again); every check
@@ -11,10 +12,15 @@
 //!   then the recovery codes, shown once.
 //! - `/account/second-factor` (`settings.rs`): anyone opts in from the account settings (the
 //!   professionals' choice), or removes it when no role requires it.
+//! - `/mfa/passkey` (`verify.rs`): a passkey instead of the code, when the account has one.
+//! - `/account/passkeys` (`passkey_settings.rs`): anyone adds passkeys (WebAuthn) and removes
+//!   them; `passkey.rs`: the ceremonies (webauthn-rs) and their server-side state.
 //! - `totp.rs`: the RFC 6238 rules (totp-rs) and the sealing of the secret;
 //!   `recovery_codes.rs`: the codes and their keyed hashes.
 
 mod enrol;
+pub mod passkey;
+mod passkey_settings;
 pub mod recovery_codes;
 mod settings;
 pub mod totp;
@@ -31,10 +37,17 @@ use crate::web::Requester;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mfa", get(verify::show).post(verify::submit))
+        .route("/mfa/passkey", post(verify::submit_passkey))
         .route("/mfa/enrol", get(enrol::show).post(enrol::submit))
         .route("/mfa/enrol/done", post(enrol::done))
         .route(settings::PATH, get(settings::show).post(settings::add))
         .route("/account/second-factor/remove", post(settings::remove))
+        .route(
+            passkey_settings::PATH,
+            get(passkey_settings::show).post(passkey_settings::add),
+        )
+        .route("/account/passkeys/finish", post(passkey_settings::finish))
+        .route("/account/passkeys/remove", post(passkey_settings::remove))
 }
 
 /// Appends a second-factor event outside any transaction (a refusal, or a check already done).

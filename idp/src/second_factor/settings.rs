@@ -3,7 +3,7 @@
 //! a first code, ten recovery codes shown once) — or removes it; from then on every sign-in asks
 //! for a code. The current password is asked first, as for every settings change (ASVS 6.2.3),
 //! and each change is audited and reported by e-mail. An agency role cannot remove its own
-//! (it is required): the help desk resets a lost one.
+//! unless a passkey remains (a second factor is required): the help desk resets a lost one.
 
 use askama::Template;
 use axum::extract::State;
@@ -17,7 +17,9 @@ use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
 use crate::sso::SignedIn;
 use crate::state::AppState;
-use crate::store::{audit, ephemeral, second_factors};
+use crate::store::accounts::Account;
+use crate::store::second_factors::{self, Methods};
+use crate::store::{audit, ephemeral};
 use crate::web::{CheckedForm, PageError, RequestLang, Requester, csrf, page};
 
 /// The settings page's path.
@@ -60,11 +62,14 @@ async fn render(
     jar: CookieJar,
     errors: (Option<&str>, Option<&str>),
 ) -> Result<Response, PageError> {
-    let configured = user.account.has_totp;
-    let codes_left = {
+    let (methods, codes_left) = {
         let db = app.db.get().await?;
-        second_factors::recovery_codes_left(&db, user.account.id).await?
+        (
+            second_factors::methods(&db, user.account.id).await?,
+            second_factors::recovery_codes_left(&db, user.account.id).await?,
+        )
     };
+    let configured = methods.totp;
     let (qr, secret) = if configured {
         (String::new(), String::new())
     } else {
@@ -79,7 +84,7 @@ async fn render(
         csrf,
         configured,
         codes_left,
-        removable: user.account.roles.is_empty(),
+        removable: may_remove_totp(&user.account, methods),
         qr,
         secret,
         password_error: errors.0.map(|k| lang.t(k)),
@@ -87,6 +92,16 @@ async fn render(
     };
     let status = page::form_status(failed);
     Ok((jar, page::html(status, &page)).into_response())
+}
+
+/// The second factors of the signed-in account.
+async fn methods_of(app: &AppState, user: &SignedIn) -> Result<Methods, PageError> {
+    Ok(second_factors::methods(&app.db.get().await?, user.account.id).await?)
+}
+
+/// An agency role keeps a second factor: the authenticator goes only when a passkey remains.
+fn may_remove_totp(account: &Account, methods: Methods) -> bool {
+    account.roles.is_empty() || methods.passkeys > 0
 }
 
 /// `GET /account/second-factor`.
@@ -134,7 +149,7 @@ pub async fn add(
     jar: CookieJar,
     CheckedForm(form): CheckedForm<SettingsForm>,
 ) -> Result<Response, PageError> {
-    if user.account.has_totp {
+    if methods_of(&app, &user).await?.totp {
         return Ok(Redirect::to(PATH).into_response());
     }
     let code = form.code.trim();
@@ -157,7 +172,8 @@ pub async fn add(
     codes_page(&app, lang, jar, codes, Some("/account?done=second-factor"))
 }
 
-/// `POST /account/second-factor/remove`: the current password; not for an agency role.
+/// `POST /account/second-factor/remove`: the current password; not for an agency role without
+/// a passkey.
 pub async fn remove(
     State(app): State<AppState>,
     user: SignedIn,
@@ -166,7 +182,7 @@ pub async fn remove(
     jar: CookieJar,
     CheckedForm(form): CheckedForm<SettingsForm>,
 ) -> Result<Response, PageError> {
-    if !user.account.roles.is_empty() {
+    if !may_remove_totp(&user.account, methods_of(&app, &user).await?) {
         return Err(PageError::Forbidden);
     }
     if !crate::login::reverify(&app, &user.account, &form.current_password, &requester).await? {
@@ -175,7 +191,7 @@ pub async fn remove(
     }
     let removed = {
         let db = app.db.get().await?;
-        second_factors::reset(&db, user.account.id).await?
+        second_factors::reset(&db, user.account.id, false).await?
     };
     if removed {
         report(&app, &user, &requester, false).await?;

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::config::Secret32;
 
 /// The name authenticator apps show for the agency.
-const ISSUER: &str = "RAMQ";
+pub(super) const ISSUER: &str = "RAMQ";
 
 /// Why a TOTP could not be made or opened.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,7 @@
 //! `GET|POST /mfa`: the code after the password — from the authenticator app, or a recovery
-//! code. Right, the restricted state moves on (and the session opens when nothing else is due);
-//! wrong, the page says so at the field; the fifth wrong code ends the state.
+//! code — or `POST /mfa/passkey`: a passkey's assertion, when the account has one (the page
+//! offers it first). Right, the restricted state moves on (and the session opens when nothing
+//! else is due); wrong, the page says so; the fifth wrong code or refused passkey ends the state.
 
 use askama::Template;
 use axum::extract::State;
@@ -9,8 +10,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{note, recovery_codes, totp};
-use crate::credentials::restricted::{self, MAX_WRONG_CODES, Step};
+use super::{note, passkey, recovery_codes, totp};
+use crate::credentials::restricted::{self, Factor, MAX_WRONG_CODES, Restricted, Step};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::{second_factors, windows};
@@ -27,6 +28,10 @@ struct CodePage {
     error: Option<String>,
     /// Too many wrong codes: no form, a link to sign in again.
     ended: bool,
+    /// The options of a passkey sign-in (JSON), when the account has passkeys.
+    passkey: Option<String>,
+    /// The passkey was refused (the message is `error`, shown by the passkey's button).
+    passkey_error: bool,
 }
 
 /// `POST /mfa`.
@@ -36,21 +41,50 @@ pub struct CodeForm {
     code: String,
 }
 
-fn render(
+/// `POST /mfa/passkey`: what `navigator.credentials.get` answered, as JSON.
+#[derive(Debug, Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    credential: String,
+}
+
+/// Where the page stands: a fresh page, a wrong code, a refused passkey, or the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Fresh,
+    WrongCode(&'static str),
+    PasskeyRefused,
+    Ended,
+}
+
+async fn render(
     app: &AppState,
     lang: Lang,
     jar: CookieJar,
-    error: Option<&str>,
-    ended: bool,
+    state: Option<(&str, &Restricted)>,
+    shown: Shown,
 ) -> Result<Response, PageError> {
+    // A fresh challenge each time the page is shown (each serves once).
+    let passkey = match state {
+        Some((id, state)) => passkey::begin_sign_in(app, id, state.account_id).await?,
+        None => None,
+    };
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
+    let error = match shown {
+        Shown::Fresh => None,
+        Shown::WrongCode(key) => Some(key),
+        Shown::PasskeyRefused => Some("passkey-error-sign-in"),
+        Shown::Ended => Some("mfa-error-too-many"),
+    };
     let page = CodePage {
         lang,
         title: lang.t("mfa-title"),
         switch_href: page::switch_href("/mfa", lang),
         csrf,
         error: error.map(|k| lang.t(k)),
-        ended,
+        ended: shown == Shown::Ended,
+        passkey,
+        passkey_error: shown == Shown::PasskeyRefused,
     };
     let status = page::form_status(error.is_some());
     Ok((jar, page::html(status, &page)).into_response())
@@ -62,13 +96,10 @@ pub async fn show(
     RequestLang(lang): RequestLang,
     jar: CookieJar,
 ) -> Result<Response, PageError> {
-    if restricted::at(&app, &jar, Step::SecondFactor)
-        .await?
-        .is_none()
-    {
+    let Some((id, state)) = restricted::at(&app, &jar, Step::SecondFactor).await? else {
         return Ok(Redirect::to("/login").into_response());
-    }
-    render(&app, lang, jar, None, false)
+    };
+    render(&app, lang, jar, Some((&id, &state)), Shown::Fresh).await
 }
 
 /// `POST /mfa`.
@@ -79,40 +110,92 @@ pub async fn submit(
     jar: CookieJar,
     CheckedForm(form): CheckedForm<CodeForm>,
 ) -> Result<Response, PageError> {
-    let Some((id, mut state)) = restricted::at(&app, &jar, Step::SecondFactor).await? else {
+    let Some((id, state)) = restricted::at(&app, &jar, Step::SecondFactor).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
     let typed = form.code.trim();
     if typed.is_empty() || typed.len() > 64 {
-        return render(&app, lang, jar, Some("mfa-error-missing"), false);
+        let shown = Shown::WrongCode("mfa-error-missing");
+        return render(&app, lang, jar, Some((&id, &state)), shown).await;
     }
-    // Codes are checked like passwords: the same per-IP window across every node.
+    checked_like_a_password(&app, &requester).await?;
+    let account = state.account_id;
+    let method = check(&app, account, typed).await?;
+    let attempt = Attempt {
+        factor: method.map(|_| Factor::OneTimeCode),
+        detail: serde_json::json!({ "method": method.unwrap_or("code") }),
+        wrong: Shown::WrongCode("mfa-error-wrong"),
+    };
+    conclude(&app, lang, jar, &requester, (id, state), attempt).await
+}
+
+/// `POST /mfa/passkey`.
+pub async fn submit_passkey(
+    State(app): State<AppState>,
+    RequestLang(lang): RequestLang,
+    requester: Requester,
+    jar: CookieJar,
+    CheckedForm(form): CheckedForm<PasskeyForm>,
+) -> Result<Response, PageError> {
+    let Some((id, state)) = restricted::at(&app, &jar, Step::SecondFactor).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    checked_like_a_password(&app, &requester).await?;
+    // (An answer is a few hundred bytes; the body limit refuses a huge one before this.)
+    let proven = passkey::finish_sign_in(&app, &id, state.account_id, &form.credential).await?;
+    let attempt = Attempt {
+        factor: proven.then_some(Factor::Passkey),
+        detail: serde_json::json!({ "method": "passkey" }),
+        wrong: Shown::PasskeyRefused,
+    };
+    conclude(&app, lang, jar, &requester, (id, state), attempt).await
+}
+
+/// Codes and passkeys are checked like passwords: the same per-IP window across every node.
+async fn checked_like_a_password(app: &AppState, requester: &Requester) -> Result<(), PageError> {
     let limit = app.config.rate_limit.password_checks_per_ip_per_minute;
     if !windows::allow(&app.kv, "second-factor", requester.ip, limit).await? {
         return Err(PageError::TooMany);
     }
+    Ok(())
+}
+
+/// A code or passkey checked.
+struct Attempt {
+    /// The factor it proved, if right.
+    factor: Option<Factor>,
+    /// What the audit records.
+    detail: serde_json::Value,
+    /// What the page says if wrong.
+    wrong: Shown,
+}
+
+/// The end of a check: the step done with the attempt's factor, or one more wrong try, the
+/// last of which ends the state. Audited either way.
+async fn conclude(
+    app: &AppState,
+    lang: Lang,
+    jar: CookieJar,
+    requester: &Requester,
+    (id, mut state): (String, Restricted),
+    attempt: Attempt,
+) -> Result<Response, PageError> {
     let account = state.account_id;
-    if let Some(method) = check(&app, account, typed).await? {
-        note(
-            &app,
-            "success",
-            account,
-            &requester,
-            serde_json::json!({ "method": method }),
-        )
-        .await;
-        state.second_factor = true;
-        return restricted::step_done(&app, jar, &id, state).await;
+    let mut detail = attempt.detail;
+    if let Some(factor) = attempt.factor {
+        note(app, "success", account, requester, detail).await;
+        state.factor = Some(factor);
+        return restricted::step_done(app, jar, &id, state).await;
     }
     state.wrong_codes += 1;
-    let detail = serde_json::json!({ "wrong_codes": state.wrong_codes });
-    note(&app, "refused", account, &requester, detail).await;
+    detail["wrong_codes"] = state.wrong_codes.into();
+    note(app, "refused", account, requester, detail).await;
     if state.wrong_codes >= MAX_WRONG_CODES {
-        let jar = restricted::abandon(&app, jar, &id).await?;
-        return render(&app, lang, jar, Some("mfa-error-too-many"), true);
+        let jar = restricted::abandon(app, jar, &id).await?;
+        return render(app, lang, jar, None, Shown::Ended).await;
     }
-    restricted::save(&app, &id, &state).await?;
-    render(&app, lang, jar, Some("mfa-error-wrong"), false)
+    restricted::save(app, &id, &state).await?;
+    render(app, lang, jar, Some((&id, &state)), attempt.wrong).await
 }
 
 /// Which method a right code used (`totp`, `recovery_code`); `None` when wrong, replayed or

@@ -36,8 +36,6 @@ pub struct Account {
     pub roles: Vec<Role>,
     /// Active delegations of a staff account (the `acts_for` claim), by username.
     pub delegations: Vec<Delegation>,
-    /// Whether a TOTP authenticator is set up (migration V12): every sign-in asks for a code.
-    pub has_totp: bool,
 }
 
 /// An account and its password credential, found by a login name.
@@ -74,10 +72,12 @@ pub struct NewAccount<'a> {
     pub phc: &'a str,
 }
 
-/// The account's columns, with its roles, active delegations and whether it has an
-/// authenticator read in the same statement
+/// The account's columns, with its roles and active delegations read in the same statement
 /// (index lookups, one round trip): every token issued reads them fresh, so a revoked role or
-/// delegation is gone from the next token (migration V6).
+/// delegation is gone from the next token (migration V6). Its second factors are not read
+/// here: only the sign-in and the pages that show them need them
+/// (`second_factors::methods`), and reading them on every refresh cost 12 % of its throughput
+/// (BENCHMARKS.md).
 const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a.email_verified, \
      a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at, \
      ARRAY(SELECT r.role FROM account_roles r WHERE r.account_id = a.id ORDER BY r.role) AS roles, \
@@ -85,8 +85,7 @@ const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a
                 'name', p.given_name || ' ' || p.family_name, 'service', d.service) \
               ORDER BY p.username, d.service NULLS FIRST), '[]') \
         FROM delegations d JOIN accounts p ON p.id = d.professional_id \
-       WHERE d.staff_id = a.id AND d.revoked_at IS NULL AND p.disabled_at IS NULL) AS delegations, \
-     EXISTS (SELECT 1 FROM totp_credentials t WHERE t.account_id = a.id) AS has_totp";
+       WHERE d.staff_id = a.id AND d.revoked_at IS NULL AND p.disabled_at IS NULL) AS delegations";
 
 /// Finds an account by any of its login names (already case-folded).
 #[tracing::instrument(level = "debug", skip_all)]
@@ -229,7 +228,6 @@ fn from_row(row: &tokio_postgres::Row) -> Result<Account, StoreError> {
             .collect(),
         delegations: serde_json::from_value(row.col("delegations")?)
             .map_err(|e| StoreError::Corrupt(e.into()))?,
-        has_totp: row.col("has_totp")?,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod ephemeral;
 pub mod kv;
 pub mod nips;
 pub mod outbox;
+pub mod passkeys;
 pub mod passwords;
 pub mod pending;
 pub mod professionals;
@@ -106,6 +107,8 @@ pub enum Conflict {
     AccountType,
     /// The client's id_token algorithm is not one the provider signs with.
     IdTokenAlg,
+    /// The passkey is already registered (to this account or another).
+    PasskeyTaken,
 }
 
 impl Conflict {
@@ -117,6 +120,7 @@ impl Conflict {
             "clients_pkey" => Conflict::ClientIdTaken,
             "accounts_type_check" => Conflict::AccountType,
             "clients_id_token_alg_check" => Conflict::IdTokenAlg,
+            "passkeys_credential_key" => Conflict::PasskeyTaken,
             _ => return None,
         })
     }

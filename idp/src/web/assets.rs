@@ -1,6 +1,6 @@
 //! Static assets, compiled in: the stylesheet both services share (`service_kit::SITE_CSS`)
-//! and two scripts (no inline script anywhere, so
-//! the CSP can forbid it): the form_post auto-submit and the busy state of a form being sent.
+//! and three scripts (no inline script anywhere, so the CSP can forbid it): the form_post
+//! auto-submit, the busy state of a form being sent, and the passkey ceremonies.
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -10,6 +10,7 @@ use axum::routing::get;
 const CSS: &str = service_kit::SITE_CSS;
 const FORM_POST_JS: &str = include_str!("../../assets/form_post.js");
 const BUSY_JS: &str = include_str!("../../assets/busy.js");
+const PASSKEY_JS: &str = include_str!("../../assets/passkey.js");
 
 /// `/assets/…` routes.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -25,6 +26,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/assets/busy.js",
             get(|| async { asset(BUSY_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/assets/passkey.js",
+            get(|| async { asset(PASSKEY_JS, "text/javascript; charset=utf-8") }),
         )
 }
 
