@@ -78,8 +78,8 @@ pub enum NipCommand {
     /// Issue a NIP to professionals (the previous one invalidated) and write the print
     /// house's mailing file and letters into a new folder.
     Issue {
-        /// Every professional not enrolled who was never sent a NIP (one whose NIP expired or
-        /// died is named by number: the help desk's « re-send the NIP »).
+        /// Every professional not enrolled who was never sent a NIP, or whose new letter the
+        /// help desk asked for (« Renvoyer le NIP »).
         #[arg(long, conflicts_with = "numbers")]
         all_new: bool,
         /// Professional numbers.
@@ -546,7 +546,7 @@ async fn issue_nips(
     let mut db = pool.get().await?;
     let tx = db.transaction().await?;
     let to = if all_new {
-        professionals::never_sent_a_nip(&tx).await?
+        professionals::awaiting_a_nip(&tx).await?
     } else {
         let mut parsed = Vec::with_capacity(numbers.len());
         for raw in &numbers {

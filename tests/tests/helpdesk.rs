@@ -249,6 +249,7 @@ async fn every_console_url_and_action_is_refused_to_everyone_else_and_nothing_ch
     let other_agent = account_id(&app, "CE27102").await;
     let own = account_id(&app, AGENT).await;
     let unlock = with_checks(&[("reason", "locked_out"), ("action", "disable")]);
+    registered_with_nip(&app, "27150").await;
 
     // Not signed in: the login page.
     let anonymous = app.new_browser();
@@ -267,8 +268,34 @@ async fn every_console_url_and_action_is_refused_to_everyone_else_and_nothing_ch
             "/helpdesk".to_owned(),
             "/helpdesk?q=ip".to_owned(),
             format!("/helpdesk/accounts/{caller}"),
+            "/helpdesk/professionals/27150".to_owned(),
+            "/helpdesk/access-form".to_owned(),
         ] {
             let answer = browser.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(answer.status(), 403, "{who} {path}");
+        }
+        for (path, fields) in [
+            (
+                "/helpdesk/professionals/27150/resend-nip",
+                with_checks(&[("reason", "new_nip")]),
+            ),
+            (
+                "/helpdesk/access-form",
+                vec![
+                    ("name", "Julie Roy"),
+                    ("email", "julie@clinique.example"),
+                    ("reason", "access_form"),
+                ],
+            ),
+        ] {
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend_from_slice(&fields);
+            let answer = browser
+                .post(app.url(path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(answer.status(), 403, "{who} {path}");
         }
         let mut form = vec![("csrf", csrf.as_str())];
@@ -411,4 +438,242 @@ async fn an_agent_unlocks_an_account_in_a_real_browser_in_french() {
     let found = axe_violations(&browser).await;
     assert!(found.is_empty(), "done: {found:?}");
     assert_eq!(actions(&app).await.len(), 1);
+
+    // The register's page and the access form, with their refusals.
+    registered_with_nip(&app, "27150").await;
+    for (path, field) in [
+        ("/helpdesk/professionals/27150", "checks-error"),
+        ("/helpdesk/access-form", "email-error"),
+    ] {
+        bounded(path, browser.goto(&app.url(path))).await;
+        let found = axe_violations(&browser).await;
+        assert!(found.is_empty(), "{path}: {found:?}");
+        submit(&browser).await;
+        bounded(
+            "the problems",
+            browser.wait().at_most(WAIT).for_element(Locator::Id(field)),
+        )
+        .await;
+        let found = axe_violations(&browser).await;
+        assert!(found.is_empty(), "{path} refused: {found:?}");
+    }
+}
+
+/// A professional of the register (not enrolled) with a NIP issued: the NIP as printed.
+async fn registered_with_nip(app: &TestApp, number: &str) -> String {
+    use idp::config::EnrolmentConfig;
+    use idp::store::professionals::{self, Professional};
+    let mut db = app.deployment.db.get().await.unwrap();
+    let tx = db.transaction().await.unwrap();
+    let p = Professional {
+        number: number.into(),
+        given_name: "Hélène".into(),
+        family_name: "Gagnon".into(),
+        profession: "pharmacien".into(),
+        address: "12 rue des Érables".into(),
+        city: "Rimouski".into(),
+        province: "QC".into(),
+        postal_code: "G5L 1A1".into(),
+        email: None,
+        birth_date: None,
+    };
+    professionals::upsert(&tx, &p).await.unwrap();
+    let rules = EnrolmentConfig {
+        nip_valid_days: 60,
+        nip_max_tries: 5,
+        ask_birth_date: false,
+    };
+    let issued = idp::enrolment::nip::issue(&tx, &app.client_secret_key(), rules, vec![p])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    issued[0].nip.printed()
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let db = app.deployment.db.get().await.unwrap();
+    db.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn an_agent_resends_a_nip_by_mail_and_the_access_form_by_e_mail_each_audited() {
+    let app = spawn_app().await;
+    agent(&app, AGENT).await;
+    let nip = registered_with_nip(&app, "27150").await;
+    let browser = signed_in(&app, AGENT).await;
+
+    // Found in the register by number and by family name, never with the NIP.
+    for q in ["27150", "gagn"] {
+        let (_, page) = form_page(&app, &browser, &format!("/helpdesk?q={q}")).await;
+        let page = unescape(&page);
+        assert!(
+            page.contains("/helpdesk/professionals/27150"),
+            "{q}: {page}"
+        );
+        assert!(page.contains("Non inscrit"), "{q}");
+    }
+    let path = "/helpdesk/professionals/27150";
+    let (_, page) = form_page(&app, &browser, path).await;
+    let page = unescape(&page);
+    assert!(page.contains("Actif : émis le"), "{page}");
+    assert!(page.contains("12 rue des Érables, Rimouski QC G5L 1A1"));
+    assert!(
+        !page.contains(&nip) && !page.contains(&nip.replace('-', "")),
+        "no NIP shown"
+    );
+    let live = "SELECT count(*) FROM nips WHERE used_at IS NULL AND invalidated_at IS NULL";
+    assert_eq!(scalar(&app, live).await, 1);
+
+    // Without the checklist or the reason: nothing happens.
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let browser = browser.clone();
+        let app = &app;
+        async move {
+            let (csrf, _) = form_page(app, &browser, path).await;
+            let mut form = vec![("csrf", csrf)];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            let answer = browser
+                .post(app.url(&format!("{path}/resend-nip")))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                answer.status().as_u16(),
+                unescape(&answer.text().await.unwrap()),
+            )
+        }
+    };
+    let (status, page) = post(vec![("reason", "new_nip")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Cochez les éléments d'identité"));
+    let (status, _) = post(with_checks(&[("reason", "pas-un-motif")])).await;
+    assert_eq!(status, 422);
+    assert_eq!(scalar(&app, live).await, 1, "still live");
+
+    // Done: the NIP is cancelled at once and a letter asked for the next print run.
+    let (status, page) = post(with_checks(&[("reason", "new_nip")])).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Le NIP actuel est annulé"));
+    assert_eq!(scalar(&app, live).await, 0, "the old NIP serves no more");
+    let audited = actions(&app).await;
+    let last = audited.last().unwrap();
+    assert_eq!(last["action"], "resend_nip");
+    assert_eq!(last["professional"], "27150");
+    assert_eq!(last["invalidated"], true);
+    assert_eq!(last["agent_username"], AGENT);
+    // The print run (`idp nip issue --all-new`) takes the request, and answers it.
+    {
+        let mut db = app.deployment.db.get().await.unwrap();
+        let tx = db.transaction().await.unwrap();
+        let awaiting = idp::store::professionals::awaiting_a_nip(&tx)
+            .await
+            .unwrap();
+        assert_eq!(awaiting.len(), 1);
+        assert_eq!(awaiting[0].number, "27150");
+        let rules = idp::config::EnrolmentConfig {
+            nip_valid_days: 60,
+            nip_max_tries: 5,
+            ask_birth_date: false,
+        };
+        idp::enrolment::nip::issue(&tx, &app.client_secret_key(), rules, awaiting)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(scalar(&app, live).await, 1, "a new NIP");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT count(*) FROM professionals WHERE nip_requested_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+
+    // Unknown and malformed numbers; an enrolled professional gets no NIP.
+    for unknown in ["99999", "pas-un-numero"] {
+        let answer = browser
+            .get(app.url(&format!("/helpdesk/professionals/{unknown}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 404, "{unknown}");
+    }
+    {
+        let db = app.deployment.db.get().await.unwrap();
+        db.execute("UPDATE professionals SET enrolled_at = now()", &[])
+            .await
+            .unwrap();
+    }
+    let (_, page) = form_page(&app, &browser, path).await;
+    assert!(
+        !page.contains("resend-nip"),
+        "no form for an enrolled professional"
+    );
+    let (status, _) = post(with_checks(&[("reason", "new_nip")])).await;
+    assert_eq!(status, 400);
+    assert_eq!(scalar(&app, live).await, 1, "the NIP stays as it was");
+
+    // The access form: a bad address changes nothing; a right one sends the link.
+    let form_path = "/helpdesk/access-form";
+    let send = |fields: Vec<(&'static str, &'static str)>| {
+        let browser = browser.clone();
+        let app = &app;
+        async move {
+            let (csrf, _) = form_page(app, &browser, form_path).await;
+            let mut form = vec![("csrf", csrf)];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            let answer = browser
+                .post(app.url(form_path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                answer.status().as_u16(),
+                unescape(&answer.text().await.unwrap()),
+            )
+        }
+    };
+    let (status, page) = send(vec![
+        ("name", "Julie Roy"),
+        ("email", "pas une adresse"),
+        ("reason", "access_form"),
+    ])
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Inscrivez une adresse courriel valide"));
+    let (status, _) = send(vec![
+        ("name", ""),
+        ("email", "julie@clinique.example"),
+        ("reason", "access_form"),
+    ])
+    .await;
+    assert_eq!(status, 422);
+    let (status, page) = send(vec![
+        ("name", "Julie Roy"),
+        ("email", "Julie@Clinique.example"),
+        ("reason", "access_form"),
+    ])
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let mail = app.smtp.wait_for("julie@clinique.example", 1).await;
+    assert!(
+        mail[0]
+            .links()
+            .iter()
+            .any(|l| l == &app.url("/access-request")),
+        "{:?}",
+        mail[0].links()
+    );
+    let audited = actions(&app).await;
+    let last = audited.last().unwrap();
+    assert_eq!(last["action"], "send_access_form");
+    assert_eq!(last["to"], "julie@clinique.example");
+    assert_eq!(
+        app.smtp.messages_to("julie@clinique.example").await.len(),
+        1,
+        "one e-mail only"
+    );
 }

@@ -70,3 +70,35 @@ helpdesk-temporary-read = Read this temporary password to the caller. It will no
 helpdesk-temporary-expires = Unused, it expires on
 helpdesk-back-to-account = Back to account
 helpdesk-back = New search
+
+## The register of professionals (« Renvoyer le NIP »)
+helpdesk-register = Register of professionals
+helpdesk-register-none = No professional of the register matches.
+helpdesk-col-number = Professional number
+helpdesk-col-enrolment = Enrolment
+helpdesk-professional-title = Professional { $number }
+helpdesk-fact-profession = Profession
+helpdesk-fact-postal-address = Postal address in the register
+helpdesk-fact-enrolled = Enrolled in the online services on
+helpdesk-fact-nip = NIP
+helpdesk-nip-live = Live: issued { $issued }, expires { $expires }, { $tries } wrong tr(ies) out of { $max }
+helpdesk-nip-none = No live NIP
+helpdesk-fact-nip-requested = New letter asked for on
+helpdesk-enrolment-done = Enrolled
+helpdesk-enrolment-waiting = Not enrolled
+helpdesk-professional-enrolled = This professional is enrolled already: the NIP serves no more. Search for their account.
+helpdesk-action-resend-nip = Re-send the NIP
+helpdesk-resend-nip-intro = The current NIP is cancelled now; a new NIP goes by mail, to the register's address, with the next mailing.
+helpdesk-action-resend-nip-done = The current NIP is cancelled. A new letter will go with the next mailing, to the register's postal address.
+helpdesk-error-enrolled = This professional is enrolled already: no NIP is re-sent.
+
+## The access-request form sent by e-mail
+helpdesk-access-form = Send the access-request form
+helpdesk-access-form-intro = For clinic or establishment staff and SELAT users: the form's link goes to the e-mail address the caller gives you.
+helpdesk-access-form-email = The caller's e-mail address
+helpdesk-access-form-send = Send the form
+helpdesk-access-form-done = The access-request form's link was sent.
+helpdesk-error-email = Enter a valid e-mail address.
+helpdesk-access-form-name = The caller's name
+helpdesk-error-name = Enter the caller's name (200 characters at most).
+helpdesk-reason-access-form = Access request form

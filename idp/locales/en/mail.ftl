@@ -55,3 +55,8 @@ mail-second-factor-added-body = A second factor (an authenticator app) was added
 mail-second-factor-removed-subject = Second factor removed from your account
 mail-second-factor-removed-body = The second factor of your account was removed: signing in will no longer ask for a code.
 mail-second-factor-next = If you did not make this change, change your password and call the assistance centre.
+
+mail-access-form-subject = Access request form for the online services
+mail-access-form-body = As asked, the Professionals' Assistance Centre sends you the access request form for the agency's online services, for clinic and establishment administrative staff and SELAT users.
+mail-access-form-next = Fill it in online: the professional or establishment you will act for approves your request. If you did not call the Assistance Centre, ignore this e-mail.
+mail-access-form-action = Fill in the form

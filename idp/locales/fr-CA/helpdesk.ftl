@@ -70,3 +70,35 @@ helpdesk-temporary-read = Lisez ce mot de passe temporaire à la personne. Il ne
 helpdesk-temporary-expires = Il expire, s'il ne sert pas, le
 helpdesk-back-to-account = Retour au compte
 helpdesk-back = Nouvelle recherche
+
+## The register of professionals (« Renvoyer le NIP »)
+helpdesk-register = Registre des professionnels
+helpdesk-register-none = Aucun professionnel du registre ne correspond.
+helpdesk-col-number = Numéro de professionnel
+helpdesk-col-enrolment = Inscription
+helpdesk-professional-title = Professionnel { $number }
+helpdesk-fact-profession = Profession
+helpdesk-fact-postal-address = Adresse postale au registre
+helpdesk-fact-enrolled = Inscrit aux services en ligne le
+helpdesk-fact-nip = NIP
+helpdesk-nip-live = Actif : émis le { $issued }, expire le { $expires }, { $tries } essai(s) erroné(s) sur { $max }
+helpdesk-nip-none = Aucun NIP actif
+helpdesk-fact-nip-requested = Nouvelle lettre demandée le
+helpdesk-enrolment-done = Inscrit
+helpdesk-enrolment-waiting = Non inscrit
+helpdesk-professional-enrolled = Ce professionnel est déjà inscrit : le NIP ne sert plus. Recherchez son compte.
+helpdesk-action-resend-nip = Renvoyer le NIP
+helpdesk-resend-nip-intro = Le NIP actuel est annulé dès maintenant; un nouveau NIP part par la poste, à l'adresse du registre, au prochain envoi.
+helpdesk-action-resend-nip-done = Le NIP actuel est annulé. Une nouvelle lettre partira au prochain envoi, à l'adresse postale du registre.
+helpdesk-error-enrolled = Ce professionnel est déjà inscrit : aucun NIP n'est renvoyé.
+
+## The access-request form sent by e-mail
+helpdesk-access-form = Envoyer le formulaire de demande d'accès
+helpdesk-access-form-intro = Pour le personnel d'une clinique ou d'un établissement et les utilisateurs du SELAT : le lien du formulaire part à l'adresse courriel que la personne vous donne.
+helpdesk-access-form-email = Adresse courriel de la personne
+helpdesk-access-form-send = Envoyer le formulaire
+helpdesk-access-form-done = Le lien du formulaire de demande d'accès a été envoyé.
+helpdesk-error-email = Inscrivez une adresse courriel valide.
+helpdesk-access-form-name = Nom de la personne
+helpdesk-error-name = Inscrivez le nom de la personne (200 caractères au plus).
+helpdesk-reason-access-form = Formulaire de demande d'accès

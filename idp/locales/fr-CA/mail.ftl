@@ -55,3 +55,8 @@ mail-second-factor-added-body = Un deuxième facteur (une application d'authenti
 mail-second-factor-removed-subject = Deuxième facteur retiré de votre compte
 mail-second-factor-removed-body = Le deuxième facteur de votre compte a été retiré : la connexion ne demandera plus de code.
 mail-second-factor-next = Si ce changement ne vient pas de vous, changez votre mot de passe et communiquez avec le centre d'assistance.
+
+mail-access-form-subject = Formulaire de demande d'accès aux services en ligne
+mail-access-form-body = Le Centre d'assistance aux professionnels vous envoie, comme demandé, le formulaire de demande d'accès aux services en ligne de la Régie, pour le personnel administratif des cliniques et des établissements et les utilisateurs du SELAT.
+mail-access-form-next = Remplissez-le en ligne : le professionnel ou l'établissement pour qui vous agirez approuvera votre demande. Si vous n'avez pas appelé le Centre d'assistance, ne tenez pas compte de ce courriel.
+mail-access-form-action = Remplir le formulaire

@@ -22,7 +22,7 @@ use secrecy::ExposeSecret as _;
 use crate::config::{EnrolmentConfig, Secret32};
 use crate::store::audit::{self, Event};
 use crate::store::professionals::Professional;
-use crate::store::{GenericClient, StoreError, nips};
+use crate::store::{GenericClient, StoreError, nips, professionals};
 
 /// Who signs the letters.
 pub const AGENCY: &str = "Régie de l'assurance maladie du Québec";
@@ -121,6 +121,7 @@ pub async fn issue(
     for professional in to {
         let nip = Nip::generate().map_err(|_| IssueError::Random)?;
         let replaced = nips::invalidate_live(tx, &professional.number).await?;
+        professionals::clear_nip_request(tx, &professional.number).await?;
         nips::insert(
             tx,
             &professional.number,

@@ -9,22 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use uuid::Uuid;
 
+use super::HelpDeskAgent;
 use super::actions::Action;
+use super::identity::{self, Typed};
 use super::search::{Found, standing_key};
-use super::{HelpDeskAgent, label};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account};
 use crate::store::{audit, counters, second_factors};
 use crate::web::{PageError, RequestLang, Requester, csrf, page};
-
-/// What the agent typed in the action form, given back with its problems.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Typed {
-    pub checks: Vec<String>,
-    pub reason: String,
-    pub action: String,
-}
 
 #[derive(Template)]
 #[template(path = "helpdesk_account.html")]
@@ -36,9 +29,7 @@ struct AccountPage {
     account: Found,
     email: String,
     facts: Vec<(String, String)>,
-    checks: Vec<(String, String, bool)>,
-    min_checks: usize,
-    reasons: Vec<(String, String, bool)>,
+    identity: identity::Form,
     actions: Vec<(&'static str, String, bool)>,
     problems: Vec<(&'static str, String)>,
 }
@@ -137,23 +128,7 @@ pub(super) async fn render(
         let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
         facts.push((lang.t("helpdesk-fact-roles"), roles.join(", ")));
     }
-    let rules = &app.config.helpdesk;
-    let checks = rules
-        .identity_checks
-        .iter()
-        .map(|id| {
-            let ticked = typed.checks.contains(id);
-            (id.clone(), label(lang, "helpdesk-check", id), ticked)
-        })
-        .collect();
-    let reasons = rules
-        .reasons
-        .iter()
-        .map(|id| {
-            let chosen = typed.reason == *id;
-            (id.clone(), label(lang, "helpdesk-reason", id), chosen)
-        })
-        .collect();
+    let identity = identity::Form::of(lang, &app.config.helpdesk, &typed);
     let actions = Action::offered(account, methods)
         .into_iter()
         .map(|a| (a.id(), lang.t(a.label_key()), typed.action == a.id()))
@@ -175,9 +150,7 @@ pub(super) async fn render(
         },
         account: found,
         facts,
-        checks,
-        min_checks: rules.min_checks,
-        reasons,
+        identity,
         actions,
         problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
     };

@@ -17,7 +17,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::HelpDeskAgent;
-use super::account::{self, Typed, target};
+use super::account::{self, target};
+use super::identity::Typed;
 use crate::admin::{temp_password, users};
 use crate::i18n::Lang;
 use crate::mail::{self, Notice, Recipient};
@@ -116,16 +117,18 @@ pub struct ActForm {
     other: HashMap<String, String>,
 }
 
+/// What an action did (every help-desk action ends here).
 #[derive(Template)]
 #[template(path = "helpdesk_done.html")]
-struct DonePage {
-    lang: Lang,
-    title: String,
-    switch_href: String,
-    account_id: String,
-    username: String,
-    message: String,
-    temporary: Option<(String, String)>,
+pub(super) struct DonePage {
+    pub lang: Lang,
+    pub title: String,
+    pub switch_href: String,
+    /// Back to what was acted on: (href, label).
+    pub back: Option<(String, String)>,
+    pub message: String,
+    /// A temporary password to read to the caller, and when it expires.
+    pub temporary: Option<(String, String)>,
 }
 
 /// `POST /helpdesk/accounts/{id}/act`.
@@ -142,45 +145,19 @@ pub async fn act(
     if account.id == agent.user.account.id || !account.roles.is_empty() {
         return Err(PageError::Forbidden);
     }
-    let rules = &app.config.helpdesk;
-    let mut checks: Vec<String> = form
-        .other
-        .keys()
-        .filter_map(|k| k.strip_prefix("check."))
-        .filter(|c| rules.identity_checks.iter().any(|id| id == c))
-        .map(str::to_owned)
-        .collect();
-    checks.sort();
     let methods = second_factors::methods(&app.db.get().await?, account.id).await?;
     let action =
         Action::parse(&form.action).filter(|a| Action::offered(&account, methods).contains(a));
-    let mut problems = Vec::new();
-    if checks.len() < rules.min_checks {
-        problems.push(("checks", "helpdesk-error-checks"));
-    }
-    if !rules.reasons.contains(&form.reason) {
-        problems.push(("reason", "helpdesk-error-reason"));
-    }
+    let typed = Typed::read(&app.config.helpdesk, &form.other, form.reason, form.action);
+    let mut problems = typed.problems(&app.config.helpdesk);
     if action.is_none() {
         problems.push(("action", "helpdesk-error-action"));
     }
     let Some(action) = action.filter(|_| problems.is_empty()) else {
-        let typed = Typed {
-            checks,
-            reason: form.reason,
-            action: form.action,
-        };
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return account::render(&app, lang, jar, &account, typed, problems, status).await;
     };
-    let detail = serde_json::json!({
-        "by": "help_desk",
-        "agent": agent.user.account.id.to_string(),
-        "agent_username": agent.user.account.username,
-        "action": action.id(),
-        "reason": form.reason,
-        "checks": checks,
-    });
+    let detail = typed.detail(&agent.user.account);
     let temporary = perform(&app, action, &account, &detail).await?;
     let event = audit::Event {
         kind: "helpdesk_action",
@@ -196,8 +173,14 @@ pub async fn act(
         lang,
         title: lang.t("helpdesk-done-title"),
         switch_href: page::switch_href(&format!("/helpdesk/accounts/{}", account.id), lang),
-        account_id: account.id.to_string(),
-        username: account.username.clone(),
+        back: Some((
+            format!("/helpdesk/accounts/{}", account.id),
+            format!(
+                "{} {}",
+                lang.t("helpdesk-back-to-account"),
+                account.username
+            ),
+        )),
         message: lang.t(&format!("{}-done", action.label_key())),
         temporary: temporary.map(|issued| {
             (

@@ -1,18 +1,24 @@
 //! The help-desk console (issue 10, the assistance centre of the source document): an agent
-//! finds the caller's account (`search.rs`), sees where it stands — never a password, an
-//! answer, a NIP or a secret — (`account.rs`), records how the caller's identity was
-//! established and why, then acts (`actions.rs`): unlock, a temporary password read to the
-//! caller (generated, shown once), the username e-mailed, disable or enable, end every
-//! session, reset the second factor. Each action is audited with the agent, the facts verified
-//! and the reason code.
+//! finds the caller's account or, for a professional not enrolled yet, their entry in the
+//! register (`search.rs`), sees where it stands — never a password, an answer, a NIP or a
+//! secret — (`account.rs`, `professional.rs`), records how the caller's identity was
+//! established and why (`identity.rs`), then acts (`actions.rs`): unlock, a temporary password
+//! read to the caller (generated, shown once), the username e-mailed, disable or enable, end
+//! every session, reset the second factor; re-send the NIP (`professional.rs`: the live one
+//! cancelled, a new letter at the next print run); send the access-request form
+//! (`access_form.rs`). Each action is audited with the agent, the facts verified and the
+//! reason code.
 //!
 //! Every console route takes the [`HelpDeskAgent`] extractor (`crate::console`): a signed-in
 //! account holding the `helpdesk-agent` role whose session was opened with a second factor,
 //! not idle longer than `consoles.idle_secs`; anyone else gets 403 and nothing changes. The
 //! forms carry the CSRF token like every other form.
 
+mod access_form;
 mod account;
 mod actions;
+mod identity;
+mod professional;
 mod search;
 
 use axum::Router;
@@ -26,6 +32,15 @@ pub fn router() -> Router<AppState> {
         .route("/helpdesk", get(search::show))
         .route("/helpdesk/accounts/{id}", get(account::show))
         .route("/helpdesk/accounts/{id}/act", post(actions::act))
+        .route(
+            "/helpdesk/access-form",
+            get(access_form::show).post(access_form::send),
+        )
+        .route("/helpdesk/professionals/{number}", get(professional::show))
+        .route(
+            "/helpdesk/professionals/{number}/resend-nip",
+            post(professional::resend_nip),
+        )
 }
 
 /// A help-desk agent at the console (`console.rs`: the role, a second factor, not idle).

@@ -1,6 +1,8 @@
 //! `GET /helpdesk?q=…`: find an account by its username or alias (the start of it), a
-//! professional number, an e-mail address, or the start of a family or given name. At most
-//! `LIMIT` results, by family name, given name and username (a broader search: type more).
+//! professional number, an e-mail address, or the start of a family or given name; and the
+//! professionals of the register by number or the start of the family name (a caller who is
+//! not enrolled yet: « Renvoyer le NIP »). At most `LIMIT` results of each, by family name,
+//! given name and username (a broader search: type more).
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -12,6 +14,7 @@ use crate::domain::{ProfessionalNumber, has_no_controls};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::store::accounts::{self, Account, Lookup};
+use crate::store::professionals;
 use crate::web::{PageError, RequestLang, page, query_param};
 
 /// Results shown at most.
@@ -68,6 +71,27 @@ struct SearchPage {
     error: Option<String>,
     searched: bool,
     found: Vec<Found>,
+    register: Vec<Registered>,
+}
+
+/// One professional of the register found.
+struct Registered {
+    number: String,
+    name: String,
+    profession: String,
+    enrolment: String,
+}
+
+/// The register's lookup for what was typed: a professional number, or the start of a family
+/// name (an address finds nobody there).
+fn register_lookup(q: &str) -> (Option<String>, Option<String>) {
+    if q.contains('@') {
+        return (None, None);
+    }
+    match ProfessionalNumber::parse(q, true) {
+        Some(number) => (Some(number.as_str().to_owned()), None),
+        None => (None, Some(q.to_lowercase())),
+    }
 }
 
 /// What a search typed asks for; `None` when it cannot be a search.
@@ -103,6 +127,7 @@ pub async fn show(
         error: None,
         searched: false,
         found: Vec::new(),
+        register: Vec::new(),
     };
     if q.is_empty() {
         return Ok(page::html(StatusCode::OK, &page));
@@ -130,8 +155,31 @@ pub async fn show(
     };
     found.sort_by_key(key);
     found.truncate(usize::try_from(LIMIT).unwrap_or(50));
+    let (number, prefix) = register_lookup(q);
+    let registered = match (number, prefix) {
+        (None, None) => Vec::new(),
+        (number, prefix) => {
+            professionals::search(&db, number.as_deref(), prefix.as_deref(), LIMIT).await?
+        }
+    };
     page.searched = true;
     page.found = found.iter().map(|a| Found::of(lang, a)).collect();
+    page.register = registered
+        .into_iter()
+        .map(|s| Registered {
+            number: s.professional.number,
+            name: format!(
+                "{} {}",
+                s.professional.given_name, s.professional.family_name
+            ),
+            profession: s.professional.profession,
+            enrolment: lang.t(if s.enrolled_at.is_some() {
+                "helpdesk-enrolment-done"
+            } else {
+                "helpdesk-enrolment-waiting"
+            }),
+        })
+        .collect();
     Ok(page::html(StatusCode::OK, &page))
 }
 

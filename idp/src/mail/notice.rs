@@ -96,6 +96,11 @@ pub enum Notice {
         /// Added (else removed).
         added: bool,
     },
+    /// The help desk sends the access-request form to clinic staff or a SELAT user.
+    AccessForm {
+        /// The public form's address.
+        link: String,
+    },
     /// « Nom d'utilisateur oublié? »: the account's username, to its proven address.
     UsernameReminder {
         /// The username.

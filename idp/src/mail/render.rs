@@ -170,6 +170,11 @@ impl<'a> Words<'a> {
                 "mail-access-refused-subject",
                 &["mail-access-refused-body", "mail-access-refused-next"],
             ),
+            Notice::AccessForm { link } => Words {
+                subject: "mail-access-form-subject",
+                paragraphs: &["mail-access-form-body", "mail-access-form-next"],
+                action: Some(("mail-access-form-action", link)),
+            },
             Notice::RecoveryLink { link } => Words {
                 subject: "mail-recovery-link-subject",
                 paragraphs: &["mail-recovery-link-body", "mail-recovery-link-next"],
@@ -259,6 +264,7 @@ mod tests {
             Notice::VerifyAlias { link: LINK.into() },
             Notice::RecoveryLink { link: LINK.into() },
             Notice::AccessRequestReceived,
+            Notice::AccessForm { link: LINK.into() },
             Notice::Enrolled,
             Notice::AccessApproved {
                 password: "k7qm-x2pf-9hts-c4wn-r8ye".into(),

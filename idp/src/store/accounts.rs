@@ -75,9 +75,8 @@ pub struct NewAccount<'a> {
 /// The account's columns, with its roles and active delegations read in the same statement
 /// (index lookups, one round trip): every token issued reads them fresh, so a revoked role or
 /// delegation is gone from the next token (migration V6). Its second factors are not read
-/// here: only the sign-in and the pages that show them need them
-/// (`second_factors::methods`), and reading them on every refresh cost 12 % of its throughput
-/// (BENCHMARKS.md).
+/// here: only the sign-in and the pages that show them need them (`second_factors::methods`),
+/// and a token refresh has no use for them.
 const COLUMNS: &str = "a.id, a.username, a.given_name, a.family_name, a.email, a.email_verified, \
      a.profession, a.account_type, a.locale, a.disabled_at, a.locked_at, \
      ARRAY(SELECT r.role FROM account_roles r WHERE r.account_id = a.id ORDER BY r.role) AS roles, \
