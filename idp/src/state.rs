@@ -102,7 +102,7 @@ impl AppState {
         }
         let http = http.build()?;
         let issuer = config.issuer();
-        let webauthn = crate::second_factor::passkey::relying_party(&config.server.public_url);
+        let webauthn = passkey_relying_party(&config.server.public_url);
         Ok(Self(Arc::new(Shared {
             webauthn,
             client_secret_key: config.client_secret_key()?,
@@ -127,7 +127,37 @@ impl AppState {
     }
 }
 
+/// How long a passkey ceremony may take (the relying party's timeout; its state lives as long).
+pub const PASSKEY_CEREMONY_SECS: u64 = 300;
+
+/// The WebAuthn relying party of `public_url`; `None` when its host is no domain (an IP
+/// address): an RP ID is a domain (WebAuthn §5.1.2), so passkeys are not offered there.
+fn passkey_relying_party(public_url: &url::Url) -> Option<webauthn_rs::Webauthn> {
+    let rp_id = public_url.domain()?;
+    webauthn_rs::WebauthnBuilder::new(rp_id, public_url)
+        .ok()?
+        .rp_name(crate::domain::authentication::AGENCY_SHORT_NAME)
+        .timeout(Duration::from_secs(PASSKEY_CEREMONY_SECS))
+        .build()
+        .ok()
+}
+
 /// The scheme://host[:port] of the issuer, for `Origin` checks.
 fn origin(issuer: &str) -> String {
     url::Url::parse(issuer).map_or_else(|_| issuer.to_owned(), |u| u.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passkeys_exist_only_where_the_issuer_is_a_domain() {
+        let domain = url::Url::parse("https://connexion.example.org").unwrap();
+        assert!(passkey_relying_party(&domain).is_some());
+        let local = url::Url::parse("https://localhost:8443").unwrap();
+        assert!(passkey_relying_party(&local).is_some());
+        let ip = url::Url::parse("https://127.0.0.1:8443").unwrap();
+        assert!(passkey_relying_party(&ip).is_none());
+    }
 }

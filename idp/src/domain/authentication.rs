@@ -2,6 +2,10 @@
 //! (RFC 8176 §2 values) and the `acr` claim names the level they reach (OpenID Connect Core
 //! §2). The values the idp uses are advertised in the discovery document.
 
+/// The name authenticator apps and passkey providers show for the agency (the TOTP issuer, the
+/// WebAuthn relying party's name).
+pub const AGENCY_SHORT_NAME: &str = "RAMQ";
+
 /// A password was checked (RFC 8176 `pwd`).
 pub const PASSWORD: &str = "pwd";
 /// A one-time code: TOTP or a single-use recovery code (RFC 8176 `otp`).

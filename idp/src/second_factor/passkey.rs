@@ -1,5 +1,5 @@
 //! Passkeys: WebAuthn Level 3 through webauthn-rs (RustCrypto backend, no OpenSSL). The
-//! relying party is the issuer's host; both ceremonies keep their state server-side, in Redis,
+//! relying party is the issuer's host (`AppState::webauthn`, built at start); both ceremonies keep their state server-side, in Redis,
 //! for `CEREMONY_TTL_SECS` and for one use (WebAuthn §13.4.3: a challenge serves once), and
 //! require user verification (a PIN or a biometric on the authenticator). A passkey is a
 //! second factor here, after the password: the session's `amr` gets `hwk`.
@@ -11,40 +11,25 @@
 //!   limited to the account's passkeys; the assertion is verified (signature, origin, challenge,
 //!   a counter that moved forward, §7.2 step 21) and the stored credential follows it.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
     RegisterPublicKeyCredential,
 };
-use webauthn_rs::{Webauthn, WebauthnBuilder};
 
-use super::totp;
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::{Conflict, GenericClient, ephemeral, passkeys};
 use crate::web::PageError;
 
-/// How long a ceremony may take, from the options to the answer.
-const CEREMONY_TTL_SECS: u64 = 300;
+/// How long a ceremony may take, from the options to the answer (the relying party's timeout,
+/// `state.rs`, says the same to the browser).
+const CEREMONY_TTL_SECS: u64 = crate::state::PASSKEY_CEREMONY_SECS;
 const SIGN_IN: &str = "passkey-sign-in";
 const REGISTER: &str = "passkey-register";
 /// The longest name a passkey may have (migration V16).
 pub const MAX_NAME_CHARS: usize = 64;
-
-/// The relying party of `public_url`; `None` when its host is no domain (an IP address): an RP
-/// ID is a domain (WebAuthn §5.1.2), so passkeys are not offered there.
-pub fn relying_party(public_url: &url::Url) -> Option<Webauthn> {
-    let rp_id = public_url.domain()?;
-    WebauthnBuilder::new(rp_id, public_url)
-        .ok()?
-        .rp_name(totp::ISSUER)
-        .timeout(Duration::from_secs(CEREMONY_TTL_SECS))
-        .build()
-        .ok()
-}
 
 /// The account's passkeys as webauthn-rs reads them (a row that no longer decodes is skipped).
 async fn credentials(
@@ -230,16 +215,6 @@ pub async fn finish_sign_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passkeys_exist_only_where_the_issuer_is_a_domain() {
-        let domain = url::Url::parse("https://connexion.example.org").unwrap();
-        assert!(relying_party(&domain).is_some());
-        let local = url::Url::parse("https://localhost:8443").unwrap();
-        assert!(relying_party(&local).is_some());
-        let ip = url::Url::parse("https://127.0.0.1:8443").unwrap();
-        assert!(relying_party(&ip).is_none());
-    }
 
     #[test]
     fn a_name_is_trimmed_and_bounded() {

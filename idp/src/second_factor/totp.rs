@@ -10,9 +10,6 @@ use zeroize::Zeroizing;
 
 use crate::config::Secret32;
 
-/// The name authenticator apps show for the agency.
-pub(super) const ISSUER: &str = "RAMQ";
-
 /// Why a TOTP could not be made or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum TotpError {
@@ -34,7 +31,7 @@ pub fn new_secret() -> Result<Zeroizing<Vec<u8>>, TotpError> {
 fn totp(secret: &[u8], username: &str) -> Result<Totp, TotpError> {
     Builder::new()
         .with_secret(Secret::from(secret.to_vec()))
-        .with_issuer(Some(ISSUER))
+        .with_issuer(Some(crate::domain::authentication::AGENCY_SHORT_NAME))
         .with_account_name(username.replace(':', ""))
         .build()
         .map_err(|e| TotpError::Failed(e.to_string()))
