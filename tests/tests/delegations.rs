@@ -448,3 +448,165 @@ async fn hostile_decisions_and_grants_are_refused_and_change_nothing() {
     let access = claims(&field(&tokens, "access_token"));
     assert_eq!(access["acts_for"][0]["username"], "IP99999", "{access}");
 }
+
+/// The id of the first pending request linked from the help desk's queue.
+fn first_request(html: &str) -> String {
+    html.split("/helpdesk/access-requests/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a request in the queue")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_help_desk_agent_approves_or_refuses_a_pending_request_for_the_agency() {
+    let p = messaging_provider().await;
+    let app = &p.app;
+    app.add_user(PROFESSIONAL).await;
+    // 16180 has no account: nobody can grant for them.
+    request_access(app, "27182, 16180").await;
+    let agent = "CE27190";
+    app.add_account(agent, "staff", None).await;
+    {
+        let db = app.deployment.db.get().await.unwrap();
+        idp::admin::roles::grant(&db, agent, idp::domain::Role::HelpdeskAgent)
+            .await
+            .unwrap();
+    }
+    let console = signed_in(app, agent, PASSWORD).await;
+    let (_, queue) = form_page(app, &console, "/helpdesk/access-requests").await;
+    assert!(
+        queue.contains("Julie Roy") && queue.contains("16180, 27182"),
+        "{queue}"
+    );
+    let id = first_request(&queue);
+    let path = format!("/helpdesk/access-requests/{id}");
+    let staff = "SELECT count(*) FROM accounts WHERE account_type = 'staff'";
+    let decide = |fields: Vec<(&'static str, &'static str)>| {
+        let console = console.clone();
+        let path = path.clone();
+        async move {
+            let (csrf, _) = form_page(app, &console, &path).await;
+            let mut form = vec![("csrf", csrf)];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            let answer = console
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                answer.status().as_u16(),
+                unescape(&answer.text().await.unwrap()),
+            )
+        }
+    };
+
+    // No decision, no reason: nothing happens.
+    let (status, page) = decide(vec![("reason", "access_request")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Choisissez d'approuver ou de refuser"));
+    let (status, _) = decide(vec![("decision", "approve")]).await;
+    assert_eq!(status, 422);
+    assert_eq!(count(app, staff).await, 1, "only the agent");
+
+    // Approved for the agency: the account opens, the username shown to the agent, the
+    // password to the requester, the named professional's delegation granted.
+    let (status, page) = decide(vec![("decision", "approve"), ("reason", "access_request")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Le nom d'utilisateur de Julie Roy est CE"),
+        "{page}"
+    );
+    assert_eq!(count(app, staff).await, 2);
+    let mail = app.smtp.wait_for(REQUESTER, 2).await;
+    assert_eq!(mail[1].subject, "Votre demande d'accès est acceptée");
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(*) FROM delegations WHERE service = 'messaging' AND revoked_at IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(*) FROM access_request_decisions WHERE professional_number = '27182'"
+        )
+        .await,
+        1,
+        "decided for the professional, whose page stops asking"
+    );
+    let professional = signed_in(app, PROFESSIONAL, PASSWORD).await;
+    let (_, html) = form_page(app, &professional, "/account/delegations").await;
+    assert!(unescape(&html).contains("Aucune demande d'accès n'attend votre décision"));
+    // Decided: gone from the queue, its page and a second decision refused.
+    let answer = console.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(answer.status(), 404);
+    let (status, _) = decide_again(app, &console, &path).await;
+    assert_eq!(status, 404);
+
+    // Another request, refused: closed and the requester told.
+    request_access(app, "27182").await;
+    let (_, queue) = form_page(app, &console, "/helpdesk/access-requests").await;
+    let second = first_request(&queue);
+    assert_ne!(second, id);
+    let path = format!("/helpdesk/access-requests/{second}");
+    let (csrf, _) = form_page(app, &console, &path).await;
+    let answer = post(
+        app,
+        &console,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("decision", "refuse"),
+            ("reason", "access_request"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status(), 200);
+    let mail = app.smtp.wait_for(REQUESTER, 4).await;
+    assert_eq!(mail[3].subject, "Votre demande d'accès est refusée");
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(*) FROM access_requests WHERE state = 'refused'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(app, staff).await, 2, "no account for a refusal");
+    let audited = count(
+        app,
+        "SELECT count(*) FROM audit_events WHERE kind = 'helpdesk_action' \
+         AND detail->>'action' IN ('approve_access_request', 'refuse_access_request')",
+    )
+    .await;
+    assert_eq!(audited, 2);
+
+    // The professional is no agent: the queue is forbidden.
+    let answer = professional
+        .get(app.url("/helpdesk/access-requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+}
+
+/// Posts a decision on a request whose page no longer exists (its token from another page).
+async fn decide_again(app: &TestApp, console: &reqwest::Client, path: &str) -> (u16, String) {
+    let (csrf, _) = form_page(app, console, "/account/password").await;
+    let answer = post(
+        app,
+        console,
+        path,
+        &[
+            ("csrf", &csrf),
+            ("decision", "approve"),
+            ("reason", "access_request"),
+        ],
+    )
+    .await;
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}

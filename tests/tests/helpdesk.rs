@@ -439,11 +439,36 @@ async fn an_agent_unlocks_an_account_in_a_real_browser_in_french() {
     assert!(found.is_empty(), "done: {found:?}");
     assert_eq!(actions(&app).await.len(), 1);
 
-    // The register's page and the access form, with their refusals.
+    // The register's page, the access form and a pending access request, with their refusals.
     registered_with_nip(&app, "27150").await;
+    let request = {
+        let db = app.deployment.db.get().await.unwrap();
+        let request = idp::store::access_requests::NewRequest {
+            given_name: "Julie".into(),
+            family_name: "Roy".into(),
+            email: "julie@clinique.example".into(),
+            phone: "418 555-0199".into(),
+            establishment: "Clinique du Parc".into(),
+            acts_for: vec!["27101".into()],
+            services: vec![],
+            lang: "fr-CA".into(),
+        };
+        idp::store::access_requests::insert(&db, &request, None)
+            .await
+            .unwrap()
+    };
+    bounded(
+        "the queue",
+        browser.goto(&app.url("/helpdesk/access-requests")),
+    )
+    .await;
+    let found = axe_violations(&browser).await;
+    assert!(found.is_empty(), "queue: {found:?}");
+    let request_path = format!("/helpdesk/access-requests/{request}");
     for (path, field) in [
         ("/helpdesk/professionals/27150", "checks-error"),
         ("/helpdesk/access-form", "email-error"),
+        (request_path.as_str(), "decision-error"),
     ] {
         bounded(path, browser.goto(&app.url(path))).await;
         let found = axe_violations(&browser).await;

@@ -102,3 +102,20 @@ helpdesk-error-email = Enter a valid e-mail address.
 helpdesk-access-form-name = The caller's name
 helpdesk-error-name = Enter the caller's name (200 characters at most).
 helpdesk-reason-access-form = Access request form
+
+## Access requests decided for the agency
+helpdesk-requests-title = Pending access requests
+helpdesk-requests-intro = The access requests of clinic and establishment staff and SELAT users that no one has approved yet, oldest first.
+helpdesk-requests-caption = Pending access requests
+helpdesk-requests-none = No access request is pending.
+helpdesk-request-title = Access request from { $name }
+helpdesk-request-phone = Phone
+helpdesk-request-establishment = Clinic or establishment
+helpdesk-request-acts-for = For the professionals
+helpdesk-request-services = Services asked for
+helpdesk-request-decision = The agency's decision
+helpdesk-request-approve = Approve: open the account and give access for the named professionals who have an account
+helpdesk-request-refuse = Refuse: the person is told by e-mail
+helpdesk-request-refused = Request refused. The person is told by e-mail.
+helpdesk-error-decision = Choose to approve or refuse the request.
+helpdesk-reason-access-request = Access request

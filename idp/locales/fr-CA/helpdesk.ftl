@@ -102,3 +102,20 @@ helpdesk-error-email = Inscrivez une adresse courriel valide.
 helpdesk-access-form-name = Nom de la personne
 helpdesk-error-name = Inscrivez le nom de la personne (200 caractères au plus).
 helpdesk-reason-access-form = Formulaire de demande d'accès
+
+## Access requests decided for the agency
+helpdesk-requests-title = Demandes d'accès en attente
+helpdesk-requests-intro = Les demandes d'accès du personnel des cliniques et des établissements et des utilisateurs du SELAT qui n'ont encore reçu aucune approbation, les plus anciennes d'abord.
+helpdesk-requests-caption = Demandes d'accès en attente
+helpdesk-requests-none = Aucune demande d'accès n'est en attente.
+helpdesk-request-title = Demande d'accès de { $name }
+helpdesk-request-phone = Téléphone
+helpdesk-request-establishment = Clinique ou établissement
+helpdesk-request-acts-for = Pour les professionnels
+helpdesk-request-services = Services demandés
+helpdesk-request-decision = Décision de la Régie
+helpdesk-request-approve = Approuver : ouvrir le compte et donner l'accès pour les professionnels nommés qui ont un compte
+helpdesk-request-refuse = Refuser : la personne en est avisée par courriel
+helpdesk-request-refused = Demande refusée. La personne en est avisée par courriel.
+helpdesk-error-decision = Choisissez d'approuver ou de refuser la demande.
+helpdesk-reason-access-request = Demande d'accès

@@ -7,15 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{professional, record, staff_account};
-use crate::assistance::Audience;
-use crate::domain::{Password, ProfessionalNumber, generate_temporary_password};
-use crate::i18n::Lang;
-use crate::mail::{self, Notice, Recipient};
+use super::approval::{self, Temporary};
+use super::{professional, record};
+use crate::domain::ProfessionalNumber;
 use crate::sso::SignedIn;
 use crate::state::AppState;
+use crate::store::GenericClient;
 use crate::store::access_requests::{self, Stored};
-use crate::store::{GenericClient, clients, delegations};
 use crate::web::{CheckedForm, PageError, Requester};
 
 /// The form of both buttons.
@@ -58,17 +56,6 @@ async fn awaiting(
     Ok(request)
 }
 
-/// Who the requester is, for the e-mails.
-fn requester_of(request: &Stored) -> Recipient {
-    let r = &request.request;
-    Recipient {
-        address: r.email.clone(),
-        lang: Lang::from_tag(&r.lang).unwrap_or_default(),
-        name: format!("{} {}", r.given_name, r.family_name),
-        audience: Audience::staff(),
-    }
-}
-
 /// `POST /account/delegations/approve`.
 pub async fn approve(
     State(app): State<AppState>,
@@ -78,52 +65,24 @@ pub async fn approve(
 ) -> Result<Response, PageError> {
     let number = professional(&app, &user.account)?;
     let id = form.id()?;
-    // Hashed before the transaction: Argon2 holds a hashing slot, never a row lock. Spent
-    // only when this approval is the first.
-    let password = generate_temporary_password().map_err(PageError::internal)?;
-    let phc = app
-        .hasher
-        .hash(&Password::parse(&password).map_err(PageError::internal)?)
-        .await?;
+    let temporary = Temporary::generate(&app).await?;
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     let request = awaiting(&tx, id, &number).await?;
-    let (staff, opened) = match request.account_id {
-        Some(staff) => (staff, None),
-        None => {
-            let (staff, username) = staff_account::open(&tx, &app, &request, &phc).await?;
-            (staff, Some(username))
-        }
-    };
-    // The services asked for that still exist.
-    let offered: Vec<String> = clients::services(&tx)
-        .await?
-        .into_iter()
-        .map(|(id, _, _)| id)
-        .collect();
-    let services: Vec<&String> = request
-        .request
-        .services
-        .iter()
-        .filter(|s| offered.contains(s))
-        .collect();
-    for service in &services {
-        delegations::grant(&tx, staff, user.account.id, Some(service.as_str())).await?;
-    }
+    let approved = approval::approve(&tx, &app, &request, &[user.account.id], temporary).await?;
     access_requests::decide(&tx, id, number.as_str(), user.account.id, true).await?;
-    if opened.is_some() {
-        access_requests::approve(&tx, id, staff).await?;
-        let notice = Notice::AccessApproved {
-            password,
-            hours: app.config.password_policy.temporary_ttl_hours,
-        };
-        mail::enqueue(&tx, &requester_of(&request), &notice).await?;
-    }
     let detail = serde_json::json!({
         "request": id, "by": user.account.id.to_string(), "for": number.as_str(),
-        "services": services, "account_opened": opened,
+        "services": approved.services, "account_opened": approved.opened,
     });
-    record(&tx, "access_request_approved", staff, &requester, detail).await?;
+    record(
+        &tx,
+        "access_request_approved",
+        approved.staff,
+        &requester,
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/account/delegations?approved={id}")).into_response())
 }
@@ -145,7 +104,7 @@ pub async fn refuse(
     let settled =
         request.account_id.is_none() && access_requests::refuse_if_settled(&tx, id, prefix).await?;
     if settled {
-        mail::enqueue(&tx, &requester_of(&request), &Notice::AccessRefused).await?;
+        approval::tell_refused(&tx, &request).await?;
     }
     let detail = serde_json::json!({
         "request": id, "by": user.account.id.to_string(), "for": number.as_str(),

@@ -12,8 +12,12 @@
 //!   so a change reaches new tokens at once and refreshed ones at their next refresh.
 //! - A staff account sees whom it acts for (read-only).
 //!
+//! What an approval does is `approval.rs`, shared with the help desk, which approves or refuses
+//! pending requests for the agency (`helpdesk/access_requests.rs`).
+//!
 //! Every decision and change is audited with who made it, from where.
 
+pub mod approval;
 mod decide;
 mod grant;
 mod page;

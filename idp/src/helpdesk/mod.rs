@@ -6,7 +6,9 @@
 //! read to the caller (generated, shown once), the username e-mailed, disable or enable, end
 //! every session, reset the second factor; re-send the NIP (`professional.rs`: the live one
 //! cancelled, a new letter at the next print run); send the access-request form
-//! (`access_form.rs`). Each action is audited with the agent, the facts verified and the
+//! (`access_form.rs`); approve or refuse a pending access request for the agency
+//! (`access_requests.rs`, the approval shared with the professionals' own in
+//! `delegations::approval`). Each action is audited with the agent, the facts verified and the
 //! reason code.
 //!
 //! Every console route takes the [`HelpDeskAgent`] extractor (`crate::console`): a signed-in
@@ -15,6 +17,7 @@
 //! forms carry the CSRF token like every other form.
 
 mod access_form;
+mod access_requests;
 mod account;
 mod actions;
 mod identity;
@@ -35,6 +38,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/helpdesk/access-form",
             get(access_form::show).post(access_form::send),
+        )
+        .route("/helpdesk/access-requests", get(access_requests::list))
+        .route(
+            "/helpdesk/access-requests/{id}",
+            get(access_requests::show).post(access_requests::decide),
         )
         .route("/helpdesk/professionals/{number}", get(professional::show))
         .route(

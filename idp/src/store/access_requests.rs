@@ -197,3 +197,45 @@ pub async fn get(client: &impl GenericClient, id: Uuid) -> Result<Option<Stored>
         .map(|r| stored(&r))
         .transpose()
 }
+
+/// The requests still pending (no staff account opened, not refused), oldest first: the help
+/// desk's queue.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn pending(client: &impl GenericClient, limit: i64) -> Result<Vec<Stored>, StoreError> {
+    let sql = format!(
+        "SELECT {STORED} FROM access_requests WHERE state = 'pending' \
+         ORDER BY created_at, id LIMIT $1"
+    );
+    sql::query(client, &sql, &[&limit])
+        .await?
+        .iter()
+        .map(stored)
+        .collect()
+}
+
+/// The professionals a request names who have an account (username `prefix` + number) and
+/// have not decided it yet: (number, account).
+pub async fn undecided_accounts(
+    client: &impl GenericClient,
+    id: Uuid,
+    prefix: &str,
+) -> Result<Vec<(String, Uuid)>, StoreError> {
+    const SQL: &str = "SELECT n.number, a.account_id FROM access_requests r \
+                       CROSS JOIN LATERAL unnest(r.acts_for) AS n(number) \
+                       JOIN account_names a ON a.name_folded = lower($2 || n.number) \
+                       WHERE r.id = $1 AND NOT EXISTS (SELECT 1 FROM access_request_decisions d \
+                             WHERE d.request_id = r.id AND d.professional_number = n.number) \
+                       ORDER BY n.number";
+    sql::query(client, SQL, &[&id, &prefix])
+        .await?
+        .iter()
+        .map(|row| Ok((row.col("number")?, row.col("account_id")?)))
+        .collect()
+}
+
+/// Refuses a pending request as a whole (an agent's decision); whether it was pending.
+pub async fn refuse(client: &impl GenericClient, id: Uuid) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE access_requests SET state = 'refused', decided_at = now() \
+                       WHERE id = $1 AND state = 'pending'";
+    Ok(sql::execute(client, SQL, &[&id]).await? == 1)
+}
