@@ -676,14 +676,8 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     }
     if let KeysCommand::Rotate = command {
         let tx = db.transaction().await?;
-        let added = crate::keys::rotation::rotate(
-            &tx,
-            &config.key_encryption_key()?,
-            &config.keys.algorithms,
-            Duration::from_secs(config.keys.pre_publication_secs),
-            Duration::from_secs(config.longest_token_secs()),
-        )
-        .await?;
+        let kek = config.key_encryption_key()?;
+        let added = crate::keys::rotation::rotate_as_configured(&tx, &kek, config).await?;
         tx.commit().await?;
         for key in &added {
             println!(

@@ -116,10 +116,20 @@ async fn everyone_else_is_refused_and_the_trail_stays_append_only() {
             "/security/audit?format=csv",
             "/security/policy",
             "/security/roles",
+            "/security/keys",
         ] {
             let (status, _, _) = get(&app, &browser, path).await;
             assert_eq!(status, 403, "{who} {path}");
         }
+        let (csrf, _) =
+            integration_tests::page::form_page(&app, &browser, "/account/password").await;
+        let answer = browser
+            .post(app.url("/security/keys"))
+            .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403, "{who} rotating");
     }
     let anonymous = app.new_browser();
     let answer = anonymous
@@ -149,6 +159,7 @@ async fn the_console_pages_pass_axe_in_a_real_browser() {
         "/security/audit?from=2026-13-01&ip=x",
         "/security/policy",
         "/security/roles",
+        "/security/keys",
         "/security/audit?lang=en",
     ] {
         bounded(path, browser.goto(&app.url(path))).await;
@@ -253,5 +264,60 @@ async fn an_officer_grants_and_revokes_roles_each_audited_and_never_their_own() 
         audited
             .iter()
             .all(|d| d["officer"] == officer_id.as_str() && d["role"] == "helpdesk-agent")
+    );
+}
+
+#[tokio::test]
+async fn an_officer_rotates_the_signing_keys_by_the_command_lines_rules() {
+    use integration_tests::page::form_page;
+    let app = spawn_app().await;
+    staff_with(&app, OFFICER, Role::SecurityOfficer).await;
+    let browser = signed_in(&app, OFFICER).await;
+    let keys = "SELECT count(*) FROM signing_keys";
+    let count = |sql: &'static str| {
+        let app = &app;
+        async move {
+            let db = app.deployment.db.get().await.unwrap();
+            db.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
+        }
+    };
+    let before = count(keys).await;
+    let (status, _, page) = get(&app, &browser, "/security/keys").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Active") && page.contains("ES256"), "{page}");
+
+    // Not confirmed: nothing.
+    let (csrf, _) = form_page(&app, &browser, "/security/keys").await;
+    let answer = browser
+        .post(app.url("/security/keys"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    assert!(unescape(&answer.text().await.unwrap()).contains("Cochez la case"));
+    assert_eq!(count(keys).await, before);
+
+    // Confirmed: one new key per algorithm (the tests publish with no delay: it signs at once),
+    // the old ones still published until their tokens expire; audited.
+    let answer = browser
+        .post(app.url("/security/keys"))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&answer), "/security/keys?done=rotated");
+    let after = count(keys).await;
+    assert!(after > before, "{before} -> {after}");
+    let (_, _, page) = get(&app, &browser, "/security/keys?done=rotated").await;
+    assert!(page.contains("Les nouvelles clés sont publiées"));
+    assert!(page.contains("En retrait (vérifie encore)"), "{page}");
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM audit_events WHERE kind = 'signing_keys_rotated' \
+             AND detail->>'officer' = 'CE27200'"
+        )
+        .await,
+        1
     );
 }

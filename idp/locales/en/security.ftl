@@ -63,3 +63,23 @@ security-roles-error-role = Choose a role from the list.
 security-roles-error-change = Choose to grant or to revoke.
 security-roles-error-username = No account has this username.
 security-roles-error-professional = Agency roles go to staff accounts (CE…), not to professionals' accounts.
+
+## Signing keys
+security-keys-title = Signing keys
+security-keys-caption = Token signing keys, by algorithm
+security-keys-alg = Algorithm
+security-keys-state = State
+security-keys-age = Age
+security-keys-activates = Signs from
+security-keys-retires = Leaves the JWKS on
+security-key-state-next = Next (published, not signing yet)
+security-key-state-active = Active
+security-key-state-retiring = Retiring (still verifies)
+security-key-state-retired = Retired
+security-key-age = { $days } d { $hours } h
+security-keys-rotate-heading = Rotate the keys
+security-keys-rotate-intro = A new key per algorithm is published now and signs in { $secs } seconds; the current keys stay published until the tokens they signed expire. Relying parties have nothing to do.
+security-keys-confirm = I confirm the rotation of the signing keys.
+security-keys-rotate = Rotate the keys
+security-keys-error-confirm = Tick the box to confirm the rotation.
+security-keys-done = The new keys are published. They will sign after the publication delay.

@@ -63,3 +63,23 @@ security-roles-error-role = Choisissez un rôle de la liste.
 security-roles-error-change = Choisissez d'attribuer ou de retirer.
 security-roles-error-username = Aucun compte ne porte ce nom d'utilisateur.
 security-roles-error-professional = Les rôles de la Régie vont aux comptes du personnel (CE…), pas aux comptes de professionnels.
+
+## Signing keys
+security-keys-title = Clés de signature
+security-keys-caption = Clés de signature des jetons, par algorithme
+security-keys-alg = Algorithme
+security-keys-state = État
+security-keys-age = Âge
+security-keys-activates = Signe à partir du
+security-keys-retires = Retirée du JWKS le
+security-key-state-next = Prochaine (publiée, ne signe pas encore)
+security-key-state-active = Active
+security-key-state-retiring = En retrait (vérifie encore)
+security-key-state-retired = Retirée
+security-key-age = { $days } j { $hours } h
+security-keys-rotate-heading = Remplacer les clés
+security-keys-rotate-intro = Une nouvelle clé par algorithme est publiée maintenant et signe dans { $secs } secondes; les clés actuelles restent publiées jusqu'à l'expiration des jetons qu'elles ont signés. Les services clients n'ont rien à faire.
+security-keys-confirm = Je confirme le remplacement des clés de signature.
+security-keys-rotate = Remplacer les clés
+security-keys-error-confirm = Cochez la case pour confirmer le remplacement des clés.
+security-keys-done = Les nouvelles clés sont publiées. Elles signeront après le délai de publication.

@@ -175,6 +175,24 @@ pub async fn rotate(
     Ok(out)
 }
 
+/// A rotation by the configuration's rules — its algorithms, `keys.pre_publication_secs`, and
+/// retirement after the longest token lifetime — the one `idp keys rotate` and the security
+/// console both run.
+pub async fn rotate_as_configured(
+    client: &impl GenericClient,
+    kek: &Secret32,
+    config: &crate::config::Config,
+) -> Result<Vec<KeyInfo>, KeyError> {
+    rotate(
+        client,
+        kek,
+        &config.keys.algorithms,
+        Duration::from_secs(config.keys.pre_publication_secs),
+        Duration::from_secs(config.longest_token_secs()),
+    )
+    .await
+}
+
 /// Every key with its state now, by alg then activation.
 pub async fn list(client: &impl GenericClient) -> Result<Vec<KeyInfo>, KeyError> {
     let keys = store::all(client).await?;

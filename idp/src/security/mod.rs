@@ -1,13 +1,15 @@
 //! The security console (issue 10, security-officer role): the audit trail searched by account,
 //! agent, kind, dates and client address, exported as CSV (`audit.rs`); the policy in force —
 //! passwords, lockout, recovery, second factor, consoles (`policy.rs`); the agency roles, granted
-//! and revoked with the officer audited (`roles.rs`). Nothing here changes the trail, which the
+//! and revoked with the officer audited (`roles.rs`); the signing keys, listed and rotated by the
+//! command line's rules (`keys.rs`). Nothing here changes the trail, which the
 //! database keeps append-only (migrations V3, V14).
 //!
 //! Every route takes the [`SecurityOfficer`] extractor (`crate::console`): the role, a session
 //! opened with a second factor, not idle; anyone else gets 403.
 
 mod audit;
+mod keys;
 mod policy;
 mod roles;
 
@@ -30,4 +32,5 @@ pub fn router() -> Router<AppState> {
         .route("/security/audit", get(audit::show))
         .route("/security/policy", get(policy::show))
         .route("/security/roles", get(roles::show).post(roles::change))
+        .route("/security/keys", get(keys::show).post(keys::rotate))
 }
