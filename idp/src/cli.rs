@@ -407,19 +407,32 @@ async fn clients(config: &Config, command: ClientsCommand) -> anyhow::Result<()>
             println!("client `{}` registered", add.id);
         }
         ClientsCommand::List => {
-            for c in store::clients::list(&db).await? {
+            for (c, disabled_at) in store::clients::list(&db).await? {
                 let kind = if c.secret_hash.is_some() {
                     "confidential"
                 } else {
                     "public"
                 };
-                println!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types.join(","));
+                let state = if disabled_at.is_some() {
+                    "\tdisabled"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}\t{}\t{kind}\t{}{state}",
+                    c.id,
+                    c.name,
+                    c.grant_types.join(",")
+                );
             }
         }
         ClientsCommand::Show { id } => {
-            let c = store::clients::get(&db, &id)
+            let (c, disabled_at) = store::clients::get_any(&db, &id)
                 .await?
                 .with_context(|| format!("no client `{id}`"))?;
+            if let Some(at) = disabled_at {
+                println!("disabled since {at}");
+            }
             println!(
                 "id: {}\nname: {}\ntype: {}",
                 c.id,

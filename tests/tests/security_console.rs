@@ -117,6 +117,8 @@ async fn everyone_else_is_refused_and_the_trail_stays_append_only() {
             "/security/policy",
             "/security/roles",
             "/security/keys",
+            "/security/clients",
+            "/security/clients/new",
         ] {
             let (status, _, _) = get(&app, &browser, path).await;
             assert_eq!(status, 403, "{who} {path}");
@@ -160,6 +162,8 @@ async fn the_console_pages_pass_axe_in_a_real_browser() {
         "/security/policy",
         "/security/roles",
         "/security/keys",
+        "/security/clients",
+        "/security/clients/new",
         "/security/audit?lang=en",
     ] {
         bounded(path, browser.goto(&app.url(path))).await;
@@ -319,5 +323,198 @@ async fn an_officer_rotates_the_signing_keys_by_the_command_lines_rules() {
         )
         .await,
         1
+    );
+}
+
+/// A client_credentials grant for `id` with `secret`: the status.
+async fn client_credentials(app: &TestApp, id: &str, secret: &str) -> u16 {
+    app.http
+        .post(app.url("/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "api")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The secret shown once on the page.
+fn shown_secret(html: &str) -> String {
+    html.split("<code id=\"client-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret on the page")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_officer_registers_edits_rotates_and_disables_a_relying_party() {
+    use integration_tests::page::form_page;
+    let app = spawn_app().await;
+    staff_with(&app, OFFICER, Role::SecurityOfficer).await;
+    let browser = signed_in(&app, OFFICER).await;
+    let post = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let browser = browser.clone();
+        let app = &app;
+        async move {
+            let (csrf, _) = form_page(app, &browser, "/security/clients/new").await;
+            let mut form = vec![("csrf", csrf)];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
+            browser
+                .post(app.url(path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let registration = |redirect: &'static str| {
+        vec![
+            ("id", "facturation"),
+            ("name", "Facturation en ligne"),
+            ("grant.authorization_code", "1"),
+            ("grant.client_credentials", "1"),
+            ("redirect_uris", redirect),
+            ("scopes", "openid profile api"),
+            ("id_token_alg", "ES256"),
+        ]
+    };
+
+    // Refused at its field: an http redirect URI to another host.
+    let refused = post(
+        "/security/clients/new",
+        registration("http://rp.example/cb"),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let page = unescape(&refused.text().await.unwrap());
+    assert!(page.contains("L'adresse doit utiliser https"), "{page}");
+    assert!(page.contains("id=\"redirect_uri-error\""));
+    // Registered: the secret shown once works.
+    let done = post(
+        "/security/clients/new",
+        registration("https://rp.example/cb"),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    let secret = shown_secret(&done.text().await.unwrap());
+    assert_eq!(client_credentials(&app, "facturation", &secret).await, 200);
+    let taken = post(
+        "/security/clients/new",
+        registration("https://rp.example/cb"),
+    )
+    .await;
+    assert_eq!(taken.status(), 422, "the id is taken");
+
+    // Edited: a bad change names its field and changes nothing; a good one lands.
+    let path = "/security/clients/facturation";
+    let (status, _, page) = get(&app, &browser, path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Facturation en ligne") && page.contains("https://rp.example/cb"));
+    let bad = post(
+        path,
+        vec![
+            ("name", ""),
+            ("grant.client_credentials", "1"),
+            ("scopes", "api"),
+            ("id_token_alg", "ES256"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status(), 422);
+    let good = post(
+        path,
+        vec![
+            ("name", "Facturation"),
+            ("grant.client_credentials", "1"),
+            ("scopes", "api"),
+            ("id_token_alg", "RS256"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&good), "/security/clients?done=updated");
+    {
+        let db = app.deployment.db.get().await.unwrap();
+        let row = db
+            .query_one(
+                "SELECT name, grant_types, id_token_alg FROM clients WHERE id = 'facturation'",
+                &[],
+            )
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "Facturation");
+        assert_eq!(
+            row.get::<_, Vec<String>>(1),
+            vec!["client_credentials".to_owned()]
+        );
+        assert_eq!(row.get::<_, String>(2), "RS256");
+    }
+
+    // A new secret: the old one stops at once.
+    let rotated = post("/security/clients/facturation/secret", vec![]).await;
+    assert_eq!(rotated.status(), 200);
+    let new_secret = shown_secret(&rotated.text().await.unwrap());
+    assert_ne!(new_secret, secret);
+    assert_eq!(client_credentials(&app, "facturation", &secret).await, 401);
+    assert_eq!(
+        client_credentials(&app, "facturation", &new_secret).await,
+        200
+    );
+
+    // Disabled: unknown to the token endpoint until enabled again.
+    let disabled = post(
+        "/security/clients/facturation/state",
+        vec![("change", "disable")],
+    )
+    .await;
+    assert_eq!(location(&disabled), "/security/clients?done=disabled");
+    assert_eq!(
+        client_credentials(&app, "facturation", &new_secret).await,
+        401
+    );
+    let (_, _, list) = get(&app, &browser, "/security/clients").await;
+    assert!(list.contains("Désactivé"), "{list}");
+    let bad_change = post(
+        "/security/clients/facturation/state",
+        vec![("change", "supprimer")],
+    )
+    .await;
+    assert_eq!(bad_change.status(), 400);
+    let enabled = post(
+        "/security/clients/facturation/state",
+        vec![("change", "enable")],
+    )
+    .await;
+    assert_eq!(location(&enabled), "/security/clients?done=enabled");
+    assert_eq!(
+        client_credentials(&app, "facturation", &new_secret).await,
+        200
+    );
+    // Unknown clients.
+    let (status, _, _) = get(&app, &browser, "/security/clients/inconnu").await;
+    assert_eq!(status, 404);
+
+    let db = app.deployment.db.get().await.unwrap();
+    let kinds: Vec<String> = db
+        .query(
+            "SELECT kind FROM audit_events WHERE client_id = 'facturation' \
+             AND detail->>'officer' = 'CE27200' ORDER BY at, id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "client_registered",
+            "client_updated",
+            "client_secret_rotated",
+            "client_disabled",
+            "client_enabled"
+        ]
     );
 }

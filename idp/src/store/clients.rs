@@ -38,25 +38,84 @@ pub struct Client {
 const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types, scopes, \
                        id_token_alg, first_party, backchannel_logout_uri, home_uri";
 
-/// Finds a client.
+/// Finds a client that is not disabled (migration V18): a disabled one is unknown to every
+/// endpoint.
 #[tracing::instrument(level = "debug", skip_all, fields(client = %id))]
 pub async fn get(client: &impl GenericClient, id: &str) -> Result<Option<Client>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1 AND disabled_at IS NULL");
     sql::query_opt(client, &sql, &[&id])
         .await?
         .map(|r| from_row(&r))
         .transpose()
 }
 
-/// Every client, by id.
+/// A registration and when it was disabled (migration V18), if it is.
+pub type WithState = (Client, Option<chrono::DateTime<chrono::Utc>>);
+
+/// Every client, by id, with when it was disabled (the security console and the CLI list them
+/// all).
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn list(client: &impl GenericClient) -> Result<Vec<Client>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
+pub async fn list(client: &impl GenericClient) -> Result<Vec<WithState>, StoreError> {
+    let sql = format!("SELECT {COLUMNS}, disabled_at FROM clients ORDER BY id");
     sql::query(client, &sql, &[])
         .await?
         .iter()
-        .map(from_row)
+        .map(|row| Ok((from_row(row)?, row.col("disabled_at")?)))
         .collect()
+}
+
+/// A client whether or not it is disabled, with when it was (the security console's page).
+pub async fn get_any(
+    client: &impl GenericClient,
+    id: &str,
+) -> Result<Option<WithState>, StoreError> {
+    let sql = format!("SELECT {COLUMNS}, disabled_at FROM clients WHERE id = $1");
+    sql::query_opt(client, &sql, &[&id])
+        .await?
+        .map(|row| Ok((from_row(&row)?, row.col("disabled_at")?)))
+        .transpose()
+}
+
+/// Replaces what a registration says (not its id, its type or its secret); whether it exists.
+/// An algorithm the provider does not sign with fails on `clients_id_token_alg_check`.
+#[tracing::instrument(level = "debug", skip_all, fields(client = %c.id))]
+pub async fn update(client: &impl GenericClient, c: &Client) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE clients SET name = $2, redirect_uris = $3, \
+                       post_logout_redirect_uris = $4, grant_types = $5, scopes = $6, \
+                       id_token_alg = $7, first_party = $8, backchannel_logout_uri = $9, \
+                       home_uri = $10 WHERE id = $1";
+    let changed = sql::execute(
+        client,
+        SQL,
+        &[
+            &c.id,
+            &c.name,
+            &c.redirect_uris,
+            &c.post_logout_redirect_uris,
+            &c.grant_types,
+            &c.scopes,
+            &c.id_token_alg,
+            &c.first_party,
+            &c.backchannel_logout_uri,
+            &c.home_uri,
+        ],
+    )
+    .await?;
+    Ok(changed == 1)
+}
+
+/// Disables or enables a client; whether it changed.
+pub async fn set_disabled(
+    client: &impl GenericClient,
+    id: &str,
+    disabled: bool,
+) -> Result<bool, StoreError> {
+    const DISABLE: &str =
+        "UPDATE clients SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL";
+    const ENABLE: &str =
+        "UPDATE clients SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL";
+    let sql = if disabled { DISABLE } else { ENABLE };
+    Ok(sql::execute(client, sql, &[&id]).await? == 1)
 }
 
 /// The services people open from the home page: clients signed in to through the code flow,
@@ -67,6 +126,8 @@ pub async fn services(
     Ok(list(client)
         .await?
         .into_iter()
+        .filter(|(_, disabled_at)| disabled_at.is_none())
+        .map(|(c, _)| c)
         .filter(|c| c.grant_types.iter().any(|g| g == "authorization_code"))
         .filter_map(|c| Some((c.id, c.name, c.home_uri?)))
         .collect())

@@ -1,8 +1,9 @@
 //! The client registry as the endpoints see it: registrations read from Postgres and kept in
 //! this node for `clients.cache_secs` (5 s by default), so token, introspection and
 //! authorization requests do not each pay a database round trip for a row that changes a few
-//! times a year. The price, documented for the security team: a removed client or a rotated
-//! secret takes up to that long to take effect on every node. `0` disables the cache.
+//! times a year. The price, documented for the security team: a removed, edited or disabled
+//! client or a rotated secret takes up to that long to take effect on every other node (the
+//! security console's node forgets its copy at once). `0` disables the cache.
 //!
 //! It sits in the store, beside `clients`, because it is a copy of that table and nothing
 //! more: the application state holds it and every feature reads clients through it.
@@ -50,6 +51,14 @@ impl Registry {
             entries.insert(id.to_owned(), client.clone());
         }
         Ok(client)
+    }
+
+    /// Forgets this node's copy of `id` (the security console changed it here; other nodes
+    /// follow within `clients.cache_secs`).
+    pub fn forget(&self, id: &str) {
+        if let Some(entries) = &self.entries {
+            entries.invalidate(id);
+        }
     }
 }
 
