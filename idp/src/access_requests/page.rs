@@ -98,16 +98,7 @@ struct RequestPage {
     typed: Typed,
     inputs: Vec<Input>,
     services: Vec<Offered>,
-    problems: Vec<(&'static str, String)>,
-}
-
-impl RequestPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 #[derive(Template)]
@@ -157,7 +148,7 @@ async fn form_page(
         inputs: inputs(&typed),
         typed,
         services,
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

@@ -77,16 +77,7 @@ struct DelegationsPage {
     rows: Vec<Row>,
     services: Vec<(String, String)>,
     typed: Typed,
-    problem: Option<(&'static str, String)>,
-}
-
-impl DelegationsPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problem
-            .as_ref()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// `GET /account/delegations`.
@@ -234,7 +225,7 @@ pub async fn render(
         rows,
         services,
         typed,
-        problem,
+        problems: page::FieldErrors::worded(problem.into_iter().collect()),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

@@ -39,16 +39,7 @@ struct FormPage {
     name: String,
     email: String,
     identity: identity::Form,
-    problems: Vec<(&'static str, String)>,
-}
-
-impl FormPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// `POST /helpdesk/access-form`.
@@ -87,7 +78,7 @@ fn render(
         name: name.chars().take(MAX_NAME_CHARS).collect(),
         email: email.chars().take(MAX_EMAIL_BYTES).collect(),
         identity: identity::Form::of(lang, &app.config.helpdesk, identity),
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

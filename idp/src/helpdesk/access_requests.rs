@@ -79,16 +79,7 @@ struct RequestPage {
     request: Shown,
     identity: identity::Form,
     decision: String,
-    problems: Vec<(&'static str, String)>,
-}
-
-impl RequestPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// `POST /helpdesk/access-requests/{id}`.
@@ -151,7 +142,7 @@ fn render(
         request: shown,
         identity: identity::Form::of(lang, &app.config.helpdesk, typed.0),
         decision: typed.1.to_owned(),
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

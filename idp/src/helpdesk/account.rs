@@ -31,16 +31,7 @@ struct AccountPage {
     facts: Vec<(String, String)>,
     identity: identity::Form,
     actions: Vec<(&'static str, String, bool)>,
-    problems: Vec<(&'static str, String)>,
-}
-
-impl AccountPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// The account of a console URL (`NotFound` for a malformed or unknown id).
@@ -152,7 +143,7 @@ pub(super) async fn render(
         facts,
         identity,
         actions,
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

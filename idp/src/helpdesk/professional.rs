@@ -36,16 +36,7 @@ struct ProfessionalPage {
     facts: Vec<(String, String)>,
     enrolled: bool,
     identity: identity::Form,
-    problems: Vec<(&'static str, String)>,
-}
-
-impl ProfessionalPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// `POST /helpdesk/professionals/{number}/resend-nip`.
@@ -170,7 +161,7 @@ fn render(
         facts,
         enrolled: standing.enrolled_at.is_some(),
         identity: identity::Form::of(lang, &app.config.helpdesk, typed),
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
     };
     Ok((jar, page::html(status, &page)).into_response())
 }

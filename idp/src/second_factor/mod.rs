@@ -70,3 +70,24 @@ async fn note(
     };
     audit::note(&app.db, &event).await;
 }
+
+/// The key of a settings change under way in this session: a TOTP secret waiting for its first
+/// code, a passkey ceremony (each under its own kind).
+fn settings_key(user: &crate::sso::SignedIn) -> String {
+    format!("settings:{}", user.session.sid)
+}
+
+/// Tells the account's owner, at the address on file, that a second factor was added or
+/// removed from the settings.
+async fn tell_owner(
+    app: &AppState,
+    user: &crate::sso::SignedIn,
+    added: bool,
+) -> Result<(), crate::web::PageError> {
+    use crate::mail::{self, Notice, Recipient};
+    if let Some(to) = Recipient::of(&user.account) {
+        let db = app.db.get().await?;
+        mail::enqueue(&db, &to, &Notice::SecondFactorChanged { added }).await?;
+    }
+    Ok(())
+}

@@ -13,9 +13,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::enrol::codes_page;
-use super::{passkey, recovery_codes};
+use super::{passkey, recovery_codes, settings_key, tell_owner};
 use crate::i18n::Lang;
-use crate::mail::{self, Notice, Recipient};
 use crate::sso::SignedIn;
 use crate::state::AppState;
 use crate::store::{audit, passkeys, second_factors};
@@ -92,11 +91,6 @@ struct Problems {
     name: Option<&'static str>,
     password: Option<&'static str>,
     general: Option<&'static str>,
-}
-
-/// The ceremony under way for this session.
-fn ceremony_key(user: &SignedIn) -> String {
-    format!("settings:{}", user.session.sid)
 }
 
 async fn render(
@@ -180,7 +174,7 @@ pub async fn add(
     let Some(name) = name.filter(|_| problems.password.is_none()) else {
         return render(&app, &user, lang, jar, &form.name, problems).await;
     };
-    let key = ceremony_key(&user);
+    let key = settings_key(&user);
     let Some(options) = passkey::begin_registration(&app, &key, &user.account, name).await? else {
         return Err(PageError::BadRequest("passkey-error-not-offered"));
     };
@@ -212,7 +206,7 @@ pub async fn finish(
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     let first = !second_factors::methods(&tx, account).await?.any();
-    let key = ceremony_key(&user);
+    let key = settings_key(&user);
     let name =
         match passkey::finish_registration(&app, &tx, &key, account, &form.credential).await? {
             Ok(name) => name,
@@ -247,7 +241,7 @@ pub async fn finish(
     .await?;
     tx.commit().await?;
     drop(db);
-    report(&app, &user, true).await?;
+    tell_owner(&app, &user, true).await?;
     if first {
         return codes_page(&app, lang, jar, codes, Some(PATH));
     }
@@ -295,7 +289,7 @@ pub async fn remove(
     .await?;
     tx.commit().await?;
     drop(db);
-    report(&app, &user, false).await?;
+    tell_owner(&app, &user, false).await?;
     Ok(Redirect::to("/account?done=passkeys").into_response())
 }
 
@@ -314,13 +308,4 @@ fn event<'a>(
         user_agent: requester.user_agent.as_deref(),
         detail,
     }
-}
-
-/// Tells the account's owner, at the address on file.
-async fn report(app: &AppState, user: &SignedIn, added: bool) -> Result<(), PageError> {
-    if let Some(to) = Recipient::of(&user.account) {
-        let db = app.db.get().await?;
-        mail::enqueue(&db, &to, &Notice::SecondFactorChanged { added }).await?;
-    }
-    Ok(())
 }

@@ -12,9 +12,8 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::enrol::{PENDING, codes_page, pending_secret, set_up_view, store};
-use super::totp;
+use super::{settings_key, tell_owner, totp};
 use crate::i18n::Lang;
-use crate::mail::{self, Notice, Recipient};
 use crate::sso::SignedIn;
 use crate::state::AppState;
 use crate::store::accounts::Account;
@@ -50,11 +49,6 @@ pub struct SettingsForm {
     code: String,
 }
 
-/// The pending set-up of this session.
-fn pending_id(user: &SignedIn) -> String {
-    format!("settings:{}", user.session.sid)
-}
-
 async fn render(
     app: &AppState,
     user: &SignedIn,
@@ -73,7 +67,7 @@ async fn render(
     let (qr, secret) = if configured {
         (String::new(), String::new())
     } else {
-        set_up_view(app, &pending_id(user), &user.account.username).await?
+        set_up_view(app, &settings_key(user), &user.account.username).await?
     };
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let failed = errors.0.is_some() || errors.1.is_some();
@@ -121,10 +115,7 @@ async fn report(
     requester: &Requester,
     added: bool,
 ) -> Result<(), PageError> {
-    if let Some(to) = Recipient::of(&user.account) {
-        let db = app.db.get().await?;
-        mail::enqueue(&db, &to, &Notice::SecondFactorChanged { added }).await?;
-    }
+    tell_owner(app, user, added).await?;
     if !added {
         let event = audit::Event {
             kind: "second_factor_removed",
@@ -160,7 +151,7 @@ pub async fn add(
         let wrong = Some("mfa-settings-error-password");
         return render(&app, &user, lang, jar, (wrong, None)).await;
     }
-    let id = pending_id(&user);
+    let id = settings_key(&user);
     let secret = pending_secret(&app, &id).await?;
     let Some(step) = totp::step_of(&secret, code).map_err(PageError::internal)? else {
         return render(&app, &user, lang, jar, (None, Some("mfa-error-wrong"))).await;

@@ -43,19 +43,10 @@ struct AuditPage {
     switch_href: String,
     /// The filter's inputs: field, label key, value typed.
     inputs: Vec<(&'static str, &'static str, String)>,
-    problems: Vec<(&'static str, String)>,
+    problems: page::FieldErrors,
     rows: Vec<Listed>,
     csv_href: String,
     limit: i64,
-}
-
-impl AuditPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
 }
 
 /// The account a filter names by username or alias; `Err` when there is none.
@@ -196,7 +187,7 @@ pub async fn show(
             ("to", "security-audit-to", typed.to),
             ("ip", "security-audit-ip", typed.ip),
         ],
-        problems: problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect(),
+        problems: page::FieldErrors::of(lang, problems),
         rows,
         csv_href,
         limit: PAGE_LIMIT,

@@ -55,22 +55,13 @@ struct ClientPage {
     form: ClientForm,
     grants: Vec<(&'static str, bool)>,
     algs: Vec<(&'static str, bool)>,
-    problem: Option<(&'static str, String)>,
+    problems: page::FieldErrors,
 }
 
 /// What the page says of a registered client beside its form.
 struct Existing {
     confidential: bool,
     disabled: bool,
-}
-
-impl ClientPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problem
-            .as_ref()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
 }
 
 /// A secret, shown once.
@@ -182,7 +173,7 @@ fn render_form(
     jar: CookieJar,
     existing: Option<Existing>,
     form: ClientForm,
-    problem: Option<(&'static str, String)>,
+    problems: page::FieldErrors,
 ) -> Result<Response, PageError> {
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let ticked = form.grant_types();
@@ -211,9 +202,9 @@ fn render_form(
             .collect(),
         existing,
         form,
-        problem,
+        problems,
     };
-    let status = if page.problem.is_some() {
+    let status = if !page.problems.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -269,7 +260,7 @@ pub async fn new(
         refresh_token: Some("1".into()),
         ..ClientForm::default()
     };
-    render_form(&app, lang, jar, None, form, None)
+    render_form(&app, lang, jar, None, form, page::FieldErrors::default())
 }
 
 /// What a refused registration says, at its field.
@@ -317,7 +308,14 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let Some(registration) = form.registration() else {
         let problem = ("id_token_alg", lang.t("clients-error-alg"));
-        return render_form(&app, lang, jar, None, form, Some(problem));
+        return render_form(
+            &app,
+            lang,
+            jar,
+            None,
+            form,
+            page::FieldErrors::worded(vec![problem]),
+        );
     };
     let id = registration.id.clone();
     let mut db = app.db.get().await?;
@@ -326,7 +324,14 @@ pub async fn register(
         Ok(secret) => secret,
         Err(e) => {
             let problem = problem(lang, e)?;
-            return render_form(&app, lang, jar, None, form, Some(problem));
+            return render_form(
+                &app,
+                lang,
+                jar,
+                None,
+                form,
+                page::FieldErrors::worded(vec![problem]),
+            );
         }
     };
     record(&tx, &officer, &requester, "client_registered", &id).await?;
@@ -370,7 +375,14 @@ pub async fn show(
         disabled: disabled_at.is_some(),
     };
     let form = ClientForm::of(&Registration::of(&client));
-    render_form(&app, lang, jar, Some(existing), form, None)
+    render_form(
+        &app,
+        lang,
+        jar,
+        Some(existing),
+        form,
+        page::FieldErrors::default(),
+    )
 }
 
 /// `POST /security/clients/{id}`: the changes; the id and the type stay.
@@ -392,13 +404,27 @@ pub async fn update(
     form.public = client.secret_hash.is_none().then(|| "1".to_owned());
     let Some(registration) = form.registration() else {
         let problem = ("id_token_alg", lang.t("clients-error-alg"));
-        return render_form(&app, lang, jar, Some(existing), form, Some(problem));
+        return render_form(
+            &app,
+            lang,
+            jar,
+            Some(existing),
+            form,
+            page::FieldErrors::worded(vec![problem]),
+        );
     };
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     if let Err(e) = admin_clients::update(&tx, registration).await {
         let problem = problem(lang, e)?;
-        return render_form(&app, lang, jar, Some(existing), form, Some(problem));
+        return render_form(
+            &app,
+            lang,
+            jar,
+            Some(existing),
+            form,
+            page::FieldErrors::worded(vec![problem]),
+        );
     }
     record(&tx, &officer, &requester, "client_updated", &client.id).await?;
     tx.commit().await?;

@@ -32,16 +32,7 @@ struct RolesPage {
     roles: Vec<(&'static str, bool)>,
     username: String,
     grant: bool,
-    problem: Option<(&'static str, String)>,
-}
-
-impl RolesPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.problem
-            .as_ref()
-            .filter(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
+    problems: page::FieldErrors,
 }
 
 /// `POST /security/roles`.
@@ -84,7 +75,12 @@ async fn render(
             .map(|(f, _, _)| f.username.chars().take(254).collect())
             .unwrap_or_default(),
         grant: typed.is_none_or(|(f, _, _)| f.change != "revoke"),
-        problem: typed.map(|(_, field, key)| (field, lang.t(key))),
+        problems: page::FieldErrors::worded(
+            typed
+                .map(|(_, field, key)| (field, lang.t(key)))
+                .into_iter()
+                .collect(),
+        ),
     };
     let status = if typed.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

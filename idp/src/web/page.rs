@@ -35,6 +35,41 @@ pub fn html<T: Template>(status: StatusCode, template: &T) -> Response {
     }
 }
 
+/// The messages of a form shown again, by field id: what the error summary lists
+/// (`form_errors.html`) and what each field shows beside it (`problems.get("field")`).
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    /// The messages of `problems` — (field id, message key) — in `lang`.
+    pub fn of(lang: Lang, problems: Vec<(&'static str, &'static str)>) -> Self {
+        Self(problems.into_iter().map(|(f, k)| (f, lang.t(k))).collect())
+    }
+
+    /// Messages already in words.
+    pub fn worded(problems: Vec<(&'static str, String)>) -> Self {
+        Self(problems)
+    }
+
+    /// The message at `field`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Whether nothing was refused.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each (field, message), in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (&'static str, String)> {
+        self.0.iter()
+    }
+}
+
 /// The link that shows the same page in the other language.
 pub fn switch_href(path_and_query: &str, lang: Lang) -> String {
     let (path, query) = path_and_query
