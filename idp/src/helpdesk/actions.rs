@@ -241,8 +241,11 @@ async fn perform(
         }
         Action::EndSessions => end_sessions(app, account).await?,
         Action::ResetSecondFactor => {
-            let db = app.db.get().await?;
-            second_factors::reset(&db, account.id, true).await?;
+            // The authenticator, the passkeys and the codes go together, or none.
+            let mut db = app.db.get().await?;
+            let tx = db.transaction().await?;
+            second_factors::reset(&tx, account.id, true).await?;
+            tx.commit().await?;
             drop(db);
             end_sessions(app, account).await?;
         }

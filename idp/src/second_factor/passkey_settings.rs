@@ -276,6 +276,12 @@ pub async fn remove(
     }
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
+    // Checked again under the account's lock: an authenticator removed meanwhile counts.
+    second_factors::lock_account(&tx, account).await?;
+    let methods = second_factors::methods(&tx, account).await?;
+    if !user.account.roles.is_empty() && !methods.totp && methods.passkeys <= 1 {
+        return Err(PageError::Forbidden);
+    }
     if !passkeys::remove(&tx, account, id).await? {
         return Err(PageError::BadRequest("passkey-error-unknown"));
     }

@@ -181,8 +181,17 @@ pub async fn remove(
         return render(&app, &user, lang, jar, (wrong, None)).await;
     }
     let removed = {
-        let db = app.db.get().await?;
-        second_factors::reset(&db, user.account.id, false).await?
+        let mut db = app.db.get().await?;
+        let tx = db.transaction().await?;
+        // Checked again under the account's lock: a passkey removed meanwhile counts.
+        second_factors::lock_account(&tx, user.account.id).await?;
+        let methods = second_factors::methods(&tx, user.account.id).await?;
+        if !may_remove_totp(&user.account, methods) {
+            return Err(PageError::Forbidden);
+        }
+        let removed = second_factors::reset(&tx, user.account.id, false).await?;
+        tx.commit().await?;
+        removed
     };
     if removed {
         report(&app, &user, &requester, false).await?;

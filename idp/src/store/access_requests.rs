@@ -213,8 +213,8 @@ pub async fn pending(client: &impl GenericClient, limit: i64) -> Result<Vec<Stor
         .collect()
 }
 
-/// The professionals a request names who have an account (username `prefix` + number) and
-/// have not decided it yet: (number, account).
+/// The professionals a request names who have an active account (username `prefix` +
+/// number) and have not decided it yet: (number, account).
 pub async fn undecided_accounts(
     client: &impl GenericClient,
     id: Uuid,
@@ -223,6 +223,7 @@ pub async fn undecided_accounts(
     const SQL: &str = "SELECT n.number, a.account_id FROM access_requests r \
                        CROSS JOIN LATERAL unnest(r.acts_for) AS n(number) \
                        JOIN account_names a ON a.name_folded = lower($2 || n.number) \
+                       JOIN accounts p ON p.id = a.account_id AND p.disabled_at IS NULL \
                        WHERE r.id = $1 AND NOT EXISTS (SELECT 1 FROM access_request_decisions d \
                              WHERE d.request_id = r.id AND d.professional_number = n.number) \
                        ORDER BY n.number";

@@ -21,6 +21,14 @@ impl Methods {
     }
 }
 
+/// Locks the account row until the caller's transaction ends: removals of its factors are
+/// taken one at a time, so two at once cannot both see the other factor still there.
+pub async fn lock_account(client: &impl GenericClient, account: Uuid) -> Result<(), StoreError> {
+    const SQL: &str = "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE";
+    sql::query_opt(client, SQL, &[&account]).await?;
+    Ok(())
+}
+
 /// The account's second factors (two primary-key and index lookups, one round trip).
 #[tracing::instrument(level = "debug", skip_all, fields(account = %account))]
 pub async fn methods(client: &impl GenericClient, account: Uuid) -> Result<Methods, StoreError> {
