@@ -1,5 +1,5 @@
 //! What the idp and the messaging service both need and neither owns. Nothing here knows
-//! either service: no configuration types, no stores, no pages.
+//! either service: no stores, no pages; the only configuration is of what both connect to.
 //!
 //! - [`tls`]: the rustls server configuration (aws-lc-rs), development certificates and
 //!   secret files;
@@ -9,6 +9,7 @@
 //! - [`layers`]: the check that a crate's modules keep their layers (used by tests);
 //! - [`logs`]: the tracing subscriber (pretty or JSON, colours only on a terminal);
 //! - [`pg`]: the Postgres pool, cached statements and column reads;
+//! - [`redis`]: one Redis server, a Sentinel set or a Cluster, behind a circuit breaker;
 //! - [`seal`]: AES-256-GCM sealing of secrets and records at rest.
 
 /// The stylesheet of both services' pages (one look: the agency's).
@@ -20,5 +21,6 @@ pub mod layers;
 pub mod logs;
 pub mod mail;
 pub mod pg;
+pub mod redis;
 pub mod seal;
 pub mod tls;

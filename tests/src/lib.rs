@@ -4,7 +4,8 @@
 //!
 //! Beside it: [`page`] reads the HTML pages, [`login`] drives the login form like a browser,
 //! [`jwt`] looks inside compact JWS, [`oauth`] calls the token, introspection, userinfo and JWKS
-//! endpoints over plain HTTP, and [`rp`] is a relying party on the `openidconnect` crate.
+//! endpoints over plain HTTP, [`rp`] is a relying party on the `openidconnect` crate, and
+//! [`redis_servers`] starts real Redis servers, Clusters and Sentinel sets for a test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
 
@@ -15,6 +16,7 @@ pub mod login;
 pub mod messaging;
 pub mod oauth;
 pub mod page;
+pub mod redis_servers;
 pub mod rp;
 pub mod smtp;
 
@@ -528,7 +530,15 @@ pub struct Provider {
 
 /// Starts an idp on a fresh deployment, registers `client` and discovers the provider.
 pub async fn provider(client: Registration) -> Provider {
-    let app = spawn_app().await;
+    provider_with(client, |f| f).await
+}
+
+/// [`provider`] with configuration overrides.
+pub async fn provider_with(
+    client: Registration,
+    tweak: impl Fn(figment::Figment) -> figment::Figment,
+) -> Provider {
+    let app = spawn_app_with(tweak).await;
     let secret = app.register_client(client).await;
     let metadata = rp::discover(&app).await;
     Provider {

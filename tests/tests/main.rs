@@ -34,6 +34,7 @@ mod notifications;
 mod passkeys;
 mod recovery;
 mod redis_down;
+mod redis_ha;
 mod roles_and_delegations;
 mod router;
 mod second_factor;

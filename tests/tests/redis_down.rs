@@ -1,79 +1,15 @@
 //! When Redis is unreachable the lock cannot be checked, so password checks fail closed: a
 //! clear, translated 503 page with Retry-After, never a login that skipped the lockout.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use figment::providers::Serialized;
+use integration_tests::redis_servers::RedisServer;
 use integration_tests::{PASSWORD, spawn_app_with, wait_until};
-
-/// A private redis-server on a free port, stopped when dropped.
-struct PrivateRedis {
-    child: Child,
-    port: u16,
-}
-
-impl PrivateRedis {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port).await
-    }
-
-    async fn start_on(port: u16) -> Self {
-        let child =
-            Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("redis-server is installed (scripts/test ensures it)");
-        let up = wait_until(
-            Duration::from_secs(10),
-            Duration::from_millis(50),
-            async || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
-        )
-        .await;
-        assert!(up, "the private redis-server answers");
-        Self { child, port }
-    }
-
-    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: its connections stay open and
-    /// nothing answers — a hang, not a refusal.
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal}");
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 #[tokio::test]
 async fn with_redis_down_a_login_is_refused_with_a_clear_503_not_let_through() {
-    let mut redis = PrivateRedis::start().await;
+    let mut redis = RedisServer::start().await;
     let url = format!("redis://127.0.0.1:{}", redis.port);
     let app = spawn_app_with(move |f| f.merge(Serialized::default("redis.url", url.clone()))).await;
     app.add_user("IP32001").await;
@@ -82,7 +18,7 @@ async fn with_redis_down_a_login_is_refused_with_a_clear_503_not_let_through() {
     assert_eq!(page.status(), 200, "the page itself needs no Redis");
     let html = page.text().await.unwrap();
 
-    redis.stop();
+    redis.kill();
     let answer =
         integration_tests::login::submit_form(&app, &browser, &html, "IP32001", PASSWORD).await;
     assert_eq!(
@@ -175,7 +111,7 @@ async fn a_node_starts_with_redis_down_reports_not_ready_and_recovers_when_it_re
     assert_eq!(ready.status(), 503, "started, but not ready without Redis");
     assert_eq!(timed_login(&app).await.0, 503, "a login fails closed");
 
-    let mut redis = PrivateRedis::start_on(port).await;
+    let mut redis = RedisServer::start_on(port).await;
     let back = wait_until(
         Duration::from_secs(10),
         Duration::from_millis(100),
@@ -187,13 +123,13 @@ async fn a_node_starts_with_redis_down_reports_not_ready_and_recovers_when_it_re
     .await;
     assert!(back, "ready once Redis answers (the circuit probes again)");
     assert_eq!(timed_login(&app).await.0, 303, "and logins work again");
-    redis.stop();
+    redis.kill();
 }
 
 #[tokio::test]
 async fn a_redis_frozen_on_open_connections_fails_logins_fast_and_the_node_recovers_when_it_thaws()
 {
-    let redis = PrivateRedis::start().await;
+    let redis = RedisServer::start().await;
     let url = format!("redis://127.0.0.1:{}", redis.port);
     let app = spawn_app_with(move |f| f.merge(Serialized::default("redis.url", url.clone()))).await;
     app.add_user("IP32002").await;

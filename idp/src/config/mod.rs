@@ -148,18 +148,13 @@ impl Config {
         if self.tokens.code_ttl_secs == 0 || self.tokens.code_ttl_secs > 60 {
             return invalid("tokens.code_ttl_secs", "must be between 1 and 60");
         }
-        if self.redis.key_prefix.contains(['{', '}']) {
-            return invalid("redis.key_prefix", "must not contain braces");
+        if let Some((key, reason)) = self.redis.problem() {
+            return invalid(key, &reason);
         }
-        for (key, value) in [
-            ("redis.connect_timeout_ms", self.redis.connect_timeout_ms),
-            ("redis.command_timeout_ms", self.redis.command_timeout_ms),
-            ("redis.circuit_open_ms", self.redis.circuit_open_ms),
-            (
-                "lockout.escalation_window_secs",
-                self.lockout.escalation_window_secs,
-            ),
-        ] {
+        for (key, value) in [(
+            "lockout.escalation_window_secs",
+            self.lockout.escalation_window_secs,
+        )] {
             if value == 0 {
                 return invalid(key, "must be at least 1");
             }

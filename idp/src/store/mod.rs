@@ -5,7 +5,6 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod audit;
-pub mod circuit;
 pub mod clients;
 pub mod codes;
 pub mod consents;
@@ -44,7 +43,7 @@ use crate::config::DatabaseConfig;
 use crate::error::BoxError;
 
 pub use deadpool_postgres::GenericClient;
-pub use kv::{Kv, KvConn};
+pub use kv::Kv;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");

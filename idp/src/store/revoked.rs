@@ -30,16 +30,23 @@ pub async fn is_revoked(
     grant: Option<&str>,
     sid: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let mut conn = kv.conn();
-    let mut pipe = redis::pipe();
-    pipe.cmd("EXISTS").arg(kv.key("revoked-jti", jti));
-    if let Some(grant) = grant {
-        pipe.cmd("EXISTS").arg(kv.key("revoked-grant", grant));
-    }
-    if let Some(sid) = sid {
-        pipe.cmd("EXISTS").arg(kv.key("revoked-sid", sid));
-    }
-    let found: Vec<u8> = pipe.query_async(&mut conn).await?;
+    // Three keys with three hash tags: three commands sent together on the one multiplexed
+    // connection (a pipeline or a multi-key EXISTS would cross slots on a Cluster).
+    let keys = [
+        Some(kv.key("revoked-jti", jti)),
+        grant.map(|grant| kv.key("revoked-grant", grant)),
+        sid.map(|sid| kv.key("revoked-sid", sid)),
+    ];
+    let found = futures_util::future::try_join_all(keys.into_iter().flatten().map(|key| {
+        let mut conn = kv.conn();
+        async move {
+            redis::cmd("EXISTS")
+                .arg(key)
+                .query_async::<u8>(&mut conn)
+                .await
+        }
+    }))
+    .await?;
     Ok(found.contains(&1))
 }
 

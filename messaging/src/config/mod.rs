@@ -111,8 +111,8 @@ impl Config {
         {
             return invalid("database.schema", "only a-z, 0-9 and _".into());
         }
-        if self.redis.key_prefix.contains(['{', '}']) {
-            return invalid("redis.key_prefix", "must not contain braces".into());
+        if let Some((key, reason)) = self.redis.problem() {
+            return invalid(key, reason);
         }
         if self.quotas.send_per_minute == 0
             || self.quotas.send_per_day < self.quotas.send_per_minute

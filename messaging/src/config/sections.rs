@@ -136,19 +136,8 @@ impl Category {
     }
 }
 
-/// `[redis]`: the counters every node shares (per-user quotas).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RedisConfig {
-    /// `redis://` URL.
-    pub url: String,
-    /// Prefix of every key (no braces: they are hash tags).
-    pub key_prefix: String,
-    /// Longest wait to dial, in milliseconds.
-    pub connect_timeout_ms: u64,
-    /// Longest wait for one answer, in milliseconds.
-    pub command_timeout_ms: u64,
-}
+/// `[redis]`: the counters every node shares (per-user quotas); one server, a Sentinel set or a Cluster (the kit's, shared with the idp).
+pub use service_kit::redis::RedisConfig;
 
 /// `[quotas]`: per person, shared by every node (Redis).
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -2,10 +2,8 @@
 //! checked and counted in one script so two nodes never both let the last message through.
 //! Both keys carry the person's `sub` as hash tag (one slot on Redis Cluster).
 
-use std::time::Duration;
-
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
+use service_kit::redis::Redis;
 
 use crate::config::RedisConfig;
 
@@ -24,7 +22,7 @@ pub enum Decision {
 /// The counters.
 #[derive(Clone)]
 pub struct Quotas {
-    conn: ConnectionManager,
+    conn: Redis,
     prefix: String,
     script: Script,
 }
@@ -50,15 +48,11 @@ return 0
 ";
 
 impl Quotas {
-    /// A handle on Redis (dialled on first use; bounded waits, no retry inside a request).
+    /// A handle on Redis (dialled on first use; bounded waits, no retry inside a request, the
+    /// circuit breaker of `service_kit::redis`).
     pub fn open(config: &RedisConfig) -> Result<Self, RedisError> {
-        let client = redis::Client::open(config.url.as_str())?;
-        let manager = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(config.connect_timeout_ms)))
-            .set_response_timeout(Some(Duration::from_millis(config.command_timeout_ms)))
-            .set_number_of_retries(0);
         Ok(Self {
-            conn: ConnectionManager::new_lazy_with_config(client, manager)?,
+            conn: Redis::open(config)?,
             prefix: config.key_prefix.clone(),
             script: Script::new(CHECK_AND_COUNT),
         })

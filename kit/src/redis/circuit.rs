@@ -7,7 +7,7 @@
 //!
 //! Written here rather than taken from a crate: it is one atomic deadline with no policy
 //! to configure beyond one duration, and the crates that offer breakers wrap futures with
-//! their own error types that the `redis::aio::ConnectionLike` seam (`kv.rs`) does not fit.
+//! their own error types that the `redis::aio::ConnectionLike` seam (`redis/mod.rs`) does not fit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
