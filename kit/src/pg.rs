@@ -1,12 +1,22 @@
 //! Postgres plumbing both services use the same way: a pool whose connections may live in a
 //! schema of their own (tests take one each), statements prepared once per connection, and
 //! columns read without panicking.
+//!
+//! High availability is libpq's: the URL may name several hosts
+//! (`postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write&connect_timeout=2`), and a
+//! new connection goes to the first that accepts writes. After a failover the connections to
+//! the old primary are found closed when next taken from the pool (or fail their statement:
+//! [`is_unavailable`]) and new ones reach the promoted server. Every wait is bounded: a
+//! connection is had within [`WAIT`], dialled within [`CREATE`], checked within [`RECYCLE`].
 
 use std::fmt;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::row::RowIndex;
 use tokio_postgres::types::FromSql;
 
@@ -33,7 +43,36 @@ pub fn pool(
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    Ok(Pool::builder(manager).max_size(size).build()?)
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(WAIT))
+        .create_timeout(Some(CREATE))
+        .recycle_timeout(Some(RECYCLE))
+        .build()?)
+}
+
+/// Longest wait for a free connection when all are busy.
+pub const WAIT: Duration = Duration::from_secs(5);
+/// Longest wait to dial a new connection (every host of the URL in turn).
+pub const CREATE: Duration = Duration::from_secs(5);
+/// Longest wait to check a pooled connection before reuse.
+pub const RECYCLE: Duration = Duration::from_secs(1);
+
+/// Whether a statement failed because the database is away or cannot write at the moment (a
+/// restart, a failover, a demoted primary), not because of the statement: the request gets a
+/// 503 and may be tried again, not a 500.
+pub fn is_unavailable(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        // Class 08: connection exception; 57P01–57P03: shut down, crashed, starting.
+        return code.code().starts_with("08")
+            || code.code().starts_with("57P")
+            || *code == SqlState::READ_ONLY_SQL_TRANSACTION;
+    }
+    std::error::Error::source(e).is_some_and(|source| source.is::<std::io::Error>())
 }
 
 /// Applies `runner`'s embedded migrations, creating `schema` first when one is set (it was

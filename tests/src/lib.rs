@@ -5,17 +5,20 @@
 //! Beside it: [`page`] reads the HTML pages, [`login`] drives the login form like a browser,
 //! [`jwt`] looks inside compact JWS, [`oauth`] calls the token, introspection, userinfo and JWKS
 //! endpoints over plain HTTP, [`rp`] is a relying party on the `openidconnect` crate, and
-//! [`redis_servers`] starts real Redis servers, Clusters and Sentinel sets for a test.
+//! [`redis_servers`] and [`pg_servers`] start real Redis servers, Clusters, Sentinel sets and
+//! a Postgres primary with its replica for a test, which [`load`] runs logins against.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
 
 pub mod chromium;
 pub mod credentials;
 pub mod jwt;
+pub mod load;
 pub mod login;
 pub mod messaging;
 pub mod oauth;
 pub mod page;
+pub mod pg_servers;
 pub mod redis_servers;
 pub mod rp;
 pub mod smtp;

@@ -32,6 +32,7 @@ mod messaging_pages;
 mod multi_node;
 mod notifications;
 mod passkeys;
+mod pg_failover;
 mod recovery;
 mod redis_down;
 mod redis_ha;

@@ -3,17 +3,16 @@
 //! every script keeps its keys in one hash slot; logins carry on through a failover in the
 //! middle of a load, failing closed (503, never 500) while no master serves their keys.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use figment::Figment;
 use figment::providers::Serialized;
 use idp::keys::SigningAlg;
-use integration_tests::login::{log_in, logs_in};
+use integration_tests::load::{LoginLoad, judge};
+use integration_tests::login::logs_in;
 use integration_tests::redis_servers::{RedisCluster, RedisSentinels, cli};
 use integration_tests::{
-    CALLBACK, PASSWORD, TestApp, confidential_client, oauth, provider_with, rp, spawn_app_with,
+    CALLBACK, PASSWORD, confidential_client, oauth, provider_with, rp, spawn_app_with,
 };
 use messaging::store::quota::{Decision, Quotas};
 use service_kit::redis::RedisConfig;
@@ -83,86 +82,11 @@ async fn every_redis_script_of_both_services_runs_on_a_cluster() {
     assert!(matches!(third, Decision::Refused { .. }), "{third:?}");
 }
 
-/// Logins on a few accounts, as fast as they go, until stopped: each answer's time and status.
-struct Load {
-    stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<Vec<(Instant, u16)>>>,
-}
-
-impl Load {
-    async fn start(app: &TestApp, workers: usize) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut tasks = Vec::new();
-        for worker in 0..workers {
-            let username = format!("IP3401{worker}");
-            app.add_user(&username).await;
-            let (app, stop) = (app.clone(), stop.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut answers = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let browser = app.new_browser();
-                    let answer = log_in(&app, &browser, "/login", &username, PASSWORD).await;
-                    answers.push((Instant::now(), answer.status().as_u16()));
-                }
-                answers
-            }));
-        }
-        Self { stop, tasks }
-    }
-
-    async fn finish(self) -> Vec<(Instant, u16)> {
-        self.stop.store(true, Ordering::Relaxed);
-        let mut all = Vec::new();
-        for task in self.tasks {
-            all.extend(task.await.unwrap());
-        }
-        all.sort_by_key(|(at, _)| *at);
-        all
-    }
-}
-
-/// Checks a load run around a fault at `fault`: every answer a success (303) or a clear 503,
-/// logins worked before, and from some point after the fault every login succeeds again.
-/// Returns how long after the fault the last failure came.
-fn judge(answers: &[(Instant, u16)], fault: Instant, what: &str) -> Duration {
-    let odd: Vec<u16> = answers
-        .iter()
-        .map(|(_, s)| *s)
-        .filter(|s| *s != 303 && *s != 503)
-        .collect();
-    assert!(odd.is_empty(), "{what}: only 303 or 503, got {odd:?}");
-    assert!(
-        answers.iter().any(|(at, s)| *at < fault && *s == 303),
-        "{what}: logins worked before the fault"
-    );
-    let last_failure = answers
-        .iter()
-        .filter(|(_, s)| *s != 303)
-        .map(|(at, _)| *at)
-        .max();
-    let recovered_after = last_failure.map_or(Duration::ZERO, |at| at.duration_since(fault));
-    let after_recovery = answers
-        .iter()
-        .filter(|(at, _)| last_failure.is_none_or(|f| *at > f))
-        .count();
-    assert!(
-        after_recovery >= 5,
-        "{what}: logins succeed again after the fault (the last failure {recovered_after:?} after it; {} answers)",
-        answers.len()
-    );
-    let failed = answers.iter().filter(|(_, s)| *s == 503).count();
-    eprintln!(
-        "{what}: {} logins, {failed} answered 503, the last failure {recovered_after:?} after the fault",
-        answers.len()
-    );
-    recovered_after
-}
-
 #[tokio::test]
 async fn logins_carry_on_when_a_cluster_master_is_killed_under_load() {
     let mut cluster = RedisCluster::start().await;
     let app = spawn_app_with(on(cluster.url())).await;
-    let load = Load::start(&app, 3).await;
+    let load = LoginLoad::start(&app, 3).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // Every login counts in the per-IP window, whose hash tag is the address: kill its master.
@@ -189,7 +113,7 @@ async fn logins_carry_on_through_a_sentinel_failover_under_load() {
     let sentinels = RedisSentinels::start().await;
     let app = spawn_app_with(on(sentinels.url())).await;
     assert_eq!(sentinels.master_port(), sentinels.master.port);
-    let load = Load::start(&app, 3).await;
+    let load = LoginLoad::start(&app, 3).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     let fault = Instant::now();

@@ -123,9 +123,10 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Redis(_) | StoreError::Pool(_) => Self::unavailable(Chain(&e)),
-            other => Self::server(Chain(&other)),
+        if e.is_unavailable() {
+            Self::unavailable(Chain(&e))
+        } else {
+            Self::server(Chain(&e))
         }
     }
 }

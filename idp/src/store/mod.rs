@@ -79,6 +79,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether a store is away (Redis, no pooled connection, Postgres restarting or failing
+    /// over): the request is answered 503 with Retry-After, never 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Redis(_) | StoreError::Pool(_) => true,
+            StoreError::Postgres(e) => service_kit::pg::is_unavailable(e),
+            StoreError::Column { .. } | StoreError::Corrupt(_) => false,
+        }
+    }
+
     /// What a broken unique or check constraint means to the person who asked for the write;
     /// `None` for every other failure. The one place constraint names become meanings.
     pub fn conflict(&self) -> Option<Conflict> {

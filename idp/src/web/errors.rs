@@ -55,9 +55,10 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Redis(_) | StoreError::Pool(_) => PageError::Unavailable(Box::new(e)),
-            other => PageError::Internal(Box::new(other)),
+        if e.is_unavailable() {
+            PageError::Unavailable(Box::new(e))
+        } else {
+            PageError::Internal(Box::new(e))
         }
     }
 }
