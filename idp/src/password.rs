@@ -403,3 +403,25 @@ mod tests {
         assert!(matches!(result, Err(HashError::Busy)));
     }
 }
+
+/// Any stored text is a PHC string we wrote or refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_stored_text_is_read_or_refused(phc in "\\PC{0,300}") {
+            let _ = Stored::parse(&phc);
+        }
+
+        #[test]
+        fn any_argon2id_shaped_text_is_read_or_refused(
+            m in "[0-9]{0,12}", t in "[0-9]{0,12}", p in "[0-9]{0,4}",
+            salt in "[A-Za-z0-9+/]{0,40}", hash in "[A-Za-z0-9+/]{0,80}",
+        ) {
+            let _ = Stored::parse(&format!("$argon2id$v=19$m={m},t={t},p={p}${salt}${hash}"));
+        }
+    }
+}

@@ -136,3 +136,17 @@ mod tests {
         assert!(matches!(parse(b""), Err(ScanError::Refused(_))));
     }
 }
+
+/// Any answer from clamd is a verdict or refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_answer_is_a_verdict_or_refused(answer in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse(&answer);
+        }
+    }
+}

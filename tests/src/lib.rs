@@ -225,6 +225,28 @@ impl TestApp {
         secret32(&self.deployment.secrets[0])
     }
 
+    /// Redis loses everything this deployment wrote (a restart without persistence, a failover
+    /// to a replica that had not caught up): every key under its prefix is deleted.
+    pub async fn forget_redis_data(&self) {
+        let mut redis = redis::Client::open(redis_url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.deployment.prefix))
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        if !keys.is_empty() {
+            let _: u32 = redis::cmd("DEL")
+                .arg(&keys)
+                .query_async(&mut redis)
+                .await
+                .unwrap();
+        }
+    }
+
     /// Starts another node of the same deployment (same schema, Redis prefix and secrets).
     pub async fn spawn_second_node(&self) -> TestApp {
         start_node(self.deployment.clone(), LOOPBACK, &|f| f).await

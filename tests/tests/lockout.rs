@@ -72,7 +72,7 @@ async fn a_help_desk_lock_survives_a_redis_flush_and_only_the_unlock_lifts_it() 
         fail_twice(&app, "IP31002").await;
         tokio::time::sleep(Duration::from_millis(2100)).await;
     }
-    flush_redis_prefix(&app.deployment.prefix).await;
+    app.forget_redis_data().await;
     assert!(
         !logs_in(&app, "IP31002", PASSWORD).await,
         "Postgres still says locked"
@@ -240,25 +240,4 @@ async fn a_disabled_account_is_neither_counted_nor_mailed_as_locked() {
         .unwrap()
         .get(0);
     assert_eq!(failures, 10, "each attempt is still audited");
-}
-
-/// Deletes every key of this deployment (never another test's).
-async fn flush_redis_prefix(prefix: &str) {
-    let mut redis = redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}*"))
-        .query_async(&mut redis)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        let _: u32 = redis::cmd("DEL")
-            .arg(&keys)
-            .query_async(&mut redis)
-            .await
-            .unwrap();
-    }
 }

@@ -34,6 +34,7 @@ mod notifications;
 mod passkeys;
 mod pg_failover;
 mod recovery;
+mod redis_data_loss;
 mod redis_down;
 mod redis_ha;
 mod roles_and_delegations;

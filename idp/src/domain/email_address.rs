@@ -172,3 +172,24 @@ mod tests {
         domain
     }
 }
+
+/// Any text is an address or refused, never a panic; a parsed address parses to itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_an_address_or_refused(raw in "\\PC{0,300}") {
+            let _ = EmailAddress::parse(&raw);
+        }
+
+        #[test]
+        fn a_parsed_address_parses_to_itself(raw in "[ ]?[a-zA-Z0-9._%+-]{1,30}@[a-z0-9.-]{1,30}[ ]?") {
+            if let Ok(address) = EmailAddress::parse(&raw) {
+                prop_assert_eq!(EmailAddress::parse(address.as_ref()), Ok(address.clone()));
+            }
+        }
+    }
+}

@@ -67,3 +67,20 @@ mod tests {
         );
     }
 }
+
+/// Any text is a login name or refused, never a panic; a parsed name parses to itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_parsed_name_parses_to_itself(raw in "\\PC{0,300}") {
+            if let Ok(name) = LoginName::parse(&raw) {
+                prop_assert_eq!(LoginName::parse(name.as_ref()), Ok(name.clone()));
+                prop_assert_eq!(name.folded(), name.folded().to_lowercase());
+            }
+        }
+    }
+}

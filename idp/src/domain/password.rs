@@ -76,3 +76,17 @@ mod tests {
         assert!(!format!("{p:?}").contains("hunter2"));
     }
 }
+
+/// Any text is a password or refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_password_or_refused(raw in "\\PC{0,600}") {
+            let _ = Password::parse(&raw);
+        }
+    }
+}

@@ -50,3 +50,25 @@ mod tests {
         assert_eq!(n("€1234", true), None, "no panic on a multi-byte start");
     }
 }
+
+/// Any text is a number or refused, never a panic; a number parses to itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_number_parses_to_itself(raw in "\\PC{0,30}", username_too: bool) {
+            if let Some(number) = ProfessionalNumber::parse(&raw, username_too) {
+                prop_assert_eq!(ProfessionalNumber::parse(number.as_str(), false), Some(number.clone()));
+            }
+        }
+
+        #[test]
+        fn typed_digits_with_spaces_and_dashes_are_read(digits in "[0-9]{5,10}", sep in "[ -]{0,2}") {
+            let typed = format!("IP{}{sep}{}", &digits[..2], &digits[2..]);
+            prop_assert_eq!(ProfessionalNumber::parse(&typed, true).map(|n| n.as_str().to_owned()), Some(digits));
+        }
+    }
+}

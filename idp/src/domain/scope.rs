@@ -96,3 +96,24 @@ mod tests {
         assert!(Scope::parse(&"a ".repeat(600)).is_err());
     }
 }
+
+/// Any text is a scope or refused, never a panic; a scope printed and parsed again is itself.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_printed_scope_parses_to_itself(raw in "[ -~]{0,300}") {
+            if let Ok(scope) = Scope::parse(&raw) {
+                prop_assert_eq!(Scope::parse(&scope.to_string()), Ok(scope.clone()));
+            }
+        }
+
+        #[test]
+        fn any_text_is_a_scope_or_refused(raw in "\\PC{0,600}") {
+            let _ = Scope::parse(&raw);
+        }
+    }
+}

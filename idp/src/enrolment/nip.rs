@@ -420,3 +420,18 @@ mod tests {
         assert_eq!(defused("=SUM(A1)"), "'=SUM(A1)");
     }
 }
+
+/// Normalising what a person typed is idempotent and never panics.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(typed in "\\PC{0,100}") {
+            let once = Nip::normalise(&typed);
+            prop_assert_eq!(Nip::normalise(&once), once);
+        }
+    }
+}

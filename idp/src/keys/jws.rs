@@ -284,3 +284,33 @@ mod tests {
         assert!(verify_str(&good, &ed).is_ok());
     }
 }
+
+/// Any text is parsed or refused, never a panic, and whatever passes has three parts.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_parsed_or_refused(jws in "\\PC{0,600}") {
+            let _ = parse(&jws);
+        }
+
+        #[test]
+        fn any_three_base64url_parts_are_parsed_or_refused(
+            header in "[A-Za-z0-9_-]{0,200}",
+            payload in "[A-Za-z0-9_-]{0,300}",
+            signature in "[A-Za-z0-9_-]{0,100}",
+            extra in prop::option::of("[A-Za-z0-9_.-]{0,20}"),
+        ) {
+            let jws = match extra {
+                Some(extra) => format!("{header}.{payload}.{signature}.{extra}"),
+                None => format!("{header}.{payload}.{signature}"),
+            };
+            if parse(&jws).is_ok() {
+                prop_assert_eq!(jws.split('.').count(), 3);
+            }
+        }
+    }
+}

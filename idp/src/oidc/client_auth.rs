@@ -219,3 +219,48 @@ mod tests {
         );
     }
 }
+
+/// Any `Authorization` header is read or refused, never a panic; an id and secret encoded as
+/// RFC 6749 §2.3.1 says come back exactly.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use axum::http::HeaderValue;
+    use axum::http::header::AUTHORIZATION;
+    use base64::Engine as _;
+    use proptest::prelude::*;
+
+    fn headers(value: &[u8]) -> Option<HeaderMap> {
+        let value = HeaderValue::from_bytes(value).ok()?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, value);
+        Some(headers)
+    }
+
+    proptest! {
+        #[test]
+        fn any_header_is_read_or_refused(value in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Some(headers) = headers(&value) {
+                let _ = basic_credentials(&headers);
+            }
+        }
+
+        #[test]
+        fn any_basic_payload_is_read_or_refused(payload in prop::collection::vec(any::<u8>(), 0..256)) {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&payload);
+            if let Some(headers) = headers(format!("Basic {b64}").as_bytes()) {
+                let _ = basic_credentials(&headers);
+            }
+        }
+
+        #[test]
+        fn encoded_credentials_come_back_exactly(id in "\\PC{1,64}", secret in "\\PC{1,128}") {
+            let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let pair = format!("{}:{}", encode(&id), encode(&secret));
+            let b64 = base64::engine::general_purpose::STANDARD.encode(pair);
+            let headers = headers(format!("Basic {b64}").as_bytes()).ok_or_else(|| TestCaseError::fail("header"))?;
+            let read = basic_credentials(&headers).map_err(|_| TestCaseError::fail("refused"))?;
+            prop_assert_eq!(read, Some((id, secret)));
+        }
+    }
+}

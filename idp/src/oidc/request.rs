@@ -340,3 +340,37 @@ mod tests {
         }
     }
 }
+
+/// Any bytes are parsed or refused, never a panic; distinct parameters come back exactly as
+/// encoded (RFC 6749 §4.1.2: `state` is returned unchanged). U+FFFD is left out: the parser
+/// refuses it, as it is what invalid UTF-8 decodes to.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_parsed_or_refused(raw in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = Params::parse(&raw);
+        }
+
+        #[test]
+        fn encoded_parameters_come_back_exactly(
+            params in prop::collection::btree_map("[a-z_]{1,20}", "[^\\p{Cc}\u{FFFD}]{1,200}", 0..12),
+        ) {
+            let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in &params {
+                encoder.append_pair(key, value);
+            }
+            let parsed = Params::parse(encoder.finish().as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (key, value) in &params {
+                prop_assert_eq!(parsed.get(key), Some(value.as_str()));
+            }
+            let again = Params::parse(parsed.to_query().as_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (key, value) in &params {
+                prop_assert_eq!(again.get(key), Some(value.as_str()));
+            }
+        }
+    }
+}

@@ -420,3 +420,26 @@ mod tests {
         assert_ne!(a.expose_bytes(), b.expose_bytes());
     }
 }
+
+/// Any text is normalised or refused, never a panic; a normalised answer is its own
+/// normalisation, and never longer than the limit.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(raw in "\\PC{0,200}") {
+            if let Ok(once) = normalise(&raw) {
+                prop_assert!(once.chars().count() <= MAX_ANSWER_CHARS);
+                prop_assert_eq!(normalise(&once), Ok(once.clone()));
+            }
+        }
+
+        #[test]
+        fn any_bytes_as_text_are_normalised_or_refused(raw in prop::collection::vec(any::<char>(), 0..400)) {
+            let _ = normalise(&raw.into_iter().collect::<String>());
+        }
+    }
+}

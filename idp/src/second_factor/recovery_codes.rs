@@ -76,3 +76,19 @@ mod tests {
         assert!(!looks_like_one("123456"));
     }
 }
+
+/// Normalising a typed code is idempotent and keeps only ASCII letters and digits.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(typed in "\\PC{0,100}") {
+            let once = normalise(&typed);
+            prop_assert!(once.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            prop_assert_eq!(normalise(&once), once);
+        }
+    }
+}

@@ -131,3 +131,21 @@ mod tests {
         );
     }
 }
+
+/// Any `Cookie` header is read or ignored, never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_cookie_header_is_read_or_ignored(value in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(value) = axum::http::HeaderValue::from_bytes(&value) {
+                let mut headers = HeaderMap::new();
+                headers.insert(header::COOKIE, value);
+                let _ = cookie(&headers);
+            }
+        }
+    }
+}

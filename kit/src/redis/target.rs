@@ -259,3 +259,60 @@ mod tests {
         }
     }
 }
+
+/// Any text is read or refused, never a panic; the URLs this module documents come back as
+/// written; a password never shows in `Debug`.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn host() -> impl Strategy<Value = String> {
+        ("[a-z][a-z0-9.-]{0,20}", 1u16..).prop_map(|(name, port)| format!("{name}:{port}"))
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_read_or_refused(url in "\\PC*") {
+            let _ = Target::parse(&url);
+        }
+
+        #[test]
+        fn any_text_after_a_known_scheme_is_read_or_refused(
+            scheme in prop::sample::select(vec!["redis+sentinel://", "redis+cluster://", "redis://"]),
+            rest in "\\PC*",
+        ) {
+            let _ = Target::parse(&format!("{scheme}{rest}"));
+        }
+
+        #[test]
+        fn cluster_seeds_come_back_in_order(
+            hosts in prop::collection::vec(host(), 1..6),
+            password in "[A-Za-z0-9]{0,12}",
+        ) {
+            let userinfo = if password.is_empty() { String::new() } else { format!(":{password}@") };
+            let parsed = Target::parse(&format!("redis+cluster://{userinfo}{}", hosts.join(",")));
+            let nodes = hosts.iter().map(|h| format!("redis://{userinfo}{h}")).collect();
+            prop_assert_eq!(parsed, Ok(Target::Cluster { nodes }));
+        }
+
+        #[test]
+        fn sentinel_urls_come_back_and_never_print_the_password(
+            hosts in prop::collection::vec(host(), 1..4),
+            master in "[a-z0-9_.-]{1,20}",
+            password in "PW[A-Z0-9]{8}",
+            db in 0i64..16,
+        ) {
+            let url = format!("redis+sentinel://app:{password}@{}/{master}?db={db}", hosts.join(","));
+            let parsed = Target::parse(&url);
+            let printed = format!("{parsed:?}");
+            prop_assert!(!printed.contains(&password));
+            prop_assert_eq!(parsed, Ok(Target::Sentinel {
+                sentinels: hosts.iter().map(|h| format!("redis://{h}")).collect(),
+                master,
+                credentials: Credentials { username: "app".into(), password },
+                db,
+            }));
+        }
+    }
+}
