@@ -7,7 +7,10 @@
 //! new connection goes to the first that accepts writes. After a failover the connections to
 //! the old primary are found closed when next taken from the pool (or fail their statement:
 //! [`is_unavailable`]) and new ones reach the promoted server. Every wait is bounded: a
-//! connection is had within [`WAIT`], dialled within [`CREATE`], checked within [`RECYCLE`].
+//! connection is had within [`WAIT`], dialled within [`CREATE`], checked within [`RECYCLE`]
+//! (the fast check reads the connection's state without a round trip). A primary that
+//! vanishes without closing its connections (a partition) holds a statement until the
+//! request's own timeout (`server.request_timeout_secs`): no statement timeout is set here.
 
 use std::fmt;
 
@@ -67,10 +70,16 @@ pub fn is_unavailable(e: &tokio_postgres::Error) -> bool {
         return true;
     }
     if let Some(code) = e.code() {
-        // Class 08: connection exception; 57P01–57P03: shut down, crashed, starting.
-        return code.code().starts_with("08")
-            || code.code().starts_with("57P")
-            || *code == SqlState::READ_ONLY_SQL_TRANSACTION;
+        // Class 08: connection exception (not 08P01, a protocol violation: our bug);
+        // 57P01–57P03: shut down, crashed, starting; 25006: a demoted primary.
+        return (code.code().starts_with("08") && *code != SqlState::PROTOCOL_VIOLATION)
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+            ]
+            .contains(code);
     }
     std::error::Error::source(e).is_some_and(|source| source.is::<std::io::Error>())
 }

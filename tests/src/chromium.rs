@@ -4,7 +4,7 @@
 //! `CHROMEDRIVER` and `CHROMIUM` override the paths (default `/usr/bin/chromedriver` and
 //! `/usr/bin/chromium`). Every wait is bounded, so a missing or broken driver fails fast.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,7 +14,7 @@ use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::{TestApp, wait_until};
+use crate::{TestApp, free_port, wait_until};
 
 /// The bound on every wait: driver start, session creation, page loads, redirects.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -120,14 +120,6 @@ impl Drop for Driver {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Awaits a WebDriver command, failing the test after `WAIT`.

@@ -119,6 +119,25 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A free port on 127.0.0.1 from 10000–21999: below Linux's ephemeral range, where the
+/// port-0 listeners of the other tests land, and with port + 10000 free as well (a Redis
+/// Cluster node's bus).
+pub fn free_port() -> u16 {
+    loop {
+        let port = 10_000 + u16::try_from(rand_below(12_000)).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+fn rand_below(n: u32) -> u32 {
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) % n
+}
+
 /// Starts one idp node on a fresh deployment.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|f| f).await

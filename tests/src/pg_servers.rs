@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::wait_until;
+use crate::{free_port, wait_until};
 
 /// The newest installed server's `bin` folder.
 fn bin_dir() -> PathBuf {
@@ -31,23 +31,26 @@ fn is_root() -> bool {
         .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
 }
 
-/// Runs a server tool as the clusters' owner; panics with its output when it fails.
-fn run(tool: &str, args: &[&str]) -> String {
-    let program = bin_dir().join(tool);
-    let out = if is_root() {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(&program)
-            .args(args)
-            .current_dir("/")
-            .output()
+/// A server tool, to run as the clusters' owner.
+fn tool(name: &str, args: &[&str]) -> Command {
+    let program = bin_dir().join(name);
+    let mut command = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(&program);
+        c
     } else {
-        Command::new(&program).args(args).output()
-    }
-    .unwrap();
+        Command::new(&program)
+    };
+    command.args(args).current_dir("/");
+    command
+}
+
+/// Runs a server tool; panics with its output when it fails.
+fn run(name: &str, args: &[&str]) -> String {
+    let out = tool(name, args).output().unwrap();
     assert!(
         out.status.success(),
-        "{tool} {args:?}: {}{}",
+        "{name} {args:?}: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -104,6 +107,14 @@ impl PgServer {
                 ],
             );
             self.running = false;
+        }
+    }
+
+    /// [`PgServer::crash`] without asserting (while unwinding).
+    fn stop_quietly(&mut self) {
+        if std::mem::take(&mut self.running) {
+            let data = self.data.display().to_string();
+            let _ = tool("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]).output();
         }
     }
 
@@ -219,10 +230,16 @@ impl PgPair {
     }
 }
 
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        self.stop_quietly();
+    }
+}
+
 impl Drop for PgPair {
     fn drop(&mut self) {
-        self.replica.crash();
-        self.primary.crash();
+        self.replica.stop_quietly();
+        self.primary.stop_quietly();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -252,12 +269,4 @@ fn append(file: &Path, text: &str) {
     use std::io::Write as _;
     let mut f = std::fs::OpenOptions::new().append(true).open(file).unwrap();
     f.write_all(text.as_bytes()).unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

@@ -5,36 +5,18 @@
 //! - [`RedisCluster`]: three masters and three replicas, joined by `redis-cli --cluster create`;
 //! - [`RedisSentinels`]: a master, a replica and three Sentinels watching them.
 //!
-//! Ports come from 10000–21999 (below Linux's ephemeral range, where port-0 listeners of the
-//! other tests land), each checked free together with its cluster-bus port (+10000).
+//! Ports come from [`crate::free_port`] (below the ephemeral range, with the cluster-bus port
+//! free too).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::wait_until;
+use crate::{free_port, wait_until};
 
 /// The `redis-server` binary (`REDIS_SERVER` overrides).
 fn server_binary() -> String {
     std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into())
-}
-
-/// A port whose cluster-bus port is free as well.
-pub fn free_port() -> u16 {
-    use std::net::TcpListener;
-    loop {
-        let port = 10_000 + u16::try_from(rand_below(12_000)).unwrap();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()
-        {
-            return port;
-        }
-    }
-}
-
-fn rand_below(n: u32) -> u32 {
-    let bytes = *uuid::Uuid::new_v4().as_bytes();
-    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) % n
 }
 
 /// Runs `redis-cli -p port args…` and returns what it printed.
@@ -108,11 +90,24 @@ impl RedisServer {
         )
         .await;
         assert!(up, "redis-server on {port} answers");
+        let exited = self
+            .child
+            .as_mut()
+            .map(|c| c.try_wait().ok().flatten().is_some());
+        assert_eq!(
+            exited,
+            Some(false),
+            "our redis-server on {port} runs (another took the port?)"
+        );
     }
 
     /// Sends a signal (`-STOP` freezes it with its connections open, `-CONT` thaws it).
     pub fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().map(Child::id).unwrap_or_default();
+        let pid = self
+            .child
+            .as_ref()
+            .map(Child::id)
+            .expect("a running server");
         let status = Command::new("kill")
             .args([signal, &pid.to_string()])
             .status()

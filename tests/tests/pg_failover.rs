@@ -28,8 +28,19 @@ async fn refresh_loop(
         let current = match &token {
             Some(current) => current,
             None => {
-                let tokens = rp::tokens_for(&p, "portal", "IP35001", PASSWORD).await;
-                token.insert(oauth::field(&tokens, "refresh_token"))
+                // A sign-in during the failover may fail (its helper asserts): try again.
+                let signing_in = tokio::spawn({
+                    let p = p.clone();
+                    async move { rp::tokens_for(&p, "portal", "IP35001", PASSWORD).await }
+                });
+                match signing_in.await {
+                    Ok(tokens) => token.insert(oauth::field(&tokens, "refresh_token")),
+                    Err(_) => {
+                        answers.push((Instant::now(), 503));
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                }
             }
         };
         let (status, body) = oauth::refresh(&p.app, "portal", &secret, current).await;

@@ -83,7 +83,8 @@ impl StoreError {
     /// over): the request is answered 503 with Retry-After, never 500.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Redis(_) | StoreError::Pool(_) => true,
+            StoreError::Pool(_) => true,
+            StoreError::Redis(e) => service_kit::redis::is_unavailable(e),
             StoreError::Postgres(e) => service_kit::pg::is_unavailable(e),
             StoreError::Column { .. } | StoreError::Corrupt(_) => false,
         }

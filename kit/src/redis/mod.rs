@@ -2,11 +2,14 @@
 //! Cluster (`target.rs` reads which from the URL), behind a circuit breaker (`circuit.rs`).
 //!
 //! Every command is bounded: dialling waits at most `connect_timeout_ms`, an answer at most
-//! `command_timeout_ms`, a lost connection is dialled again on the next command (no retry loop
-//! inside a request, except the Cluster's own MOVED/ASK redirections and a Sentinel master's
-//! `READONLY`, both of which mean the command was not applied), and while Redis is known to be
-//! down the circuit fails commands at once. Nothing is dialled before the first command: a
-//! node starts while Redis is down and reports not-ready until it answers.
+//! `command_timeout_ms`, a lost connection is dialled again on the next command, and no command
+//! is sent twice unless it certainly was not applied (a demoted Sentinel master's `READONLY`):
+//! a command whose answer was lost may have run, and the scripts (a code's one redemption, a
+//! failure count) must not run twice. On a Cluster that means no redirections are followed
+//! either: a command that meets a moved slot fails (503) while the client learns the new map.
+//! While a single server or a Sentinel master is known to be down the circuit fails commands at
+//! once; a Cluster has none (one shard down must not stop the others). Nothing is dialled before
+//! the first command: a node starts while Redis is down and reports not-ready until it answers.
 //!
 //! On a Cluster every script and multi-key command must keep its keys in one hash slot: the
 //! services name keys `prefix kind:{id}` so that the keys one script touches share the tag.
@@ -29,7 +32,7 @@ use sentinel::SentinelMaster;
 pub use target::{Target, TargetError};
 
 /// `[redis]` of either service.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisConfig {
     /// `redis://…`, `redis+sentinel://…` or `redis+cluster://…` (see [`target`]).
@@ -43,6 +46,19 @@ pub struct RedisConfig {
     /// After Redis could not be reached, commands fail at once for this long before one probes
     /// again, in milliseconds.
     pub circuit_open_ms: u64,
+}
+
+// The URL may hold a password: print what `Target` prints.
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &Target::parse(&self.url).map_err(|_| "(malformed)"))
+            .field("key_prefix", &self.key_prefix)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("command_timeout_ms", &self.command_timeout_ms)
+            .field("circuit_open_ms", &self.circuit_open_ms)
+            .finish()
+    }
 }
 
 impl RedisConfig {
@@ -137,11 +153,9 @@ impl Redis {
             )?)),
             Target::Cluster { nodes } => {
                 let client = ClusterClientBuilder::new(nodes)
-                    // Redirections and a failover's moved slots; the whole stays bounded.
-                    .retries(3)
-                    .min_retry_wait(10)
-                    .max_retry_wait(200)
-                    .overall_response_timeout(Some(connect + answer * 2))
+                    // No resend of any kind (see the module's documentation).
+                    .retries(0)
+                    .overall_response_timeout(Some(connect + answer))
                     .build()?;
                 Backend::Cluster(
                     client.get_pending_async_connection_with_config(
@@ -158,17 +172,29 @@ impl Redis {
         })
     }
 
-    /// Whether Redis answers (readiness); at once `false` while the circuit is open.
+    /// Whether Redis answers (readiness); at once `false` while the circuit is open. On a
+    /// Cluster, whether the shard of one key answers: a `PING` goes to every master and fails
+    /// when one shard is down, which would take every node out of the load balancer at once.
     pub async fn ping(&self) -> bool {
         let mut conn = self.clone();
-        redis::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-            .is_ok()
+        match self.backend {
+            Backend::Cluster(_) => redis::cmd("EXISTS")
+                .arg("readiness-probe")
+                .query_async::<u8>(&mut conn)
+                .await
+                .is_ok(),
+            _ => redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .is_ok(),
+        }
     }
 
-    /// Lets a command through the circuit, or fails it at once.
+    /// Lets a command through the circuit, or fails it at once (a Cluster has no circuit).
     fn admit(&self) -> RedisResult<()> {
+        if matches!(self.backend, Backend::Cluster(_)) {
+            return Ok(());
+        }
         match self.circuit.admit() {
             Admission::Go | Admission::Probe => Ok(()),
             Admission::Refuse => Err(RedisError::from(std::io::Error::new(
@@ -192,6 +218,29 @@ impl Redis {
 /// Redis could not be reached, or stopped answering.
 fn is_unreachable(e: &RedisError) -> bool {
     e.is_io_error() || e.is_timeout() || e.is_connection_refusal() || e.is_connection_dropped()
+}
+
+/// Whether a command failed because Redis is away or between masters (unreachable, a
+/// failover under way, a shard down, loading its data): the request gets a 503 and may be
+/// tried again. Anything else — a script error, a wrong type, a cross-slot command — is a bug:
+/// a 500.
+pub fn is_unavailable(e: &RedisError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    is_unreachable(e)
+        || matches!(
+            e.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::TryAgain
+                    | ServerErrorKind::ClusterDown
+                    | ServerErrorKind::MasterDown
+                    | ServerErrorKind::BusyLoading
+                    | ServerErrorKind::ReadOnly
+                    | ServerErrorKind::Moved
+                    | ServerErrorKind::Ask
+            ) | ErrorKind::ClusterConnectionNotFound
+                | ErrorKind::MasterNameNotFoundBySentinel
+                | ErrorKind::NoValidReplicasFoundBySentinel
+        )
 }
 
 impl ConnectionLike for Redis {

@@ -10,9 +10,9 @@
 //! already name another master the error says so rather than "unreachable", and the circuit
 //! breaker stays closed: a demoted master drops its clients, and the new one is there.
 
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
@@ -40,6 +40,8 @@ pub(super) struct SentinelMaster {
     manager: ConnectionManagerConfig,
     /// Longest wait for the Sentinels' answer.
     ask_timeout: Duration,
+    /// When the Sentinels last failed to name a master.
+    failed_at: Mutex<Option<Instant>>,
 }
 
 impl SentinelMaster {
@@ -71,27 +73,47 @@ impl SentinelMaster {
             generation: AtomicU64::new(0),
             manager,
             ask_timeout,
+            failed_at: Mutex::new(None),
         })
     }
 
-    /// The master's connection: the one in hand, else the Sentinels' current answer.
+    /// The master's connection: the one in hand, else the Sentinels' current answer. One
+    /// question at a time; the wait for it and the question are bounded together by
+    /// `ask_timeout`, and a question that failed a moment ago is not asked again at once (the
+    /// commands queued behind it fail together instead of each waiting its turn).
     async fn master(&self) -> RedisResult<Master> {
         if let Some(current) = self.read() {
             return Ok(current);
         }
+        tokio::time::timeout(self.ask_timeout, self.ask())
+            .await
+            .map_err(|_| unreachable("the Sentinels did not name a master in time"))?
+    }
+
+    async fn ask(&self) -> RedisResult<Master> {
         let mut sentinels = self.sentinels.lock().await;
         // Another command may have asked while this one waited for the lock.
         if let Some(current) = self.read() {
             return Ok(current);
         }
-        let client = tokio::time::timeout(self.ask_timeout, sentinels.async_get_client())
-            .await
-            .map_err(|_| {
-                RedisError::from(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "the Sentinels did not name a master in time",
-                ))
-            })??;
+        if self
+            .failed_at
+            .lock()
+            .ok()
+            .and_then(|at| *at)
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER)
+        {
+            return Err(unreachable("the Sentinels named no master a moment ago"));
+        }
+        let client = match sentinels.async_get_client().await {
+            Ok(client) => client,
+            Err(e) => {
+                if let Ok(mut at) = self.failed_at.lock() {
+                    *at = Some(Instant::now());
+                }
+                return Err(e);
+            }
+        };
         let address = client.get_connection_info().addr().clone();
         let conn = ConnectionManager::new_lazy_with_config(client, self.manager.clone())?;
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
@@ -120,9 +142,14 @@ impl SentinelMaster {
     }
 
     /// What to make of an answer from `master`.
-    async fn after<T>(&self, master: &Master, result: &RedisResult<T>) -> After {
+    async fn after<T: Answer>(&self, master: &Master, result: &RedisResult<T>) -> After {
         match result {
             Err(e) if is_demoted(e) => {
+                self.forget(master.generation);
+                After::SendAgain
+            }
+            // The manager hands a server's error reply back as a value.
+            Ok(answer) if answer.demoted() => {
                 self.forget(master.generation);
                 After::SendAgain
             }
@@ -139,19 +166,26 @@ impl SentinelMaster {
         }
     }
 
-    pub(super) async fn req_packed_command(&self, cmd: &Cmd) -> RedisResult<Value> {
-        let mut master = self.master().await?;
-        let result = master.conn.req_packed_command(cmd).await;
+    /// Sends `request` to the master, following it once if it was demoted.
+    async fn send<T: Answer>(&self, request: Request<'_>) -> RedisResult<T> {
+        let master = self.master().await?;
+        let result = request.send::<T>(master.conn.clone()).await;
         match self.after(&master, &result).await {
             After::Done => result,
             After::Moved => Err(moved()),
             After::SendAgain => {
-                master = self.master().await?;
-                let result = master.conn.req_packed_command(cmd).await;
-                self.after(&master, &result).await;
+                let master = self.master().await?;
+                let result = request.send::<T>(master.conn.clone()).await;
+                if let After::SendAgain = self.after(&master, &result).await {
+                    return Err(moved());
+                }
                 result
             }
         }
+    }
+
+    pub(super) async fn req_packed_command(&self, cmd: &Cmd) -> RedisResult<Value> {
+        self.send(Request::One(cmd)).await
     }
 
     pub(super) async fn req_packed_commands(
@@ -160,25 +194,75 @@ impl SentinelMaster {
         offset: usize,
         count: usize,
     ) -> RedisResult<Vec<Value>> {
-        let mut master = self.master().await?;
-        let result = master
-            .conn
-            .req_packed_commands(pipeline, offset, count)
-            .await;
-        match self.after(&master, &result).await {
-            After::Done => result,
-            After::Moved => Err(moved()),
-            After::SendAgain => {
-                master = self.master().await?;
-                let result = master
-                    .conn
-                    .req_packed_commands(pipeline, offset, count)
-                    .await;
-                self.after(&master, &result).await;
-                result
+        self.send(Request::Many(pipeline, offset, count)).await
+    }
+}
+
+/// A command or a pipeline, to send (perhaps twice).
+#[derive(Clone, Copy)]
+enum Request<'a> {
+    One(&'a Cmd),
+    Many(&'a Pipeline, usize, usize),
+}
+
+impl Request<'_> {
+    async fn send<T: Answer>(self, mut conn: ConnectionManager) -> RedisResult<T> {
+        match self {
+            Request::One(cmd) => T::from_one(conn.req_packed_command(cmd).await),
+            Request::Many(pipeline, offset, count) => {
+                T::from_many(conn.req_packed_commands(pipeline, offset, count).await)
             }
         }
     }
+}
+
+/// What a command (a `Value`) or a pipeline (a `Vec<Value>`) answers.
+trait Answer: Sized + Send {
+    fn from_one(result: RedisResult<Value>) -> RedisResult<Self>;
+    fn from_many(result: RedisResult<Vec<Value>>) -> RedisResult<Self>;
+    /// A `READONLY` reply: the server was demoted and applied nothing.
+    fn demoted(&self) -> bool;
+}
+
+fn refused_readonly(value: &Value) -> bool {
+    matches!(value, Value::ServerError(e) if e.kind() == Some(ServerErrorKind::ReadOnly))
+}
+
+impl Answer for Value {
+    fn from_one(result: RedisResult<Value>) -> RedisResult<Self> {
+        result
+    }
+    fn from_many(_: RedisResult<Vec<Value>>) -> RedisResult<Self> {
+        Err(RedisError::from((
+            ErrorKind::Client,
+            "a pipeline sent as one command",
+        )))
+    }
+    fn demoted(&self) -> bool {
+        refused_readonly(self)
+    }
+}
+
+impl Answer for Vec<Value> {
+    fn from_one(_: RedisResult<Value>) -> RedisResult<Self> {
+        Err(RedisError::from((
+            ErrorKind::Client,
+            "a command sent as a pipeline",
+        )))
+    }
+    fn from_many(result: RedisResult<Vec<Value>>) -> RedisResult<Self> {
+        result
+    }
+    fn demoted(&self) -> bool {
+        self.iter().any(refused_readonly)
+    }
+}
+
+/// A lookup failed within this long: fail at once rather than ask again.
+const RETRY_AFTER: Duration = Duration::from_millis(250);
+
+fn unreachable(why: &'static str) -> RedisError {
+    RedisError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, why))
 }
 
 /// What a failed answer means.

@@ -9,6 +9,7 @@ mod flows;
 mod hashref;
 mod helpdesk;
 mod messaging;
+mod mixed;
 mod procfs;
 mod recovery;
 mod registration;
@@ -111,6 +112,9 @@ struct Cli {
     /// The registration scenario's numbers and NIPs (`nips.csv` of `idp nip issue`).
     #[arg(long)]
     nips: Option<PathBuf>,
+    /// The mixed scenario's timeline (CSV: Unix ms, operation, outcome).
+    #[arg(long, default_value = ".local/faults/timeline.csv")]
+    timeline: PathBuf,
     /// Size of the attachment of the big-file scenario, MiB.
     #[arg(long, default_value_t = 1024)]
     file_mib: u64,
@@ -152,6 +156,9 @@ enum Scenario {
     /// « Information et inscription »: `/enrol` with a number and NIP from `--nips`, a new
     /// password, the eight questions (a new professional and a new browser each time).
     Registration,
+    /// Logins, refreshes and `client_credentials` in turn, each answer to `--timeline`, the
+    /// chains checked at the end (the fault runs, `scripts/faults`; no warm-up, no CPU).
+    Mixed,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
     /// messaging process's memory; not a timed loop: `--duration` does not apply).
     MessagingBigFile,
@@ -175,6 +182,7 @@ impl Scenario {
             Scenario::MessagingBigFile => "messaging-big-file",
             Scenario::HelpdeskSearch => "helpdesk-search",
             Scenario::Registration => "registration",
+            Scenario::Mixed => "mixed",
         }
     }
 
@@ -279,6 +287,7 @@ impl Worker {
             Scenario::MessagingBigFile => {
                 anyhow::bail!("messaging-big-file is one transfer, not a timed loop")
             }
+            Scenario::Mixed => anyhow::bail!("mixed runs its own loop (mixed.rs)"),
             Scenario::Refresh => {
                 let current = match self.chain.take() {
                     Some(c) => c,
@@ -495,6 +504,11 @@ async fn main() -> anyhow::Result<()> {
     target.messaging_base = cli.messaging_base.clone();
     target.messaging_body = messaging::body_2kb();
     let target = Arc::new(target);
+    if cli.scenario == Scenario::Mixed {
+        let summary = mixed::run(target, cli.concurrency, cli.duration, &cli.timeline).await?;
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(());
+    }
     if cli.scenario == Scenario::MessagingBigFile {
         let http = target.client()?;
         let token = target
