@@ -4,9 +4,10 @@
 //!
 //! Beside it: [`page`] reads the HTML pages, [`login`] drives the login form like a browser,
 //! [`jwt`] looks inside compact JWS, [`oauth`] calls the token, introspection, userinfo and JWKS
-//! endpoints over plain HTTP, [`rp`] is a relying party on the `openidconnect` crate, and
-//! [`redis_servers`] and [`pg_servers`] start real Redis servers, Clusters, Sentinel sets and
-//! a Postgres primary with its replica for a test, which [`load`] runs logins against.
+//! endpoints over plain HTTP, [`rp`] is a relying party on the `openidconnect` crate,
+//! [`recovery`] drives "Mot de passe oublié?", and [`redis_servers`] and [`pg_servers`] start
+//! real Redis servers, Clusters, Sentinel sets and a Postgres primary with its replica for a
+//! test, which [`load`] runs logins against.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test support: a failure is a failed test.
 
@@ -19,6 +20,7 @@ pub mod messaging;
 pub mod oauth;
 pub mod page;
 pub mod pg_servers;
+pub mod recovery;
 pub mod redis_servers;
 pub mod rp;
 pub mod smtp;

@@ -6,10 +6,13 @@
 
 use figment::providers::Serialized;
 use idp::keys::SigningAlg;
-use integration_tests::credentials::{answer_for, catalogue, give_questions, post_new_password};
+use integration_tests::credentials::{catalogue, give_questions, post_new_password};
 use integration_tests::login::{logs_in, sign_in};
 use integration_tests::oauth::{field, redeem, refresh};
-use integration_tests::page::{input_tag, set_cookie, unescape};
+use integration_tests::page::{input_tag, set_cookie};
+use integration_tests::recovery::{
+    asked, exact_answers, page, start, start_to_questions, submit_answers, text_of,
+};
 use integration_tests::{
     CALLBACK, PASSWORD, Provider, TestApp, confidential_client, hidden_input, location, provider,
     query_param, redis_url, rp, spawn_app, spawn_app_with,
@@ -22,25 +25,6 @@ const RECOVERY_COOKIE: &str = "__Host-idp_recovery";
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// GETs a page that must be shown (200); its HTML.
-async fn page(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
-    let answer = browser.get(app.url(path)).send().await.unwrap();
-    assert_eq!(answer.status(), 200, "{path} is shown");
-    text_of(answer).await
-}
-
-/// Opens `/recovery` and submits `username`; the raw answer.
-async fn start(app: &TestApp, browser: &reqwest::Client, username: &str) -> reqwest::Response {
-    let html = page(app, browser, "/recovery").await;
-    let csrf = hidden_input(&html, "csrf").expect("a csrf field");
-    browser
-        .post(app.url("/recovery"))
-        .form(&[("csrf", csrf.as_str()), ("username", username)])
-        .send()
-        .await
-        .unwrap()
-}
-
 /// GETs an absolute URL that must be shown (200); its HTML.
 async fn page_at(app: &TestApp, url: &str) -> String {
     let answer = app.new_browser().get(url).send().await.unwrap();
@@ -48,73 +32,17 @@ async fn page_at(app: &TestApp, url: &str) -> String {
     text_of(answer).await
 }
 
-/// Starts a recovery that must lead to the questions; returns the ids of the questions asked,
-/// in the order shown.
-async fn start_to_questions(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    username: &str,
-) -> Vec<String> {
-    let answer = start(app, browser, username).await;
-    assert_eq!(
-        answer.status(),
-        303,
-        "{username} can recover: on to the questions"
-    );
-    assert_eq!(location(&answer), "/recovery/questions");
-    asked(&page(app, browser, "/recovery/questions").await)
-}
-
-/// The catalogue ids of the questions a page asks, in the order shown (read from the French
-/// texts of the labels).
-fn asked(html: &str) -> Vec<String> {
-    let mut found: Vec<(usize, String)> = catalogue()
-        .catalogue
-        .iter()
-        .filter_map(|q| html.find(&q.fr).map(|at| (at, q.id.clone())))
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, id)| id).collect()
-}
-
-/// The body of a response, HTML escapes undone (so texts can be searched as written).
-async fn text_of(answer: reqwest::Response) -> String {
-    unescape(&answer.text().await.unwrap())
-}
-
-/// Posts answers to the questions page shown in this browser; the raw answer.
-async fn submit_answers(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    answers: &[String],
-) -> reqwest::Response {
-    let html = page(app, browser, "/recovery/questions").await;
-    let mut form = vec![(
-        "csrf".to_owned(),
-        hidden_input(&html, "csrf").expect("a csrf field"),
-    )];
-    for (i, a) in answers.iter().enumerate() {
-        form.push((format!("answer_{}", i + 1), a.clone()));
-    }
-    browser
-        .post(app.url("/recovery/questions"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// The right answers to `questions`, typed carelessly (case, accents and spaces do not count).
 fn right_answers(questions: &[String]) -> Vec<String> {
-    questions
+    exact_answers(questions)
         .iter()
-        .map(|q| format!("  {}  ", answer_for(q).to_uppercase().replace('é', "e")))
+        .map(|a| format!("  {}  ", a.to_uppercase().replace('é', "e")))
         .collect()
 }
 
 /// Answers with the last one wrong.
 fn one_wrong(questions: &[String]) -> Vec<String> {
-    let mut answers: Vec<String> = questions.iter().map(|q| answer_for(q)).collect();
+    let mut answers = exact_answers(questions);
     if let Some(last) = answers.last_mut() {
         *last = "Pas la bonne réponse".to_owned();
     }
@@ -406,7 +334,7 @@ async fn wrong_answers_count_toward_the_lockout_and_the_same_questions_stay_aske
     let sub = app.add_user("IP51002").await;
     give_questions(&app, &sub, 8).await;
     let browser = app.new_browser();
-    let questions = start_to_questions(&app, &browser, "IP51002").await;
+    let questions = start_to_questions(&app, &browser, "IP51002").await.ids;
 
     let wrong = one_wrong(&questions);
     let answer = submit_answers(&app, &browser, &wrong).await;
@@ -459,11 +387,11 @@ async fn wrong_answers_count_toward_the_lockout_and_the_same_questions_stay_aske
     );
     let other = app.new_browser();
     assert_eq!(
-        start_to_questions(&app, &other, "IP51002").await,
+        start_to_questions(&app, &other, "IP51002").await.ids,
         questions,
         "another browser gets the same questions"
     );
-    let again = start_to_questions(&app, &browser, "ip51002").await;
+    let again = start_to_questions(&app, &browser, "ip51002").await.ids;
     assert_eq!(again, questions, "starting over gets the same questions");
     assert!(
         challenge_ttl(&app, &sub).await > 6 * 86_400,
@@ -505,7 +433,7 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
     let sub = app.add_user("IP51003").await;
     give_questions(&app, &sub, 8).await;
     let browser = app.new_browser();
-    let questions = start_to_questions(&app, &browser, "IP51003").await;
+    let questions = start_to_questions(&app, &browser, "IP51003").await.ids;
 
     for n in 1..=2 {
         let answer = submit_answers(&app, &browser, &one_wrong(&questions)).await;
@@ -589,7 +517,9 @@ async fn three_failed_challenges_close_recovery_until_the_help_desk_reopens_it()
         .await
         .unwrap();
     assert_eq!(recovery_standing(&app, &sub).await, (0, false), "reopened");
-    let reopened = start_to_questions(&app, &app.new_browser(), "IP51003").await;
+    let reopened = start_to_questions(&app, &app.new_browser(), "IP51003")
+        .await
+        .ids;
     assert_eq!(reopened.len(), 3, "recovery works again");
 
     // Reopening also forgets the questions under way: the next recovery draws new ones.
@@ -611,7 +541,7 @@ async fn ready_to_answer(
     answers: impl Fn(&[String]) -> Vec<String>,
 ) -> (reqwest::Client, Vec<(String, String)>) {
     let browser = app.new_browser();
-    let questions = start_to_questions(app, &browser, username).await;
+    let questions = start_to_questions(app, &browser, username).await.ids;
     let html = page(app, &browser, "/recovery/questions").await;
     let mut form = vec![("csrf".to_owned(), hidden_input(&html, "csrf").unwrap())];
     for (i, a) in answers(&questions).into_iter().enumerate() {
@@ -699,7 +629,7 @@ async fn a_set_posted_while_the_account_is_being_checked_is_neither_checked_nor_
     let sub = app.add_user("IP51021").await;
     give_questions(&app, &sub, 8).await;
     let browser = app.new_browser();
-    let questions = start_to_questions(&app, &browser, "IP51021").await;
+    let questions = start_to_questions(&app, &browser, "IP51021").await.ids;
 
     // Another node is checking this account's answers: it holds the flight.
     let client = redis::Client::open(redis_url()).unwrap();
@@ -767,14 +697,14 @@ async fn once_recovery_closes_no_browser_goes_further_even_one_already_past_the_
 
     // The owner answers right and is at the new-password step…
     let owner = app.new_browser();
-    let questions = start_to_questions(&app, &owner, "IP51022").await;
+    let questions = start_to_questions(&app, &owner, "IP51022").await.ids;
     let answer = submit_answers(&app, &owner, &right_answers(&questions)).await;
     assert_eq!(location(&answer), "/recovery/password");
     // …another browser, at the questions of the same account, waits…
     let (waiting, waiting_form) = ready_to_answer(&app, "IP51022", right_answers).await;
     // …and a third fails three challenges: recovery closes.
     let attacker = app.new_browser();
-    let theirs = start_to_questions(&app, &attacker, "IP51022").await;
+    let theirs = start_to_questions(&app, &attacker, "IP51022").await.ids;
     for _ in 0..3 {
         submit_answers(&app, &attacker, &one_wrong(&theirs)).await;
     }
@@ -821,7 +751,7 @@ async fn a_browser_at_the_new_password_step_cannot_post_one_once_recovery_closed
     let sub = app.add_user("IP51023").await;
     give_questions(&app, &sub, 8).await;
     let owner = app.new_browser();
-    let questions = start_to_questions(&app, &owner, "IP51023").await;
+    let questions = start_to_questions(&app, &owner, "IP51023").await.ids;
     let answer = submit_answers(&app, &owner, &right_answers(&questions)).await;
     assert_eq!(location(&answer), "/recovery/password");
     let html = page(&app, &owner, "/recovery/password").await;
@@ -1012,29 +942,38 @@ async fn an_unknown_name_gets_decoy_questions_that_are_always_refused_like_a_rea
     // The start: a 303 to the questions and a recovery cookie, for a real account and for
     // names that are none; the decoy is the same on every request, browser and node.
     let real_browser = app.new_browser();
-    let real_questions = start_to_questions(&app, &real_browser, "IP51040").await;
+    let real_questions = start_to_questions(&app, &real_browser, "IP51040").await.ids;
     let decoy_browser = app.new_browser();
-    let decoy = start_to_questions(&app, &decoy_browser, "IP59999").await;
+    let decoy = start_to_questions(&app, &decoy_browser, "IP59999")
+        .await
+        .ids;
     assert_eq!(decoy.len(), 3, "three decoy questions: {decoy:?}");
     assert_eq!(
-        start_to_questions(&app, &app.new_browser(), "ip59999").await,
+        start_to_questions(&app, &app.new_browser(), "ip59999")
+            .await
+            .ids,
         decoy,
         "the same decoy for the same name, any case, any browser"
     );
     let node_b = app.spawn_second_node().await;
     assert_eq!(
-        start_to_questions(&node_b, &node_b.new_browser(), "IP59999").await,
+        start_to_questions(&node_b, &node_b.new_browser(), "IP59999")
+            .await
+            .ids,
         decoy,
         "and on another node"
     );
     assert_ne!(
-        start_to_questions(&app, &app.new_browser(), "IP59998").await,
+        start_to_questions(&app, &app.new_browser(), "IP59998")
+            .await
+            .ids,
         Vec::<String>::new(),
         "another unknown name gets questions too"
     );
     assert_eq!(
         start_to_questions(&app, &app.new_browser(), "IP51041")
             .await
+            .ids
             .len(),
         3,
         "a disabled account gets decoy questions"
@@ -1042,6 +981,7 @@ async fn an_unknown_name_gets_decoy_questions_that_are_always_refused_like_a_rea
     assert_eq!(
         start_to_questions(&app, &app.new_browser(), "personne@example.org")
             .await
+            .ids
             .len(),
         3,
         "an unknown e-mail alias too"
@@ -1220,6 +1160,7 @@ async fn with_email_proof_the_questions_come_only_after_the_emailed_link_which_w
     assert_eq!(
         start_to_questions(&app, &app.new_browser(), "IP51009")
             .await
+            .ids
             .len(),
         3
     );
@@ -1259,6 +1200,7 @@ async fn with_email_proof_off_a_verified_address_changes_nothing() {
     assert_eq!(
         start_to_questions(&app, &app.new_browser(), "IP51010")
             .await
+            .ids
             .len(),
         3
     );
@@ -1428,7 +1370,7 @@ async fn malformed_forged_or_oversized_input_gets_a_clear_400_page_never_a_500()
     }
 
     // Out of order: the password step waits for the answers, and answers need a recovery.
-    let questions = start_to_questions(&app, &browser, "IP51013").await;
+    let questions = start_to_questions(&app, &browser, "IP51013").await.ids;
     let early = browser
         .get(app.url("/recovery/password"))
         .send()

@@ -4,14 +4,13 @@
 //! revoked before the loss stays revoked, since families live in Postgres.
 
 use idp::keys::SigningAlg;
-use integration_tests::credentials::{
-    age_password, answer_for, catalogue, give_questions, post_new_password,
-};
+use integration_tests::credentials::{age_password, give_questions, post_new_password};
 use integration_tests::login::{log_in, page_location, post_form};
 use integration_tests::oauth::{field, redeem, refresh};
-use integration_tests::page::{form_page, unescape};
+use integration_tests::page::form_page;
+use integration_tests::recovery::{exact_answers, post_answers, start_to_questions, text_of};
 use integration_tests::{
-    CALLBACK, PASSWORD, Provider, TestApp, confidential_client, location, provider, rp, spawn_app,
+    CALLBACK, PASSWORD, Provider, confidential_client, location, provider, rp, spawn_app,
 };
 
 const NEW_PASSWORD: &str = "une toute nouvelle phrase de passe";
@@ -23,55 +22,21 @@ async fn portal() -> Provider {
 
 /// The body of a page that must be French, HTML escapes undone.
 async fn french_page(answer: reqwest::Response) -> String {
-    let html = unescape(&answer.text().await.unwrap());
+    let html = text_of(answer).await;
     assert!(html.contains("lang=\"fr-CA\""), "a French page: {html}");
     html
 }
 
-/// Opens `/recovery`, submits `username` and must land on the questions: their ids, in the
-/// order shown, and the form's CSRF token.
-async fn start_to_questions(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    username: &str,
-) -> (Vec<String>, String) {
-    let (csrf, _) = form_page(app, browser, "/recovery").await;
-    let answer = browser
-        .post(app.url("/recovery"))
-        .form(&[("csrf", csrf.as_str()), ("username", username)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 303, "{username} can recover");
-    assert_eq!(location(&answer), "/recovery/questions");
-    let (csrf, html) = form_page(app, browser, "/recovery/questions").await;
-    let html = unescape(&html);
-    let mut asked: Vec<(usize, String)> = catalogue()
-        .catalogue
-        .iter()
-        .filter_map(|q| html.find(&q.fr).map(|at| (at, q.id.clone())))
-        .collect();
-    asked.sort();
-    (asked.into_iter().map(|(_, id)| id).collect(), csrf)
-}
-
-/// Posts the right answers to `questions` with the form's `csrf`; the raw answer.
-async fn submit_answers(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    csrf: &str,
-    questions: &[String],
-) -> reqwest::Response {
-    let mut form = vec![("csrf".to_owned(), csrf.to_owned())];
-    for (i, q) in questions.iter().enumerate() {
-        form.push((format!("answer_{}", i + 1), answer_for(q)));
-    }
-    browser
-        .post(app.url("/recovery/questions"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+/// What a request whose state Redis lost gets: a clear page in French saying `says`, not a
+/// 500.
+async fn assert_clear_page(answer: reqwest::Response, lost: &str, says: &str) {
+    assert_eq!(
+        answer.status(),
+        400,
+        "{lost} is gone: a clear page, not a 500"
+    );
+    let page = french_page(answer).await;
+    assert!(page.contains(says), "the page says {says:?}: {page}");
 }
 
 #[tokio::test]
@@ -119,16 +84,12 @@ async fn a_login_posted_after_the_loss_gets_the_expired_request_page_and_a_new_r
     p.app.forget_redis_data().await;
 
     let answer = post_form(&p.app, &browser, &html, "IP61002", PASSWORD).await;
-    assert_eq!(
-        answer.status(),
-        400,
-        "the parked request is gone: a clear page, not a 500"
-    );
-    let page = french_page(answer).await;
-    assert!(
-        page.contains("Votre demande de connexion a expiré"),
-        "the page says the request expired: {page}"
-    );
+    assert_clear_page(
+        answer,
+        "the parked request",
+        "Votre demande de connexion a expiré",
+    )
+    .await;
 
     let again = rp::start(&p.metadata, "portal", CALLBACK, &["openid", "profile"]);
     let callback = rp::sign_in(
@@ -157,26 +118,17 @@ async fn answers_posted_after_the_loss_get_the_expired_recovery_page_and_recover
     let sub = app.add_user("IP61003").await;
     give_questions(&app, &sub, 8).await;
     let browser = app.new_browser();
-    let (questions, csrf) = start_to_questions(&app, &browser, "IP61003").await;
-    assert_eq!(questions.len(), 3, "three questions asked: {questions:?}");
+    let asked = start_to_questions(&app, &browser, "IP61003").await;
+    assert_eq!(asked.ids.len(), 3, "three questions asked: {:?}", asked.ids);
 
     app.forget_redis_data().await;
 
-    let answer = submit_answers(&app, &browser, &csrf, &questions).await;
-    assert_eq!(
-        answer.status(),
-        400,
-        "the recovery is gone: a clear page, not a 500"
-    );
-    let page = french_page(answer).await;
-    assert!(
-        page.contains("Recommencez-la depuis le début"),
-        "the page invites to start again: {page}"
-    );
+    let answer = post_answers(&app, &browser, &asked.csrf, &exact_answers(&asked.ids)).await;
+    assert_clear_page(answer, "the recovery", "Recommencez-la depuis le début").await;
 
-    let (questions, csrf) = start_to_questions(&app, &browser, "IP61003").await;
-    assert_eq!(questions.len(), 3, "three questions again: {questions:?}");
-    let answer = submit_answers(&app, &browser, &csrf, &questions).await;
+    let asked = start_to_questions(&app, &browser, "IP61003").await;
+    assert_eq!(asked.ids.len(), 3, "three questions again: {:?}", asked.ids);
+    let answer = post_answers(&app, &browser, &asked.csrf, &exact_answers(&asked.ids)).await;
     assert_eq!(answer.status(), 303, "the new recovery goes on");
     assert_eq!(location(&answer), "/recovery/password");
 }

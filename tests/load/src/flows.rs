@@ -190,6 +190,8 @@ impl Target {
         // 2. The login page, 3. the password, 4. the hand-off back to the authorization
         // endpoint, which answers with the code.
         let response = self.submit_login_page(http, login_page).await?;
+        let status = response.status();
+        ensure!(status == StatusCode::SEE_OTHER, "login: {status}");
         let session = set_cookie(response.headers(), SESSION_COOKIE)
             .context("login: no __Host-idp_session cookie")?;
         let resume = self.redirect_target(response, "login").await?;

@@ -48,6 +48,8 @@ struct Worker {
     uncertain: bool,
     events: Vec<Event>,
     lost: usize,
+    /// The failure kinds already logged.
+    seen: std::collections::HashSet<String>,
 }
 
 fn now_ms() -> u128 {
@@ -94,6 +96,13 @@ impl Worker {
             Ok(()) => "ok".to_owned(),
             Err(e) => class(e),
         };
+        // The first message of each kind of failure without a status, for the log.
+        if let Err(e) = &result
+            && matches!(outcome.as_str(), "other" | "io")
+            && self.seen.insert(format!("{op} {outcome}"))
+        {
+            eprintln!("{op} {outcome}: {e:#}");
+        }
         self.events.push((now_ms(), op, outcome));
         if result.is_err() {
             // Do not spin on a server that refuses at once.
@@ -154,6 +163,7 @@ pub async fn run(
             uncertain: false,
             events: Vec::new(),
             lost: 0,
+            seen: std::collections::HashSet::new(),
         };
         tasks.push(tokio::spawn(async move {
             let mut i = n as u64; // the workers start at different steps
