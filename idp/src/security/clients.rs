@@ -173,8 +173,9 @@ fn render_form(
     jar: CookieJar,
     existing: Option<Existing>,
     form: ClientForm,
-    problems: page::FieldErrors,
+    problem: Option<(&'static str, String)>,
 ) -> Result<Response, PageError> {
+    let problems = page::FieldErrors::worded(problem.into_iter().collect());
     let (jar, csrf) = csrf::token(jar, &app.csrf_key).map_err(PageError::internal)?;
     let ticked = form.grant_types();
     let (title, path) = match &existing {
@@ -260,7 +261,7 @@ pub async fn new(
         refresh_token: Some("1".into()),
         ..ClientForm::default()
     };
-    render_form(&app, lang, jar, None, form, page::FieldErrors::default())
+    render_form(&app, lang, jar, None, form, None)
 }
 
 /// What a refused registration says, at its field.
@@ -308,14 +309,7 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let Some(registration) = form.registration() else {
         let problem = ("id_token_alg", lang.t("clients-error-alg"));
-        return render_form(
-            &app,
-            lang,
-            jar,
-            None,
-            form,
-            page::FieldErrors::worded(vec![problem]),
-        );
+        return render_form(&app, lang, jar, None, form, Some(problem));
     };
     let id = registration.id.clone();
     let mut db = app.db.get().await?;
@@ -324,14 +318,7 @@ pub async fn register(
         Ok(secret) => secret,
         Err(e) => {
             let problem = problem(lang, e)?;
-            return render_form(
-                &app,
-                lang,
-                jar,
-                None,
-                form,
-                page::FieldErrors::worded(vec![problem]),
-            );
+            return render_form(&app, lang, jar, None, form, Some(problem));
         }
     };
     record(&tx, &officer, &requester, "client_registered", &id).await?;
@@ -375,14 +362,7 @@ pub async fn show(
         disabled: disabled_at.is_some(),
     };
     let form = ClientForm::of(&Registration::of(&client));
-    render_form(
-        &app,
-        lang,
-        jar,
-        Some(existing),
-        form,
-        page::FieldErrors::default(),
-    )
+    render_form(&app, lang, jar, Some(existing), form, None)
 }
 
 /// `POST /security/clients/{id}`: the changes; the id and the type stay.
@@ -404,27 +384,13 @@ pub async fn update(
     form.public = client.secret_hash.is_none().then(|| "1".to_owned());
     let Some(registration) = form.registration() else {
         let problem = ("id_token_alg", lang.t("clients-error-alg"));
-        return render_form(
-            &app,
-            lang,
-            jar,
-            Some(existing),
-            form,
-            page::FieldErrors::worded(vec![problem]),
-        );
+        return render_form(&app, lang, jar, Some(existing), form, Some(problem));
     };
     let mut db = app.db.get().await?;
     let tx = db.transaction().await?;
     if let Err(e) = admin_clients::update(&tx, registration).await {
         let problem = problem(lang, e)?;
-        return render_form(
-            &app,
-            lang,
-            jar,
-            Some(existing),
-            form,
-            page::FieldErrors::worded(vec![problem]),
-        );
+        return render_form(&app, lang, jar, Some(existing), form, Some(problem));
     }
     record(&tx, &officer, &requester, "client_updated", &client.id).await?;
     tx.commit().await?;
