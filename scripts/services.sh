@@ -213,6 +213,21 @@ ensure_redis() {
   wait_until "Redis on 127.0.0.1:$REDIS_PORT" redis_answers
 }
 
+# ensure_server_tools — the high-availability tests start their own Redis Clusters, Sentinel
+# sets and Postgres primary/replica pairs from the server binaries, whether or not the shared
+# services run on this machine (they may answer from elsewhere).
+ensure_server_tools() {
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server
+  fi
+  if [[ -z "$(pg_bin_dir)" ]] || ! command -v psql >/dev/null; then
+    apt_install postgresql postgresql-client
+  fi
+  if is_root && ! id postgres >/dev/null 2>&1; then
+    die "the postgres system user is missing (reinstall the postgresql package)"
+  fi
+}
+
 # ---------------------------------------------------------------------------------- Chromium
 
 # ensure_chromium — the browser tests drive /usr/bin/chromium through /usr/bin/chromedriver.
