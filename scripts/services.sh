@@ -258,8 +258,9 @@ ensure_axe() {
 # is there), started on a free port over a fresh folder under .local/s3 holding the bucket
 # `messaging-test`. Exports MESSAGING_TEST_S3_ENDPOINT, _BUCKET, _ACCESS_KEY and _SECRET_FILE.
 S3S_VERSION=0.14.1
-ensure_s3() {
-  local root="${S3S_ROOT:-/var/tmp/sso-s3s-$S3S_VERSION}" bin dir port
+# s3s_bin — prints the s3s-fs binary, installing it first when it is nowhere.
+s3s_bin() {
+  local root="${S3S_ROOT:-/var/tmp/sso-s3s-$S3S_VERSION}" bin
   bin="$root/bin/s3s-fs"
   if [[ ! -x "$bin" ]] && command -v s3s-fs >/dev/null; then bin="$(command -v s3s-fs)"; fi
   if [[ ! -x "$bin" ]]; then
@@ -271,6 +272,11 @@ ensure_s3() {
     rm -rf "$root/build"
     bin="$root/bin/s3s-fs"
   fi
+  echo "$bin"
+}
+ensure_s3() {
+  local bin dir port
+  bin="$(s3s_bin)"
   dir="$LOCAL_DIR/s3"
   rm -rf "$dir"
   mkdir -p "$dir/data/messaging-test"

@@ -4,6 +4,7 @@
 //! - [`tls`]: the rustls server configuration (aws-lc-rs), development certificates and
 //!   secret files;
 //! - [`client_ip`]: the address a request is attributed to, behind trusted proxies or not;
+//! - [`config_keys`]: the keys a configuration sets (both services' property tests);
 //! - [`mail`]: SMTP (lettre over rustls) and multipart messages;
 //! - [`headers`]: the security headers of every response (CSP without inline script, HSTS…);
 //! - [`layers`]: the check that a crate's modules keep their layers (used by tests);
@@ -16,6 +17,7 @@
 pub const SITE_CSS: &str = include_str!("../assets/site.css");
 
 pub mod client_ip;
+pub mod config_keys;
 pub mod headers;
 pub mod layers;
 pub mod logs;

@@ -93,9 +93,23 @@ impl Mailer {
         })
     }
 
-    /// Sends `mail` to `to`.
+    /// Sends `mail` to `to` under a new Message-ID.
     pub async fn send(&self, to: &str, mail: Email) -> Result<(), SendError> {
-        let message = message(&self.from, to, mail)?;
+        let message = message(&self.from, to, mail, None)?;
+        self.transport.send(message).await?;
+        Ok(())
+    }
+
+    /// Sends `mail` to `to` under `message_id` (`<local@domain>`, RFC 5322 §3.6.4): an outbox
+    /// that resends after losing track of a send (the relay took it, the commit failed) sends
+    /// the same Message-ID again, so the copy can be recognised as one message.
+    pub async fn send_with_id(
+        &self,
+        to: &str,
+        mail: Email,
+        message_id: &str,
+    ) -> Result<(), SendError> {
+        let message = message(&self.from, to, mail, Some(message_id))?;
         self.transport.send(message).await?;
         Ok(())
     }
@@ -103,7 +117,13 @@ impl Mailer {
 
 /// A multipart/alternative message (text first, then HTML: RFC 2046 §5.1.4 puts the preferred
 /// form last), marked as automatic so that no auto-responder answers it (RFC 3834 §5).
-pub fn message(from: &Mailbox, to: &str, mail: Email) -> Result<Message, SendError> {
+/// `message_id`: the Message-ID to give it; `None` makes a new one.
+pub fn message(
+    from: &Mailbox,
+    to: &str,
+    mail: Email,
+    message_id: Option<&str>,
+) -> Result<Message, SendError> {
     let to: Mailbox = to
         .parse()
         .map_err(|e| SendError::Message(format!("recipient address: {e}")))?;
@@ -111,7 +131,7 @@ pub fn message(from: &Mailbox, to: &str, mail: Email) -> Result<Message, SendErr
         .from(from.clone())
         .to(to)
         .subject(mail.subject)
-        .message_id(None)
+        .message_id(message_id.map(str::to_owned))
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
@@ -139,7 +159,7 @@ mod tests {
         let from: Mailbox = "Services en ligne <ne-pas-repondre@example.org>"
             .parse()
             .unwrap();
-        let message = message(&from, "marie@example.org", mail()).unwrap();
+        let message = message(&from, "marie@example.org", mail(), None).unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("text/plain"), "{raw}");
@@ -150,9 +170,18 @@ mod tests {
     }
 
     #[test]
+    fn a_message_id_given_is_the_one_sent() {
+        let from: Mailbox = "idp@example.org".parse().unwrap();
+        let id = "<notice-0193@messagerie.example>";
+        let message = message(&from, "marie@example.org", mail(), Some(id)).unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains(&format!("Message-ID: {id}")), "{raw}");
+    }
+
+    #[test]
     fn a_bad_recipient_is_a_message_error_not_a_relay_error() {
         let from: Mailbox = "idp@example.org".parse().unwrap();
-        let error = message(&from, "not an address", mail()).unwrap_err();
+        let error = message(&from, "not an address", mail(), None).unwrap_err();
         assert!(matches!(error, SendError::Message(_)), "{error}");
     }
 }

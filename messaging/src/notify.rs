@@ -3,7 +3,9 @@
 //! language, at most one per person per `mail.notify_interval_secs`. A message's transaction
 //! queues them (`store::notifications::enqueue`); this worker sends what is due, each person
 //! locked while their e-mail goes (`SKIP LOCKED`: two nodes never send the same one), and
-//! retries with doubling delays.
+//! retries with doubling delays. A notice is named (Message-ID) after the oldest notice it
+//! covers: when the relay took it but the commit that records it failed, the resend carries
+//! the same Message-ID — sent at least once, recognisable as one.
 
 use std::time::Duration;
 
@@ -88,6 +90,13 @@ pub async fn round(app: &AppState, mailer: &Mailer) -> Result<u64, crate::store:
         notifications::due_recipients(&db, interval, config.max_attempts, 50).await?
     };
     let url = app.config.server.public_url.to_string();
+    // The domain of the notices' Message-IDs (RFC 5322 §3.6.4: unique left of the `@`).
+    let domain = app
+        .config
+        .server
+        .public_url
+        .host_str()
+        .unwrap_or("localhost");
     let mut sent = 0;
     for sub in due {
         let mut db = app.db.get().await?;
@@ -112,7 +121,14 @@ pub async fn round(app: &AppState, mailer: &Mailer) -> Result<u64, crate::store:
             tx.commit().await?;
             continue;
         };
-        match mailer.send(&email, notice(&recipient.locale, &url)).await {
+        let Some(first) = recipient.first_waiting else {
+            continue; // sent by another node since the list was read
+        };
+        let message_id = format!("<notice-{first}@{domain}>");
+        match mailer
+            .send_with_id(&email, notice(&recipient.locale, &url), &message_id)
+            .await
+        {
             Ok(()) => {
                 notifications::mark_sent(&tx, &sub, None).await?;
                 sent += 1;

@@ -1136,6 +1136,23 @@ async fn notices_are_content_free_batched_per_interval_and_can_be_turned_off() {
         1,
         "two replies, one e-mail"
     );
+    // Named after the oldest notice it covers: a resend after a lost commit is recognisable.
+    let db = m.state.db.get().await.unwrap();
+    let first: uuid::Uuid = db
+        .query_one(
+            "SELECT n.id FROM notifications n JOIN people p ON p.sub = n.recipient_sub \
+             WHERE p.username = $1 ORDER BY n.id LIMIT 1",
+            &[&PRO],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let message_id = format!("Message-ID: <notice-{first}@localhost>");
+    assert!(
+        notice.raw.contains(&message_id),
+        "{message_id}: {}",
+        notice.raw
+    );
 
     // The agent works the thread: the professional's reply reaches them.
     let (status, _) = m

@@ -75,3 +75,39 @@ async fn form_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
     serde_urlencoded::from_bytes(body).map_err(|_| PageError::BadRequest("error-bad-form"))
 }
+
+/// Any body parses or is refused (never a panic), and what a browser encodes parses back.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, PartialEq, Deserialize, serde::Serialize)]
+    struct Login {
+        csrf: Option<String>,
+        username: String,
+        password: String,
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_parses_or_is_a_bad_form(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+            match parse::<Login>(&body) {
+                Ok(_) | Err(PageError::BadRequest("error-bad-form")) => {}
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+        }
+
+        #[test]
+        fn an_encoded_form_parses_back(
+            csrf in proptest::option::of("\\PC{0,40}"),
+            username in "\\PC{0,60}",
+            password in "\\PC{0,200}",
+        ) {
+            let sent = Login { csrf, username, password };
+            let body = serde_urlencoded::to_string(&sent).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let got: Login = parse(body.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            prop_assert_eq!(got, sent);
+        }
+    }
+}

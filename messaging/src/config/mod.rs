@@ -236,3 +236,51 @@ mod tests {
         assert!(error.contains("database.schema"), "{error}");
     }
 }
+
+/// Any value for any key of the configuration files loads or is refused naming that key:
+/// never a panic, never a refusal that leaves an operator guessing.
+#[cfg(test)]
+mod properties {
+    use figment::providers::{Format as _, Serialized, Toml};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn files() -> Figment {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/messaging"));
+        Figment::new()
+            .merge(Toml::file(dir.join("default.toml")))
+            .merge(Toml::file(dir.join("test.toml")))
+    }
+
+    /// A hostile value of any type.
+    fn value() -> impl Strategy<Value = figment::value::Value> {
+        use figment::value::Value;
+        prop_oneof![
+            "\\PC{0,40}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            Just(Value::from(u64::MAX)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_value_of_any_key_loads_or_is_refused_by_name(
+            which in any::<prop::sample::Index>(),
+            value in value(),
+        ) {
+            let keys = service_kit::config_keys::leaf_keys(&files());
+            prop_assert!(keys.len() > 20, "the files' keys: {keys:?}");
+            let key = which.get(&keys);
+            match Config::from_figment(files().merge(Serialized::default(key, &value))) {
+                Ok(_) | Err(ConfigError::Invalid { .. }) => {}
+                Err(e) => {
+                    let last = key.rsplit('.').next().unwrap_or(key);
+                    prop_assert!(e.to_string().contains(last), "{key} = {value:?}: {e}");
+                }
+            }
+        }
+    }
+}

@@ -69,6 +69,9 @@ pub struct Recipient {
     pub locale: String,
     /// When they were last sent a notice.
     pub last_notified_at: Option<DateTime<Utc>>,
+    /// Their oldest waiting notice: the e-mail that covers it is named after it, so a resend
+    /// (the relay took it, the commit that follows failed) carries the same Message-ID.
+    pub first_waiting: Option<Uuid>,
 }
 
 /// Locks `sub`'s row in `people` for the caller's transaction; `None` when another node holds
@@ -77,8 +80,10 @@ pub async fn lock_recipient(
     client: &impl GenericClient,
     sub: &str,
 ) -> Result<Option<Recipient>, StoreError> {
-    const SQL: &str =
-        "SELECT email, locale, last_notified_at FROM people WHERE sub = $1 FOR UPDATE SKIP LOCKED";
+    const SQL: &str = "SELECT email, locale, last_notified_at, \
+                         (SELECT id FROM notifications WHERE recipient_sub = $1 AND sent_at IS NULL \
+                          ORDER BY id LIMIT 1) AS first_waiting \
+                       FROM people WHERE sub = $1 FOR UPDATE SKIP LOCKED";
     sql::query_opt(client, SQL, &[&sub])
         .await?
         .map(|r| {
@@ -86,6 +91,7 @@ pub async fn lock_recipient(
                 email: r.col("email")?,
                 locale: r.col("locale")?,
                 last_notified_at: r.col("last_notified_at")?,
+                first_waiting: r.col("first_waiting")?,
             })
         })
         .transpose()

@@ -21,7 +21,7 @@ pub(crate) const CSRF_COOKIE: &str = "__Host-idp_csrf";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Everything a worker needs to talk to the idp.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Target {
     /// `https://localhost:8443`.
     pub base: Url,

@@ -10,6 +10,7 @@ mod hashref;
 mod helpdesk;
 mod messaging;
 mod mixed;
+mod mixed_messaging;
 mod procfs;
 mod recovery;
 mod registration;
@@ -115,6 +116,15 @@ struct Cli {
     /// The mixed scenario's timeline (CSV: Unix ms, operation, outcome).
     #[arg(long, default_value = ".local/faults/timeline.csv")]
     timeline: PathBuf,
+    /// The mixed scenario's messaging correspondents (besides `--concurrency` idp workers).
+    #[arg(long, default_value_t = 0)]
+    messaging_workers: usize,
+    /// The agent who works the correspondents' threads.
+    #[arg(long, default_value = idp::dev::DEMO_STAFF.0)]
+    agent_username: String,
+    /// Its password.
+    #[arg(long, default_value = idp::dev::DEMO_STAFF.1)]
+    agent_password: String,
     /// Size of the attachment of the big-file scenario, MiB.
     #[arg(long, default_value_t = 1024)]
     file_mib: u64,
@@ -156,8 +166,12 @@ enum Scenario {
     /// « Information et inscription »: `/enrol` with a number and NIP from `--nips`, a new
     /// password, the eight questions (a new professional and a new browser each time).
     Registration,
-    /// Logins, refreshes and `client_credentials` in turn, each answer to `--timeline`, the
-    /// chains checked at the end (the fault runs, `scripts/faults`; no warm-up, no CPU).
+    /// Not a measure: signs in as `--username` and prints the access token (scripts that
+    /// need a bearer token, as `scripts/fuzz-http`).
+    AccessToken,
+    /// Logins, refreshes and `client_credentials` in turn, and with `--messaging-workers`
+    /// messages with files, replies, reads and downloads; each answer to `--timeline`, the
+    /// chains and threads checked at the end (the fault runs, `scripts/faults`; no warm-up).
     Mixed,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
     /// messaging process's memory; not a timed loop: `--duration` does not apply).
@@ -183,6 +197,7 @@ impl Scenario {
             Scenario::HelpdeskSearch => "helpdesk-search",
             Scenario::Registration => "registration",
             Scenario::Mixed => "mixed",
+            Scenario::AccessToken => "access-token",
         }
     }
 
@@ -288,6 +303,7 @@ impl Worker {
                 anyhow::bail!("messaging-big-file is one transfer, not a timed loop")
             }
             Scenario::Mixed => anyhow::bail!("mixed runs its own loop (mixed.rs)"),
+            Scenario::AccessToken => anyhow::bail!("access-token prints one token"),
             Scenario::Refresh => {
                 let current = match self.chain.take() {
                     Some(c) => c,
@@ -505,8 +521,18 @@ async fn main() -> anyhow::Result<()> {
     target.messaging_body = messaging::body_2kb();
     let target = Arc::new(target);
     if cli.scenario == Scenario::Mixed {
-        let summary = mixed::run(target, cli.concurrency, cli.duration, &cli.timeline).await?;
+        let crew = mixed::Crew {
+            workers: cli.concurrency,
+            correspondents: cli.messaging_workers,
+            agent: (cli.agent_username.clone(), cli.agent_password.clone()),
+        };
+        let summary = mixed::run(target, &crew, cli.duration, &cli.timeline).await?;
         println!("{}", serde_json::to_string(&summary)?);
+        return Ok(());
+    }
+    if cli.scenario == Scenario::AccessToken {
+        let token = target.login_access_token(&target.client()?).await?;
+        println!("{token}");
         return Ok(());
     }
     if cli.scenario == Scenario::MessagingBigFile {

@@ -1,6 +1,7 @@
 //! The mixed load of the fault runs (`scripts/faults`): each worker cycles a whole login
 //! (authorize → password → code → tokens), a refresh of its own chain and a
-//! `client_credentials` grant, and every answer goes to a timeline (`--timeline FILE`, CSV:
+//! `client_credentials` grant; the messaging correspondents (`mixed_messaging.rs`) send
+//! messages with files, replies, reads and downloads beside them; every answer goes to a timeline (`--timeline FILE`, CSV:
 //! Unix time in ms, operation, outcome) for the report to cut around each fault.
 //!
 //! At the end it checks that no committed write was lost: each worker's chain is refreshed
@@ -17,10 +18,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 
 use crate::flows::Target;
+use crate::mixed_messaging::{Correspondent, MessagingSummary};
 
 /// One answer: when (Unix ms), which operation, what came back (`ok`, a status, `timeout`,
 /// `connect`, `other`).
-type Event = (u128, &'static str, String);
+pub(crate) type Event = (u128, &'static str, String);
 
 /// What the run found, printed as one JSON line.
 #[derive(Debug, Default, serde::Serialize)]
@@ -39,6 +41,21 @@ pub struct Summary {
     pub chains_unchecked: usize,
     /// Refresh tokens refused with no lost answer before: committed writes lost.
     pub writes_lost: usize,
+    /// The messaging correspondents' findings (zeros without `--messaging-workers`).
+    #[serde(flatten)]
+    pub messaging: MessagingSummary,
+}
+
+/// Who runs: idp workers (logins, refreshes, `client_credentials`) and messaging
+/// correspondents (the professional of the target, and this agent).
+#[derive(Debug, Clone)]
+pub struct Crew {
+    /// idp workers.
+    pub workers: usize,
+    /// Messaging correspondents.
+    pub correspondents: usize,
+    /// The agent's username and password.
+    pub agent: (String, String),
 }
 
 struct Worker {
@@ -52,7 +69,7 @@ struct Worker {
     seen: std::collections::HashSet<String>,
 }
 
-fn now_ms() -> u128 {
+pub(crate) fn now_ms() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis())
@@ -149,13 +166,26 @@ impl Worker {
 /// Runs `workers` for `duration`, writes the timeline, checks the chains.
 pub async fn run(
     target: Arc<Target>,
-    workers: usize,
+    crew: &Crew,
     duration: Duration,
     timeline: &Path,
 ) -> anyhow::Result<Summary> {
     let deadline = tokio::time::Instant::now() + duration;
+    let mut correspondents = Vec::new();
+    for n in 0..crew.correspondents {
+        let (username, password) = &crew.agent;
+        let mut one = Correspondent::new(Arc::clone(&target), n, username, password)?;
+        correspondents.push(tokio::spawn(async move {
+            let mut i = n as u64;
+            while tokio::time::Instant::now() < deadline {
+                one.step(i).await;
+                i += 1;
+            }
+            one
+        }));
+    }
     let mut tasks = Vec::new();
-    for n in 0..workers {
+    for n in 0..crew.workers {
         let target = Arc::clone(&target);
         let mut worker = Worker {
             http: target.client()?,
@@ -198,6 +228,11 @@ pub async fn run(
         }
         events.append(&mut worker.events);
     }
+    for one in correspondents {
+        let one = one.await.context("a correspondent panicked")?;
+        events.append(&mut one.check(&mut summary.messaging).await);
+    }
+    summary.writes_lost += summary.messaging.messages_lost + summary.messaging.files_lost;
     events.sort();
     summary.operations = events.len();
     summary.failed = events.iter().filter(|(_, _, o)| o != "ok").count();

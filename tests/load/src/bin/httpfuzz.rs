@@ -2,8 +2,11 @@
 //! (`scripts/fuzz-http`). Methods, paths and their ids, queries, headers (content types,
 //! cookies, credentials, languages, origins), bodies (forms, JSON, multipart, random and
 //! invalid UTF-8 bytes, past the size limit) are drawn from a seeded generator, so a failure is
-//! reproduced by its seed. Any 5xx but 503 (a shed or an unavailable dependency, which the
-//! services answer on purpose) is a failure; the first of each are printed with the request.
+//! reproduced by its seed. With `--sign-in` and `--bearer-file`, half the requests carry a
+//! real session cookie or access token, so the handlers behind them are reached too; `--id`
+//! gives real ids (a thread) for the paths. Any 5xx but 503 (a shed or an unavailable
+//! dependency, which the services answer on purpose) is a failure; the first of each are
+//! printed with the request.
 //! The script around it reads the server's memory before and after and its log for panics.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A command line prints its findings.
@@ -112,12 +115,15 @@ const MESSAGING_ROUTES: &[&str] = &[
     "/threads/{id}/close",
     "/threads/{id}/draft",
     "/threads/{id}/take",
+    "/threads/{id}/attachments",
+    "/threads/{id}/attachments/{id}",
     "/drafts/new",
     "/queue",
     "/events",
     "/api/v1/openapi.json",
     "/api/v1/categories",
     "/api/v1/events",
+    "/api/v1/preferences",
     "/api/v1/threads",
     "/api/v1/threads/{id}",
     "/api/v1/threads/{id}/messages",
@@ -126,12 +132,19 @@ const MESSAGING_ROUTES: &[&str] = &[
     "/api/v1/threads/{id}/release",
     "/api/v1/threads/{id}/take",
     "/api/v1/threads/{id}/transfer",
-    "/api/v1/attachments",
-    "/api/v1/attachments/{id}",
+    "/api/v1/threads/{id}/attachments",
+    "/api/v1/threads/{id}/attachments/{id}",
+    "/api/v1/drafts/new",
+    "/api/v1/threads/{id}/draft",
     "/nowhere",
 ];
 
-fn id(rng: &mut Rng) -> String {
+/// An id for a path: one of `real` (a thread of the signed-in person: the handlers go past
+/// the lookup) half the time when there are some, else a mutated one.
+fn id(rng: &mut Rng, real: &[String]) -> String {
+    if !real.is_empty() && rng.below(2) == 0 {
+        return rng.pick(real).clone();
+    }
     match rng.below(6) {
         0 => uuid_like(rng),
         1 => "12345".into(),
@@ -309,28 +322,49 @@ fn headers(rng: &mut Rng) -> Vec<(&'static str, String)> {
     headers
 }
 
+/// Which service a base URL is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    Idp,
+    Messaging,
+}
+
 struct Args {
-    bases: Vec<(String, &'static [&'static str])>,
+    bases: Vec<(String, Service)>,
     ca: std::path::PathBuf,
     duration: Duration,
     seed: u64,
+    /// `username:password` to sign in to the idp with: its session cookie then goes with
+    /// half the idp requests.
+    sign_in: Option<String>,
+    /// A bearer token for the messaging API: it goes with half the messaging requests.
+    bearer: Option<String>,
+    /// Real ids for the paths.
+    ids: Vec<String>,
 }
 
 fn arguments() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     let (mut bases, mut ca, mut duration, mut seed) = (Vec::new(), None, 60u64, 1u64);
+    let (mut sign_in, mut bearer, mut ids) = (None, None, Vec::new());
     while let Some(flag) = args.next() {
         let value = args
             .next()
             .with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--idp" => bases.push((value, IDP_ROUTES)),
-            "--messaging" => bases.push((value, MESSAGING_ROUTES)),
+            "--idp" => bases.push((value, Service::Idp)),
+            "--messaging" => bases.push((value, Service::Messaging)),
+            "--sign-in" => sign_in = Some(value),
+            "--bearer-file" => {
+                bearer = Some(std::fs::read_to_string(&value)?.trim().to_owned());
+            }
+            "--id" => ids.push(value),
             "--ca" => ca = Some(value.into()),
             "--seconds" => duration = value.parse()?,
             "--seed" => seed = value.parse()?,
             _ => bail!(
-                "unknown option {flag} (--idp URL, --messaging URL, --ca PEM, --seconds N, --seed N)"
+                "unknown option {flag} (--idp URL, --messaging URL, --ca PEM, --seconds N, --seed N, \
+                 --sign-in USER:PASSWORD, --bearer-file FILE, --id ID)"
             ),
         }
     }
@@ -342,7 +376,59 @@ fn arguments() -> anyhow::Result<Args> {
         ca: ca.context("--ca PEM")?,
         duration: Duration::from_secs(duration),
         seed: seed.max(1),
+        sign_in,
+        bearer,
+        ids,
     })
+}
+
+/// Signs in to the idp at `base` through its login form; the cookies the browser then holds
+/// (its session among them), as one `Cookie` header.
+async fn sign_in(
+    ca: &reqwest::Certificate,
+    base: &str,
+    credentials: &str,
+) -> anyhow::Result<String> {
+    let (username, password) = credentials
+        .split_once(':')
+        .context("--sign-in USER:PASSWORD")?;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .add_root_certificate(ca.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_provider(std::sync::Arc::clone(&jar))
+        .build()?;
+    let page = browser
+        .get(format!("{base}/login"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("sign-in: no csrf field on the login page")?;
+    let form = [
+        ("csrf", csrf),
+        ("req", ""),
+        ("username", username),
+        ("password", password),
+    ];
+    let answer = browser
+        .post(format!("{base}/login"))
+        .form(&form)
+        .send()
+        .await?;
+    let status = answer.status();
+    let url = reqwest::Url::parse(base)?;
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &url)
+        .and_then(|c| c.to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    if !status.is_redirection() || !cookies.contains("__Host-idp_session=") {
+        bail!("sign-in as {username}: {status}, no session cookie");
+    }
+    Ok(cookies)
 }
 
 #[tokio::main]
@@ -352,6 +438,13 @@ async fn main() -> anyhow::Result<()> {
         .install_default()
         .ok();
     let ca = reqwest::Certificate::from_pem(&std::fs::read(&args.ca)?)?;
+    let session = match (
+        &args.sign_in,
+        args.bases.iter().find(|b| b.1 == Service::Idp),
+    ) {
+        (Some(credentials), Some((base, _))) => Some(sign_in(&ca, base, credentials).await?),
+        _ => None,
+    };
     let http = reqwest::Client::builder()
         .add_root_certificate(ca)
         .redirect(reqwest::redirect::Policy::none())
@@ -377,10 +470,14 @@ async fn main() -> anyhow::Result<()> {
     let mut failures = 0u64;
     let mut sent = 0u64;
     while Instant::now() < deadline {
-        let (base, routes) = rng.pick(&args.bases).clone();
+        let (base, service) = rng.pick(&args.bases).clone();
+        let routes = match service {
+            Service::Idp => IDP_ROUTES,
+            Service::Messaging => MESSAGING_ROUTES,
+        };
         let mut path = (*rng.pick(routes)).to_owned();
         while path.contains("{id}") {
-            path = path.replacen("{id}", &id(&mut rng), 1);
+            path = path.replacen("{id}", &id(&mut rng, &args.ids), 1);
         }
         let q = query(&mut rng);
         let url = if q.is_empty() {
@@ -390,7 +487,17 @@ async fn main() -> anyhow::Result<()> {
         };
         let method = rng.pick(&methods).clone();
         let (content_type, payload) = body(&mut rng);
-        let extra = headers(&mut rng);
+        let mut extra = headers(&mut rng);
+        // Signed in half the time: the handlers behind the session and the bearer token.
+        if rng.below(2) == 0 {
+            match (service, &session, &args.bearer) {
+                (Service::Idp, Some(cookies), _) => extra.push(("cookie", cookies.clone())),
+                (Service::Messaging, _, Some(token)) => {
+                    extra.push(("authorization", format!("Bearer {token}")));
+                }
+                _ => {}
+            }
+        }
         let mut request = http.request(method.clone(), &url);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
