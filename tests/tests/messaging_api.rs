@@ -1147,7 +1147,8 @@ async fn notices_are_content_free_batched_per_interval_and_can_be_turned_off() {
         .await
         .unwrap()
         .get(0);
-    let message_id = format!("Message-ID: <notice-{first}@localhost>");
+    let host = reqwest::Url::parse(&m.url).unwrap();
+    let message_id = format!("Message-ID: <notice-{first}@{}>", host.host_str().unwrap());
     assert!(
         notice.raw.contains(&message_id),
         "{message_id}: {}",
