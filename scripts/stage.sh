@@ -26,6 +26,8 @@ REDIS_PORTS=()   # every redis-server and sentinel started here
 S3_PID=0
 SMTP_PID=0
 
+quietly() { "$@" >/dev/null 2>&1; }
+
 stage_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -91,7 +93,7 @@ stage_redis_server() { # port, extra arguments…
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
     --logfile "$OUT_DIR/redis-$port.log" --pidfile "$WORK/redis-$port.pid" --dir "$WORK" "$@"
   REDIS_PORTS+=("$port")
-  wait_until "Redis on $port" redis-cli -p "$port" ping
+  wait_until "Redis on $port" quietly redis-cli -p "$port" ping
 }
 stage_redis() {
   REDIS_PORT_MAIN="$(stage_free_port)"
@@ -113,7 +115,7 @@ stage_sentinel() {
       --logfile "$OUT_DIR/sentinel-$port.log" --pidfile "$WORK/redis-$port.pid"
     REDIS_PORTS+=("$port")
     SENTINEL_PORTS+=("$port")
-    wait_until "Sentinel on $port" redis-cli -p "$port" ping
+    wait_until "Sentinel on $port" quietly redis-cli -p "$port" ping
   done
   wait_until "the replica in sync" bash -c "redis-cli -p $master info replication | grep -q 'state=online'"
   STAGE_REDIS_URL="redis+sentinel://127.0.0.1:${SENTINEL_PORTS[0]},127.0.0.1:${SENTINEL_PORTS[1]},127.0.0.1:${SENTINEL_PORTS[2]}/stage"
@@ -169,14 +171,14 @@ stage_idp_start() { # index
     IDP__SERVER__METRICS_BIND="127.0.0.1:${IDP_OPS_PORTS[$i]}" exec "$BIN/idp" serve) \
     >>"$OUT_DIR/idp-$i.log" 2>&1 &
   IDP_NODE_PIDS[i]=$!
-  wait_until "idp node $i" curl -fsS --max-time 1 "http://127.0.0.1:${IDP_OPS_PORTS[$i]}/readyz"
+  wait_until "idp node $i" quietly curl -fsS --max-time 1 "http://127.0.0.1:${IDP_OPS_PORTS[$i]}/readyz"
 }
 stage_messaging_start() { # index
   local i="$1"
   (cd "$APP" && MESSAGING__SERVER__BIND="127.0.0.1:${MSG_PORTS[$i]}" exec "$BIN/messaging" serve) \
     >>"$OUT_DIR/messaging-$i.log" 2>&1 &
   MSG_NODE_PIDS[i]=$!
-  wait_until "messaging node $i" curl -fsS --max-time 1 --cacert "$APP/certs/dev-ca.pem" \
+  wait_until "messaging node $i" quietly curl -fsS --max-time 1 --cacert "$APP/certs/dev-ca.pem" \
     "https://localhost:${MSG_PORTS[$i]}/readyz"
 }
 stage_stop_node() { # pid

@@ -119,12 +119,6 @@ struct Cli {
     /// The mixed scenario's messaging correspondents (besides `--concurrency` idp workers).
     #[arg(long, default_value_t = 0)]
     messaging_workers: usize,
-    /// The agent who works the correspondents' threads.
-    #[arg(long, default_value = idp::dev::DEMO_STAFF.0)]
-    agent_username: String,
-    /// Its password.
-    #[arg(long, default_value = idp::dev::DEMO_STAFF.1)]
-    agent_password: String,
     /// Size of the attachment of the big-file scenario, MiB.
     #[arg(long, default_value_t = 1024)]
     file_mib: u64,
@@ -170,7 +164,7 @@ enum Scenario {
     /// need a bearer token, as `scripts/fuzz-http`).
     AccessToken,
     /// Logins, refreshes and `client_credentials` in turn, and with `--messaging-workers`
-    /// messages with files, replies, reads and downloads; each answer to `--timeline`, the
+    /// messages with files, reads and downloads; each answer to `--timeline`, the
     /// chains and threads checked at the end (the fault runs, `scripts/faults`; no warm-up).
     Mixed,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
@@ -524,7 +518,6 @@ async fn main() -> anyhow::Result<()> {
         let crew = mixed::Crew {
             workers: cli.concurrency,
             correspondents: cli.messaging_workers,
-            agent: (cli.agent_username.clone(), cli.agent_password.clone()),
         };
         let summary = mixed::run(target, &crew, cli.duration, &cli.timeline).await?;
         println!("{}", serde_json::to_string(&summary)?);

@@ -157,21 +157,6 @@ pub async fn post(
         .to_owned())
 }
 
-/// An agent takes `thread` (its messages then notify them).
-pub async fn take(
-    http: &reqwest::Client,
-    base: &Url,
-    token: &str,
-    thread: &str,
-) -> anyhow::Result<()> {
-    let response = http
-        .post(base.join(&format!("/api/v1/threads/{thread}/take"))?)
-        .bearer_auth(token)
-        .send()
-        .await?;
-    answer("take", response).await.map(drop)
-}
-
 /// One page of `thread` (after `cursor`): its message ids, their attachments' ids, the next
 /// cursor.
 pub async fn thread_page(

@@ -1,7 +1,7 @@
 //! The mixed load of the fault runs (`scripts/faults`): each worker cycles a whole login
 //! (authorize → password → code → tokens), a refresh of its own chain and a
 //! `client_credentials` grant; the messaging correspondents (`mixed_messaging.rs`) send
-//! messages with files, replies, reads and downloads beside them; every answer goes to a timeline (`--timeline FILE`, CSV:
+//! messages with files, reads and downloads beside them; every answer goes to a timeline (`--timeline FILE`, CSV:
 //! Unix time in ms, operation, outcome) for the report to cut around each fault.
 //!
 //! At the end it checks that no committed write was lost: each worker's chain is refreshed
@@ -47,15 +47,13 @@ pub struct Summary {
 }
 
 /// Who runs: idp workers (logins, refreshes, `client_credentials`) and messaging
-/// correspondents (the professional of the target, and this agent).
+/// correspondents (the professional of the target).
 #[derive(Debug, Clone)]
 pub struct Crew {
     /// idp workers.
     pub workers: usize,
     /// Messaging correspondents.
     pub correspondents: usize,
-    /// The agent's username and password.
-    pub agent: (String, String),
 }
 
 struct Worker {
@@ -173,8 +171,7 @@ pub async fn run(
     let deadline = tokio::time::Instant::now() + duration;
     let mut correspondents = Vec::new();
     for n in 0..crew.correspondents {
-        let (username, password) = &crew.agent;
-        let mut one = Correspondent::new(Arc::clone(&target), n, username, password)?;
+        let mut one = Correspondent::new(Arc::clone(&target), n)?;
         correspondents.push(tokio::spawn(async move {
             let mut i = n as u64;
             while tokio::time::Instant::now() < deadline {
