@@ -14,6 +14,7 @@ mod browser_credentials;
 mod browser_recovery;
 mod browser_settings;
 mod cli;
+mod configuration;
 mod credential_change;
 mod delegations;
 mod demo_relying_party;
