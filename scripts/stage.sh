@@ -90,8 +90,11 @@ stage_psql() { # database, SQL
 stage_redis_server() { # port, extra arguments…
   local port="$1"
   shift
+  # A folder each: a replica writes the master's snapshot there (dump.rdb), which any other
+  # server started in the same folder would load.
+  mkdir -p "$WORK/redis-$port"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
-    --logfile "$OUT_DIR/redis-$port.log" --pidfile "$WORK/redis-$port.pid" --dir "$WORK" "$@"
+    --logfile "$OUT_DIR/redis-$port.log" --pidfile "$WORK/redis-$port.pid" --dir "$WORK/redis-$port" "$@"
   REDIS_PORTS+=("$port")
   wait_until "Redis on $port" quietly redis-cli -p "$port" ping
 }
