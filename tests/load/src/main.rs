@@ -163,9 +163,9 @@ enum Scenario {
     /// Not a measure: signs in as `--username` and prints the access token (scripts that
     /// need a bearer token, as `scripts/fuzz-http`).
     AccessToken,
-    /// Logins, refreshes and `client_credentials` in turn, and with `--messaging-workers`
-    /// messages with files, reads and downloads; each answer to `--timeline`, the
-    /// chains and threads checked at the end (the fault runs, `scripts/faults`; no warm-up).
+    /// Logins, refreshes, `client_credentials` and recoveries in turn, and with
+    /// `--messaging-workers` messages with files, reads and downloads; each answer to
+    /// `--timeline`, the chains and threads checked at the end (`scripts/faults`, no warm-up).
     Mixed,
     /// Messaging: one attachment of `--file-mib` uploaded then downloaded (rate and the
     /// messaging process's memory; not a timed loop: `--duration` does not apply).
@@ -515,8 +515,14 @@ async fn main() -> anyhow::Result<()> {
     target.messaging_body = messaging::body_2kb();
     let target = Arc::new(target);
     if cli.scenario == Scenario::Mixed {
+        // Each worker recovers an account of its own (seeded through the idp's configuration:
+        // `--config-dir`, `IDP_ENV` and the `IDP__` environment name its database).
+        let recoveries = recovery::seed(&cli.config_dir, &cli.idp_env, cli.concurrency)
+            .await
+            .context("mixed set-up: seeding the recovery accounts")?;
         let crew = mixed::Crew {
             workers: cli.concurrency,
+            recoveries,
             correspondents: cli.messaging_workers,
         };
         let summary = mixed::run(target, &crew, cli.duration, &cli.timeline).await?;

@@ -1,6 +1,7 @@
 //! The mixed load of the fault runs (`scripts/faults`): each worker cycles a whole login
-//! (authorize → password → code → tokens), a refresh of its own chain and a
-//! `client_credentials` grant; the messaging correspondents (`mixed_messaging.rs`) send
+//! (authorize → password → code → tokens), a refresh of its own chain, a
+//! `client_credentials` grant and a recovery of its own account (« Mot de passe oublié? » up to
+//! the new-password page); the messaging correspondents (`mixed_messaging.rs`) send
 //! messages with files, reads and downloads beside them; every answer goes to a timeline (`--timeline FILE`, CSV:
 //! Unix time in ms, operation, outcome) for the report to cut around each fault.
 //!
@@ -19,6 +20,7 @@ use anyhow::Context as _;
 
 use crate::flows::Target;
 use crate::mixed_messaging::{Correspondent, MessagingSummary};
+use crate::recovery;
 
 /// One answer: when (Unix ms), which operation, what came back (`ok`, a status, `timeout`,
 /// `connect`, `other`).
@@ -46,18 +48,22 @@ pub struct Summary {
     pub messaging: MessagingSummary,
 }
 
-/// Who runs: idp workers (logins, refreshes, `client_credentials`) and messaging
+/// Who runs: idp workers (logins, refreshes, `client_credentials`, recoveries) and messaging
 /// correspondents (the professional of the target).
 #[derive(Debug, Clone)]
 pub struct Crew {
     /// idp workers.
     pub workers: usize,
+    /// The account each idp worker recovers (« Mot de passe oublié? »), by worker.
+    pub recoveries: Vec<Arc<recovery::Account>>,
     /// Messaging correspondents.
     pub correspondents: usize,
 }
 
 struct Worker {
     http: reqwest::Client,
+    /// The account this worker recovers, when the crew has one for it.
+    account: Option<Arc<recovery::Account>>,
     chain: Option<String>,
     /// The last rotation's answer was lost: it may have been committed unseen.
     uncertain: bool,
@@ -99,9 +105,10 @@ pub fn class(error: &anyhow::Error) -> String {
 
 impl Worker {
     async fn step(&mut self, target: &Target, i: u64) {
-        let (op, result) = match i % 3 {
+        let (op, result) = match i % 4 {
             0 => ("login", self.login(target).await),
             1 => ("refresh", self.refresh(target).await),
+            2 if self.account.is_some() => ("recovery", self.recover(target).await),
             _ => (
                 "client_credentials",
                 target.client_credentials(&self.http).await.map(drop),
@@ -122,6 +129,14 @@ impl Worker {
         if result.is_err() {
             // Do not spin on a server that refuses at once.
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// « Mot de passe oublié? » up to the new-password page (the password is left as it is).
+    async fn recover(&mut self, target: &Target) -> anyhow::Result<()> {
+        match &self.account {
+            Some(account) => recovery::attempt(target, &self.http, account).await,
+            None => Ok(()),
         }
     }
 
@@ -186,6 +201,7 @@ pub async fn run(
         let target = Arc::clone(&target);
         let mut worker = Worker {
             http: target.client()?,
+            account: crew.recoveries.get(n).cloned(),
             chain: None,
             uncertain: false,
             events: Vec::new(),
