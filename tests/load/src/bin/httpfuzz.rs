@@ -512,7 +512,15 @@ async fn main() -> anyhow::Result<()> {
         let outcome = match request.body(payload).send().await {
             Ok(response) => {
                 let status = response.status();
-                let _ = response.bytes().await;
+                // An event stream (`/events`, `/api/v1/events`) stays open by design: its
+                // headers are the answer; reading on would only wait.
+                let streams = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+                if !streams {
+                    let _ = response.bytes().await;
+                }
                 if status.is_server_error() && status.as_u16() != 503 {
                     failures += 1;
                     if failures <= 20 {
