@@ -157,15 +157,14 @@ pub async fn post(
         .to_owned())
 }
 
-/// One page of `thread` (after `cursor`): its message ids, their attachments' ids, the next
-/// cursor.
+/// One page of `thread` (after `cursor`): its message ids and the next cursor.
 pub async fn thread_page(
     http: &reqwest::Client,
     base: &Url,
     token: &str,
     thread: &str,
     cursor: Option<&str>,
-) -> anyhow::Result<(Vec<String>, Vec<String>, Option<String>)> {
+) -> anyhow::Result<(Vec<String>, Option<String>)> {
     let mut url = base.join(&format!("/api/v1/threads/{thread}"))?;
     if let Some(cursor) = cursor {
         url.query_pairs_mut().append_pair("cursor", cursor);
@@ -177,13 +176,7 @@ pub async fn thread_page(
         .iter()
         .filter_map(|m| m["id"].as_str().map(str::to_owned))
         .collect();
-    let files = messages
-        .iter()
-        .filter_map(|m| m["attachments"].as_array())
-        .flatten()
-        .filter_map(|a| a["id"].as_str().map(str::to_owned))
-        .collect();
-    Ok((ids, files, view["next"].as_str().map(str::to_owned)))
+    Ok((ids, view["next"].as_str().map(str::to_owned)))
 }
 
 /// Downloads an attachment; its SHA-256 must be `sent`'s.

@@ -234,7 +234,7 @@ impl Correspondent {
         let base = self.target.messaging_base.clone();
         let (mut shown, mut cursor) = (HashSet::new(), None);
         loop {
-            let (ids, _, next) =
+            let (ids, next) =
                 messaging::thread_page(&self.http, &base, &token, thread, cursor.as_deref())
                     .await?;
             self.journal_expected += 1;

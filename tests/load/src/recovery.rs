@@ -150,8 +150,9 @@ async fn open(target: &Target, http: &reqwest::Client, username: &str) -> anyhow
         .form(&[("csrf", csrf.as_str()), ("username", username)])
         .send()
         .await?;
-    let recovery_cookie =
-        set_cookie(response.headers(), RECOVERY_COOKIE).context("username: no recovery cookie")?;
+    let status = response.status();
+    let recovery_cookie = set_cookie(response.headers(), RECOVERY_COOKIE)
+        .with_context(|| format!("username: {status} without a recovery cookie"))?;
     let next = target
         .redirect_target(response, "recovery username")
         .await?;
