@@ -17,12 +17,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
+
 use crate::flows::Target;
 use crate::messaging::{self, Sent};
 use crate::mixed::{Event, class, now_ms};
 
 /// An access token is used this long, then the account signs in again (tokens live 300 s).
 const TOKEN_USE: Duration = Duration::from_secs(240);
+/// Downloads in flight during the end-of-run check.
+const CHECK_DOWNLOADS: usize = 8;
+/// Downloads per access token during the check (each batch takes a token young enough).
+const CHECK_BATCH: usize = 500;
 /// The file each message carries (text/plain, about 8 KiB).
 const FILE_LINE: &str = "Pièce justificative de la demande de paiement.\n";
 
@@ -230,10 +236,11 @@ impl Correspondent {
         thread: &str,
         summary: &mut MessagingSummary,
     ) -> anyhow::Result<()> {
-        let token = self.professional.get(&self.http).await?;
         let base = self.target.messaging_base.clone();
         let (mut shown, mut cursor) = (HashSet::new(), None);
         loop {
+            // A token per page: a long check outlives one (they live 300 s).
+            let token = self.professional.get(&self.http).await?;
             let (ids, next) =
                 messaging::thread_page(&self.http, &base, &token, thread, cursor.as_deref())
                     .await?;
@@ -248,14 +255,30 @@ impl Correspondent {
             summary.messages_lost += 1;
             eprintln!("LOST: message {id} was acknowledged and is not in its thread");
         }
-        for sent in &self.files {
-            match messaging::download(&self.http, &base, &token, thread, sent).await {
-                Ok(()) => self.journal_expected += 1,
-                Err(e) if class(&e).starts_with('4') || e.to_string().contains("other bytes") => {
-                    summary.files_lost += 1;
-                    eprintln!("LOST: file {} was acknowledged: {e:#}", sent.id);
+        // The files, CHECK_DOWNLOADS at a time, each batch with a fresh-enough token. Only a
+        // 404 (not there) or other bytes is a loss; anything else leaves the thread unchecked.
+        for batch in self.files.chunks(CHECK_BATCH) {
+            let token = self.professional.get(&self.http).await?;
+            let results: Vec<_> = futures_util::stream::iter(batch)
+                .map(|sent| {
+                    let (http, base, token) = (&self.http, &base, &token);
+                    async move {
+                        let got = messaging::download(http, base, token, thread, sent).await;
+                        (sent, got)
+                    }
+                })
+                .buffer_unordered(CHECK_DOWNLOADS)
+                .collect()
+                .await;
+            for (sent, got) in results {
+                match got {
+                    Ok(()) => self.journal_expected += 1,
+                    Err(e) if class(&e) == "404" || e.to_string().contains("other bytes") => {
+                        summary.files_lost += 1;
+                        eprintln!("LOST: file {} was acknowledged: {e:#}", sent.id);
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
             }
         }
         Ok(())
