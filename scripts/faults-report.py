@@ -23,14 +23,18 @@ def messaging(summary: dict, checks: dict, previous: dict) -> tuple[str, str, st
         f"{summary.get('files_acknowledged', 0)} files"
     )
     if summary.get("threads_unchecked"):
-        kept += f" ({summary['threads_unchecked']} threads unchecked)"
-    expected, rows = summary.get("journal_expected", 0), checks.get("journal_rows", 0)
-    journal_lost = max(0, expected - rows)
-    journal = f"{rows} rows for {expected} reads"
+        kept += f" (**{summary['threads_unchecked']} threads unchecked**)"
+    expected, rows = summary.get("journal_expected", 0), checks.get("journal_rows", -1)
+    journal_lost = max(0, expected - rows) if rows >= 0 else 0
+    journal = f"{rows} rows for {expected} reads" if rows >= 0 else "not checked (Postgres away)"
     delta = {k: checks.get(k, 0) - previous.get(k, 0) for k in ("outbox_recorded", "mail_files", "mail_distinct")}
     mail_lost = max(0, delta["outbox_recorded"] - delta["mail_distinct"])
     duplicates = delta["mail_files"] - delta["mail_distinct"]
     outbox = f"{delta['outbox_recorded']} sent, {checks.get('outbox_queued', 0)} queued"
+    if checks.get("outbox_recorded", -1) < 0:
+        outbox = "not checked (Postgres away)"
+    elif delta["outbox_recorded"] == 0:
+        outbox += " (nothing to check: no notice went)"
     if duplicates:
         outbox += f", {duplicates} resent (same Message-ID)"
     return kept, journal, outbox, journal_lost + mail_lost
@@ -50,6 +54,9 @@ def row(directory: Path, fault: str, start: int, end: int, summary: dict, checks
     ok_after = sum(1 for e in after if e[2] == "ok" and (last_failure is None or e[0] > last_failure))
     kept, journal, outbox, messaging_lost = messaging(summary, checks, previous)
     lost = summary.get("writes_lost", 0) + messaging_lost
+    unchecked = summary.get("threads_unchecked", 0) + summary.get("chains_unchecked", 0)
+    if unchecked:
+        lost = f"{lost} (+ {unchecked} unchecked)"
     chains = f"{summary.get('chains_valid', '?')}/{summary.get('chains', '?')} valid"
     revoked = summary.get("chains_revoked_by_rule", 0)
     if revoked:

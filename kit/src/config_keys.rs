@@ -5,8 +5,8 @@
 use figment::Figment;
 use figment::value::{Dict, Value};
 
-/// Every key of `figment` that holds a value (not a table, not an array: a list of tables,
-/// as the messaging categories, is a value of its own).
+/// Every key of `figment` that holds a value: not a table, and not an array (lists, and lists
+/// of tables such as the messaging categories, are left out).
 pub fn leaf_keys(figment: &Figment) -> Vec<String> {
     fn walk(prefix: &str, dict: &Dict, keys: &mut Vec<String>) {
         for (name, value) in dict {

@@ -27,18 +27,19 @@ fn value() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// Sets the `which`th key of `dir`'s files to `value` and loads: `Ok`, a rule's refusal
-/// (`Err(None)`), or a parse error's text, which must name the key.
+/// Sets the `which`th key of `dir`'s files to `value` and loads: `Ok` (loaded, or refused by
+/// one of the service's rules, which name their key), or a parse error's text, which must name
+/// the key.
 fn set_and_load(
     dir: &Path,
     which: prop::sample::Index,
     value: &Value,
-    load: impl Fn(Figment) -> Result<(), Option<String>>,
+    load: impl Fn(Figment) -> Result<(), String>,
 ) -> Result<(), TestCaseError> {
     let keys = service_kit::config_keys::leaf_keys(&files(dir));
     prop_assert!(keys.len() > 20, "the files' keys: {keys:?}");
     let key = which.get(&keys);
-    if let Err(Some(error)) = load(files(dir).merge(Serialized::default(key, value))) {
+    if let Err(error) = load(files(dir).merge(Serialized::default(key, value))) {
         let last = key.rsplit('.').next().unwrap_or(key);
         prop_assert!(error.contains(last), "{key} = {value:?}: {error}");
     }
@@ -55,7 +56,7 @@ proptest! {
         let dir = integration_tests::repo_root().join("config");
         set_and_load(&dir, which, &value, |figment| match Config::from_figment(figment) {
             Ok(_) | Err(ConfigError::Invalid { .. }) => Ok(()),
-            Err(e) => Err(Some(e.to_string())),
+            Err(e) => Err(e.to_string()),
         })?;
     }
 
@@ -68,7 +69,7 @@ proptest! {
         let dir = integration_tests::repo_root().join("config/messaging");
         set_and_load(&dir, which, &value, |figment| match Config::from_figment(figment) {
             Ok(_) | Err(ConfigError::Invalid { .. }) => Ok(()),
-            Err(e) => Err(Some(e.to_string())),
+            Err(e) => Err(e.to_string()),
         })?;
     }
 }

@@ -191,7 +191,7 @@ mod properties {
             head in proptest::collection::vec(any::<u8>(), 0..200),
             noise in proptest::collection::vec(any::<u8>(), 0..400),
         ) {
-            // Half the bodies start as a real part does, so the parser gets past the boundary.
+            // Every body starts as a real part does, so the parser gets past the boundary.
             let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n".to_vec();
             body.extend(head);
             body.extend(b"\r\n--XyZ");

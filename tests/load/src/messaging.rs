@@ -32,9 +32,7 @@ pub async fn open_thread(
         .json(&thread)
         .send()
         .await?;
-    let status = response.status();
-    let answer: Value = response.json().await.context("open: JSON answer")?;
-    ensure!(status == StatusCode::CREATED, "open: {status} {answer}");
+    let (_, answer) = answer("open", response).await?;
     Ok(answer["thread_id"]
         .as_str()
         .context("open: thread_id")?
